@@ -1,0 +1,178 @@
+"""Accounts: register, log in, refresh, log out, and who the bearer of a token is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hospital.application.errors import InvalidCredentialsError, InvalidTokenError
+from hospital.application.ports.clock import Clock
+from hospital.application.ports.security import PasswordHasher, TokenClaims, TokenService, TokenType
+from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from hospital.domain.actors import Actor
+from hospital.domain.errors import ConflictError, ErrorCollector, PermissionDeniedError, ValidationError
+from hospital.domain.passwords import validate_password_pair
+from hospital.domain.patients import Patient
+from hospital.domain.profiles import UserProfile
+from hospital.domain.users import User, normalize_username
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPair:
+    refresh: str
+    access: str
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterCommand:
+    username: str
+    email: str
+    password: str
+    confirm_password: str
+    first_name: str = ""
+    last_name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    user: User
+    tokens: TokenPair
+
+
+def _issue_pair(tokens: TokenService, user: User) -> TokenPair:
+    assert user.id is not None
+    refresh = tokens.issue(user_id=user.id, token_type=TokenType.REFRESH, version=user.token_version)
+    access = tokens.issue(user_id=user.id, token_type=TokenType.ACCESS, version=user.token_version)
+    return TokenPair(refresh=refresh.token, access=access.token)
+
+
+class RegisterUser:
+    """Creates the user, their profile and their patient record in one transaction."""
+
+    def __init__(self, uow: UnitOfWorkFactory, hasher: PasswordHasher, tokens: TokenService,
+                 clock: Clock) -> None:
+        self._uow, self._hasher, self._tokens, self._clock = uow, hasher, tokens, clock
+
+    async def __call__(self, command: RegisterCommand) -> Registration:
+        errors = ErrorCollector()
+        now = self._clock.now()
+        user = errors.collect(lambda: User.register(
+            username=command.username, email=command.email, first_name=command.first_name,
+            last_name=command.last_name, password_hash="", joined_at=now,
+        ))
+        errors.collect(lambda: validate_password_pair(
+            command.password, command.confirm_password, username=command.username,
+            email=command.email, first_name=command.first_name, last_name=command.last_name,
+        ))
+        errors.raise_if_any()
+        assert isinstance(user, User)
+        # Hash before the transaction opens, so no connection is held during the slow part.
+        user.password_hash = await self._hasher.hash(command.password)
+        async with self._uow() as uow:
+            if await uow.users.username_taken(user.username):
+                raise ConflictError.field("username", "A user with that username already exists.")
+            await uow.users.add(user)
+            assert user.id is not None
+            await uow.profiles.add(UserProfile.create(user_id=user.id, now=now))
+            await uow.patients.add(Patient.enrol(user_id=user.id))
+            await uow.commit()
+        return Registration(user=user, tokens=_issue_pair(self._tokens, user))
+
+
+class LogIn:
+    def __init__(self, uow: UnitOfWorkFactory, hasher: PasswordHasher, tokens: TokenService,
+                 clock: Clock) -> None:
+        self._uow, self._hasher, self._tokens, self._clock = uow, hasher, tokens, clock
+
+    async def __call__(self, username: str, password: str) -> TokenPair:
+        try:
+            username = normalize_username(username)
+        except ValidationError:
+            await self._hasher.verify_dummy(password)
+            raise InvalidCredentialsError() from None
+        async with self._uow() as uow:
+            user = await uow.users.get_by_username(username)
+        if user is None:
+            await self._hasher.verify_dummy(password)
+            raise InvalidCredentialsError()
+        if not await self._hasher.verify(user.password_hash, password) or not user.is_active:
+            raise InvalidCredentialsError()
+        rehash = self._hasher.needs_rehash(user.password_hash)
+        new_hash = await self._hasher.hash(password) if rehash else None
+        async with self._uow() as uow:
+            stored = await uow.users.get(user.id)  # type: ignore[arg-type]
+            if stored is None or not stored.is_active:
+                raise InvalidCredentialsError()
+            if new_hash is not None:
+                stored.password_hash = new_hash  # same password: tokens stay valid
+            stored.last_login = self._clock.now()
+            await uow.commit()
+        return _issue_pair(self._tokens, stored)
+
+
+async def _valid_refresh(uow: UnitOfWork, tokens: TokenService, token: str) -> tuple[TokenClaims, User]:
+    claims = tokens.decode(token, expected_type=TokenType.REFRESH)
+    if await uow.revoked_tokens.is_revoked(claims.jti):
+        raise InvalidTokenError("Token is blacklisted")
+    user = await uow.users.get(claims.user_id)
+    if user is None or not user.is_active or user.token_version != claims.version:
+        raise InvalidTokenError()
+    return claims, user
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshedTokens:
+    access: str
+    refresh: str | None = None
+
+
+class RefreshAccessToken:
+    """A new access token for a refresh token; with rotation on, a new refresh token too."""
+
+    def __init__(self, uow: UnitOfWorkFactory, tokens: TokenService, clock: Clock,
+                 rotate: bool = False) -> None:
+        self._uow, self._tokens, self._clock, self._rotate = uow, tokens, clock, rotate
+
+    async def __call__(self, refresh_token: str) -> RefreshedTokens:
+        async with self._uow() as uow:
+            claims, user = await _valid_refresh(uow, self._tokens, refresh_token)
+            access = self._tokens.issue(user_id=claims.user_id, token_type=TokenType.ACCESS,
+                                        version=user.token_version)
+            if not self._rotate:
+                return RefreshedTokens(access=access.token)
+            await uow.revoked_tokens.add(jti=claims.jti, user_id=claims.user_id,
+                                         expires_at=claims.expires_at, revoked_at=self._clock.now())
+            refresh = self._tokens.issue(user_id=claims.user_id, token_type=TokenType.REFRESH,
+                                         version=user.token_version, family=claims.family or claims.jti)
+            await uow.commit()
+        return RefreshedTokens(access=access.token, refresh=refresh.token)
+
+
+class LogOut:
+    """Revokes a refresh token. Holding it is enough; someone else's is refused."""
+
+    def __init__(self, uow: UnitOfWorkFactory, tokens: TokenService, clock: Clock) -> None:
+        self._uow, self._tokens, self._clock = uow, tokens, clock
+
+    async def __call__(self, actor: Actor, refresh_token: str) -> None:
+        async with self._uow() as uow:
+            claims, _ = await _valid_refresh(uow, self._tokens, refresh_token)
+            if actor.is_authenticated and actor.user_id != claims.user_id:
+                raise PermissionDeniedError("You cannot log out another user's session.")
+            await uow.revoked_tokens.add(jti=claims.jti, user_id=claims.user_id,
+                                         expires_at=claims.expires_at, revoked_at=self._clock.now())
+            await uow.commit()
+
+
+class IdentifyActor:
+    """Who the bearer of an access token is; refused if the user is gone or inactive."""
+
+    def __init__(self, uow: UnitOfWorkFactory, tokens: TokenService) -> None:
+        self._uow, self._tokens = uow, tokens
+
+    async def __call__(self, access_token: str) -> Actor:
+        claims = self._tokens.decode(access_token, expected_type=TokenType.ACCESS)
+        async with self._uow() as uow:
+            actor = await uow.users.actor_for(claims.user_id)
+        if actor is None:
+            raise InvalidTokenError("User not found")
+        return actor

@@ -1,0 +1,70 @@
+"""Repositories of the accounts area: users, profiles, patients, revoked refresh tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from hospital.application.pagination import Page, PageRequest
+from hospital.domain.actors import Actor
+from hospital.domain.patients import Patient
+from hospital.domain.profiles import UserProfile
+from hospital.domain.users import User
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileDetails:
+    """A profile with its user, the shape every profile endpoint answers with."""
+
+    profile: UserProfile
+    user: User
+
+
+class UserRepository(Protocol):
+    async def add(self, user: User) -> None:
+        """Store a new user and give it an id."""
+        ...
+
+    async def get(self, user_id: int) -> User | None: ...
+
+    async def get_by_username(self, username: str) -> User | None: ...
+
+    async def username_taken(self, username: str, *, exclude_id: int | None = None) -> bool:
+        """Case-insensitively, so 'Alice' and 'alice' cannot both exist."""
+        ...
+
+    async def actor_for(self, user_id: int) -> Actor | None:
+        """The actor for an active user (with its patient and doctor ids), None otherwise."""
+        ...
+
+
+class ProfileRepository(Protocol):
+    async def add(self, profile: UserProfile) -> None: ...
+
+    async def get(self, profile_id: int) -> ProfileDetails | None: ...
+
+    async def get_by_user(self, user_id: int) -> ProfileDetails | None: ...
+
+    async def list(self, *, page: PageRequest, search: str = "",
+                   user_id: int | None = None) -> Page[ProfileDetails]:
+        """Ordered by id; ``search`` matches username, email, first and last name, ignoring case."""
+        ...
+
+    async def delete(self, profile: UserProfile) -> None: ...
+
+
+class PatientRepository(Protocol):
+    async def add(self, patient: Patient) -> None: ...
+
+    async def get(self, patient_id: int) -> Patient | None: ...
+
+    async def get_by_user(self, user_id: int) -> Patient | None: ...
+
+
+class RevokedTokenRepository(Protocol):
+    async def add(self, *, jti: str, user_id: int, expires_at: datetime, revoked_at: datetime) -> None:
+        """Revoke a refresh token; revoking one twice is not an error."""
+        ...
+
+    async def is_revoked(self, jti: str) -> bool: ...

@@ -1,0 +1,35 @@
+"""One transaction per use case: ``async with uow_factory() as uow: ...; await uow.commit()``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Protocol, Self
+
+from hospital.application.ports.accounts import (
+    PatientRepository,
+    ProfileRepository,
+    RevokedTokenRepository,
+    UserRepository,
+)
+
+
+class UnitOfWork(Protocol):
+    users: UserRepository
+    profiles: ProfileRepository
+    patients: PatientRepository
+    revoked_tokens: RevokedTokenRepository
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        """Roll back whatever was not committed."""
+        ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]

@@ -1,0 +1,1 @@
+"""Entities, value objects and rules. Standard library only."""

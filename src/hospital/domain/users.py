@@ -1,0 +1,122 @@
+"""Users: the account behind every person who logs in."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from hospital.domain.errors import ErrorCollector, ValidationError
+
+USERNAME_MAX = 150
+NAME_MAX = 150
+EMAIL_MAX = 254
+_USERNAME = re.compile(r"^[\w.@+-]+\Z")
+# Deliberately simple: one @, a dotted domain, no spaces. Deliverability is the mail server's business.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+\Z")
+
+
+def normalize_username(username: str) -> str:
+    username = username.strip()
+    if not username:
+        raise ValidationError.field("username", "This field may not be blank.")
+    if len(username) > USERNAME_MAX:
+        raise ValidationError.field(
+            "username", f"Ensure this field has no more than {USERNAME_MAX} characters."
+        )
+    if not _USERNAME.match(username):
+        raise ValidationError.field(
+            "username",
+            "Enter a valid username. This value may contain only letters, numbers, "
+            "and @/./+/-/_ characters.",
+        )
+    return username
+
+
+def normalize_email(email: str, *, required: bool = False) -> str:
+    email = email.strip()
+    if not email:
+        if required:
+            raise ValidationError.field("email", "This field may not be blank.")
+        return ""
+    if len(email) > EMAIL_MAX or not _EMAIL.match(email):
+        raise ValidationError.field("email", "Enter a valid email address.")
+    local, _, domain = email.rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
+def normalize_name(value: str, field_name: str) -> str:
+    value = value.strip()
+    if len(value) > NAME_MAX:
+        raise ValidationError.field(
+            field_name, f"Ensure this field has no more than {NAME_MAX} characters."
+        )
+    return value
+
+
+@dataclass(eq=False)
+class User:
+    username: str
+    email: str
+    password_hash: str
+    first_name: str = ""
+    last_name: str = ""
+    is_staff: bool = False
+    is_active: bool = True
+    date_joined: datetime | None = None
+    id: int | None = None
+    # Bumped when the password changes or the account is deactivated; refresh tokens carry it,
+    # so every token issued before is refused without a list of them.
+    token_version: int = 0
+    last_login: datetime | None = field(default=None)
+
+    @classmethod
+    def register(cls, *, username: str, email: str, first_name: str, last_name: str,
+                 password_hash: str, joined_at: datetime, is_staff: bool = False) -> User:
+        errors = ErrorCollector()
+        username = errors.check("username", lambda: normalize_username(username))
+        email = errors.check("email", lambda: normalize_email(email))
+        first_name = errors.check("first_name", lambda: normalize_name(first_name, "first_name"))
+        last_name = errors.check("last_name", lambda: normalize_name(last_name, "last_name"))
+        errors.raise_if_any()
+        return cls(
+            username=username, email=email, first_name=first_name, last_name=last_name,
+            password_hash=password_hash, is_staff=is_staff, date_joined=joined_at,
+        )
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.username
+
+    def rename(self, *, username: str | None = None, email: str | None = None,
+               first_name: str | None = None, last_name: str | None = None) -> None:
+        errors = ErrorCollector()
+        if username is not None:
+            username = errors.check("username", lambda: normalize_username(username))
+        if email is not None:
+            email = errors.check("email", lambda: normalize_email(email))
+        if first_name is not None:
+            first_name = errors.check("first_name", lambda: normalize_name(first_name, "first_name"))
+        if last_name is not None:
+            last_name = errors.check("last_name", lambda: normalize_name(last_name, "last_name"))
+        errors.raise_if_any()
+        if username is not None:
+            self.username = username
+        if email is not None:
+            self.email = email
+        if first_name is not None:
+            self.first_name = first_name
+        if last_name is not None:
+            self.last_name = last_name
+
+    def change_password(self, password_hash: str) -> None:
+        self.password_hash = password_hash
+        self.token_version += 1
+
+    def deactivate(self) -> None:
+        self.is_active = False
+        self.token_version += 1
