@@ -16,3 +16,9 @@ class InvalidCredentialsError(AuthenticationError):
 
 class InvalidTokenError(AuthenticationError):
     default_message = "Token is invalid or expired"
+
+
+class ServiceUnavailableError(DomainError):
+    """The database (or another backing service) cannot be reached right now."""
+
+    default_message = "The service is temporarily unavailable. Please try again shortly."

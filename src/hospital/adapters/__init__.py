@@ -1,0 +1,1 @@
+"""Adapters: the implementations of the application's ports."""

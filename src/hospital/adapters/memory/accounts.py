@@ -1,0 +1,103 @@
+"""In-memory users, profiles, patients and revoked tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from hospital.adapters.memory.database import InMemoryTable
+from hospital.application.pagination import Page, PageRequest
+from hospital.application.ports.accounts import ProfileDetails
+from hospital.domain.actors import Actor
+from hospital.domain.patients import Patient
+from hospital.domain.profiles import UserProfile
+from hospital.domain.users import User
+
+
+class InMemoryUserRepository(InMemoryTable):
+    table_name = "users"
+
+    async def add(self, user: User) -> None:
+        self._insert(user)
+
+    async def get(self, user_id: int) -> User | None:
+        return self._rows.get(user_id)
+
+    async def get_by_username(self, username: str) -> User | None:
+        wanted = username.casefold()
+        return next((u for u in self._rows.values() if u.username.casefold() == wanted), None)
+
+    async def username_taken(self, username: str, *, exclude_id: int | None = None) -> bool:
+        user = await self.get_by_username(username)
+        return user is not None and user.id != exclude_id
+
+    async def actor_for(self, user_id: int) -> Actor | None:
+        user = self._rows.get(user_id)
+        if user is None or not user.is_active:
+            return None
+        patient = next((p for p in self._db.table("patients").values() if p.user_id == user_id), None)
+        doctor = next((d for d in self._db.table("doctors").values() if d.user_id == user_id), None)
+        return Actor(
+            user_id=user_id, is_staff=user.is_staff,
+            patient_id=patient.id if patient else None, doctor_id=doctor.id if doctor else None,
+        )
+
+
+class InMemoryProfileRepository(InMemoryTable):
+    table_name = "profiles"
+
+    def _details(self, profile: UserProfile | None) -> ProfileDetails | None:
+        if profile is None:
+            return None
+        return ProfileDetails(profile=profile, user=self._db.table("users")[profile.user_id])
+
+    async def add(self, profile: UserProfile) -> None:
+        self._insert(profile)
+
+    async def get(self, profile_id: int) -> ProfileDetails | None:
+        return self._details(self._rows.get(profile_id))
+
+    async def get_by_user(self, user_id: int) -> ProfileDetails | None:
+        return self._details(next((p for p in self._rows.values() if p.user_id == user_id), None))
+
+    async def list(self, *, page: PageRequest, search: str = "",
+                   user_id: int | None = None) -> Page[ProfileDetails]:
+        needle = search.casefold()
+        matches = []
+        for profile in self._sorted():
+            details = self._details(profile)
+            assert details is not None
+            if user_id is not None and profile.user_id != user_id:
+                continue
+            user = details.user
+            fields = (user.username, user.email, user.first_name, user.last_name)
+            if needle and not any(needle in value.casefold() for value in fields):
+                continue
+            matches.append(details)
+        return Page(matches[page.offset:page.offset + page.limit], len(matches), page)
+
+    async def delete(self, profile: UserProfile) -> None:
+        self._remove(profile)
+
+
+class InMemoryPatientRepository(InMemoryTable):
+    table_name = "patients"
+
+    async def add(self, patient: Patient) -> None:
+        self._insert(patient)
+
+    async def get(self, patient_id: int) -> Patient | None:
+        return self._rows.get(patient_id)
+
+    async def get_by_user(self, user_id: int) -> Patient | None:
+        return next((p for p in self._rows.values() if p.user_id == user_id), None)
+
+
+class InMemoryRevokedTokenRepository(InMemoryTable):
+    table_name = "revoked_tokens"
+
+    async def add(self, *, jti: str, user_id: int, expires_at: datetime, revoked_at: datetime) -> None:
+        revoked = self._db.table(self.table_name)
+        revoked.setdefault(jti, (user_id, expires_at, revoked_at))  # type: ignore[index]
+
+    async def is_revoked(self, jti: str) -> bool:
+        return jti in self._db.table(self.table_name)

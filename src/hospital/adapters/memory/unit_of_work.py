@@ -1,0 +1,41 @@
+"""The in-memory unit of work: a snapshot on entry, restored unless committed."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from hospital.adapters.memory.accounts import (
+    InMemoryPatientRepository,
+    InMemoryProfileRepository,
+    InMemoryRevokedTokenRepository,
+    InMemoryUserRepository,
+)
+from hospital.adapters.memory.database import InMemoryDatabase
+
+
+class InMemoryUnitOfWork:
+    def __init__(self, db: InMemoryDatabase) -> None:
+        self._db = db
+        self.users = InMemoryUserRepository(db)
+        self.profiles = InMemoryProfileRepository(db)
+        self.patients = InMemoryPatientRepository(db)
+        self.revoked_tokens = InMemoryRevokedTokenRepository(db)
+
+    async def __aenter__(self) -> Self:
+        await self._db.lock.acquire()
+        self._snapshot = self._db.snapshot()
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        try:
+            await self.rollback()
+        finally:
+            self._db.lock.release()
+
+    async def commit(self) -> None:
+        self._snapshot = self._db.snapshot()
+
+    async def rollback(self) -> None:
+        self._db.restore(self._snapshot)

@@ -1,0 +1,1 @@
+"""Redis adapters: what several workers must share."""

@@ -1,0 +1,1 @@
+"""SQLAlchemy 2 (async) adapters: tables, imperative mapping, repositories, unit of work."""

@@ -1,0 +1,127 @@
+"""SQLAlchemy repositories of users, profiles, patients and revoked tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hospital.adapters.sqlalchemy.dialects import insert_ignoring_duplicates
+from hospital.adapters.sqlalchemy.search import contains_any
+from hospital.adapters.sqlalchemy.tables import accounts as t
+from hospital.application.pagination import Page, PageRequest
+from hospital.application.ports.accounts import ProfileDetails
+from hospital.domain.actors import Actor
+from hospital.domain.patients import Patient
+from hospital.domain.profiles import UserProfile
+from hospital.domain.users import User
+
+
+class SqlAlchemyUserRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, user: User) -> None:
+        self._session.add(user)
+        await self._session.flush()
+
+    async def get(self, user_id: int) -> User | None:
+        return await self._session.get(User, user_id)
+
+    async def get_by_username(self, username: str) -> User | None:
+        query = select(User).where(func.lower(t.users.c.username) == username.lower())
+        return (await self._session.scalars(query)).first()
+
+    async def username_taken(self, username: str, *, exclude_id: int | None = None) -> bool:
+        condition = func.lower(t.users.c.username) == username.lower()
+        if exclude_id is not None:
+            condition = condition & (t.users.c.id != exclude_id)
+        return bool(await self._session.scalar(select(exists().where(condition))))
+
+    async def actor_for(self, user_id: int) -> Actor | None:
+        query = (
+            select(t.users.c.is_staff, t.patients.c.id)
+            .select_from(t.users)
+            .outerjoin(t.patients, t.patients.c.user_id == t.users.c.id)
+            .where(t.users.c.id == user_id, t.users.c.is_active.is_(True))
+        )
+        row = (await self._session.execute(query)).first()
+        if row is None:
+            return None
+        return Actor(user_id=user_id, is_staff=row[0], patient_id=row[1])
+
+
+class SqlAlchemyProfileRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    def _query(self):
+        return select(UserProfile, User).join(User, t.users.c.id == t.user_profiles.c.user_id)
+
+    async def add(self, profile: UserProfile) -> None:
+        self._session.add(profile)
+        await self._session.flush()
+
+    async def get(self, profile_id: int) -> ProfileDetails | None:
+        row = (await self._session.execute(self._query().where(t.user_profiles.c.id == profile_id))).first()
+        return ProfileDetails(profile=row[0], user=row[1]) if row else None
+
+    async def get_by_user(self, user_id: int) -> ProfileDetails | None:
+        query = self._query().where(t.user_profiles.c.user_id == user_id)
+        row = (await self._session.execute(query)).first()
+        return ProfileDetails(profile=row[0], user=row[1]) if row else None
+
+    async def list(self, *, page: PageRequest, search: str = "",
+                   user_id: int | None = None) -> Page[ProfileDetails]:
+        conditions = []
+        if user_id is not None:
+            conditions.append(t.user_profiles.c.user_id == user_id)
+        if search:
+            u = t.users.c
+            conditions.append(contains_any(search, u.username, u.email, u.first_name, u.last_name))
+        count_query = (
+            select(func.count()).select_from(t.user_profiles)
+            .join(t.users, t.users.c.id == t.user_profiles.c.user_id).where(*conditions)
+        )
+        total = await self._session.scalar(count_query) or 0
+        rows = await self._session.execute(
+            self._query().where(*conditions).order_by(t.user_profiles.c.id)
+            .offset(page.offset).limit(page.limit)
+        )
+        items = [ProfileDetails(profile=profile, user=user) for profile, user in rows]
+        return Page(items, total, page)
+
+    async def delete(self, profile: UserProfile) -> None:
+        await self._session.delete(profile)
+        await self._session.flush()
+
+
+class SqlAlchemyPatientRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, patient: Patient) -> None:
+        self._session.add(patient)
+        await self._session.flush()
+
+    async def get(self, patient_id: int) -> Patient | None:
+        return await self._session.get(Patient, patient_id)
+
+    async def get_by_user(self, user_id: int) -> Patient | None:
+        query = select(Patient).where(t.patients.c.user_id == user_id)
+        return (await self._session.scalars(query)).first()
+
+
+class SqlAlchemyRevokedTokenRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, *, jti: str, user_id: int, expires_at: datetime, revoked_at: datetime) -> None:
+        values = {"jti": jti, "user_id": user_id, "expires_at": expires_at, "revoked_at": revoked_at}
+        # Two logouts with the same token at once must not collide: insert-or-ignore.
+        await self._session.execute(insert_ignoring_duplicates(self._session, t.revoked_tokens, values))
+
+    async def is_revoked(self, jti: str) -> bool:
+        query = select(exists().where(t.revoked_tokens.c.jti == jti))
+        return bool(await self._session.scalar(query))

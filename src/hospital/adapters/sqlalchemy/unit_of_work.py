@@ -1,0 +1,56 @@
+"""The SQLAlchemy unit of work: one session, one transaction, rolled back unless committed."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from hospital.adapters.sqlalchemy.accounts import (
+    SqlAlchemyPatientRepository,
+    SqlAlchemyProfileRepository,
+    SqlAlchemyRevokedTokenRepository,
+    SqlAlchemyUserRepository,
+)
+from hospital.application.errors import ServiceUnavailableError
+
+
+def _is_unavailable(error: BaseException) -> bool:
+    if isinstance(error, PoolTimeoutError | ConnectionError | OSError):
+        return True
+    if isinstance(error, OperationalError):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+class SqlAlchemyUnitOfWork:
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._session_factory = session_factory
+
+    async def __aenter__(self) -> Self:
+        self.session = self._session_factory()
+        self.users = SqlAlchemyUserRepository(self.session)
+        self.profiles = SqlAlchemyProfileRepository(self.session)
+        self.patients = SqlAlchemyPatientRepository(self.session)
+        self.revoked_tokens = SqlAlchemyRevokedTokenRepository(self.session)
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        try:
+            await self.session.rollback()
+            await self.session.close()
+        except Exception as cleanup_error:
+            if exc is None and _is_unavailable(cleanup_error):
+                raise ServiceUnavailableError() from cleanup_error
+        if exc is not None and _is_unavailable(exc):
+            raise ServiceUnavailableError() from exc
+
+    async def commit(self) -> None:
+        await self.session.commit()
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
