@@ -176,3 +176,31 @@ class IdentifyActor:
         if actor is None:
             raise InvalidTokenError("User not found")
         return actor
+
+
+class CreateSuperuser:
+    """An administrator account (is_staff), with its profile and patient record like any user."""
+
+    def __init__(self, uow: UnitOfWorkFactory, hasher: PasswordHasher, clock: Clock) -> None:
+        self._uow, self._hasher, self._clock = uow, hasher, clock
+
+    async def __call__(self, *, username: str, email: str, password: str) -> User:
+        errors = ErrorCollector()
+        now = self._clock.now()
+        user = errors.collect(lambda: User.register(
+            username=username, email=email, first_name="", last_name="", password_hash="",
+            joined_at=now, is_staff=True,
+        ))
+        errors.collect(lambda: validate_password_pair(password, password, username=username, email=email))
+        errors.raise_if_any()
+        assert isinstance(user, User)
+        user.password_hash = await self._hasher.hash(password)
+        async with self._uow() as uow:
+            if await uow.users.username_taken(user.username):
+                raise ConflictError.field("username", "A user with that username already exists.")
+            await uow.users.add(user)
+            assert user.id is not None
+            await uow.profiles.add(UserProfile.create(user_id=user.id, now=now))
+            await uow.patients.add(Patient.enrol(user_id=user.id))
+            await uow.commit()
+        return user

@@ -41,7 +41,8 @@ class SqlAlchemyUnitOfWork:
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                         tb: TracebackType | None) -> None:
         try:
-            await self.session.rollback()
+            # close() rolls back what was not committed; rollback() would also expire every
+            # loaded entity, and the use case still returns them after the block.
             await self.session.close()
         except Exception as cleanup_error:
             if exc is None and _is_unavailable(cleanup_error):

@@ -1,0 +1,119 @@
+"""The one composition root: every adapter is wired into the use cases here.
+
+``Container(settings=...)`` runs on SQLAlchemy (SQLite or PostgreSQL); ``in_memory_container()``
+swaps in the in-memory adapters, for tests and for library users who want no database.
+Tests swap any single adapter with ``container.<provider>.override(...)``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from dependency_injector import containers, providers
+
+from hospital.adapters.clock import SystemClock
+from hospital.adapters.memory.database import InMemoryDatabase
+from hospital.adapters.memory.images import InMemoryImageStorage
+from hospital.adapters.memory.passwords import FastInsecurePasswordHasher
+from hospital.adapters.memory.rate_limit import InMemoryRateLimiter
+from hospital.adapters.memory.unit_of_work import InMemoryUnitOfWork
+from hospital.adapters.security.argon2_hasher import Argon2PasswordHasher
+from hospital.adapters.security.jwt_tokens import PyJwtTokenService
+from hospital.adapters.sqlalchemy.engine import create_engine, create_session_factory
+from hospital.adapters.sqlalchemy.mapping import start_mappers
+from hospital.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
+from hospital.adapters.storage.local_images import LocalImageStorage
+from hospital.application import accounts, profiles
+from hospital.settings import Settings
+
+
+def _rate_limiter(settings: Settings):
+    if settings.redis_url:
+        from redis.asyncio import Redis
+
+        from hospital.adapters.redis.rate_limit import RedisRateLimiter
+
+        return RedisRateLimiter(Redis.from_url(settings.redis_url))
+    return InMemoryRateLimiter()
+
+
+class Container(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=Settings)
+
+    clock = providers.Singleton(SystemClock)
+    engine = providers.Singleton(
+        create_engine, url=settings.provided.database_url, pool_size=settings.provided.db_pool_size,
+    )
+    session_factory = providers.Singleton(create_session_factory, engine)
+    unit_of_work = providers.Factory(SqlAlchemyUnitOfWork, session_factory=session_factory)
+
+    password_hasher = providers.Singleton(
+        Argon2PasswordHasher, max_concurrency=settings.provided.password_hash_concurrency,
+    )
+    tokens = providers.Singleton(
+        PyJwtTokenService,
+        secret=settings.provided.secret_key,
+        issuer=settings.provided.jwt_issuer,
+        access_lifetime=providers.Factory(timedelta, seconds=settings.provided.access_token_lifetime),
+        refresh_lifetime=providers.Factory(timedelta, seconds=settings.provided.refresh_token_lifetime),
+        clock=clock,
+    )
+    images = providers.Singleton(
+        LocalImageStorage,
+        root=settings.provided.media_root,
+        max_bytes=settings.provided.max_upload_bytes,
+        max_pixels=settings.provided.max_image_pixels,
+    )
+    rate_limiter = providers.Singleton(_rate_limiter, settings)
+
+    # Accounts
+    register_user = providers.Singleton(
+        accounts.RegisterUser, uow=unit_of_work.provider, hasher=password_hasher, tokens=tokens, clock=clock,
+    )
+    log_in = providers.Singleton(
+        accounts.LogIn, uow=unit_of_work.provider, hasher=password_hasher, tokens=tokens, clock=clock,
+    )
+    refresh_access_token = providers.Singleton(
+        accounts.RefreshAccessToken, uow=unit_of_work.provider, tokens=tokens, clock=clock,
+        rotate=settings.provided.rotate_refresh_tokens,
+    )
+    log_out = providers.Singleton(accounts.LogOut, uow=unit_of_work.provider, tokens=tokens, clock=clock)
+    create_superuser = providers.Singleton(
+        accounts.CreateSuperuser, uow=unit_of_work.provider, hasher=password_hasher, clock=clock,
+    )
+    identify_actor = providers.Singleton(accounts.IdentifyActor, uow=unit_of_work.provider, tokens=tokens)
+
+    # Profiles
+    _profile_deps = {"uow": unit_of_work.provider, "clock": clock, "images": images}
+    list_profiles = providers.Singleton(profiles.ListProfiles, **_profile_deps)
+    get_profile = providers.Singleton(profiles.GetProfile, **_profile_deps)
+    get_my_profile = providers.Singleton(profiles.GetMyProfile, **_profile_deps)
+    create_profile = providers.Singleton(profiles.CreateProfile, **_profile_deps)
+    update_profile = providers.Singleton(profiles.UpdateProfile, **_profile_deps)
+    delete_profile = providers.Singleton(profiles.DeleteProfile, **_profile_deps)
+
+
+def build_container(settings: Settings | None = None) -> Container:
+    container = Container(settings=settings or Settings.from_env())
+    start_mappers()
+    return container
+
+
+def in_memory_container(settings: Settings | None = None) -> Container:
+    """Everything in process: no database, no files, a fast (insecure) password hasher."""
+    settings = settings or Settings(environment="test").checked()
+    container = Container(settings=settings)
+    database = InMemoryDatabase()
+    container.unit_of_work.override(providers.Factory(InMemoryUnitOfWork, db=database))
+    container.password_hasher.override(providers.Singleton(FastInsecurePasswordHasher))
+    container.images.override(providers.Singleton(InMemoryImageStorage))
+    container.rate_limiter.override(providers.Singleton(InMemoryRateLimiter))
+    return container
+
+
+async def shutdown(container: Container) -> None:
+    """Release the connection pool and the hashing threads."""
+    await container.engine().dispose()
+    close = getattr(container.password_hasher(), "close", None)
+    if close is not None:
+        close()

@@ -1,0 +1,1 @@
+"""Entrypoints: the Litestar HTTP adapter and the `hospital` command."""

@@ -1,0 +1,116 @@
+"""The `hospital` command: serve, migrate, createsuperuser, openapi."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import sys
+from collections.abc import Sequence
+
+from hospital.domain.errors import ValidationError
+from hospital.settings import Settings, SettingsError
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    Settings.from_env()  # refuse unsafe settings before any worker starts
+    uvicorn.run(
+        "hospital.entrypoints.http.asgi:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=False,  # X-Forwarded-For is honoured only from HOSPITAL_TRUSTED_PROXIES
+        timeout_graceful_shutdown=30,
+    )
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from hospital.entrypoints.migrations import upgrade
+
+    settings = Settings.from_env()
+    upgrade(settings.database_url, args.revision)
+    print(f"database migrated to {args.revision}")
+    return 0
+
+
+def _createsuperuser(args: argparse.Namespace) -> int:
+    from hospital.bootstrap import build_container, shutdown
+
+    username = args.username or input("Username: ")
+    email = args.email if args.email is not None else input("Email address: ")
+    password = args.password
+    if password is None:
+        password = getpass.getpass("Password: ")
+        if password != getpass.getpass("Password (again): "):
+            print("Error: your passwords didn't match.", file=sys.stderr)
+            return 1
+
+    async def create() -> int:
+        container = build_container()
+        try:
+            user = await container.create_superuser()(username=username, email=email, password=password)
+        except ValidationError as error:
+            for field, messages in error.errors.items():
+                print(f"Error: {field}: {' '.join(messages)}", file=sys.stderr)
+            return 1
+        finally:
+            await shutdown(container)
+        print(f"Superuser {user.username!r} created (id {user.id}).")
+        return 0
+
+    return asyncio.run(create())
+
+
+def _openapi(args: argparse.Namespace) -> int:
+    from hospital.bootstrap import in_memory_container
+    from hospital.entrypoints.http.app import create_app
+
+    app = create_app(in_memory_container())
+    print(json.dumps(app.openapi_schema.to_schema(), indent=2 if args.indent else None))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="hospital", description="Hospital management API service.")
+    commands = root.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the HTTP API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(run=_serve)
+
+    migrate = commands.add_parser("migrate", help="upgrade the database schema (Alembic)")
+    migrate.add_argument("--revision", default="head")
+    migrate.set_defaults(run=_migrate)
+
+    superuser = commands.add_parser("createsuperuser", help="create an administrator account")
+    superuser.add_argument("--username")
+    superuser.add_argument("--email")
+    superuser.add_argument("--password", help="prompted for when omitted")
+    superuser.set_defaults(run=_createsuperuser)
+
+    schema = commands.add_parser("openapi", help="print the OpenAPI schema as JSON")
+    schema.add_argument("--indent", action="store_true")
+    schema.set_defaults(run=_openapi)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except SettingsError as error:
+        print(f"hospital: configuration error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

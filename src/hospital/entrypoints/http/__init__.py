@@ -1,0 +1,1 @@
+"""The HTTP adapter. It only translates: structs in and out, a use case call, errors to statuses."""

@@ -1,0 +1,78 @@
+"""The Litestar application factory. Nothing happens at import time."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar
+from litestar.config.cors import CORSConfig
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.static_files import create_static_files_router
+
+from hospital import __version__
+from hospital.application.actor import Actor
+from hospital.bootstrap import Container, build_container, shutdown
+from hospital.entrypoints.http import openapi
+from hospital.entrypoints.http.auth import provide_actor
+from hospital.entrypoints.http.client_address import ClientAddressResolver
+from hospital.entrypoints.http.errors import EXCEPTION_HANDLERS
+from hospital.entrypoints.http.middleware import RateLimitMiddleware, SecurityHeadersMiddleware
+from hospital.entrypoints.http.routes import ROUTE_HANDLERS
+
+
+def create_app(container: Container | None = None) -> Litestar:
+    container = container or build_container()
+    settings = container.settings()
+    settings.media_root.mkdir(parents=True, exist_ok=True)
+
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> Any:
+        try:
+            yield
+        finally:
+            await shutdown(container)
+
+    rate_limit = DefineMiddleware(
+        RateLimitMiddleware,
+        limiter=container.rate_limiter(),
+        tokens=container.tokens(),
+        client_address=ClientAddressResolver(settings.trusted_proxies),
+        auth=settings.rate_limit_auth,
+        anon=settings.rate_limit_anon,
+        user=settings.rate_limit_user,
+    )
+    media = create_static_files_router(
+        path="/media", directories=[settings.media_root], include_in_schema=False, name="media",
+        send_as_attachment=False,
+    )
+    app = Litestar(
+        route_handlers=[*ROUTE_HANDLERS, media],
+        dependencies={
+            "container": Provide(lambda: container, use_cache=True, sync_to_thread=False),
+            "actor": Provide(provide_actor),
+        },
+        signature_namespace={"Actor": Actor},
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        middleware=[SecurityHeadersMiddleware, rate_limit],
+        cors_config=CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None,
+        openapi_config=OpenAPIConfig(
+            title="Hospital Management API",
+            version=__version__,
+            description="Wire-compatible with the Hospital Management System API guide.",
+            components=openapi.components(),
+            render_plugins=[SwaggerRenderPlugin()],
+            path="/schema",
+        ),
+        request_max_body_size=settings.max_body_bytes,
+        lifespan=[lifespan],
+        debug=False,
+        logging_config=None,
+    )
+    app.state.container = container
+    logging.getLogger("hospital").setLevel(settings.log_level)
+    return app

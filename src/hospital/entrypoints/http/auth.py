@@ -1,0 +1,27 @@
+"""Bearer-token authentication: the Actor of each request, anonymous when no token is sent."""
+
+from __future__ import annotations
+
+from litestar import Request
+
+from hospital.application.actor import ANONYMOUS, Actor
+from hospital.application.errors import InvalidTokenError
+from hospital.bootstrap import Container
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise InvalidTokenError("Authorization header must be: Bearer <token>")
+    return token.strip()
+
+
+async def provide_actor(request: Request) -> Actor:
+    token = bearer_token(request)
+    if token is None:
+        return ANONYMOUS
+    container: Container = request.app.state.container
+    return await container.identify_actor()(token)

@@ -1,0 +1,158 @@
+"""Read a request body once, by Content-Type, and convert it to an endpoint's msgspec struct.
+
+Clients of the original send JSON, urlencoded forms or multipart forms to any write endpoint;
+files only come by multipart. Lists in forms arrive as repeated keys.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import msgspec
+from litestar import Request
+from litestar.datastructures import UploadFile
+from litestar.exceptions import HTTPException
+
+from hospital.application.ports.storage import UploadedFile
+from hospital.domain.errors import NON_FIELD_ERRORS, ValidationError
+
+S = TypeVar("S", bound=msgspec.Struct)
+
+FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+MAX_JSON_DEPTH = 32
+
+
+class UnsupportedMediaTypeError(HTTPException):
+    status_code = 415
+
+
+@dataclass(slots=True)
+class RequestBody:
+    fields: dict[str, Any] = field(default_factory=dict)
+    files: dict[str, UploadedFile] = field(default_factory=dict)
+    is_form: bool = False
+
+
+def _depth_ok(raw: bytes) -> bool:
+    # A cheap upper bound on nesting before decoding: a 1 MB "[[[[..." is refused at once.
+    depth = deepest = 0
+    for byte in raw:
+        if byte in b"[{":
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > MAX_JSON_DEPTH:
+                return False
+        elif byte in b"]}":
+            depth -= 1
+    return True
+
+
+async def read_body(request: Request) -> RequestBody:
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type in FORM_TYPES:
+        form = await request.form()
+        body = RequestBody(is_form=True)
+        for key, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                body.files[key] = UploadedFile(
+                    filename=value.filename or "", content_type=value.content_type or "",
+                    content=await value.read(),
+                )
+            else:
+                body.fields.setdefault(key, []).append(value)
+        return body
+    raw = await request.body()
+    if not raw.strip():
+        return RequestBody()
+    if media_type not in {"", "application/json"} and not media_type.endswith("+json"):
+        raise UnsupportedMediaTypeError(detail=f'Unsupported media type "{media_type}" in request.')
+    if not _depth_ok(raw):
+        raise ValidationError(f"JSON parse error - nesting deeper than {MAX_JSON_DEPTH} levels")
+    try:
+        value = msgspec.json.decode(raw)
+    except msgspec.DecodeError as error:
+        raise ValidationError(f"JSON parse error - {error}") from None
+    if not isinstance(value, dict):
+        kind = "list" if isinstance(value, list) else type(value).__name__
+        raise ValidationError(f"Invalid data. Expected a dictionary, but got {kind}.")
+    return RequestBody(fields=value)
+
+
+def _is_list_type(annotation: Any) -> bool:
+    origin = typing.get_origin(annotation)
+    if origin in (list, tuple, set, frozenset):
+        return True
+    if origin in (typing.Union, types.UnionType):
+        return any(_is_list_type(arg) for arg in typing.get_args(annotation))
+    return False
+
+
+_TYPE_WORDS = {
+    "int": "A valid integer is required.",
+    "str": "Not a valid string.",
+    "bool": "Must be a valid boolean.",
+    "float": "A valid number is required.",
+    "array": "Expected a list of items.",
+    "object": "Expected a dictionary of items.",
+    "date": "Date has wrong format. Use one of these formats instead: YYYY-MM-DD.",
+    "null": "This field may not be null.",
+}
+_MESSAGE = re.compile(r"^(?P<text>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
+_MISSING = re.compile(r"Object missing required field `(?P<name>[^`]+)`")
+_EXPECTED = re.compile(r"Expected `(?P<type>[a-z]+)[^`]*`(?:, got `(?P<got>[a-z]+)`)?")
+_MAX_LENGTH = re.compile(r"Expected `str` of length <= (?P<n>\d+)")
+_MIN_LENGTH = re.compile(r"Expected `str` of length >= (?P<n>\d+)")
+_MAX_ITEMS = re.compile(r"Expected `array` of length <= (?P<n>\d+)")
+_GE = re.compile(r"Expected `int` >= (?P<n>-?\d+)")
+_LE = re.compile(r"Expected `int` <= (?P<n>-?\d+)")
+
+
+def _field_error(error: msgspec.ValidationError) -> ValidationError:
+    """Turn msgspec's message into the original's {field: [message]} shape."""
+    match = _MESSAGE.match(str(error))
+    text, path = (match.group("text"), match.group("path") or "") if match else (str(error), "")
+    field_name = re.split(r"[.\[]", path.lstrip("."), maxsplit=1)[0] if path else ""
+    if missing := _MISSING.search(text):
+        return ValidationError({field_name or missing.group("name"): ["This field is required."]})
+    message = text
+    if m := _MAX_LENGTH.search(text):
+        message = f"Ensure this field has no more than {m.group('n')} characters."
+    elif m := _MIN_LENGTH.search(text):
+        message = "This field may not be blank." if m.group("n") == "1" else (
+            f"Ensure this field has at least {m.group('n')} characters.")
+    elif m := _MAX_ITEMS.search(text):
+        message = f"Ensure this field has no more than {m.group('n')} elements."
+    elif m := _GE.search(text):
+        message = f"Ensure this value is greater than or equal to {m.group('n')}."
+    elif m := _LE.search(text):
+        message = f"Ensure this value is less than or equal to {m.group('n')}."
+    elif m := _EXPECTED.search(text):
+        message = _TYPE_WORDS["null"] if m.group("got") == "null" else _TYPE_WORDS.get(m.group("type"), text)
+    elif text.startswith("Invalid enum value"):
+        value = text.removeprefix("Invalid enum value").strip(" '")
+        message = f'"{value}" is not a valid choice.'
+    return ValidationError({field_name or NON_FIELD_ERRORS: [message]})
+
+
+def to_struct(struct_type: type[S], body: RequestBody) -> S:
+    """Convert body fields to ``struct_type``; a form's single values are unwrapped from lists.
+
+    Fields not sent keep their struct default (msgspec.UNSET where "unchanged" must be told
+    apart from "set to empty", as PATCH needs).
+    """
+    data: dict[str, Any] = dict(body.fields)
+    if body.is_form:
+        hints = typing.get_type_hints(struct_type)
+        for name, values in list(data.items()):
+            if name not in hints:
+                del data[name]
+            elif not _is_list_type(hints[name]):
+                data[name] = values[-1]
+    try:
+        return msgspec.convert(data, struct_type, strict=False)
+    except msgspec.ValidationError as error:
+        raise _field_error(error) from None

@@ -1,0 +1,101 @@
+"""ASGI middleware: rate limits by scope, and the headers every response carries."""
+
+from __future__ import annotations
+
+import msgspec
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from hospital.application.errors import AuthenticationError
+from hospital.application.ports.rate_limit import RateLimiter
+from hospital.application.ports.security import TokenService, TokenType
+from hospital.entrypoints.http.client_address import ClientAddressResolver
+from hospital.settings import RateLimit
+
+# Endpoints limited per client address whoever calls them: the ones that guess passwords,
+# mint tokens or take anonymous writes.
+AUTH_SCOPE = {
+    ("POST", "/api/user/register"),
+    ("POST", "/api/user/login"),
+    ("POST", "/api/user/token/refresh"),
+    ("POST", "/api/user/logout"),
+    ("POST", "/contacts"),
+}
+
+
+class RateLimitMiddleware:
+    def __init__(self, app: ASGIApp, *, limiter: RateLimiter, tokens: TokenService,
+                 client_address: ClientAddressResolver, auth: RateLimit, anon: RateLimit,
+                 user: RateLimit) -> None:
+        self.app, self._limiter, self._tokens = app, limiter, tokens
+        self._client_address = client_address
+        self._auth, self._anon, self._user = auth, anon, user
+
+    def _user_id(self, scope: Scope) -> int | None:
+        for name, value in scope.get("headers", []):
+            if name == b"authorization":
+                scheme, _, token = value.decode("latin-1").strip().partition(" ")
+                if scheme.lower() != "bearer":
+                    return None
+                try:
+                    return self._tokens.decode(token.strip(), expected_type=TokenType.ACCESS).user_id
+                except AuthenticationError:
+                    return None  # the request will be refused with 401; count it as anonymous
+        return None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(("/media/", "/schema", "/health")):
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"].rstrip("/") or "/"
+        if (scope["method"], path) in AUTH_SCOPE:
+            key, rate = f"auth:{self._client_address(scope)}", self._auth
+        elif (user_id := self._user_id(scope)) is not None:
+            key, rate = f"user:{user_id}", self._user
+        else:
+            key, rate = f"anon:{self._client_address(scope)}", self._anon
+        decision = await self._limiter.hit(key, limit=rate.requests, period_seconds=rate.period_seconds)
+        if decision.allowed:
+            await self.app(scope, receive, send)
+            return
+        body = msgspec.json.encode(
+            {"detail": f"Request was throttled. Expected available in {decision.retry_after} seconds."}
+        )
+        await send({
+            "type": "http.response.start", "status": 429,
+            "headers": [
+                (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                (b"retry-after", str(decision.retry_after).encode()),
+                (b"x-content-type-options", b"nosniff"), (b"cache-control", b"no-store"),
+            ],
+        })
+        await send({"type": "http.response.body", "body": body})
+
+
+class SecurityHeadersMiddleware:
+    """nosniff everywhere; API data is never cached by browsers or proxies."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        is_media = scope["path"].startswith("/media/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _ in headers}
+                if b"x-content-type-options" not in names:
+                    headers.append((b"x-content-type-options", b"nosniff"))
+                if b"x-frame-options" not in names:
+                    headers.append((b"x-frame-options", b"DENY"))
+                if b"referrer-policy" not in names:
+                    headers.append((b"referrer-policy", b"same-origin"))
+                if not is_media and b"cache-control" not in names:
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -1,0 +1,58 @@
+"""`page` and `limits` in, `{count, next, previous, results}` out, as the original paginates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar
+from urllib.parse import urlencode
+
+import msgspec
+from litestar import Request
+
+from hospital.application.pagination import InvalidPageError, Page, PageRequest
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class Paginated(msgspec.Struct, Generic[R]):
+    count: int
+    next: str | None
+    previous: str | None
+    results: Sequence[R]
+
+
+def page_request(request: Request) -> PageRequest:
+    params = request.query_params
+    raw_page, raw_limit = params.get("page"), params.get("limits")
+    try:
+        page = int(raw_page) if raw_page not in (None, "") else 1
+    except ValueError:
+        raise InvalidPageError() from None
+    try:
+        limit = int(raw_limit) if raw_limit not in (None, "") else None
+    except ValueError:
+        limit = None  # like the original: a bad page size falls back to the default
+    return PageRequest.of(page, limit)
+
+
+def _url(request: Request, page: int | None) -> str:
+    pairs = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
+    if page is not None:
+        pairs.append(("page", str(page)))
+    base = str(request.base_url).rstrip("/") + request.url.path
+    return f"{base}?{urlencode(pairs)}" if pairs else base
+
+
+def paginated(request: Request, page: Page[T], render: Callable[[T], R]) -> Paginated[R]:
+    current = page.request.page
+    previous = None
+    if page.has_previous:
+        # The original drops `page` for the first page rather than writing page=1.
+        previous = _url(request, None if current == 2 else current - 1)
+    return Paginated(
+        count=page.total,
+        next=_url(request, current + 1) if page.has_next else None,
+        previous=previous,
+        results=[render(item) for item in page.items],
+    )

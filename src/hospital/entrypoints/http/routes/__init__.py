@@ -1,0 +1,5 @@
+"""Route handlers, one module per resource. ``ROUTE_HANDLERS`` is what the app mounts."""
+
+from hospital.entrypoints.http.routes import accounts, profiles
+
+ROUTE_HANDLERS = [*accounts.HANDLERS, *profiles.HANDLERS]

@@ -1,0 +1,34 @@
+"""Run the Alembic migrations from Python: the `hospital migrate` command and the tests use this."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+import hospital
+
+
+def migrations_folder() -> Path:
+    package = Path(hospital.__file__).resolve().parent
+    # Installed as a wheel the scripts sit in the package; in a checkout, at the repository root.
+    for candidate in (package / "migrations", package.parents[1] / "migrations"):
+        if (candidate / "env.py").exists():
+            return candidate
+    raise FileNotFoundError("the Alembic migrations folder was not found next to the hospital package")
+
+
+def alembic_config(database_url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(migrations_folder()))
+    config.attributes["database_url"] = database_url
+    return config
+
+
+def upgrade(database_url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(database_url), revision)
+
+
+def downgrade(database_url: str, revision: str) -> None:
+    command.downgrade(alembic_config(database_url), revision)
