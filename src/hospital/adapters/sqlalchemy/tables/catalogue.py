@@ -1,0 +1,72 @@
+"""designations, specialisations, available_times, doctors (+ their three link tables), services, contacts."""
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, Table, Text
+
+from hospital.adapters.sqlalchemy.tables.metadata import metadata
+
+designations = Table(
+    "designations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(50), nullable=False),
+    Column("slug", String(60), nullable=False, unique=True),
+)
+
+specialisations = Table(
+    "specialisations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(50), nullable=False),
+    Column("slug", String(60), nullable=False, unique=True),
+)
+
+available_times = Table(
+    "available_times",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("time", String(50), nullable=False),
+)
+
+doctors = Table(
+    "doctors",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False, unique=True),
+    Column("fee", Integer, nullable=False, index=True),
+    Column("meet_link", String(250), nullable=False, server_default=""),
+    Column("profile", String(255), nullable=True),
+    CheckConstraint("fee >= 0", name="fee_not_negative"),
+)
+
+
+def _doctor_link(name: str, target: str) -> Table:
+    # Deleting a doctor or a catalogue entry removes the link, as Django's many-to-many did.
+    return Table(
+        name,
+        metadata,
+        Column("doctor_id", ForeignKey("doctors.id", ondelete="CASCADE"), primary_key=True),
+        Column(f"{target}_id", ForeignKey(f"{target}s.id", ondelete="CASCADE"), primary_key=True, index=True),
+    )
+
+
+doctor_designations = _doctor_link("doctor_designations", "designation")
+doctor_specialisations = _doctor_link("doctor_specialisations", "specialisation")
+doctor_available_times = _doctor_link("doctor_available_times", "available_time")
+
+services = Table(
+    "services",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(50), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("image", String(255), nullable=False),
+)
+
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(50), nullable=False),
+    Column("phone", String(11), nullable=False),
+    Column("massage", Text, nullable=False),
+)
