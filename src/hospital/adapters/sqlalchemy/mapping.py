@@ -46,6 +46,8 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(Contact, catalogue.contacts)
     mapper_registry.map_imperatively(Appointment, care.appointments)
     mapper_registry.map_imperatively(
-        Review, care.reviews, properties={"rating": composite(Rating, care.reviews.c.rating)},
+        Review, care.reviews,
+        # The column holds the number of stars; the entity holds a Rating value object.
+        properties={"_rating_stars": care.reviews.c.rating, "rating": composite(Rating, care.reviews.c.rating)},
     )
     _started = True
