@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from alembic import command
@@ -26,9 +29,21 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
+def _run(operation: Callable[..., None], *args: object) -> None:
+    # Alembic's env.py starts its own event loop; from inside a running loop (an async test,
+    # an application hook) it must run in a thread of its own.
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        operation(*args)
+        return
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(operation, *args).result()
+
+
 def upgrade(database_url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(database_url), revision)
+    _run(command.upgrade, alembic_config(database_url), revision)
 
 
 def downgrade(database_url: str, revision: str) -> None:
-    command.downgrade(alembic_config(database_url), revision)
+    _run(command.downgrade, alembic_config(database_url), revision)

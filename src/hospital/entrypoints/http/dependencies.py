@@ -1,14 +1,16 @@
-"""Names handlers declare to receive the wired use cases and the caller."""
+"""Types handlers declare to receive the wired use cases (`container`) and the caller (`actor`)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from litestar.di import NamedDependency
+from litestar.params import SkipValidation
 
-if TYPE_CHECKING:
-    from hospital.bootstrap import Container as Services
-else:
-    # dependency-injector instantiates DynamicContainer, which is no subclass of Container, so
-    # Litestar's runtime type check would refuse it; type checkers still see the real class.
-    Services = Any
+from hospital.application.actor import Actor
+from hospital.bootstrap import Container
 
-__all__ = ["Services"]
+# dependency-injector instantiates a DynamicContainer, which is no subclass of Container, so
+# Litestar must not type-check it at runtime; type checkers still see the real class.
+Services = NamedDependency[SkipValidation[Container]]
+CurrentActor = NamedDependency[Actor]
+
+__all__ = ["CurrentActor", "Services"]

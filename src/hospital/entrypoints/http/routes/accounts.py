@@ -5,10 +5,9 @@ from __future__ import annotations
 from litestar import Request, post
 
 from hospital.application.accounts import RegisterCommand
-from hospital.application.actor import Actor
 from hospital.entrypoints.http import openapi
 from hospital.entrypoints.http.body import read_body, to_struct
-from hospital.entrypoints.http.dependencies import Services
+from hospital.entrypoints.http.dependencies import CurrentActor, Services
 from hospital.entrypoints.http.schemas.accounts import (
     AccessTokenOut,
     LoginRequest,
@@ -59,7 +58,7 @@ async def refresh_token(request: Request, container: Services) -> AccessTokenOut
 
 @post("/api/user/logout/", tags=TAGS, status_code=200, operation_class=openapi.body(RefreshRequest),
       responses=openapi.errors(400, 401, 403, 429), summary="Log out (revoke the refresh token)")
-async def logout(request: Request, container: Services, actor: Actor) -> MessageOut:
+async def logout(request: Request, container: Services, actor: CurrentActor) -> MessageOut:
     data = to_struct(RefreshRequest, await read_body(request))
     await container.log_out()(actor, data.refresh)
     return MessageOut(message="Successfully logged out.")

@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import date
 
 from litestar import Request, delete, get, patch, post, put
+from litestar.params import FromPath
 from msgspec import UNSET
 
-from hospital.application.actor import Actor
 from hospital.application.ports.accounts import ProfileDetails
 from hospital.application.profiles import ProfileChanges
 from hospital.domain.errors import ValidationError
 from hospital.entrypoints.http import openapi
 from hospital.entrypoints.http.body import read_body, to_struct
-from hospital.entrypoints.http.dependencies import Services
+from hospital.entrypoints.http.dependencies import CurrentActor, Services
 from hospital.entrypoints.http.media import media_url
 from hospital.entrypoints.http.pagination import Paginated, page_request, paginated
 from hospital.entrypoints.http.params import LimitsParam, PageParam, SearchParam
@@ -62,7 +62,7 @@ async def _changes(request: Request) -> ProfileChanges:
 
 
 @get(PATH, tags=TAGS, security=openapi.BEARER, responses=openapi.errors(401, 404), summary="List profiles")
-async def list_profiles(request: Request, container: Services, actor: Actor, page: PageParam = None,
+async def list_profiles(request: Request, container: Services, actor: CurrentActor, page: PageParam = None,
                         limits: LimitsParam = None, search: SearchParam = None) -> Paginated[ProfileOut]:
     result = await container.list_profiles()(actor, page=page_request(request), search=search or "")
     return paginated(request, result, lambda details: render(request, details))
@@ -70,37 +70,37 @@ async def list_profiles(request: Request, container: Services, actor: Actor, pag
 
 @post(PATH, tags=TAGS, security=openapi.BEARER, operation_class=WRITE_DOC, status_code=201,
       responses=openapi.errors(400, 401), summary="Create your own profile")
-async def create_profile(request: Request, container: Services, actor: Actor) -> ProfileOut:
+async def create_profile(request: Request, container: Services, actor: CurrentActor) -> ProfileOut:
     changes = await _changes(request)
     return render(request, await container.create_profile()(actor, changes))
 
 
 @get("/api/user/profiles/me/", tags=TAGS, security=openapi.BEARER, responses=openapi.errors(401, 404),
      summary="The caller's profile")
-async def my_profile(request: Request, container: Services, actor: Actor) -> ProfileOut:
+async def my_profile(request: Request, container: Services, actor: CurrentActor) -> ProfileOut:
     return render(request, await container.get_my_profile()(actor))
 
 
 @get(ITEM, tags=TAGS, security=openapi.BEARER, responses=openapi.errors(401, 404), summary="Get a profile")
-async def get_profile(request: Request, container: Services, actor: Actor, profile_id: int) -> ProfileOut:
+async def get_profile(request: Request, container: Services, actor: CurrentActor, profile_id: FromPath[int]) -> ProfileOut:
     return render(request, await container.get_profile()(actor, profile_id))
 
 
 @put(ITEM, tags=TAGS, security=openapi.BEARER, operation_class=WRITE_DOC,
      responses=openapi.errors(400, 401, 403, 404), summary="Update a profile")
-async def put_profile(request: Request, container: Services, actor: Actor, profile_id: int) -> ProfileOut:
+async def put_profile(request: Request, container: Services, actor: CurrentActor, profile_id: FromPath[int]) -> ProfileOut:
     return render(request, await container.update_profile()(actor, profile_id, await _changes(request)))
 
 
 @patch(ITEM, tags=TAGS, security=openapi.BEARER, operation_class=WRITE_DOC,
        responses=openapi.errors(400, 401, 403, 404), summary="Partially update a profile")
-async def patch_profile(request: Request, container: Services, actor: Actor, profile_id: int) -> ProfileOut:
+async def patch_profile(request: Request, container: Services, actor: CurrentActor, profile_id: FromPath[int]) -> ProfileOut:
     return render(request, await container.update_profile()(actor, profile_id, await _changes(request)))
 
 
 @delete(ITEM, tags=TAGS, security=openapi.BEARER, responses=openapi.errors(401, 403, 404),
         summary="Delete a profile")
-async def delete_profile(container: Services, actor: Actor, profile_id: int) -> None:
+async def delete_profile(container: Services, actor: CurrentActor, profile_id: FromPath[int]) -> None:
     await container.delete_profile()(actor, profile_id)
 
 

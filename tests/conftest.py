@@ -1,0 +1,41 @@
+"""Settings every test shares: a fixed secret, media in a temporary folder, generous rate limits."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+from hospital.settings import RateLimit, Settings
+
+hypothesis_settings.register_profile(
+    "default", deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+hypothesis_settings.register_profile(
+    "ci", deadline=None, max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+
+def make_settings(tmp_path: Path, **overrides) -> Settings:
+    base = {
+        "environment": "test",
+        "secret_key": TEST_SECRET,
+        "database_url": f"sqlite+aiosqlite:///{tmp_path / 'unused.sqlite3'}",
+        "media_root": tmp_path / "media",
+        "rate_limit_auth": RateLimit(10_000, 60),
+        "rate_limit_anon": RateLimit(10_000, 60),
+        "rate_limit_user": RateLimit(10_000, 60),
+    }
+    base.update(overrides)
+    return Settings(**base)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path)

@@ -1,0 +1,85 @@
+"""Integration tests: the SQLAlchemy adapters on a real database, HTTP through the real app.
+
+SQLite always; PostgreSQL instead when HOSPITAL_TEST_DATABASE_URL is set (CI sets it), in which
+case an unreachable server is an error, never a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from dependency_injector import providers
+from litestar.testing import AsyncTestClient
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from hospital.adapters.memory.passwords import FastInsecurePasswordHasher
+from hospital.adapters.sqlalchemy.tables import metadata
+from hospital.bootstrap import Container, build_container, shutdown
+from hospital.entrypoints.http.app import create_app
+from hospital.entrypoints.migrations import upgrade
+from hospital.settings import Settings
+from tests.conftest import make_settings
+
+POSTGRES_URL = os.environ.get("HOSPITAL_TEST_DATABASE_URL", "")
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres() -> str:
+    upgrade(POSTGRES_URL)
+    return POSTGRES_URL
+
+
+async def _truncate_postgres(url: str) -> None:
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as connection:
+            names = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
+            await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database for this test."""
+    if POSTGRES_URL:
+        url = request.getfixturevalue("migrated_postgres")
+        await _truncate_postgres(url)
+        return url
+    template = request.getfixturevalue("migrated_sqlite_template")
+    path = tmp_path / "test.sqlite3"
+    shutil.copyfile(template, path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture
+def sql_settings(tmp_path: Path, database_url: str) -> Settings:
+    return make_settings(tmp_path, database_url=database_url)
+
+
+@pytest.fixture
+async def sql_container(sql_settings: Settings) -> AsyncIterator[Container]:
+    """The production wiring on the test database, with a fast password hasher."""
+    container = build_container(sql_settings)
+    container.password_hasher.override(providers.Singleton(FastInsecurePasswordHasher))
+    yield container
+    await shutdown(container)
+
+
+@pytest.fixture
+async def client(sql_container: Container) -> AsyncIterator[AsyncTestClient]:
+    app = create_app(sql_container)
+    async with AsyncTestClient(app, base_url="http://testserver.local") as test_client:
+        yield test_client
