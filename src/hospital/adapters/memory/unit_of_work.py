@@ -11,6 +11,7 @@ from hospital.adapters.memory.accounts import (
     InMemoryRevokedTokenRepository,
     InMemoryUserRepository,
 )
+from hospital.adapters.memory.catalogue import InMemoryDoctorRepository
 from hospital.adapters.memory.database import InMemoryDatabase
 
 
@@ -21,6 +22,7 @@ class InMemoryUnitOfWork:
         self.profiles = InMemoryProfileRepository(db)
         self.patients = InMemoryPatientRepository(db)
         self.revoked_tokens = InMemoryRevokedTokenRepository(db)
+        self.doctors = InMemoryDoctorRepository(db)
 
     async def __aenter__(self) -> Self:
         await self._db.lock.acquire()

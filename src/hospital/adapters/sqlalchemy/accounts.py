@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hospital.adapters.sqlalchemy.dialects import insert_ignoring_duplicates
 from hospital.adapters.sqlalchemy.search import contains_any
 from hospital.adapters.sqlalchemy.tables import accounts as t
+from hospital.adapters.sqlalchemy.tables.catalogue import doctors
 from hospital.application.pagination import Page, PageRequest
 from hospital.application.ports.accounts import ProfileDetails
 from hospital.domain.actors import Actor
@@ -40,16 +41,18 @@ class SqlAlchemyUserRepository:
         return bool(await self._session.scalar(select(exists().where(condition))))
 
     async def actor_for(self, user_id: int) -> Actor | None:
+        # One statement per request: who the caller is, with their patient and doctor ids.
         query = (
-            select(t.users.c.is_staff, t.patients.c.id)
+            select(t.users.c.is_staff, t.patients.c.id, doctors.c.id)
             .select_from(t.users)
             .outerjoin(t.patients, t.patients.c.user_id == t.users.c.id)
+            .outerjoin(doctors, doctors.c.user_id == t.users.c.id)
             .where(t.users.c.id == user_id, t.users.c.is_active.is_(True))
         )
         row = (await self._session.execute(query)).first()
         if row is None:
             return None
-        return Actor(user_id=user_id, is_staff=row[0], patient_id=row[1])
+        return Actor(user_id=user_id, is_staff=row[0], patient_id=row[1], doctor_id=row[2])
 
 
 class SqlAlchemyProfileRepository:

@@ -15,6 +15,7 @@ from hospital.adapters.sqlalchemy.accounts import (
     SqlAlchemyRevokedTokenRepository,
     SqlAlchemyUserRepository,
 )
+from hospital.adapters.sqlalchemy.catalogue import SqlAlchemyDoctorRepository
 from hospital.application.errors import ServiceUnavailableError
 
 
@@ -36,6 +37,7 @@ class SqlAlchemyUnitOfWork:
         self.profiles = SqlAlchemyProfileRepository(self.session)
         self.patients = SqlAlchemyPatientRepository(self.session)
         self.revoked_tokens = SqlAlchemyRevokedTokenRepository(self.session)
+        self.doctors = SqlAlchemyDoctorRepository(self.session)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -12,6 +12,7 @@ from hospital.application.ports.accounts import (
     RevokedTokenRepository,
     UserRepository,
 )
+from hospital.application.ports.catalogue import DoctorRepository
 
 
 class UnitOfWork(Protocol):
@@ -19,6 +20,7 @@ class UnitOfWork(Protocol):
     profiles: ProfileRepository
     patients: PatientRepository
     revoked_tokens: RevokedTokenRepository
+    doctors: DoctorRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -22,6 +22,7 @@ from hospital.entrypoints.http.schemas.accounts import ProfileOut, ProfileWrite,
 TAGS = ["User profiles"]
 PATH = "/api/user/profiles/"
 ITEM = "/api/user/profiles/{profile_id:int}/"
+ProfileId = FromPath[int]
 WRITE_DOC = openapi.body(ProfileWrite, files=("profile_picture",), required=False)
 
 
@@ -82,25 +83,26 @@ async def my_profile(request: Request, container: Services, actor: CurrentActor)
 
 
 @get(ITEM, tags=TAGS, security=openapi.BEARER, responses=openapi.errors(401, 404), summary="Get a profile")
-async def get_profile(request: Request, container: Services, actor: CurrentActor, profile_id: FromPath[int]) -> ProfileOut:
+async def get_profile(request: Request, container: Services, actor: CurrentActor, profile_id: ProfileId) -> ProfileOut:
     return render(request, await container.get_profile()(actor, profile_id))
 
 
 @put(ITEM, tags=TAGS, security=openapi.BEARER, operation_class=WRITE_DOC,
      responses=openapi.errors(400, 401, 403, 404), summary="Update a profile")
-async def put_profile(request: Request, container: Services, actor: CurrentActor, profile_id: FromPath[int]) -> ProfileOut:
+async def put_profile(request: Request, container: Services, actor: CurrentActor, profile_id: ProfileId) -> ProfileOut:
     return render(request, await container.update_profile()(actor, profile_id, await _changes(request)))
 
 
 @patch(ITEM, tags=TAGS, security=openapi.BEARER, operation_class=WRITE_DOC,
        responses=openapi.errors(400, 401, 403, 404), summary="Partially update a profile")
-async def patch_profile(request: Request, container: Services, actor: CurrentActor, profile_id: FromPath[int]) -> ProfileOut:
+async def patch_profile(request: Request, container: Services, actor: CurrentActor,
+                        profile_id: ProfileId) -> ProfileOut:
     return render(request, await container.update_profile()(actor, profile_id, await _changes(request)))
 
 
 @delete(ITEM, tags=TAGS, security=openapi.BEARER, responses=openapi.errors(401, 403, 404),
         summary="Delete a profile")
-async def delete_profile(container: Services, actor: CurrentActor, profile_id: FromPath[int]) -> None:
+async def delete_profile(container: Services, actor: CurrentActor, profile_id: ProfileId) -> None:
     await container.delete_profile()(actor, profile_id)
 
 
