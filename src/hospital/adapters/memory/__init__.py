@@ -1,0 +1,1 @@
+"""In-process adapters: no database, no files. For tests and for library users who want neither."""

@@ -1,0 +1,1 @@
+"""Image uploads: checking that bytes are a real image, and storing them under server-made names."""
