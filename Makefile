@@ -1,0 +1,50 @@
+# The two commands that matter: `make run` and `make test`. Both work on a fresh clone with
+# only Python 3.11+ and access to PyPI.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test lint unit integration postgres-test format clean openapi
+
+$(BIN)/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
+
+# Installs exactly what uv.lock pins (the project, editable, with its dev tools).
+install: $(BIN)/uv
+	VIRTUAL_ENV=$(VENV) $(BIN)/uv sync --frozen --extra dev --inexact --active --quiet
+
+run: install
+	HOSPITAL_ENV=$${HOSPITAL_ENV:-development} $(BIN)/hospital migrate
+	HOSPITAL_ENV=$${HOSPITAL_ENV:-development} $(BIN)/hospital serve --host $(HOST) --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check src tests migrations
+	$(BIN)/lint-imports
+
+test: lint
+	$(BIN)/pytest
+
+unit: install
+	$(BIN)/pytest tests/unit
+
+integration: install
+	$(BIN)/pytest tests/integration
+
+# The integration tests again on PostgreSQL (CI runs this; the server must be reachable).
+POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
+postgres-test: install
+	HOSPITAL_TEST_DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest tests/integration
+
+openapi: install
+	$(BIN)/hospital openapi --indent
+
+format: install
+	$(BIN)/ruff check --fix src tests migrations
+	$(BIN)/ruff format src tests migrations
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
