@@ -8,7 +8,6 @@ from datetime import date
 
 from hospital.domain.actors import Actor
 from hospital.domain.errors import (
-    NON_FIELD_ERRORS,
     ConflictError,
     ErrorCollector,
     PermissionDeniedError,
@@ -67,8 +66,14 @@ def _checked_body(body: str) -> str:
     return body
 
 
+class AlreadyReviewedError(ConflictError):
+    """A patient has one review per doctor; adapters raise it too when the database says so."""
+
+    default_message = "You have already reviewed this doctor."
+
+
 def _already_reviewed() -> ConflictError:
-    return ConflictError({NON_FIELD_ERRORS: ["You have already reviewed this doctor."]})
+    return AlreadyReviewedError()
 
 
 @dataclass(eq=False)
