@@ -18,7 +18,7 @@ from hospital.application.actor import Actor
 from hospital.application.reviews import ReviewDraft
 from hospital.bootstrap import Container
 from hospital.domain.doctors import Doctor
-from tests.support.actors import actor_of, register, unique_username
+from tests.support.actors import actor_of, admin, register, unique_username
 
 STARS = {n: "\u2b50" * n for n in range(1, 6)}
 _slugs = itertools.count(1)
@@ -61,3 +61,25 @@ async def write_review(container: Container, author: Actor, doctor_id: int, rati
     """A review through the use case; returns its id."""
     view = await container.create_review()(author, ReviewDraft(doctor=doctor_id, body=body, rating=rating))
     return view.id
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewCast:
+    """Dr Ada Lovelace and Dr Grace Hopper; Alan Turing, who writes reviews; Edsger, another
+    patient with no names; an admin. Usernames: ada, grace, alan, edsger, boss."""
+
+    ada: DoctorInClinic
+    grace: DoctorInClinic
+    author: Actor
+    other: Actor
+    admin: Actor
+
+
+async def open_clinic(container: Container) -> ReviewCast:
+    return ReviewCast(
+        ada=await add_doctor(container, "ada", first_name="Ada", last_name="Lovelace"),
+        grace=await add_doctor(container, "grace", first_name="Grace", last_name="Hopper"),
+        author=await register(container, "alan", first_name="Alan", last_name="Turing"),
+        other=await register(container, "edsger"),
+        admin=await admin(container, "boss"),
+    )

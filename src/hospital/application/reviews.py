@@ -11,8 +11,8 @@ from hospital.application.ports.clock import Clock
 from hospital.application.ports.reviews import ReviewFilters, ReviewView
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.domain.actors import Actor
-from hospital.domain.errors import NotFoundError, PermissionDeniedError, ValidationError
-from hospital.domain.reviews import Rating, Review
+from hospital.domain.errors import ErrorCollector, NotFoundError, PermissionDeniedError, ValidationError
+from hospital.domain.reviews import NULL_CHARACTERS, Rating, Review
 
 NOT_A_PATIENT = "Only patients can write reviews."
 
@@ -81,12 +81,16 @@ class ReviewUseCase:
 class ListReviews(ReviewUseCase):
     async def __call__(self, actor: Actor, *, page: PageRequest, query: ReviewQuery | None = None) -> Page[ReviewView]:
         query = query or ReviewQuery()
-        rating = Rating.parse(query.rating).value if query.rating is not None else None
+        errors = ErrorCollector()
+        rating = errors.collect(lambda: Rating.parse(query.rating).value if query.rating is not None else None)
+        if "\x00" in query.search:
+            errors.add("search", NULL_CHARACTERS)  # no name holds one, and PostgreSQL refuses it
+        errors.raise_if_any()
         ids = (query.doctor, query.reviewer)
         if any(value is not None and not is_valid_id(value) for value in ids):
             return Page([], 0, page)  # such an id names no doctor or patient
         filters = ReviewFilters(doctor_id=query.doctor, reviewer_id=query.reviewer, rating=rating,
-                                search=query.search)
+                                search=query.search.strip())
         async with self._uow() as uow:
             return await uow.review_views.list(filters, page)
 

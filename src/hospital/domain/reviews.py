@@ -57,7 +57,13 @@ class Rating:
         return STAR * self.value
 
 
+NULL_CHARACTERS = "Null characters are not allowed."
+
+
 def _checked_body(body: str) -> str:
+    if "\x00" in body:
+        # As Django refused them; PostgreSQL cannot store them in text at all.
+        raise ValidationError.field("body", NULL_CHARACTERS)
     body = body.strip()
     if not body:
         raise ValidationError.field("body", "This field may not be blank.")
