@@ -24,6 +24,7 @@ from hospital.adapters.sqlalchemy.mapping import start_mappers
 from hospital.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from hospital.adapters.storage.local_images import LocalImageStorage
 from hospital.application import accounts, profiles
+from hospital.application.reviews import CreateReview, DeleteReview, GetReview, ListReviews, UpdateReview
 from hospital.settings import Settings
 
 
@@ -91,6 +92,14 @@ class Container(containers.DeclarativeContainer):
     create_profile = providers.Singleton(profiles.CreateProfile, **_profile_deps)
     update_profile = providers.Singleton(profiles.UpdateProfile, **_profile_deps)
     delete_profile = providers.Singleton(profiles.DeleteProfile, **_profile_deps)
+
+    # Reviews
+    _review_deps = {"uow": unit_of_work.provider, "clock": clock}
+    list_reviews = providers.Singleton(ListReviews, **_review_deps)
+    get_review = providers.Singleton(GetReview, **_review_deps)
+    create_review = providers.Singleton(CreateReview, **_review_deps)
+    update_review = providers.Singleton(UpdateReview, **_review_deps)
+    delete_review = providers.Singleton(DeleteReview, **_review_deps)
 
 
 def build_container(settings: Settings | None = None) -> Container:

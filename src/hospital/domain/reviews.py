@@ -8,7 +8,6 @@ from datetime import date
 
 from hospital.domain.actors import Actor
 from hospital.domain.errors import (
-    NON_FIELD_ERRORS,
     ConflictError,
     ErrorCollector,
     PermissionDeniedError,
@@ -58,7 +57,13 @@ class Rating:
         return STAR * self.value
 
 
+NULL_CHARACTERS = "Null characters are not allowed."
+
+
 def _checked_body(body: str) -> str:
+    if "\x00" in body:
+        # As Django refused them; PostgreSQL cannot store them in text at all.
+        raise ValidationError.field("body", NULL_CHARACTERS)
     body = body.strip()
     if not body:
         raise ValidationError.field("body", "This field may not be blank.")
@@ -67,8 +72,14 @@ def _checked_body(body: str) -> str:
     return body
 
 
+class AlreadyReviewedError(ConflictError):
+    """A patient has one review per doctor; adapters raise it too when the database says so."""
+
+    default_message = "You have already reviewed this doctor."
+
+
 def _already_reviewed() -> ConflictError:
-    return ConflictError({NON_FIELD_ERRORS: ["You have already reviewed this doctor."]})
+    return AlreadyReviewedError()
 
 
 @dataclass(eq=False)

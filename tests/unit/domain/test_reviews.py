@@ -90,6 +90,17 @@ def test_write_refuses_a_blank_body(body):
     assert error.value.errors == {"body": ["This field may not be blank."]}
 
 
+@pytest.mark.parametrize("body", ["\x00", "Kind\x00", "\x00 careful"])
+def test_write_and_edit_refuse_null_characters(body):
+    with pytest.raises(ValidationError) as error:
+        written(body=body)
+    assert error.value.errors == {"body": ["Null characters are not allowed."]}
+    review = written()
+    with pytest.raises(ValidationError):
+        review.edit(AUTHOR, body=body)
+    assert review.body == "Kind and careful."
+
+
 def test_body_may_be_as_long_as_the_limit_only():
     written(body="x" * BODY_MAX)
     with pytest.raises(ValidationError) as error:

@@ -13,6 +13,7 @@ from hospital.adapters.memory.accounts import (
 )
 from hospital.adapters.memory.catalogue import InMemoryDoctorRepository
 from hospital.adapters.memory.database import InMemoryDatabase
+from hospital.adapters.memory.reviews import InMemoryReviewRepository, InMemoryReviewViews
 
 
 class InMemoryUnitOfWork:
@@ -23,6 +24,8 @@ class InMemoryUnitOfWork:
         self.patients = InMemoryPatientRepository(db)
         self.revoked_tokens = InMemoryRevokedTokenRepository(db)
         self.doctors = InMemoryDoctorRepository(db)
+        self.reviews = InMemoryReviewRepository(db)
+        self.review_views = InMemoryReviewViews(db)
 
     async def __aenter__(self) -> Self:
         await self._db.lock.acquire()

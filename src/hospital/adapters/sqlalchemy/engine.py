@@ -6,6 +6,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from hospital.adapters.sqlalchemy.search import SQLITE_UNICODE_LOWER, python_lower
+
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA foreign_keys=ON",
@@ -26,6 +28,7 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
             for pragma in SQLITE_PRAGMAS:
                 cursor.execute(pragma)
             cursor.close()
+            dbapi_connection.create_function(SQLITE_UNICODE_LOWER, 1, python_lower, deterministic=True)
 
         return engine
     return create_async_engine(

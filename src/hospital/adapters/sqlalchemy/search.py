@@ -2,7 +2,35 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, func, or_
+from typing import Any
+
+from sqlalchemy import ColumnElement, String, or_
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+# SQLite's own lower() folds ASCII only, so "Çelik" would not even match "Çeli"; engine.py
+# registers this function on every SQLite connection. The built-in stays as it is: the
+# lower(username) unique index was built with it.
+SQLITE_UNICODE_LOWER = "hospital_lower"
+
+
+def python_lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+class unicode_lower(FunctionElement[str]):
+    type = String()
+    inherit_cache = True
+
+
+@compiles(unicode_lower)
+def _lower(element: unicode_lower, compiler: Any, **kw: Any) -> str:
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(unicode_lower, "sqlite")
+def _sqlite_lower(element: unicode_lower, compiler: Any, **kw: Any) -> str:
+    return f"{SQLITE_UNICODE_LOWER}({compiler.process(element.clauses, **kw)})"
 
 
 def _escaped(text: str) -> str:
@@ -11,4 +39,4 @@ def _escaped(text: str) -> str:
 
 def contains_any(text: str, *columns: ColumnElement[str]) -> ColumnElement[bool]:
     pattern = f"%{_escaped(text.lower())}%"
-    return or_(*(func.lower(column).like(pattern, escape="\\") for column in columns))
+    return or_(*(unicode_lower(column).like(pattern, escape="\\") for column in columns))

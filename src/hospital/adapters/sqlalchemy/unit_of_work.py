@@ -16,6 +16,7 @@ from hospital.adapters.sqlalchemy.accounts import (
     SqlAlchemyUserRepository,
 )
 from hospital.adapters.sqlalchemy.catalogue import SqlAlchemyDoctorRepository
+from hospital.adapters.sqlalchemy.reviews import SqlAlchemyReviewRepository, SqlAlchemyReviewViews
 from hospital.application.errors import ServiceUnavailableError
 
 
@@ -38,6 +39,8 @@ class SqlAlchemyUnitOfWork:
         self.patients = SqlAlchemyPatientRepository(self.session)
         self.revoked_tokens = SqlAlchemyRevokedTokenRepository(self.session)
         self.doctors = SqlAlchemyDoctorRepository(self.session)
+        self.reviews = SqlAlchemyReviewRepository(self.session)
+        self.review_views = SqlAlchemyReviewViews(self.session)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

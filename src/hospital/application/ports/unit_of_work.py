@@ -13,6 +13,7 @@ from hospital.application.ports.accounts import (
     UserRepository,
 )
 from hospital.application.ports.catalogue import DoctorRepository
+from hospital.application.ports.reviews import ReviewRepository, ReviewViews
 
 
 class UnitOfWork(Protocol):
@@ -21,6 +22,8 @@ class UnitOfWork(Protocol):
     patients: PatientRepository
     revoked_tokens: RevokedTokenRepository
     doctors: DoctorRepository
+    reviews: ReviewRepository
+    review_views: ReviewViews
 
     async def __aenter__(self) -> Self: ...
 

@@ -74,7 +74,7 @@ async def read_body(request: Request) -> RequestBody:
         raise ValidationError(f"JSON parse error - nesting deeper than {MAX_JSON_DEPTH} levels")
     try:
         value = msgspec.json.decode(raw)
-    except msgspec.DecodeError as error:
+    except (msgspec.DecodeError, UnicodeDecodeError) as error:  # bad UTF-8 inside a string is the latter
         raise ValidationError(f"JSON parse error - {error}") from None
     if not isinstance(value, dict):
         kind = "list" if isinstance(value, list) else type(value).__name__

@@ -1,0 +1,128 @@
+"""SQLAlchemy reviews: the repository of the write side and the read queries of lists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, Select, UniqueConstraint, exists, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hospital.adapters.sqlalchemy.integrity import breaks_unique
+from hospital.adapters.sqlalchemy.search import contains_any
+from hospital.adapters.sqlalchemy.tables.accounts import patients, users
+from hospital.adapters.sqlalchemy.tables.care import reviews
+from hospital.adapters.sqlalchemy.tables.catalogue import doctors
+from hospital.application.pagination import Page, PageRequest
+from hospital.application.ports.reviews import ReviewFilters, ReviewView
+from hospital.domain.reviews import AlreadyReviewedError, Review
+from hospital.domain.users import display_name
+
+ONE_REVIEW_PER_DOCTOR = next(
+    constraint for constraint in reviews.constraints
+    if isinstance(constraint, UniqueConstraint) and constraint.name == "uq_reviews_reviewer_id_doctor_id"
+)
+
+
+class SqlAlchemyReviewRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def _flush(self) -> None:
+        try:
+            await self._session.flush()
+        except IntegrityError as error:
+            # Two identical creates at once both pass the use case's check; the constraint stops one.
+            if breaks_unique(error, ONE_REVIEW_PER_DOCTOR):
+                raise AlreadyReviewedError() from error
+            raise
+
+    async def add(self, review: Review) -> None:
+        self._session.add(review)
+        await self._flush()
+
+    async def get(self, review_id: int) -> Review | None:
+        return await self._session.get(Review, review_id)
+
+    async def exists(self, *, reviewer_id: int, doctor_id: int) -> bool:
+        condition = (reviews.c.reviewer_id == reviewer_id) & (reviews.c.doctor_id == doctor_id)
+        return bool(await self._session.scalar(select(exists().where(condition))))
+
+    async def save(self, review: Review) -> None:
+        await self._flush()
+
+    async def delete(self, review: Review) -> None:
+        await self._session.delete(review)
+        await self._session.flush()
+
+
+reviewer_users = users.alias("reviewer_users")
+doctor_users = users.alias("doctor_users")
+NAMES = (
+    doctor_users.c.first_name, doctor_users.c.last_name, doctor_users.c.username,
+    reviewer_users.c.first_name, reviewer_users.c.last_name, reviewer_users.c.username,
+)
+
+
+def _joined(query: Select[Any]) -> Select[Any]:
+    """Reviews with their reviewer's and doctor's users, whose names the views show."""
+    return (
+        query.select_from(reviews)
+        .join(patients, patients.c.id == reviews.c.reviewer_id)
+        .join(reviewer_users, reviewer_users.c.id == patients.c.user_id)
+        .join(doctors, doctors.c.id == reviews.c.doctor_id)
+        .join(doctor_users, doctor_users.c.id == doctors.c.user_id)
+    )
+
+
+VIEW_QUERY = _joined(select(
+    reviews.c.id, reviews.c.reviewer_id,
+    reviewer_users.c.username, reviewer_users.c.first_name, reviewer_users.c.last_name,
+    reviews.c.doctor_id, doctor_users.c.username, doctor_users.c.first_name, doctor_users.c.last_name,
+    reviews.c.body, reviews.c.created_on, reviews.c.rating,
+))
+
+
+def _view(row: Row[Any]) -> ReviewView:
+    (review_id, reviewer_id, reviewer_username, reviewer_first, reviewer_last,
+     doctor_id, doctor_username, doctor_first, doctor_last, body, created_on, rating) = row
+    return ReviewView(
+        id=review_id, reviewer_id=reviewer_id,
+        reviewer=display_name(reviewer_username, reviewer_first, reviewer_last),
+        doctor_id=doctor_id, doctor_name=display_name(doctor_username, doctor_first, doctor_last),
+        body=body, created_on=created_on, rating=rating,
+    )
+
+
+def _conditions(filters: ReviewFilters) -> list[ColumnElement[bool]]:
+    conditions = []
+    if filters.doctor_id is not None:
+        conditions.append(reviews.c.doctor_id == filters.doctor_id)
+    if filters.reviewer_id is not None:
+        conditions.append(reviews.c.reviewer_id == filters.reviewer_id)
+    if filters.rating is not None:
+        conditions.append(reviews.c.rating == filters.rating)
+    if filters.search:
+        conditions.append(contains_any(filters.search, *NAMES))
+    return conditions
+
+
+class SqlAlchemyReviewViews:
+    """Core rows straight to read models: two statements a page (count, rows), whatever its size."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, review_id: int) -> ReviewView | None:
+        row = (await self._session.execute(VIEW_QUERY.where(reviews.c.id == review_id))).first()
+        return _view(row) if row is not None else None
+
+    async def list(self, filters: ReviewFilters, page: PageRequest) -> Page[ReviewView]:
+        conditions = _conditions(filters)
+        # Only a search needs the names; a plain count stays on the reviews table and its indexes.
+        counted = _joined(select(func.count())) if filters.search else select(func.count()).select_from(reviews)
+        total = await self._session.scalar(counted.where(*conditions)) or 0
+        rows = await self._session.execute(
+            VIEW_QUERY.where(*conditions).order_by(reviews.c.id).offset(page.offset).limit(page.limit)
+        )
+        return Page([_view(row) for row in rows], total, page)

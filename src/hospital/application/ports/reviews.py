@@ -1,0 +1,69 @@
+"""Reviews: the repository the write side changes, and the read port lists are served from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+from hospital.application.pagination import Page, PageRequest
+from hospital.domain.reviews import Rating, Review
+
+
+class ReviewRepository(Protocol):
+    async def add(self, review: Review) -> None:
+        """Store a new review and give it an id.
+
+        Raises AlreadyReviewedError if the reviewer already has a review of that doctor, even
+        when another transaction wrote it a moment ago (the database's unique constraint).
+        """
+        ...
+
+    async def get(self, review_id: int) -> Review | None: ...
+
+    async def exists(self, *, reviewer_id: int, doctor_id: int) -> bool: ...
+
+    async def save(self, review: Review) -> None:
+        """Persist changes to a review got from this repository; AlreadyReviewedError as in ``add``."""
+        ...
+
+    async def delete(self, review: Review) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewView:
+    """A review as readers see it, names resolved: what every review endpoint answers with."""
+
+    id: int
+    reviewer_id: int
+    reviewer: str
+    doctor_id: int
+    doctor_name: str
+    body: str
+    created_on: date
+    rating: int
+
+    @property
+    def stars(self) -> str:
+        return Rating(self.rating).stars
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewFilters:
+    """None: no filter. ``search``: case-insensitive substring of the doctor's or reviewer's names."""
+
+    doctor_id: int | None = None
+    reviewer_id: int | None = None
+    rating: int | None = None
+    search: str = ""
+
+
+class ReviewViews(Protocol):
+    """The query side: rows straight to read models, a constant number of statements per page."""
+
+    async def get(self, review_id: int) -> ReviewView | None: ...
+
+    async def list(self, filters: ReviewFilters, page: PageRequest) -> Page[ReviewView]:
+        """Ordered by id. ``search`` matches first name, last name and username of the doctor's
+        user and of the reviewer's user; % and _ in it match literally."""
+        ...

@@ -1,0 +1,163 @@
+"""Reviews: anyone reads them; a patient writes one per doctor; its author or an admin changes it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hospital.application.access import require_authenticated
+from hospital.application.ids import is_valid_id
+from hospital.application.pagination import Page, PageRequest
+from hospital.application.ports.clock import Clock
+from hospital.application.ports.reviews import ReviewFilters, ReviewView
+from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from hospital.domain.actors import Actor
+from hospital.domain.errors import ErrorCollector, NotFoundError, PermissionDeniedError, ValidationError
+from hospital.domain.reviews import NULL_CHARACTERS, Rating, Review
+
+NOT_A_PATIENT = "Only patients can write reviews."
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewDraft:
+    doctor: int
+    body: str
+    rating: int | str  # 1-5, its digit, or 1-5 stars
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewChanges:
+    """None leaves a field as it is."""
+
+    doctor: int | None = None
+    body: str | None = None
+    rating: int | str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewQuery:
+    """List filters as the caller gave them; None means no filter."""
+
+    doctor: int | None = None
+    reviewer: int | None = None
+    rating: int | str | None = None  # stars or 1-5, like the rating of a review
+    search: str = ""
+
+
+def _unknown_doctor(doctor_id: int) -> dict[str, list[str]]:
+    return {"doctor": [f'Invalid pk "{doctor_id}" - object does not exist.']}
+
+
+def _with_unknown_doctor(unknown: dict[str, list[str]], error: ValidationError) -> ValidationError:
+    """Every problem at once: the doctor's beside the fields the domain refused."""
+    return ValidationError({**unknown, **error.errors}) if unknown else error
+
+
+class ReviewUseCase:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow, self._clock = uow, clock
+
+    @staticmethod
+    async def _view(uow: UnitOfWork, review_id: int | None) -> ReviewView:
+        view = await uow.review_views.get(review_id) if review_id is not None else None
+        if view is None:
+            raise NotFoundError()
+        return view
+
+    @staticmethod
+    async def _changeable(uow: UnitOfWork, actor: Actor, review_id: int) -> Review:
+        require_authenticated(actor)
+        review = await uow.reviews.get(review_id) if is_valid_id(review_id) else None
+        if review is None:
+            raise NotFoundError()
+        # Reviews are public: a stranger learns nothing from a 403 that GET would not tell them.
+        review.ensure_changeable_by(actor)
+        return review
+
+    @staticmethod
+    async def _doctor_exists(uow: UnitOfWork, doctor_id: int) -> bool:
+        return is_valid_id(doctor_id) and await uow.doctors.get(doctor_id) is not None
+
+
+class ListReviews(ReviewUseCase):
+    async def __call__(self, actor: Actor, *, page: PageRequest, query: ReviewQuery | None = None) -> Page[ReviewView]:
+        query = query or ReviewQuery()
+        errors = ErrorCollector()
+        rating = errors.collect(lambda: Rating.parse(query.rating).value if query.rating is not None else None)
+        if "\x00" in query.search:
+            errors.add("search", NULL_CHARACTERS)  # no name holds one, and PostgreSQL refuses it
+        errors.raise_if_any()
+        ids = (query.doctor, query.reviewer)
+        if any(value is not None and not is_valid_id(value) for value in ids):
+            return Page([], 0, page)  # such an id names no doctor or patient
+        filters = ReviewFilters(doctor_id=query.doctor, reviewer_id=query.reviewer, rating=rating,
+                                search=query.search.strip())
+        async with self._uow() as uow:
+            return await uow.review_views.list(filters, page)
+
+
+class GetReview(ReviewUseCase):
+    async def __call__(self, actor: Actor, review_id: int) -> ReviewView:
+        async with self._uow() as uow:
+            return await self._view(uow, review_id if is_valid_id(review_id) else None)
+
+
+class CreateReview(ReviewUseCase):
+    """The reviewer is always the caller's patient record, never something the caller names."""
+
+    async def __call__(self, actor: Actor, draft: ReviewDraft) -> ReviewView:
+        require_authenticated(actor)
+        reviewer_id = actor.patient_id
+        if reviewer_id is None:
+            raise PermissionDeniedError(NOT_A_PATIENT)
+        async with self._uow() as uow:
+            known = await self._doctor_exists(uow, draft.doctor)
+            unknown = {} if known else _unknown_doctor(draft.doctor)
+            already = known and await uow.reviews.exists(reviewer_id=reviewer_id, doctor_id=draft.doctor)
+            try:
+                review = Review.write(
+                    reviewer_id=reviewer_id, doctor_id=draft.doctor, body=draft.body, rating=draft.rating,
+                    today=self._clock.now().date(), already_reviewed=already,
+                )
+            except ValidationError as error:
+                raise _with_unknown_doctor(unknown, error) from None
+            if unknown:
+                raise ValidationError(unknown)
+            # A concurrent twin may have passed the check above; the repository reports that too.
+            await uow.reviews.add(review)
+            view = await self._view(uow, review.id)
+            await uow.commit()
+        return view
+
+
+class UpdateReview(ReviewUseCase):
+    """PUT and PATCH alike: only what is given changes. Moving to another doctor keeps the one-each rule."""
+
+    async def __call__(self, actor: Actor, review_id: int, changes: ReviewChanges) -> ReviewView:
+        async with self._uow() as uow:
+            review = await self._changeable(uow, actor, review_id)
+            unknown: dict[str, list[str]] = {}
+            already = False
+            if changes.doctor is not None and changes.doctor != review.doctor_id:
+                if await self._doctor_exists(uow, changes.doctor):
+                    already = await uow.reviews.exists(reviewer_id=review.reviewer_id, doctor_id=changes.doctor)
+                else:
+                    unknown = _unknown_doctor(changes.doctor)
+            try:
+                review.edit(actor, body=changes.body, rating=changes.rating, doctor_id=changes.doctor,
+                            already_reviewed_new_doctor=already)
+            except ValidationError as error:
+                raise _with_unknown_doctor(unknown, error) from None
+            if unknown:
+                raise ValidationError(unknown)  # the edit is rolled back with the unit of work
+            await uow.reviews.save(review)
+            view = await self._view(uow, review.id)
+            await uow.commit()
+        return view
+
+
+class DeleteReview(ReviewUseCase):
+    async def __call__(self, actor: Actor, review_id: int) -> None:
+        async with self._uow() as uow:
+            review = await self._changeable(uow, actor, review_id)
+            await uow.reviews.delete(review)
+            await uow.commit()

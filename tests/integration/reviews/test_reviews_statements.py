@@ -1,0 +1,75 @@
+"""A page of reviews costs the same few SQL statements whether it holds one review or a hundred."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+
+import pytest
+from sqlalchemy import event
+
+from hospital.domain.reviews import Review
+from tests.support.actors import register
+from tests.support.reviews_clinic import add_doctor
+
+PAGE = {"limits": 1000}
+
+
+@contextmanager
+def statements_of(container) -> Iterator[list[str]]:
+    engine = container.engine().sync_engine
+    seen: list[str] = []
+
+    def record(_connection, _cursor, statement, _parameters, _context, _executemany) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+async def _reviews(container, patients: list[int], doctors: list[int]) -> None:
+    """Every patient reviews every doctor, straight through the repository."""
+    async with container.unit_of_work() as uow:
+        for patient_id in patients:
+            for doctor_id in doctors:
+                await uow.reviews.add(Review.write(
+                    reviewer_id=patient_id, doctor_id=doctor_id, body="Fine.", rating=1 + (patient_id + doctor_id) % 5,
+                    today=date(2024, 5, 1), already_reviewed=False))
+        await uow.commit()
+
+
+async def _people(container, count: int) -> tuple[list[int], list[int]]:
+    patients = [(await register(container, f"patient{n}", first_name="Pat")).patient_id for n in range(count)]
+    doctors = [(await add_doctor(container, f"doctor{n}", last_name="Doc")).doctor_id for n in range(count)]
+    return patients, doctors
+
+
+async def _count_for(api, container, params: dict) -> tuple[int, int]:
+    with statements_of(container) as seen:
+        response = await api.get("/reviews/", params={**PAGE, **params})
+    assert response.status_code == 200
+    return len(response.json()["results"]), len(seen)
+
+
+@pytest.mark.parametrize("params", [{}, {"search": "pat"}, {"search": "doc", "rating": "3"}, {"doctor": "1"}])
+async def test_one_review_or_a_hundred_cost_the_same_statements(api, sql_container, params):
+    patients, doctors = await _people(sql_container, 10)
+    await _reviews(sql_container, patients[:1], doctors[:1])
+    one, with_one = await _count_for(api, sql_container, params)
+    await _reviews(sql_container, patients[1:], doctors[:1])
+    await _reviews(sql_container, patients, doctors[1:])
+    many, with_many = await _count_for(api, sql_container, params)
+    assert one <= 1 and many >= (10 if params else 100)
+    assert with_one == with_many == 2  # the count and the page
+
+
+async def test_reading_one_review_is_one_statement(api, sql_container):
+    patients, doctors = await _people(sql_container, 1)
+    await _reviews(sql_container, patients, doctors)
+    with statements_of(sql_container) as seen:
+        assert (await api.get("/reviews/1/")).status_code == 200
+    assert len(seen) == 1
