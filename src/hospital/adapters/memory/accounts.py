@@ -91,6 +91,19 @@ class InMemoryPatientRepository(InMemoryTable):
     async def get_by_user(self, user_id: int) -> Patient | None:
         return next((p for p in self._rows.values() if p.user_id == user_id), None)
 
+    async def phone_taken(self, phone: str, *, exclude_id: int | None = None) -> bool:
+        return any(p.phone == phone and p.id != exclude_id for p in self._rows.values())
+
+    async def save(self, patient: Patient) -> None:
+        self._rows[patient.id] = patient  # type: ignore[index]
+
+    async def delete(self, patient: Patient) -> None:
+        self._remove(patient)
+        # What the database's ON DELETE CASCADE does for the SQL adapter.
+        appointments = self._db.table("appointments")
+        for key in [key for key, a in appointments.items() if a.patient_id == patient.id]:
+            del appointments[key]
+
 
 class InMemoryRevokedTokenRepository(InMemoryTable):
     table_name = "revoked_tokens"

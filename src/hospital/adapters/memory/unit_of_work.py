@@ -11,8 +11,10 @@ from hospital.adapters.memory.accounts import (
     InMemoryRevokedTokenRepository,
     InMemoryUserRepository,
 )
+from hospital.adapters.memory.appointments import InMemoryAppointmentQueries, InMemoryAppointmentRepository
 from hospital.adapters.memory.catalogue import InMemoryDoctorRepository
 from hospital.adapters.memory.database import InMemoryDatabase
+from hospital.adapters.memory.patients import InMemoryPatientQueries
 
 
 class InMemoryUnitOfWork:
@@ -23,6 +25,9 @@ class InMemoryUnitOfWork:
         self.patients = InMemoryPatientRepository(db)
         self.revoked_tokens = InMemoryRevokedTokenRepository(db)
         self.doctors = InMemoryDoctorRepository(db)
+        self.patient_queries = InMemoryPatientQueries(db)
+        self.appointments = InMemoryAppointmentRepository(db)
+        self.appointment_queries = InMemoryAppointmentQueries(db)
 
     async def __aenter__(self) -> Self:
         await self._db.lock.acquire()

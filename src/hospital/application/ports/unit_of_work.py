@@ -12,7 +12,9 @@ from hospital.application.ports.accounts import (
     RevokedTokenRepository,
     UserRepository,
 )
+from hospital.application.ports.appointments import AppointmentQueries, AppointmentRepository
 from hospital.application.ports.catalogue import DoctorRepository
+from hospital.application.ports.patients import PatientQueries
 
 
 class UnitOfWork(Protocol):
@@ -21,6 +23,9 @@ class UnitOfWork(Protocol):
     patients: PatientRepository
     revoked_tokens: RevokedTokenRepository
     doctors: DoctorRepository
+    patient_queries: PatientQueries
+    appointments: AppointmentRepository
+    appointment_queries: AppointmentQueries
 
     async def __aenter__(self) -> Self: ...
 
