@@ -94,7 +94,8 @@ class ListPatients(PatientUseCase):
         require_authenticated(actor)
         scope = None if actor.is_admin else PatientScope(patient_id=actor.patient_id, doctor_id=actor.doctor_id)
         async with self._uow() as uow:
-            return await uow.patient_queries.list(page=page, scope=scope, search=search,
+            # Surrounding blanks are no search term, as in the original.
+            return await uow.patient_queries.list(page=page, scope=scope, search=search.strip(),
                                                   phone=_phone_filter(phone))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, exists, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hospital.adapters.sqlalchemy.ids import storable_id
@@ -54,6 +54,25 @@ _ROW = (a.c.id, a.c.patient_id, a.c.doctor_id, a.c.appointment_type, a.c.status,
         a.c.cancelled)
 
 
+def _conditions(scope: AppointmentScope | None, patient_id: int | None,
+                doctor_id: int | None) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if (scoped := scope_condition(scope)) is not None:
+        conditions.append(scoped)
+    for column, wanted in ((a.c.patient_id, patient_id), (a.c.doctor_id, doctor_id)):
+        if wanted is not None:
+            conditions.append(column == wanted if storable_id(wanted) else false())
+    return conditions
+
+
+def page_statement(page: PageRequest, scope: AppointmentScope | None, patient_id: int | None = None,
+                   doctor_id: int | None = None) -> Select:
+    return (
+        select(*_ROW).where(*_conditions(scope, patient_id, doctor_id))
+        .order_by(a.c.id).offset(page.offset).limit(page.limit)
+    )
+
+
 class SqlAlchemyAppointmentQueries:
     """Two statements per page whatever its size: the count and the page."""
 
@@ -62,16 +81,9 @@ class SqlAlchemyAppointmentQueries:
 
     async def list(self, *, page: PageRequest, scope: AppointmentScope | None,
                    patient_id: int | None = None, doctor_id: int | None = None) -> Page[AppointmentRow]:
-        conditions: list[ColumnElement[bool]] = []
-        if (scoped := scope_condition(scope)) is not None:
-            conditions.append(scoped)
-        for column, wanted in ((a.c.patient_id, patient_id), (a.c.doctor_id, doctor_id)):
-            if wanted is not None:
-                conditions.append(column == wanted if storable_id(wanted) else false())
+        conditions = _conditions(scope, patient_id, doctor_id)
         total = await self._session.scalar(select(func.count()).select_from(a).where(*conditions)) or 0
-        rows = await self._session.execute(
-            select(*_ROW).where(*conditions).order_by(a.c.id).offset(page.offset).limit(page.limit)
-        )
+        rows = await self._session.execute(page_statement(page, scope, patient_id, doctor_id))
         items = [
             AppointmentRow(
                 id=row.id, patient_id=row.patient_id, doctor_id=row.doctor_id,

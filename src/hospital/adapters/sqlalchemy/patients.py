@@ -37,7 +37,8 @@ class SqlAlchemyPatientQueries:
         if (scoped := scope_condition(scope)) is not None:
             conditions.append(scoped)
         if phone is not None:
-            conditions.append(p.c.phone == phone)
+            # No stored phone holds NUL, and PostgreSQL refuses it even as a parameter.
+            conditions.append(p.c.phone == phone if "\x00" not in phone else false())
         if search:
             conditions.append(contains_any(search, cast(p.c.id, String), u.c.username, p.c.phone))
         joined = p.join(u, u.c.id == p.c.user_id)
