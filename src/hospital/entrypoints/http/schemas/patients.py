@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import msgspec
-from msgspec import UNSET, Meta, UnsetType
+from msgspec import UNSET, UnsetType
 
 
 class PatientWrite(msgspec.Struct):
     """POST, PUT and PATCH alike: every field optional, only what is sent changes.
 
     `profile` is an uploaded file, so it is not here: it arrives with the multipart body's files.
-    The length bound is the database's; the domain says what a phone may contain.
+    The domain checks the phone (and its length, after dropping spaces and dashes).
     """
 
-    phone: Annotated[str, Meta(max_length=64)] | UnsetType | None = UNSET
+    phone: str | UnsetType | None = UNSET
 
 
 class PatientOut(msgspec.Struct):
