@@ -24,6 +24,8 @@ from hospital.adapters.sqlalchemy.mapping import start_mappers
 from hospital.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from hospital.adapters.storage.local_images import LocalImageStorage
 from hospital.application import accounts, profiles
+from hospital.application import appointments as appointment_cases
+from hospital.application import patients as patient_cases
 from hospital.application.reviews import CreateReview, DeleteReview, GetReview, ListReviews, UpdateReview
 from hospital.settings import Settings
 
@@ -100,6 +102,20 @@ class Container(containers.DeclarativeContainer):
     create_review = providers.Singleton(CreateReview, **_review_deps)
     update_review = providers.Singleton(UpdateReview, **_review_deps)
     delete_review = providers.Singleton(DeleteReview, **_review_deps)
+    # Patients
+    _patient_deps = {"uow": unit_of_work.provider, "images": images}
+    list_patients = providers.Singleton(patient_cases.ListPatients, **_patient_deps)
+    get_patient = providers.Singleton(patient_cases.GetPatient, **_patient_deps)
+    create_patient = providers.Singleton(patient_cases.CreatePatient, **_patient_deps)
+    update_patient = providers.Singleton(patient_cases.UpdatePatient, **_patient_deps)
+    delete_patient = providers.Singleton(patient_cases.DeletePatient, **_patient_deps)
+
+    # Appointments
+    list_appointments = providers.Singleton(appointment_cases.ListAppointments, uow=unit_of_work.provider)
+    get_appointment = providers.Singleton(appointment_cases.GetAppointment, uow=unit_of_work.provider)
+    book_appointment = providers.Singleton(appointment_cases.BookAppointment, uow=unit_of_work.provider)
+    change_appointment = providers.Singleton(appointment_cases.ChangeAppointment, uow=unit_of_work.provider)
+    delete_appointment = providers.Singleton(appointment_cases.DeleteAppointment, uow=unit_of_work.provider)
 
 
 def build_container(settings: Settings | None = None) -> Container:

@@ -68,6 +68,9 @@ def _checked_symptoms(symptoms: str) -> str:
         raise ValidationError.field(
             "symptoms", f"Ensure this field has no more than {SYMPTOMS_MAX} characters."
         )
+    if "\x00" in symptoms:
+        # As the original's text fields refused it; PostgreSQL cannot store it either.
+        raise ValidationError.field("symptoms", "Null characters are not allowed.")
     return symptoms
 
 

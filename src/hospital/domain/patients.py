@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from hospital.domain.errors import ValidationError
+from hospital.domain.actors import Actor
+from hospital.domain.errors import NotFoundError, PermissionDeniedError, ValidationError
 
 PHONE_MAX = 12
+DUPLICATE_PHONE = "patient with this phone already exists."
+ALREADY_A_PATIENT = "You already have a patient record."
 _PHONE = re.compile(r"^\+?[0-9]*\Z")
 
 
@@ -39,3 +42,18 @@ class Patient:
 
     def change_picture(self, profile: str) -> None:
         self.profile = profile
+
+    def is_owned_by(self, actor: Actor) -> bool:
+        return actor.owns_user(self.user_id)
+
+    def ensure_readable_by(self, actor: Actor, *, treated_by_actor: bool = False) -> None:
+        """Admins, the patient, and a doctor the patient has an appointment with (``treated_by_actor``,
+        which only the application can tell). Anyone else is told it does not exist."""
+        if not (actor.is_admin or self.is_owned_by(actor) or (actor.is_doctor and treated_by_actor)):
+            raise NotFoundError()
+
+    def ensure_changeable_by(self, actor: Actor, *, treated_by_actor: bool = False) -> None:
+        # A treating doctor may read the record but not change it: that is a 403, not a 404.
+        self.ensure_readable_by(actor, treated_by_actor=treated_by_actor)
+        if not (actor.is_admin or self.is_owned_by(actor)):
+            raise PermissionDeniedError()

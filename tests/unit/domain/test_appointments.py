@@ -118,6 +118,17 @@ def test_book_accepts_symptoms_up_to_the_limit_only():
     assert error.value.errors == {"symptoms": ["Ensure this field has no more than 5000 characters."]}
 
 
+@pytest.mark.parametrize("symptoms", ["\x00", "cough\x00", "a\x00b"])
+def test_symptoms_may_not_hold_null_characters(symptoms):
+    with pytest.raises(ValidationError) as error:
+        Appointment.book(PATIENT_ID, DOCTOR_ID, 100, "Online", symptoms, DOCTOR_TIMES)
+    assert error.value.errors == {"symptoms": ["Null characters are not allowed."]}
+    appointment = booked()
+    with pytest.raises(ValidationError):
+        appointment.revise(OWNER, symptoms=symptoms)
+    assert appointment.symptoms == "cough"
+
+
 def test_book_reports_every_invalid_field_at_once():
     with pytest.raises(ValidationError) as error:
         Appointment.book(PATIENT_ID, DOCTOR_ID, 999, "Onsite", "x" * (SYMPTOMS_MAX + 1), DOCTOR_TIMES)
@@ -470,7 +481,7 @@ class AppointmentModel(RuleBasedStateMachine):
             state["time_id"] = args[0]
         elif name == "revise":
             symptoms, kind = args
-            if symptoms is not None and len(symptoms) > SYMPTOMS_MAX:
+            if symptoms is not None and (len(symptoms) > SYMPTOMS_MAX or "\x00" in symptoms):
                 return ValidationError
             if kind is not None:
                 if kind.lower() not in ("online", "offline"):

@@ -8,7 +8,8 @@ from hospital.adapters.memory.database import InMemoryTable
 from hospital.application.pagination import Page, PageRequest
 from hospital.application.ports.accounts import ProfileDetails
 from hospital.domain.actors import Actor
-from hospital.domain.patients import Patient
+from hospital.domain.errors import ConflictError
+from hospital.domain.patients import ALREADY_A_PATIENT, DUPLICATE_PHONE, Patient
 from hospital.domain.profiles import UserProfile
 from hospital.domain.users import User
 
@@ -82,7 +83,18 @@ class InMemoryProfileRepository(InMemoryTable):
 class InMemoryPatientRepository(InMemoryTable):
     table_name = "patients"
 
+    def _check_unique(self, patient: Patient) -> None:
+        # The database's unique constraints, so both adapters refuse the same writes.
+        for other in self._rows.values():
+            if other is patient or other.id == patient.id:
+                continue
+            if patient.phone is not None and other.phone == patient.phone:
+                raise ConflictError.field("phone", DUPLICATE_PHONE)
+            if other.user_id == patient.user_id:
+                raise ConflictError(ALREADY_A_PATIENT)
+
     async def add(self, patient: Patient) -> None:
+        self._check_unique(patient)
         self._insert(patient)
 
     async def get(self, patient_id: int) -> Patient | None:
@@ -90,6 +102,20 @@ class InMemoryPatientRepository(InMemoryTable):
 
     async def get_by_user(self, user_id: int) -> Patient | None:
         return next((p for p in self._rows.values() if p.user_id == user_id), None)
+
+    async def phone_taken(self, phone: str, *, exclude_id: int | None = None) -> bool:
+        return any(p.phone == phone and p.id != exclude_id for p in self._rows.values())
+
+    async def save(self, patient: Patient) -> None:
+        self._check_unique(patient)
+        self._rows[patient.id] = patient  # type: ignore[index]
+
+    async def delete(self, patient: Patient) -> None:
+        self._remove(patient)
+        # What the database's ON DELETE CASCADE does for the SQL adapter.
+        appointments = self._db.table("appointments")
+        for key in [key for key, a in appointments.items() if a.patient_id == patient.id]:
+            del appointments[key]
 
 
 class InMemoryRevokedTokenRepository(InMemoryTable):

@@ -11,8 +11,10 @@ from hospital.adapters.memory.accounts import (
     InMemoryRevokedTokenRepository,
     InMemoryUserRepository,
 )
+from hospital.adapters.memory.appointments import InMemoryAppointmentQueries, InMemoryAppointmentRepository
 from hospital.adapters.memory.catalogue import InMemoryDoctorRepository
 from hospital.adapters.memory.database import InMemoryDatabase
+from hospital.adapters.memory.patients import InMemoryPatientQueries
 from hospital.adapters.memory.reviews import InMemoryReviewRepository, InMemoryReviewViews
 
 
@@ -26,6 +28,9 @@ class InMemoryUnitOfWork:
         self.doctors = InMemoryDoctorRepository(db)
         self.reviews = InMemoryReviewRepository(db)
         self.review_views = InMemoryReviewViews(db)
+        self.patient_queries = InMemoryPatientQueries(db)
+        self.appointments = InMemoryAppointmentRepository(db)
+        self.appointment_queries = InMemoryAppointmentQueries(db)
 
     async def __aenter__(self) -> Self:
         await self._db.lock.acquire()

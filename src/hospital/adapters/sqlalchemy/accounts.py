@@ -5,16 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import exists, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hospital.adapters.sqlalchemy.dialects import insert_ignoring_duplicates
+from hospital.adapters.sqlalchemy.ids import storable_id
 from hospital.adapters.sqlalchemy.search import contains_any
 from hospital.adapters.sqlalchemy.tables import accounts as t
 from hospital.adapters.sqlalchemy.tables.catalogue import doctors
 from hospital.application.pagination import Page, PageRequest
 from hospital.application.ports.accounts import ProfileDetails
 from hospital.domain.actors import Actor
-from hospital.domain.patients import Patient
+from hospital.domain.errors import ConflictError
+from hospital.domain.patients import ALREADY_A_PATIENT, DUPLICATE_PHONE, Patient
 from hospital.domain.profiles import UserProfile
 from hospital.domain.users import User
 
@@ -104,16 +107,41 @@ class SqlAlchemyPatientRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
+    async def _flush(self) -> None:
+        try:
+            await self._session.flush()
+        except IntegrityError as error:
+            # Another request took the phone, or made this user's record, after the use case checked.
+            if "phone" in str(error.orig).lower():
+                raise ConflictError.field("phone", DUPLICATE_PHONE) from None
+            raise ConflictError(ALREADY_A_PATIENT) from None
+
     async def add(self, patient: Patient) -> None:
         self._session.add(patient)
-        await self._session.flush()
+        await self._flush()
 
     async def get(self, patient_id: int) -> Patient | None:
+        if not storable_id(patient_id):
+            return None
         return await self._session.get(Patient, patient_id)
 
     async def get_by_user(self, user_id: int) -> Patient | None:
         query = select(Patient).where(t.patients.c.user_id == user_id)
         return (await self._session.scalars(query)).first()
+
+    async def phone_taken(self, phone: str, *, exclude_id: int | None = None) -> bool:
+        condition = t.patients.c.phone == phone
+        if exclude_id is not None:
+            condition = condition & (t.patients.c.id != exclude_id)
+        return bool(await self._session.scalar(select(exists().where(condition))))
+
+    async def save(self, patient: Patient) -> None:
+        await self._flush()
+
+    async def delete(self, patient: Patient) -> None:
+        # The database's ON DELETE CASCADE removes the patient's appointments and reviews.
+        await self._session.delete(patient)
+        await self._session.flush()
 
 
 class SqlAlchemyRevokedTokenRepository:

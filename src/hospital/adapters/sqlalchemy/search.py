@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, or_
+from sqlalchemy import ColumnElement, String, false, or_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -38,5 +38,8 @@ def _escaped(text: str) -> str:
 
 
 def contains_any(text: str, *columns: ColumnElement[str]) -> ColumnElement[bool]:
+    if "\x00" in text:
+        # No stored text holds NUL, and PostgreSQL refuses it even as a parameter.
+        return false()
     pattern = f"%{_escaped(text.lower())}%"
     return or_(*(unicode_lower(column).like(pattern, escape="\\") for column in columns))

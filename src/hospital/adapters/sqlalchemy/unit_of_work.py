@@ -15,7 +15,9 @@ from hospital.adapters.sqlalchemy.accounts import (
     SqlAlchemyRevokedTokenRepository,
     SqlAlchemyUserRepository,
 )
+from hospital.adapters.sqlalchemy.appointments import SqlAlchemyAppointmentQueries, SqlAlchemyAppointmentRepository
 from hospital.adapters.sqlalchemy.catalogue import SqlAlchemyDoctorRepository
+from hospital.adapters.sqlalchemy.patients import SqlAlchemyPatientQueries
 from hospital.adapters.sqlalchemy.reviews import SqlAlchemyReviewRepository, SqlAlchemyReviewViews
 from hospital.application.errors import ServiceUnavailableError
 
@@ -41,6 +43,9 @@ class SqlAlchemyUnitOfWork:
         self.doctors = SqlAlchemyDoctorRepository(self.session)
         self.reviews = SqlAlchemyReviewRepository(self.session)
         self.review_views = SqlAlchemyReviewViews(self.session)
+        self.patient_queries = SqlAlchemyPatientQueries(self.session)
+        self.appointments = SqlAlchemyAppointmentRepository(self.session)
+        self.appointment_queries = SqlAlchemyAppointmentQueries(self.session)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

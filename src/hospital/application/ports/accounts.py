@@ -61,6 +61,16 @@ class PatientRepository(Protocol):
 
     async def get_by_user(self, user_id: int) -> Patient | None: ...
 
+    async def phone_taken(self, phone: str, *, exclude_id: int | None = None) -> bool: ...
+
+    async def save(self, patient: Patient) -> None:
+        """Write changes now, so a phone that another patient took meanwhile is a ConflictError."""
+        ...
+
+    async def delete(self, patient: Patient) -> None:
+        """Remove the record and, with it, the patient's appointments."""
+        ...
+
 
 class RevokedTokenRepository(Protocol):
     async def add(self, *, jti: str, user_id: int, expires_at: datetime, revoked_at: datetime) -> None:

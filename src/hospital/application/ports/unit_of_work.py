@@ -12,7 +12,9 @@ from hospital.application.ports.accounts import (
     RevokedTokenRepository,
     UserRepository,
 )
+from hospital.application.ports.appointments import AppointmentQueries, AppointmentRepository
 from hospital.application.ports.catalogue import DoctorRepository
+from hospital.application.ports.patients import PatientQueries
 from hospital.application.ports.reviews import ReviewRepository, ReviewViews
 
 
@@ -24,6 +26,9 @@ class UnitOfWork(Protocol):
     doctors: DoctorRepository
     reviews: ReviewRepository
     review_views: ReviewViews
+    patient_queries: PatientQueries
+    appointments: AppointmentRepository
+    appointment_queries: AppointmentQueries
 
     async def __aenter__(self) -> Self: ...
 

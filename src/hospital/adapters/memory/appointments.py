@@ -1,0 +1,49 @@
+"""In-memory appointments: the repository and the list query."""
+
+from __future__ import annotations
+
+from hospital.adapters.memory.database import InMemoryTable
+from hospital.application.pagination import Page, PageRequest
+from hospital.application.ports.appointments import AppointmentRow, AppointmentScope
+from hospital.domain.appointments import Appointment
+
+
+def in_scope(appointment: Appointment, scope: AppointmentScope | None) -> bool:
+    if scope is None:
+        return True
+    return (scope.patient_id is not None and appointment.patient_id == scope.patient_id) or (
+        scope.doctor_id is not None and appointment.doctor_id == scope.doctor_id
+    )
+
+
+class InMemoryAppointmentRepository(InMemoryTable):
+    table_name = "appointments"
+
+    async def add(self, appointment: Appointment) -> None:
+        self._insert(appointment)
+
+    async def get(self, appointment_id: int) -> Appointment | None:
+        return self._rows.get(appointment_id)
+
+    async def save(self, appointment: Appointment) -> None:
+        self._rows[appointment.id] = appointment  # type: ignore[index]
+
+    async def delete(self, appointment: Appointment) -> None:
+        self._remove(appointment)
+
+    async def exists_between(self, *, patient_id: int, doctor_id: int) -> bool:
+        return any(a.patient_id == patient_id and a.doctor_id == doctor_id for a in self._rows.values())
+
+
+class InMemoryAppointmentQueries(InMemoryTable):
+    table_name = "appointments"
+
+    async def list(self, *, page: PageRequest, scope: AppointmentScope | None,
+                   patient_id: int | None = None, doctor_id: int | None = None) -> Page[AppointmentRow]:
+        matches = [
+            AppointmentRow.of(appointment) for appointment in self._sorted()
+            if in_scope(appointment, scope)
+            and (patient_id is None or appointment.patient_id == patient_id)
+            and (doctor_id is None or appointment.doctor_id == doctor_id)
+        ]
+        return Page(matches[page.offset:page.offset + page.limit], len(matches), page)

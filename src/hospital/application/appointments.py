@@ -1,0 +1,154 @@
+"""Appointments: list, read, book, change and delete.
+
+The appointment's own rules (its lifecycle, who may move its status) live in the domain entity;
+these use cases find the objects, decide what the caller is allowed to reach, and keep each
+request in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hospital.application.access import require_authenticated
+from hospital.application.pagination import Page, PageRequest
+from hospital.application.ports.appointments import AppointmentRow, AppointmentScope
+from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from hospital.domain.actors import Actor
+from hospital.domain.appointments import Appointment, AppointmentStatus
+from hospital.domain.errors import ErrorCollector, NotFoundError, PermissionDeniedError, ValidationError
+
+NOT_A_PATIENT = "Only a patient can book an appointment."
+STARTS_PENDING = f"A new appointment starts as {AppointmentStatus.PENDING}; only its doctor or an admin moves it on."
+DOCTOR_IS_FIXED = "The doctor of an appointment cannot be changed."
+NO_REOPENING = "A cancelled appointment cannot be reopened."
+
+
+def _unknown_doctor(doctor_id: int) -> str:
+    return f'Invalid pk "{doctor_id}" - object does not exist.'
+
+
+@dataclass(frozen=True, slots=True)
+class Booking:
+    doctor_id: int
+    time_id: int
+    appointment_type: str
+    symptoms: str = ""
+    cancel: bool = False
+    # Only the starting status is accepted; anything else is someone trying to skip the visit.
+    status: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AppointmentChanges:
+    """None leaves a field as it is. Values equal to the current ones are no change at all, so a
+    PUT that repeats what it read is accepted from anyone who may read the appointment."""
+
+    doctor_id: int | None = None
+    time_id: int | None = None
+    appointment_type: str | None = None
+    symptoms: str | None = None
+    cancel: bool | None = None
+    status: str | None = None
+
+
+def _scope(actor: Actor) -> AppointmentScope | None:
+    if actor.is_admin:
+        return None
+    return AppointmentScope(patient_id=actor.patient_id, doctor_id=actor.doctor_id)
+
+
+class AppointmentUseCase:
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    @staticmethod
+    async def _readable(uow: UnitOfWork, actor: Actor, appointment_id: int) -> Appointment:
+        require_authenticated(actor)
+        appointment = await uow.appointments.get(appointment_id)
+        if appointment is None:
+            raise NotFoundError()
+        appointment.ensure_readable_by(actor)
+        return appointment
+
+
+class ListAppointments(AppointmentUseCase):
+    async def __call__(self, actor: Actor, *, page: PageRequest, patient_id: int | None = None,
+                       doctor_id: int | None = None) -> Page[AppointmentRow]:
+        require_authenticated(actor)
+        async with self._uow() as uow:
+            return await uow.appointment_queries.list(
+                page=page, scope=_scope(actor), patient_id=patient_id, doctor_id=doctor_id,
+            )
+
+
+class GetAppointment(AppointmentUseCase):
+    async def __call__(self, actor: Actor, appointment_id: int) -> AppointmentRow:
+        async with self._uow() as uow:
+            return AppointmentRow.of(await self._readable(uow, actor, appointment_id))
+
+
+class BookAppointment(AppointmentUseCase):
+    """The caller books for their own patient record, never for anyone else's."""
+
+    async def __call__(self, actor: Actor, booking: Booking) -> AppointmentRow:
+        require_authenticated(actor)
+        if actor.patient_id is None:
+            raise PermissionDeniedError(NOT_A_PATIENT)
+        if booking.status is not None and AppointmentStatus.parse(booking.status) is not AppointmentStatus.PENDING:
+            raise PermissionDeniedError(STARTS_PENDING)
+        async with self._uow() as uow:
+            doctor = await uow.doctors.get(booking.doctor_id)
+            errors = ErrorCollector()
+            if doctor is None:
+                errors.add("doctor", _unknown_doctor(booking.doctor_id))
+            # Without a doctor the time cannot be judged; the other fields are still reported.
+            time_ids = doctor.available_time_ids if doctor is not None else (booking.time_id,)
+            appointment = errors.collect(lambda: Appointment.book(
+                actor.patient_id, booking.doctor_id, booking.time_id, booking.appointment_type,
+                booking.symptoms, time_ids,
+            ))
+            errors.raise_if_any()
+            assert appointment is not None
+            if booking.cancel:
+                # The original stored `cancel: true` as sent; booking then cancelling keeps the rules.
+                appointment.cancel(actor)
+            await uow.appointments.add(appointment)
+            await uow.commit()
+        return AppointmentRow.of(appointment)
+
+
+class ChangeAppointment(AppointmentUseCase):
+    """PUT and PATCH: the patient's details first, then cancelling, then the status.
+
+    That order lets the doctor start an appointment in the same request that corrects its
+    details, and makes "cancel and start" fail as it must. Any refusal rolls everything back.
+    """
+
+    async def __call__(self, actor: Actor, appointment_id: int, changes: AppointmentChanges) -> AppointmentRow:
+        async with self._uow() as uow:
+            appointment = await self._readable(uow, actor, appointment_id)
+            if changes.doctor_id is not None and changes.doctor_id != appointment.doctor_id:
+                raise ValidationError.field("doctor", DOCTOR_IS_FIXED)
+            appointment.revise(actor, symptoms=changes.symptoms, appointment_type=changes.appointment_type)
+            if changes.time_id is not None and changes.time_id != appointment.time_id:
+                doctor = await uow.doctors.get(appointment.doctor_id)
+                time_ids = doctor.available_time_ids if doctor is not None else ()
+                appointment.reschedule(actor, changes.time_id, time_ids)
+            if changes.cancel is True and not appointment.cancelled:
+                appointment.cancel(actor)
+            elif changes.cancel is False and appointment.cancelled:
+                raise ValidationError.field("cancel", NO_REOPENING)
+            if changes.status is not None:
+                appointment.move_status(actor, changes.status)
+            await uow.appointments.save(appointment)
+            await uow.commit()
+        return AppointmentRow.of(appointment)
+
+
+class DeleteAppointment(AppointmentUseCase):
+    async def __call__(self, actor: Actor, appointment_id: int) -> None:
+        async with self._uow() as uow:
+            appointment = await self._readable(uow, actor, appointment_id)
+            appointment.ensure_deletable_by(actor)
+            await uow.appointments.delete(appointment)
+            await uow.commit()

@@ -1,0 +1,172 @@
+"""Patients: list, read, create (for a caller who has no record), update and delete.
+
+Admins see every patient, a doctor the patients who have an appointment with them, anyone their
+own record. Only the patient themself or an admin may change a record; a treating doctor who
+tries gets a 403, anyone else a 404.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hospital.application.access import require_authenticated
+from hospital.application.pagination import Page, PageRequest
+from hospital.application.ports.patients import PatientRow, PatientScope
+from hospital.application.ports.storage import ImageStorage, UploadedFile
+from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from hospital.domain.actors import Actor
+from hospital.domain.errors import ConflictError, NotFoundError, ValidationError
+from hospital.domain.patients import ALREADY_A_PATIENT, DUPLICATE_PHONE, Patient, normalize_patient_phone
+
+PROFILE_FOLDER = "patient_profiles"
+
+
+@dataclass(frozen=True, slots=True)
+class PatientChanges:
+    """None leaves a field as it is; an empty phone clears it."""
+
+    phone: str | None = None
+    profile: UploadedFile | None = None
+
+
+def _phone_filter(phone: str | None) -> str | None:
+    """The stored spelling of a phone to filter by; text that is no phone can match nothing."""
+    if phone is None or not phone.strip():
+        return None
+    try:
+        return normalize_patient_phone(phone) or phone
+    except ValidationError:
+        return phone
+
+
+class PatientUseCase:
+    def __init__(self, uow: UnitOfWorkFactory, images: ImageStorage) -> None:
+        self._uow, self._images = uow, images
+
+    @staticmethod
+    async def _treats(uow: UnitOfWork, actor: Actor, patient: Patient) -> bool:
+        """Whether the actor is a doctor this patient has an appointment with."""
+        if actor.doctor_id is None or actor.is_admin or patient.is_owned_by(actor):
+            return False  # already decided without asking the database
+        assert patient.id is not None
+        return await uow.appointments.exists_between(patient_id=patient.id, doctor_id=actor.doctor_id)
+
+    async def _readable(self, uow: UnitOfWork, actor: Actor, patient_id: int) -> Patient:
+        require_authenticated(actor)
+        patient = await uow.patients.get(patient_id)
+        if patient is None:
+            raise NotFoundError()
+        patient.ensure_readable_by(actor, treated_by_actor=await self._treats(uow, actor, patient))
+        return patient
+
+    async def _changeable(self, uow: UnitOfWork, actor: Actor, patient_id: int) -> Patient:
+        require_authenticated(actor)
+        patient = await uow.patients.get(patient_id)
+        if patient is None:
+            raise NotFoundError()
+        patient.ensure_changeable_by(actor, treated_by_actor=await self._treats(uow, actor, patient))
+        return patient
+
+    @staticmethod
+    async def _row(uow: UnitOfWork, patient: Patient) -> PatientRow:
+        user = await uow.users.get(patient.user_id)
+        assert user is not None, "a patient's user is deleted with it"
+        return PatientRow.of(patient, user.username)
+
+    @staticmethod
+    async def _change_phone(uow: UnitOfWork, patient: Patient, phone: str | None) -> None:
+        if phone is None:
+            return
+        phone = normalize_patient_phone(phone)
+        if phone is not None and await uow.patients.phone_taken(phone, exclude_id=patient.id):
+            raise ConflictError.field("phone", DUPLICATE_PHONE)
+        patient.change_phone(phone)
+
+    async def _store_picture(self, changes: PatientChanges) -> str | None:
+        if changes.profile is None:
+            return None
+        return await self._images.save_image(changes.profile, folder=PROFILE_FOLDER, field="profile")
+
+
+class ListPatients(PatientUseCase):
+    async def __call__(self, actor: Actor, *, page: PageRequest, search: str = "",
+                       phone: str | None = None) -> Page[PatientRow]:
+        require_authenticated(actor)
+        scope = None if actor.is_admin else PatientScope(patient_id=actor.patient_id, doctor_id=actor.doctor_id)
+        async with self._uow() as uow:
+            # Surrounding blanks are no search term, as in the original.
+            return await uow.patient_queries.list(page=page, scope=scope, search=search.strip(),
+                                                  phone=_phone_filter(phone))
+
+
+class GetPatient(PatientUseCase):
+    async def __call__(self, actor: Actor, patient_id: int) -> PatientRow:
+        async with self._uow() as uow:
+            return await self._row(uow, await self._readable(uow, actor, patient_id))
+
+
+class CreatePatient(PatientUseCase):
+    """A patient record for a caller who has none (every registered user starts with one)."""
+
+    async def __call__(self, actor: Actor, changes: PatientChanges) -> PatientRow:
+        require_authenticated(actor)
+        assert actor.user_id is not None
+        if changes.profile is not None:
+            # Refuse before the upload is checked and stored, which is the slow part.
+            async with self._uow() as uow:
+                if await uow.patients.get_by_user(actor.user_id) is not None:
+                    raise ConflictError(ALREADY_A_PATIENT)
+        picture = await self._store_picture(changes)
+        try:
+            async with self._uow() as uow:
+                if await uow.patients.get_by_user(actor.user_id) is not None:
+                    raise ConflictError(ALREADY_A_PATIENT)
+                patient = Patient.enrol(user_id=actor.user_id, profile=picture)
+                await self._change_phone(uow, patient, changes.phone)
+                await uow.patients.add(patient)
+                row = await self._row(uow, patient)
+                await uow.commit()
+        except BaseException:
+            if picture is not None:
+                await self._images.delete(picture)
+            raise
+        return row
+
+
+class UpdatePatient(PatientUseCase):
+    async def __call__(self, actor: Actor, patient_id: int, changes: PatientChanges) -> PatientRow:
+        if changes.profile is not None:
+            # Refuse strangers before their upload is checked and stored.
+            async with self._uow() as uow:
+                await self._changeable(uow, actor, patient_id)
+        picture = await self._store_picture(changes)
+        try:
+            async with self._uow() as uow:
+                patient = await self._changeable(uow, actor, patient_id)
+                old_picture = patient.profile
+                await self._change_phone(uow, patient, changes.phone)
+                if picture is not None:
+                    patient.change_picture(picture)
+                await uow.patients.save(patient)
+                row = await self._row(uow, patient)
+                await uow.commit()
+        except BaseException:
+            if picture is not None:
+                await self._images.delete(picture)
+            raise
+        if picture is not None and old_picture and old_picture != picture:
+            await self._images.delete(old_picture)
+        return row
+
+
+class DeletePatient(PatientUseCase):
+    """Deletes the record and the patient's appointments; the user account stays."""
+
+    async def __call__(self, actor: Actor, patient_id: int) -> None:
+        async with self._uow() as uow:
+            patient = await self._changeable(uow, actor, patient_id)
+            picture = patient.profile
+            await uow.patients.delete(patient)
+            await uow.commit()
+        if picture:
+            await self._images.delete(picture)

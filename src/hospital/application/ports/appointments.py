@@ -1,0 +1,68 @@
+"""Appointments: the repository the use cases change them through, and the read side for lists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from hospital.application.pagination import Page, PageRequest
+from hospital.domain.appointments import Appointment
+
+
+class AppointmentRepository(Protocol):
+    async def add(self, appointment: Appointment) -> None:
+        """Store a new appointment and give it an id."""
+        ...
+
+    async def get(self, appointment_id: int) -> Appointment | None: ...
+
+    async def save(self, appointment: Appointment) -> None:
+        """Persist changes made to an appointment got from this repository."""
+        ...
+
+    async def delete(self, appointment: Appointment) -> None: ...
+
+    async def exists_between(self, *, patient_id: int, doctor_id: int) -> bool:
+        """Whether the patient has any appointment (in any state) with the doctor."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class AppointmentRow:
+    """An appointment as the endpoints answer, with the enums as their wire strings."""
+
+    id: int
+    patient_id: int
+    doctor_id: int
+    appointment_type: str
+    status: str
+    symptoms: str
+    time_id: int
+    cancelled: bool
+
+    @classmethod
+    def of(cls, appointment: Appointment) -> AppointmentRow:
+        assert appointment.id is not None
+        return cls(
+            id=appointment.id, patient_id=appointment.patient_id, doctor_id=appointment.doctor_id,
+            appointment_type=str(appointment.appointment_type), status=str(appointment.status),
+            symptoms=appointment.symptoms, time_id=appointment.time_id, cancelled=appointment.cancelled,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AppointmentScope:
+    """A non-admin caller sees the appointments they booked (as a patient) or are the doctor of.
+
+    Either may be None; with both None nothing is visible. Admins list with no scope at all.
+    """
+
+    patient_id: int | None = None
+    doctor_id: int | None = None
+
+
+class AppointmentQueries(Protocol):
+    async def list(self, *, page: PageRequest, scope: AppointmentScope | None,
+                   patient_id: int | None = None, doctor_id: int | None = None) -> Page[AppointmentRow]:
+        """Ordered by id; the filters narrow the scope, they never widen it."""
+        ...

@@ -1,0 +1,43 @@
+"""The read side of patients: list rows straight from the database, scoped to what the caller may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from hospital.application.pagination import Page, PageRequest
+from hospital.domain.patients import Patient
+
+
+@dataclass(frozen=True, slots=True)
+class PatientRow:
+    """A patient as every patient endpoint answers: the username rather than the user id."""
+
+    id: int
+    username: str
+    phone: str | None
+    profile: str | None
+
+    @classmethod
+    def of(cls, patient: Patient, username: str) -> PatientRow:
+        assert patient.id is not None
+        return cls(id=patient.id, username=username, phone=patient.phone, profile=patient.profile)
+
+
+@dataclass(frozen=True, slots=True)
+class PatientScope:
+    """Who a non-admin caller may see: their own record, and the patients of the doctor they are.
+
+    Either may be None; with both None nothing is visible. Admins list with no scope at all.
+    """
+
+    patient_id: int | None = None
+    doctor_id: int | None = None
+
+
+class PatientQueries(Protocol):
+    async def list(self, *, page: PageRequest, scope: PatientScope | None, search: str = "",
+                   phone: str | None = None) -> Page[PatientRow]:
+        """Ordered by id. ``search`` matches id, username or phone as a case-insensitive substring
+        (``%`` and ``_`` literally); ``phone`` is an exact match. ``scope`` None means every patient."""
+        ...

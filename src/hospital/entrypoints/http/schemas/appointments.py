@@ -1,0 +1,56 @@
+"""Appointments on the wire: {id, patient, doctor, appointment_type, appointment_status, symptoms, time, cancel}."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+
+from hospital.domain.appointments import SYMPTOMS_MAX
+
+# Ids the database can hold; larger numbers are refused here rather than by the driver.
+Id = Annotated[int, Meta(ge=1, le=2**31 - 1)]
+Symptoms = Annotated[str, Meta(max_length=SYMPTOMS_MAX)]
+# Free strings: the domain parses them (any case; `Pending` as well as the wire's `Pendding`).
+Choice = Annotated[str, Meta(max_length=32)]
+
+
+class AppointmentCreate(msgspec.Struct):
+    doctor: Id
+    appointment_type: Choice
+    time: Id
+    symptoms: Symptoms = ""
+    cancel: bool = False
+    appointment_status: Choice | UnsetType = UNSET
+
+
+class AppointmentPut(msgspec.Struct):
+    """PUT sends the whole appointment, as the guide shows it; the doctor must stay the same."""
+
+    doctor: Id
+    appointment_type: Choice
+    time: Id
+    symptoms: Symptoms | UnsetType = UNSET
+    cancel: bool | UnsetType = UNSET
+    appointment_status: Choice | UnsetType = UNSET
+
+
+class AppointmentPatch(msgspec.Struct):
+    doctor: Id | UnsetType = UNSET
+    appointment_type: Choice | UnsetType = UNSET
+    time: Id | UnsetType = UNSET
+    symptoms: Symptoms | UnsetType = UNSET
+    cancel: bool | UnsetType = UNSET
+    appointment_status: Choice | UnsetType = UNSET
+
+
+class AppointmentOut(msgspec.Struct):
+    id: int
+    patient: int
+    doctor: int
+    appointment_type: str
+    appointment_status: str
+    symptoms: str
+    time: int
+    cancel: bool

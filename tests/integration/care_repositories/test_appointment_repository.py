@@ -1,0 +1,167 @@
+"""AppointmentRepository and AppointmentQueries: one contract, both adapters."""
+
+from __future__ import annotations
+
+import pytest
+
+from hospital.application.pagination import InvalidPageError, PageRequest
+from hospital.application.ports.appointments import AppointmentRow, AppointmentScope
+from hospital.domain.appointments import Appointment, AppointmentStatus, AppointmentType
+from tests.support.clinic import Cast, cast
+
+
+@pytest.fixture
+async def people(any_container) -> Cast:
+    return await cast(any_container)
+
+
+async def add(container, people: Cast, patient=None, doctor=None, time_index: int = 0, **fields) -> Appointment:
+    patient = patient or people.owner
+    doctor = doctor or people.doctor
+    times = people.doctor_times if doctor is people.doctor else people.other_doctor_times
+    appointment = Appointment.book(patient.patient_id, doctor.doctor_id, times[time_index],
+                                   fields.pop("appointment_type", "Online"), fields.pop("symptoms", "cough"), times)
+    for name, value in fields.items():
+        setattr(appointment, name, value)
+    async with container.unit_of_work() as uow:
+        await uow.appointments.add(appointment)
+        await uow.commit()
+    assert appointment.id is not None
+    return appointment
+
+
+def fields(appointment: Appointment | None) -> dict | None:
+    if appointment is None:
+        return None
+    return {name: getattr(appointment, name) for name in (
+        "id", "patient_id", "doctor_id", "time_id", "appointment_type", "symptoms", "status", "cancelled")}
+
+
+async def test_add_gives_an_id_and_get_returns_what_was_stored(any_container, people):
+    added = await add(any_container, people, appointment_type="Offline", symptoms="fever ✓ ünïcode",
+                      cancelled=True)
+    async with any_container.unit_of_work() as uow:
+        got = await uow.appointments.get(added.id)
+    assert fields(got) == fields(added)
+    assert got.appointment_type is AppointmentType.OFFLINE and got.status is AppointmentStatus.PENDING
+
+
+@pytest.mark.parametrize("appointment_id", [0, -1, 987654, 2**31, 2**63, 10**30])
+async def test_get_of_an_unknown_or_unstorable_id_is_none(any_container, people, appointment_id):
+    async with any_container.unit_of_work() as uow:
+        assert await uow.appointments.get(appointment_id) is None
+
+
+async def test_save_persists_changes(any_container, people):
+    added = await add(any_container, people)
+    async with any_container.unit_of_work() as uow:
+        appointment = await uow.appointments.get(added.id)
+        appointment.status = AppointmentStatus.RUNNING
+        appointment.symptoms = "better"
+        await uow.appointments.save(appointment)
+        await uow.commit()
+    async with any_container.unit_of_work() as uow:
+        got = await uow.appointments.get(added.id)
+    assert (got.status, got.symptoms) == (AppointmentStatus.RUNNING, "better")
+
+
+async def test_nothing_sticks_without_commit(any_container, people):
+    added = await add(any_container, people)
+    async with any_container.unit_of_work() as uow:
+        appointment = await uow.appointments.get(added.id)
+        appointment.cancelled = True
+        await uow.appointments.save(appointment)
+        await uow.appointments.add(Appointment.book(people.owner.patient_id, people.doctor.doctor_id,
+                                                    people.doctor_times[1], "Online", "", people.doctor_times))
+    async with any_container.unit_of_work() as uow:
+        assert (await uow.appointments.get(added.id)).cancelled is False
+        assert (await uow.appointment_queries.list(page=PageRequest.of(), scope=None)).total == 1
+
+
+async def test_delete(any_container, people):
+    added = await add(any_container, people)
+    async with any_container.unit_of_work() as uow:
+        await uow.appointments.delete(await uow.appointments.get(added.id))
+        await uow.commit()
+    async with any_container.unit_of_work() as uow:
+        assert await uow.appointments.get(added.id) is None
+
+
+async def test_exists_between(any_container, people):
+    await add(any_container, people)
+    async with any_container.unit_of_work() as uow:
+        between = uow.appointments.exists_between
+        assert await between(patient_id=people.owner.patient_id, doctor_id=people.doctor.doctor_id)
+        assert not await between(patient_id=people.owner.patient_id, doctor_id=people.other_doctor.doctor_id)
+        assert not await between(patient_id=people.other_patient.patient_id, doctor_id=people.doctor.doctor_id)
+
+
+async def test_deleting_the_patient_deletes_their_appointments(any_container, people):
+    added = await add(any_container, people)
+    kept = await add(any_container, people, patient=people.other_patient)
+    async with any_container.unit_of_work() as uow:
+        await uow.patients.delete(await uow.patients.get(people.owner.patient_id))
+        await uow.commit()
+    async with any_container.unit_of_work() as uow:
+        assert await uow.appointments.get(added.id) is None
+        assert await uow.appointments.get(kept.id) is not None
+
+
+# --- the list query --------------------------------------------------------------------------------
+
+async def listed(container, scope=None, page=None, **filters) -> list[int]:
+    async with container.unit_of_work() as uow:
+        result = await uow.appointment_queries.list(page=page or PageRequest.of(), scope=scope, **filters)
+    return [row.id for row in result.items]
+
+
+async def test_rows_carry_the_wire_strings(any_container, people):
+    added = await add(any_container, people, appointment_type="Offline", status=AppointmentStatus.COMPLETED)
+    async with any_container.unit_of_work() as uow:
+        (row,) = (await uow.appointment_queries.list(page=PageRequest.of(), scope=None)).items
+    assert row == AppointmentRow(
+        id=added.id, patient_id=people.owner.patient_id, doctor_id=people.doctor.doctor_id,
+        appointment_type="Offline", status="Complated", symptoms="cough", time_id=people.doctor_times[0],
+        cancelled=False,
+    )
+
+
+async def test_scopes(any_container, people):
+    mine = await add(any_container, people)
+    theirs = await add(any_container, people, patient=people.other_patient, doctor=people.other_doctor)
+    doctors_own = await add(any_container, people, patient=people.doctor, doctor=people.other_doctor, time_index=1)
+    owner, doctor = people.owner, people.doctor
+    assert await listed(any_container) == [mine.id, theirs.id, doctors_own.id]
+    assert await listed(any_container, AppointmentScope(patient_id=owner.patient_id)) == [mine.id]
+    assert await listed(any_container, AppointmentScope(doctor_id=doctor.doctor_id)) == [mine.id]
+    assert await listed(any_container, AppointmentScope(patient_id=doctor.patient_id, doctor_id=doctor.doctor_id)) == [
+        mine.id, doctors_own.id]
+    assert await listed(any_container, AppointmentScope()) == []
+
+
+async def test_filters_narrow_within_the_scope(any_container, people):
+    mine = await add(any_container, people)
+    theirs = await add(any_container, people, patient=people.other_patient, doctor=people.other_doctor)
+    assert await listed(any_container, patient_id=people.other_patient.patient_id) == [theirs.id]
+    assert await listed(any_container, doctor_id=people.doctor.doctor_id) == [mine.id]
+    scope = AppointmentScope(patient_id=people.owner.patient_id)
+    assert await listed(any_container, scope, patient_id=people.other_patient.patient_id) == []
+    assert await listed(any_container, scope, doctor_id=people.other_doctor.doctor_id) == []
+
+
+@pytest.mark.parametrize("wanted", [0, -5, 2**31, 10**30])
+async def test_filters_by_ids_no_table_can_hold_match_nothing(any_container, people, wanted):
+    await add(any_container, people)
+    assert await listed(any_container, patient_id=wanted) == []
+    assert await listed(any_container, doctor_id=wanted) == []
+
+
+async def test_pages_in_id_order(any_container, people):
+    ids = [(await add(any_container, people, time_index=i % 3)).id for i in range(5)]
+    async with any_container.unit_of_work() as uow:
+        second = await uow.appointment_queries.list(page=PageRequest.of(2, 2), scope=None)
+        last = await uow.appointment_queries.list(page=PageRequest.of(3, 2), scope=None)
+        with pytest.raises(InvalidPageError):
+            await uow.appointment_queries.list(page=PageRequest.of(4, 2), scope=None)
+    assert ([row.id for row in second.items], second.total) == (ids[2:4], 5)
+    assert [row.id for row in last.items] == ids[4:]

@@ -1,0 +1,84 @@
+"""Lists cost a constant number of SQL statements, whatever the page size (DESIGN.md §6)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from hospital.adapters.sqlalchemy.appointments import page_statement
+from hospital.application.pagination import PageRequest
+from hospital.application.ports.appointments import AppointmentScope
+from hospital.domain.appointments import Appointment
+from tests.support.clinic import cast
+
+
+@contextmanager
+def counted(container) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    engine = container.engine().sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+async def fill(container, people, count: int) -> None:
+    async with container.unit_of_work() as uow:
+        for index in range(count):
+            patient = people.owner if index % 2 else people.other_patient
+            await uow.appointments.add(Appointment.book(
+                patient.patient_id, people.doctor.doctor_id, people.doctor_times[index % 3], "Online", "",
+                people.doctor_times))
+        await uow.commit()
+
+
+async def statements_for(container, call) -> list[str]:
+    with counted(container) as statements:
+        await call()
+    return [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+
+
+async def test_appointment_list_statements_do_not_grow_with_the_page(sql_container):
+    people = await cast(sql_container)
+    await fill(sql_container, people, 120)
+    listing = sql_container.list_appointments()
+    for actor in (people.admin, people.doctor, people.owner):
+        small = await statements_for(sql_container, lambda actor=actor: listing(actor, page=PageRequest.of(1, 1)))
+        large = await statements_for(sql_container, lambda actor=actor: listing(actor, page=PageRequest.of(1, 100)))
+        assert len(small) == len(large) == 2, (small, large)  # the count and the page
+    page = await listing(people.admin, page=PageRequest.of(1, 100))
+    assert len(page.items) == 100 and page.total == 120
+
+
+async def test_patient_list_statements_do_not_grow_with_the_page(sql_container):
+    people = await cast(sql_container)
+    await fill(sql_container, people, 10)
+    listing = sql_container.list_patients()
+    for actor in (people.admin, people.doctor, people.owner):
+        small = await statements_for(sql_container, lambda actor=actor: listing(actor, page=PageRequest.of(1, 1)))
+        large = await statements_for(sql_container, lambda actor=actor: listing(actor, page=PageRequest.of(1, 100)))
+        assert len(small) == len(large) == 2, (small, large)
+
+
+async def test_a_scoped_page_is_an_index_range_scan_in_id_order(sql_container, database_url):
+    """SQLite shows its plan plainly; PostgreSQL picks plans by table size, so it is not asked here."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("query plans are only checked on SQLite")
+    for scope, index in ((AppointmentScope(patient_id=1), "ix_appointments_patient_id_id"),
+                         (AppointmentScope(doctor_id=1), "ix_appointments_doctor_id_id")):
+        statement = page_statement(PageRequest.of(1, 10), scope)
+        engine = sql_container.engine()
+        compiled = statement.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True})
+        async with engine.connect() as connection:
+            plan = " | ".join(str(row[-1]) for row in await connection.exec_driver_sql(
+                f"EXPLAIN QUERY PLAN {compiled}"))
+        assert index in plan, plan
+        assert "TEMP B-TREE" not in plan, plan  # no sort: the index already gives id order
