@@ -41,12 +41,22 @@ def migrated_postgres() -> str:
     return POSTGRES_URL
 
 
+def _emptying_script() -> str:
+    # DELETE on tables this small is far quicker than TRUNCATE, which rewrites files; the
+    # sequences restart so every test sees ids from 1, as on a fresh database.
+    statements = [f'DELETE FROM "{table.name}"' for table in reversed(metadata.sorted_tables)]
+    for table in metadata.sorted_tables:
+        if "id" in table.c and table.c.id.primary_key:
+            statements.append(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), 1, false)")
+    return ";\n".join(statements)
+
+
 async def _truncate_postgres(url: str) -> None:
     engine = create_async_engine(url)
     try:
         async with engine.begin() as connection:
-            names = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
-            await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            for statement in _emptying_script().split(";\n"):
+                await connection.execute(text(statement))
     finally:
         await engine.dispose()
 
