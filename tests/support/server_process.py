@@ -101,16 +101,18 @@ def _launch(workdir: Path, environment: Mapping[str, str], workers: int, name: s
     return ServerProcess(process, port, log_path, dict(environment))
 
 
-def _wait_until_live(server: ServerProcess, name: str) -> None:
+def _wait_until_live(server: ServerProcess, name: str, workers: int) -> None:
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise RuntimeError(f"{name} exited with {server.process.returncode} while starting:\n{server.logs()}")
-        try:
-            if httpx.get(f"{server.url}/health/live", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
+        # Every worker, not only the first: connections made earlier would all go to that one.
+        if server.logs().count("Application startup complete") >= workers:
+            try:
+                if httpx.get(f"{server.url}/health/live", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
         time.sleep(0.1)
     server.stop()
     raise RuntimeError(f"{name} did not answer within {STARTUP_SECONDS} s:\n{server.logs()}")
@@ -121,7 +123,7 @@ def start_servers(workdir: Path, *specs: tuple[str, Mapping[str, str]], workers:
     servers = [_launch(workdir, environment, workers, name) for name, environment in specs]
     try:
         for server, (name, _) in zip(servers, specs, strict=True):
-            _wait_until_live(server, name)
+            _wait_until_live(server, name, workers)
     except BaseException:
         for server in servers:
             server.stop()
