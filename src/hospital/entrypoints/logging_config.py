@@ -29,7 +29,7 @@ _PATTERNS = (
     (re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"), MASK),
     (re.compile(r"(?i)\b(bearer|basic)\s+[^\s\"',;]+"), rf"\1 {MASK}"),
     # Password hashes, should a statement or an object's repr ever reach a message.
-    (re.compile(r"\$argon2(?:id|i|d)\$[^\s\"',)]+"), MASK),
+    (re.compile(r"\$argon2(?:id|i|d)\$[^\s\"')]+"), MASK),
     # user:password@host in database and Redis URLs.
     (re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s]+@", re.IGNORECASE), rf"\1{MASK}@"),
     # password=..., "token": "...", secret_key: ... in free text.
