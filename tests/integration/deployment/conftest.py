@@ -21,6 +21,9 @@ from tests.integration.conftest import POSTGRES_URL
 REDIS_URL = os.environ.get("HOSPITAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
 RATE_LIMIT_KEYS = "hospital:rl:*"
 ON_CI = os.environ.get("CI", "").lower() == "true"
+# For tests whose outcome cannot depend on the database: CI runs the integration tests twice
+# (SQLite, then PostgreSQL), and these need not be paid for twice.
+sqlite_pass_only = pytest.mark.skipif(bool(POSTGRES_URL), reason="independent of the database: runs in the SQLite pass")
 
 
 def forget_rate_limits(url: str) -> None:

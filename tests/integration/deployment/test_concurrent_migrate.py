@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from hospital.adapters.sqlalchemy.migration_scripts import head_revisions
 from tests.integration.conftest import POSTGRES_URL
+from tests.integration.deployment.conftest import sqlite_pass_only
 from tests.support.postgres_databases import drop_database, recreate_database, scratch_database_url
 from tests.support.server_process import hospital_command, server_environment
 
@@ -22,7 +23,8 @@ pytestmark = pytest.mark.slow
 PROCESSES = 4
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(params=[pytest.param("sqlite", marks=sqlite_pass_only),
+                        pytest.param("postgresql", marks=pytest.mark.postgres)])
 def fresh_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'fresh.sqlite3'}"

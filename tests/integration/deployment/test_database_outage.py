@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from hospital.entrypoints.migrations import upgrade
 from tests.integration.conftest import POSTGRES_URL
+from tests.integration.deployment.conftest import sqlite_pass_only
 from tests.support.actors import PASSWORD, unique_username
 from tests.support.postgres_databases import drop_database, recreate_database, scratch_database_url
 from tests.support.server_process import ServerProcess, free_port, server_environment, start_server
@@ -53,6 +54,7 @@ def _wait_for(predicate, seconds: float = 15) -> bool:
     return False
 
 
+@sqlite_pass_only
 def test_a_server_whose_database_is_a_closed_port_answers_503_quickly(tmp_path: Path) -> None:
     url = f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/hospital"
     server = start_server(tmp_path, server_environment(tmp_path, url))

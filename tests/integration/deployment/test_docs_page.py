@@ -13,10 +13,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.integration.deployment.conftest import sqlite_pass_only
 from tests.support.headless_chromium import chromium_page, chromium_path
 from tests.support.server_process import server_environment, start_server
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, sqlite_pass_only]
 
 # Not localhost: Swagger UI behaves differently for localhost (it hides its online validator
 # badge, an image from the internet), and real deployments are reached under a name.

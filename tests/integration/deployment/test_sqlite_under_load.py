@@ -13,12 +13,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.integration.deployment.conftest import migrated_sqlite
+from tests.integration.deployment.conftest import migrated_sqlite, sqlite_pass_only
 from tests.support.actors import PASSWORD
 from tests.support.server_process import ServerProcess, child_processes, server_environment, start_server
 from tests.support.write_load import integrity_check, lost_writes, run_writers
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, sqlite_pass_only]
 
 WRITERS = 32
 LOAD_SECONDS = 12

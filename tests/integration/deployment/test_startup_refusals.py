@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration.deployment.conftest import sqlite_pass_only
 from tests.support.server_process import free_port, run_hospital, server_environment
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, sqlite_pass_only]
 
 
 @pytest.mark.parametrize(("setting", "value", "says"), [
