@@ -32,7 +32,10 @@ def _serve(args: argparse.Namespace) -> int:
         log_config=logging_config(settings.log_level, secrets=[settings.secret_key]),
         log_level=settings.log_level.lower(),
         access_log=False,
-        proxy_headers=False,  # X-Forwarded-For is honoured only from HOSPITAL_TRUSTED_PROXIES
+        # X-Forwarded-For and X-Forwarded-Proto (https behind a TLS proxy, for absolute URLs) are
+        # honoured only from HOSPITAL_TRUSTED_PROXIES, and not at all when it is empty.
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=list(settings.trusted_proxies) or None,
         timeout_graceful_shutdown=30,
     )
     return 0

@@ -13,7 +13,14 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.support.server_process import ServerProcess, server_environment, start_server, start_servers
+from tests.support.actors import PASSWORD, unique_username
+from tests.support.server_process import (
+    ServerProcess,
+    run_hospital,
+    server_environment,
+    start_server,
+    start_servers,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -56,7 +63,6 @@ def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit(servers)
     assert first_client == [401] * AUTH_LIMIT + [429]
     assert second_client == 401
 
-    proxied.stop()
     clients = {json.loads(line).get("client") for line in proxied.logs().splitlines() if '"hospital.access"' in line}
     assert {"203.0.113.7", "203.0.113.8"} <= clients
 
@@ -74,3 +80,31 @@ def test_without_redis_each_process_counts_alone(servers) -> None:
     finally:
         other.stop()
     assert statuses == [401] * (2 * ANON_LIMIT) + [429, 429]
+
+
+def _register(server: ServerProcess) -> None:
+    username = unique_username("linked")
+    response = httpx.post(f"{server.url}/api/user/register/", timeout=30, json={
+        "username": username, "email": f"{username}@example.com", "password": PASSWORD, "confirm_password": PASSWORD,
+    }, headers={"X-Forwarded-For": f"192.0.2.{len(username)}"})
+    assert response.status_code == 201, response.text
+
+
+def test_links_use_the_scheme_the_trusted_proxy_reports_and_no_one_else_can_set_it(servers) -> None:
+    direct, proxied = servers["direct"], servers["behind_proxy"]
+    admin = unique_username("admin")
+    created = run_hospital(direct.environment, "createsuperuser", "--username", admin, "--email", "a@example.com",
+                           "--password", PASSWORD, cwd=direct.log_path.parent)
+    assert created.returncode == 0, created.stderr
+    _register(proxied)
+    _register(proxied)
+    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
+    login = httpx.post(f"{proxied.url}/api/user/login/", json={"username": admin, "password": PASSWORD},
+                       headers=headers, timeout=30)
+    assert login.status_code == 200, login.text
+    # The same token works on both: same database, same signing key.
+    authorized = {**headers, "Authorization": f"Bearer {login.json()['access']}"}
+    links = {name: httpx.get(f"{server.url}/api/user/profiles/?limits=1", headers=authorized).json()["next"]
+             for name, server in {"direct": direct, "proxied": proxied}.items()}
+    assert links["proxied"].startswith("https://")
+    assert links["direct"].startswith("http://")
