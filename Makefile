@@ -7,7 +7,7 @@ UV_VERSION := 0.13.9
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint unit integration postgres-test format clean openapi
+.PHONY: install run test lint unit integration postgres-test format clean openapi browser
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,13 @@ integration: install
 POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 postgres-test: install
 	HOSPITAL_TEST_DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest tests/integration
+
+# Debian's Chromium, for the test that opens the docs page in a headless browser (needs root;
+# does nothing when it is already installed). Without it that test is skipped, or fails on CI.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@chromium --version 2>/dev/null | head -n 1
 
 openapi: install
 	$(BIN)/hospital openapi --indent

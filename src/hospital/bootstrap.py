@@ -16,28 +16,51 @@ from hospital.adapters.memory.database import InMemoryDatabase
 from hospital.adapters.memory.images import InMemoryImageStorage
 from hospital.adapters.memory.passwords import FastInsecurePasswordHasher
 from hospital.adapters.memory.rate_limit import InMemoryRateLimiter
+from hospital.adapters.memory.readiness import AlwaysHealthy
 from hospital.adapters.memory.unit_of_work import InMemoryUnitOfWork
 from hospital.adapters.security.argon2_hasher import Argon2PasswordHasher
 from hospital.adapters.security.jwt_tokens import PyJwtTokenService
 from hospital.adapters.sqlalchemy.engine import create_engine, create_session_factory
 from hospital.adapters.sqlalchemy.mapping import start_mappers
+from hospital.adapters.sqlalchemy.migration_scripts import head_revisions
+from hospital.adapters.sqlalchemy.readiness import DatabaseHealthCheck
 from hospital.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from hospital.adapters.storage.local_images import LocalImageStorage
 from hospital.application import accounts, profiles
 from hospital.application import appointments as appointment_cases
 from hospital.application import patients as patient_cases
+from hospital.application.readiness import CheckReadiness
 from hospital.application.reviews import CreateReview, DeleteReview, GetReview, ListReviews, UpdateReview
 from hospital.settings import Settings
 
+# A Redis that stops answering must cost a request a 503 within seconds, not hang it.
+REDIS_TIMEOUT_SECONDS = 2
 
-def _rate_limiter(settings: Settings):
-    if settings.redis_url:
-        from redis.asyncio import Redis
 
+def _redis(settings: Settings):
+    if not settings.redis_url:
+        return None
+    from redis.asyncio import Redis
+
+    return Redis.from_url(settings.redis_url, socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+                          socket_timeout=REDIS_TIMEOUT_SECONDS, health_check_interval=30)
+
+
+def _rate_limiter(redis):
+    if redis is not None:
         from hospital.adapters.redis.rate_limit import RedisRateLimiter
 
-        return RedisRateLimiter(Redis.from_url(settings.redis_url))
-    return InMemoryRateLimiter()
+        return RedisRateLimiter(redis)
+    return InMemoryRateLimiter()  # one process only: with several workers, set HOSPITAL_REDIS_URL
+
+
+def _health_checks(engine, redis) -> list:
+    checks: list = [DatabaseHealthCheck(engine, head_revisions)]
+    if redis is not None:
+        from hospital.adapters.redis.health import RedisHealthCheck
+
+        checks.append(RedisHealthCheck(redis))
+    return checks
 
 
 class Container(containers.DeclarativeContainer):
@@ -67,7 +90,10 @@ class Container(containers.DeclarativeContainer):
         max_bytes=settings.provided.max_upload_bytes,
         max_pixels=settings.provided.max_image_pixels,
     )
-    rate_limiter = providers.Singleton(_rate_limiter, settings)
+    redis = providers.Singleton(_redis, settings)
+    rate_limiter = providers.Singleton(_rate_limiter, redis)
+    health_checks = providers.Singleton(_health_checks, engine, redis)
+    check_readiness = providers.Singleton(CheckReadiness, checks=health_checks)
 
     # Accounts
     register_user = providers.Singleton(
@@ -133,12 +159,16 @@ def in_memory_container(settings: Settings | None = None) -> Container:
     container.password_hasher.override(providers.Singleton(FastInsecurePasswordHasher))
     container.images.override(providers.Singleton(InMemoryImageStorage))
     container.rate_limiter.override(providers.Singleton(InMemoryRateLimiter))
+    container.health_checks.override(providers.Object([AlwaysHealthy("database")]))
     return container
 
 
 async def shutdown(container: Container) -> None:
-    """Release the connection pool and the hashing threads."""
+    """Release the connection pool, the Redis connections and the hashing threads."""
     await container.engine().dispose()
+    redis = container.redis()
+    if redis is not None:
+        await redis.aclose()
     close = getattr(container.password_hasher(), "close", None)
     if close is not None:
         close()

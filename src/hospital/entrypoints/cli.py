@@ -16,16 +16,26 @@ from hospital.settings import Settings, SettingsError
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    Settings.from_env()  # refuse unsafe settings before any worker starts
+    from hospital.entrypoints.logging_config import logging_config
+    from hospital.entrypoints.startup_checks import refuse_unusable, serving_warnings
+
+    settings = Settings.from_env()  # refuse unsafe settings before any worker starts
+    refuse_unusable(settings)
+    for warning in serving_warnings(settings, args.workers):
+        print(f"hospital: warning: {warning}", file=sys.stderr)
     uvicorn.run(
         "hospital.entrypoints.http.asgi:create_app",
         factory=True,
         host=args.host,
         port=args.port,
         workers=args.workers,
-        log_level="warning",
+        log_config=logging_config(settings.log_level, secrets=[settings.secret_key]),
+        log_level=settings.log_level.lower(),
         access_log=False,
-        proxy_headers=False,  # X-Forwarded-For is honoured only from HOSPITAL_TRUSTED_PROXIES
+        # X-Forwarded-For and X-Forwarded-Proto (https behind a TLS proxy, for absolute URLs) are
+        # honoured only from HOSPITAL_TRUSTED_PROXIES, and not at all when it is empty.
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=list(settings.trusted_proxies) or None,
         timeout_graceful_shutdown=30,
     )
     return 0

@@ -5,7 +5,9 @@ from __future__ import annotations
 import time
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
+from hospital.application.errors import ServiceUnavailableError
 from hospital.application.ports.rate_limit import RateDecision
 
 # INCR and EXPIRE in one round trip, atomically.
@@ -25,8 +27,12 @@ class RedisRateLimiter:
     async def hit(self, key: str, *, limit: int, period_seconds: int) -> RateDecision:
         now = time.time()
         window = int(now // period_seconds)
-        count = int(await self._script(keys=[f"{self._prefix}{key}:{period_seconds}:{window}"],
-                                       args=[period_seconds + 1]))
+        try:
+            count = int(await self._script(keys=[f"{self._prefix}{key}:{period_seconds}:{window}"],
+                                           args=[period_seconds + 1]))
+        except (RedisError, OSError) as error:
+            # Closed, not open: without the shared counters nothing would stop password guessing.
+            raise ServiceUnavailableError() from error
         if count > limit:
             return RateDecision(allowed=False, retry_after=max(1, int((window + 1) * period_seconds - now + 0.999)))
         return RateDecision(allowed=True)

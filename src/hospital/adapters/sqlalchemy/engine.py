@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import event
+from typing import Any
+
+from sqlalchemy import event, pool
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -15,26 +17,51 @@ SQLITE_PRAGMAS = (
     # An acknowledged write must survive a power cut, not only a process crash.
     "PRAGMA synchronous=FULL",
 )
+SQLITE_BEGIN = "BEGIN IMMEDIATE"
+# How long a request waits for a PostgreSQL server that does not answer before it gets a 503.
+CONNECT_TIMEOUT_SECONDS = 5
+POOL_TIMEOUT_SECONDS = 5
 
 
-def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # The driver's own implicit BEGIN is deferred: a transaction that reads first and writes
+        # later then fails with "database is locked" when another writer got there in between, and
+        # waiting (busy_timeout) cannot help. Switching it off lets the "begin" hook below decide.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in SQLITE_PRAGMAS:
+            cursor.execute(pragma)
+        cursor.close()
+        dbapi_connection.create_function(SQLITE_UNICODE_LOWER, 1, python_lower, deterministic=True)
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # Every transaction takes the write lock up front (waiting up to busy_timeout for it), so
+        # concurrent writers queue instead of failing. Read-only transactions queue too: the unit
+        # of work cannot tell them apart, and each holds the lock for well under a millisecond
+        # (docs/deployment.md has the measurements). Connections outside this engine (a backup,
+        # the sqlite3 shell) still read without waiting, as WAL allows.
+        connection.exec_driver_sql(SQLITE_BEGIN)
+
+
+def create_engine(url: str, *, pool_size: int = 10, echo: bool = False, null_pool: bool = False) -> AsyncEngine:
+    """The engine for ``url``. ``null_pool`` opens a connection per use (migrations, one-off commands)."""
     parsed = make_url(url)
+    # Statement parameters (password hashes, token ids) must never reach a log line or an error page.
+    common: dict[str, Any] = {"echo": echo, "hide_parameters": True}
+    if null_pool:
+        common["poolclass"] = pool.NullPool
     if parsed.get_backend_name() == "sqlite":
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 10})
-
-        @event.listens_for(engine.sync_engine, "connect")
-        def _configure(dbapi_connection, _record) -> None:
-            cursor = dbapi_connection.cursor()
-            for pragma in SQLITE_PRAGMAS:
-                cursor.execute(pragma)
-            cursor.close()
-            dbapi_connection.create_function(SQLITE_UNICODE_LOWER, 1, python_lower, deterministic=True)
-
+        engine = create_async_engine(url, connect_args={"timeout": 10}, **common)
+        _configure_sqlite(engine)
         return engine
-    return create_async_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
-        pool_timeout=5,
-    )
+    if not null_pool:
+        common.update(pool_size=pool_size, max_overflow=pool_size, pool_timeout=POOL_TIMEOUT_SECONDS,
+                      # A connection the server dropped (restart, failover) is replaced, not handed out.
+                      pool_pre_ping=True)
+    return create_async_engine(url, connect_args={"timeout": CONNECT_TIMEOUT_SECONDS}, **common)
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -21,13 +21,21 @@ from hospital.adapters.sqlalchemy.patients import SqlAlchemyPatientQueries
 from hospital.adapters.sqlalchemy.reviews import SqlAlchemyReviewRepository, SqlAlchemyReviewViews
 from hospital.application.errors import ServiceUnavailableError
 
+# PostgreSQL error classes that mean "the database is not there right now", not "this request is
+# wrong": connection exceptions (08), server shutting down or starting (57P01-57P03), insufficient
+# resources such as too many connections (53), and a database that does not exist (3D000, dropped).
+_UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "57P01", "57P02", "57P03", "53", "3D000")
+
 
 def _is_unavailable(error: BaseException) -> bool:
     if isinstance(error, PoolTimeoutError | ConnectionError | OSError):
         return True
     if isinstance(error, OperationalError):
         return True
-    return isinstance(error, DBAPIError) and error.connection_invalidated
+    if not isinstance(error, DBAPIError):
+        return False
+    sqlstate = getattr(error.orig, "sqlstate", None) or ""
+    return error.connection_invalidated or sqlstate.startswith(_UNAVAILABLE_SQLSTATE_PREFIXES)
 
 
 class SqlAlchemyUnitOfWork:

@@ -11,18 +11,18 @@ from litestar.config.cors import CORSConfig
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
 
 from hospital import __version__
 from hospital.application.actor import Actor
 from hospital.bootstrap import Container, build_container, shutdown
-from hospital.entrypoints.http import openapi
+from hospital.entrypoints.http import docs_assets, openapi
 from hospital.entrypoints.http.auth import provide_actor
 from hospital.entrypoints.http.client_address import ClientAddressResolver
 from hospital.entrypoints.http.errors import EXCEPTION_HANDLERS
 from hospital.entrypoints.http.middleware import RateLimitMiddleware, SecurityHeadersMiddleware
-from hospital.entrypoints.http.routes import ROUTE_HANDLERS
+from hospital.entrypoints.http.request_context import RequestContextMiddleware
+from hospital.entrypoints.http.routes import ROUTE_HANDLERS, health
 
 
 def create_app(container: Container | None = None) -> Litestar:
@@ -37,11 +37,12 @@ def create_app(container: Container | None = None) -> Litestar:
         finally:
             await shutdown(container)
 
+    client_address = ClientAddressResolver(settings.trusted_proxies)
     rate_limit = DefineMiddleware(
         RateLimitMiddleware,
         limiter=container.rate_limiter(),
         tokens=container.tokens(),
-        client_address=ClientAddressResolver(settings.trusted_proxies),
+        client_address=client_address,
         auth=settings.rate_limit_auth,
         anon=settings.rate_limit_anon,
         user=settings.rate_limit_user,
@@ -51,7 +52,7 @@ def create_app(container: Container | None = None) -> Litestar:
         send_as_attachment=False,
     )
     app = Litestar(
-        route_handlers=[*ROUTE_HANDLERS, media],
+        route_handlers=[*ROUTE_HANDLERS, *health.HANDLERS, *docs_assets.HANDLERS, media],
         dependencies={
             "container": Provide(lambda: container, use_cache=True, sync_to_thread=False),
             "actor": Provide(provide_actor),
@@ -65,7 +66,7 @@ def create_app(container: Container | None = None) -> Litestar:
             version=__version__,
             description="Wire-compatible with the Hospital Management System API guide.",
             components=openapi.components(),
-            render_plugins=[SwaggerRenderPlugin()],
+            render_plugins=[docs_assets.swagger_plugin()],
             path="/schema",
         ),
         request_max_body_size=settings.max_body_bytes,
@@ -74,5 +75,8 @@ def create_app(container: Container | None = None) -> Litestar:
         logging_config=None,
     )
     app.state.container = container
+    # Outside Litestar's per-route middleware, so that every response (404s and CORS preflights
+    # included) carries its request id and is logged.
+    app.asgi_handler = RequestContextMiddleware(app.asgi_handler, client_address)
     logging.getLogger("hospital").setLevel(settings.log_level)
     return app

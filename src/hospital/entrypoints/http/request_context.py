@@ -1,0 +1,63 @@
+"""Every request gets an id (the caller's X-Request-ID when it is sane, else a new one), which
+every response carries back and every log line written while serving it names; one access log
+line per request. Wraps the whole application, so 404s, 429s and errors are covered too.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from hospital.entrypoints.http.client_address import ClientAddressResolver
+from hospital.entrypoints.logging_config import request_id
+
+HEADER = b"x-request-id"
+# Ids from outside are echoed into logs and headers: printable, short, no separators or quotes.
+_SANE_ID = re.compile(rb"^[A-Za-z0-9._:\-]{1,128}$")
+
+access_log = logging.getLogger("hospital.access")
+
+
+def _incoming_id(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", []):
+        if name == HEADER:
+            return value.decode("ascii") if _SANE_ID.match(value) else None
+    return None
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp, client_address: ClientAddressResolver) -> None:
+        self.app, self._client_address = app, client_address
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        current = _incoming_id(scope) or uuid.uuid4().hex
+        method, path = scope["method"], scope["path"]  # as received: routing may rewrite the scope
+        token = request_id.set(current)
+        started = time.perf_counter()
+        status = 500  # what the server answers if the app dies before starting a response
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = [(n, v) for n, v in message.get("headers", []) if n.lower() != HEADER]
+                message = {**message, "headers": [*headers, (HEADER, current.encode("ascii"))]}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            # The path only: query strings may carry search terms a patient typed.
+            access_log.info("request", extra={
+                "method": method, "path": path, "status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                "client": self._client_address(scope),
+            })
+            request_id.reset(token)

@@ -1,0 +1,110 @@
+"""JSON log lines: one object per line, the request id, and no secret ever written."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hospital.entrypoints.logging_config import MASK, JsonFormatter, logging_config, redact, request_id
+
+JWT = "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyX2lkIjoxLCJ0b2tlbl90eXBlIjoiYWNjZXNzIn0.c2lnbmF0dXJlLXBhcnQ"
+
+
+@pytest.mark.parametrize(("text", "kept"), [
+    (f"token {JWT} refused", "token [redacted] refused"),
+    ("Authorization: Bearer abc.def.ghi", "Authorization: [redacted] [redacted]"),
+    ("sent bearer s3cr3t-value to the API", "sent bearer [redacted] to the API"),
+    ("hash $argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA stored", "hash [redacted] stored"),
+    ("postgresql+asyncpg://app:hunter2@db:5432/hospital", "postgresql+asyncpg://app:[redacted]@db:5432/hospital"),
+    ("redis://:hunter2@cache:6379/0", "redis://:[redacted]@cache:6379/0"),
+    ('{"password": "hunter2", "username": "alice"}', '{"password": [redacted], "username": "alice"}'),
+    ("confirm_password=hunter2&username=alice", "confirm_password=[redacted]&username=alice"),
+    ("refresh_token='abc' next", "refresh_token=[redacted] next"),
+    ("GET /api/doctors/ 200", "GET /api/doctors/ 200"),
+])
+def test_redact_masks_credentials_and_keeps_the_rest(text: str, kept: str) -> None:
+    assert redact(text) == kept
+
+
+def test_redact_masks_the_given_secrets_wherever_they_appear() -> None:
+    assert redact("key is not-a-pattern-but-secret!", ["not-a-pattern-but-secret!"]) == f"key is {MASK}"
+
+
+@given(st.text(alphabet=st.characters(codec="ascii", categories=["L", "N", "P", "S", "Zs"],
+                                      exclude_characters='"\\'), min_size=1))
+def test_a_password_in_a_json_body_is_masked_whatever_it_is(password: str) -> None:
+    assert redact(json.dumps({"password": password})) == '{"password": [redacted]}'
+
+
+def _formatted(logger_name: str = "hospital.test", **extra) -> dict:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter(secrets=["the-signing-key-of-this-service"]))
+    logger = logging.getLogger(logger_name)
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        logger.info("user %s logged in with the-signing-key-of-this-service", "alice", extra=extra)
+    finally:
+        logger.removeHandler(handler)
+    line = stream.getvalue()
+    assert line.count("\n") == 1
+    return json.loads(line)
+
+
+def test_a_line_is_one_json_object_with_time_level_logger_pid_and_message() -> None:
+    entry = _formatted()
+    assert entry["level"] == "INFO"
+    assert entry["logger"] == "hospital.test"
+    assert isinstance(entry["pid"], int)
+    assert entry["message"] == f"user alice logged in with {MASK}"
+    assert entry["time"].endswith("+00:00")
+    assert "request_id" not in entry
+
+
+def test_extra_fields_are_kept_and_those_named_like_secrets_are_masked() -> None:
+    entry = _formatted(status=201, path="/api/user/register", password="hunter2", access_token="x", client=None)
+    assert entry["status"] == 201
+    assert entry["path"] == "/api/user/register"
+    assert entry["password"] == MASK
+    assert entry["access_token"] == MASK
+    assert entry["client"] is None
+
+
+def test_the_request_being_served_is_named() -> None:
+    token = request_id.set("req-42")
+    try:
+        assert _formatted()["request_id"] == "req-42"
+    finally:
+        request_id.reset(token)
+
+
+def test_exceptions_are_formatted_and_redacted() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("hospital.test.exceptions")
+    logger.addHandler(handler)
+    try:
+        try:
+            raise RuntimeError(f"could not decode {JWT}")
+        except RuntimeError:
+            logger.exception("failed")
+    finally:
+        logger.removeHandler(handler)
+    entry = json.loads(stream.getvalue())
+    assert "RuntimeError: could not decode [redacted]" in entry["exception"]
+    assert JWT not in stream.getvalue()
+
+
+def test_the_dict_config_routes_every_logger_through_the_json_formatter() -> None:
+    config = logging_config("DEBUG", secrets=["k"])
+    assert config["loggers"]["hospital"]["level"] == "DEBUG"
+    assert config["formatters"]["json"]["secrets"] == ["k"]
+    assert config["root"]["handlers"] == ["stderr"]
+    assert config["disable_existing_loggers"] is False
