@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -63,8 +64,14 @@ def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit(servers)
     assert first_client == [401] * AUTH_LIMIT + [429]
     assert second_client == 401
 
-    clients = {json.loads(line).get("client") for line in proxied.logs().splitlines() if '"hospital.access"' in line}
-    assert {"203.0.113.7", "203.0.113.8"} <= clients
+    def logged_clients() -> set[str]:
+        return {json.loads(line).get("client") for line in proxied.logs().splitlines() if '"hospital.access"' in line}
+
+    # The access line is written after the response is sent: give the server a moment to flush it.
+    deadline = time.monotonic() + 5
+    while not {"203.0.113.7", "203.0.113.8"} <= logged_clients() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert {"203.0.113.7", "203.0.113.8"} <= logged_clients()
 
 
 def test_without_redis_each_process_counts_alone(servers) -> None:
