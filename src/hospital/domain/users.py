@@ -54,6 +54,14 @@ def normalize_name(value: str, field_name: str) -> str:
     return value
 
 
+def display_name(username: str, first_name: str, last_name: str) -> str:
+    """How a person is named to others: their full name, or their username when they gave none.
+
+    A function as well as ``User.display_name``, for read queries that never load a User.
+    """
+    return f"{first_name} {last_name}".strip() or username
+
+
 @dataclass(eq=False)
 class User:
     username: str
@@ -90,7 +98,7 @@ class User:
 
     @property
     def display_name(self) -> str:
-        return self.full_name or self.username
+        return display_name(self.username, self.first_name, self.last_name)
 
     def rename(self, *, username: str | None = None, email: str | None = None,
                first_name: str | None = None, last_name: str | None = None) -> None:

@@ -11,8 +11,15 @@ from hospital.adapters.memory.accounts import (
     InMemoryRevokedTokenRepository,
     InMemoryUserRepository,
 )
-from hospital.adapters.memory.catalogue import InMemoryDoctorRepository
+from hospital.adapters.memory.catalogue import (
+    InMemoryAvailableTimeRepository,
+    InMemoryDoctorRepository,
+    InMemoryMedicalServiceRepository,
+    InMemoryTaxonRepository,
+)
+from hospital.adapters.memory.contacts import InMemoryContactRepository
 from hospital.adapters.memory.database import InMemoryDatabase
+from hospital.adapters.memory.doctor_reads import InMemoryDoctorReadQueries
 
 
 class InMemoryUnitOfWork:
@@ -23,6 +30,16 @@ class InMemoryUnitOfWork:
         self.patients = InMemoryPatientRepository(db)
         self.revoked_tokens = InMemoryRevokedTokenRepository(db)
         self.doctors = InMemoryDoctorRepository(db)
+        self.doctor_reads = InMemoryDoctorReadQueries(db)
+        self.designations = InMemoryTaxonRepository(
+            db, table_name="designations", doctor_attribute="designation_ids", label="designation",
+        )
+        self.specialisations = InMemoryTaxonRepository(
+            db, table_name="specialisations", doctor_attribute="specialisation_ids", label="specialisation",
+        )
+        self.available_times = InMemoryAvailableTimeRepository(db)
+        self.medical_services = InMemoryMedicalServiceRepository(db)
+        self.contacts = InMemoryContactRepository(db)
 
     async def __aenter__(self) -> Self:
         await self._db.lock.acquire()

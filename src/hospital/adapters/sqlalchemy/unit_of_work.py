@@ -15,8 +15,17 @@ from hospital.adapters.sqlalchemy.accounts import (
     SqlAlchemyRevokedTokenRepository,
     SqlAlchemyUserRepository,
 )
-from hospital.adapters.sqlalchemy.catalogue import SqlAlchemyDoctorRepository
+from hospital.adapters.sqlalchemy.catalogue import (
+    SqlAlchemyAvailableTimeRepository,
+    SqlAlchemyDoctorRepository,
+    SqlAlchemyMedicalServiceRepository,
+    SqlAlchemyTaxonRepository,
+)
+from hospital.adapters.sqlalchemy.contacts import SqlAlchemyContactRepository
+from hospital.adapters.sqlalchemy.doctor_reads import SqlAlchemyDoctorReadQueries
+from hospital.adapters.sqlalchemy.tables import catalogue as catalogue_tables
 from hospital.application.errors import ServiceUnavailableError
+from hospital.domain.taxonomy import Designation, Specialisation
 
 
 def _is_unavailable(error: BaseException) -> bool:
@@ -38,6 +47,16 @@ class SqlAlchemyUnitOfWork:
         self.patients = SqlAlchemyPatientRepository(self.session)
         self.revoked_tokens = SqlAlchemyRevokedTokenRepository(self.session)
         self.doctors = SqlAlchemyDoctorRepository(self.session)
+        self.doctor_reads = SqlAlchemyDoctorReadQueries(self.session)
+        self.designations = SqlAlchemyTaxonRepository(
+            self.session, Designation, catalogue_tables.designations, "designation",
+        )
+        self.specialisations = SqlAlchemyTaxonRepository(
+            self.session, Specialisation, catalogue_tables.specialisations, "specialisation",
+        )
+        self.available_times = SqlAlchemyAvailableTimeRepository(self.session)
+        self.medical_services = SqlAlchemyMedicalServiceRepository(self.session)
+        self.contacts = SqlAlchemyContactRepository(self.session)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -12,7 +12,15 @@ from hospital.application.ports.accounts import (
     RevokedTokenRepository,
     UserRepository,
 )
-from hospital.application.ports.catalogue import DoctorRepository
+from hospital.application.ports.catalogue import (
+    AvailableTimeRepository,
+    ContactRepository,
+    DoctorReadQueries,
+    DoctorRepository,
+    MedicalServiceRepository,
+    TaxonRepository,
+)
+from hospital.domain.taxonomy import Designation, Specialisation
 
 
 class UnitOfWork(Protocol):
@@ -21,6 +29,12 @@ class UnitOfWork(Protocol):
     patients: PatientRepository
     revoked_tokens: RevokedTokenRepository
     doctors: DoctorRepository
+    doctor_reads: DoctorReadQueries
+    designations: TaxonRepository[Designation]
+    specialisations: TaxonRepository[Specialisation]
+    available_times: AvailableTimeRepository
+    medical_services: MedicalServiceRepository
+    contacts: ContactRepository
 
     async def __aenter__(self) -> Self: ...
 
