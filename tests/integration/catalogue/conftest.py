@@ -1,14 +1,23 @@
-"""Callers for the catalogue's HTTP tests: anonymous, a patient, a doctor and an admin, with tokens."""
+"""Callers for the catalogue's HTTP tests (a patient, a doctor and an admin, with tokens) and their data.
+
+The test client runs the app in its own thread and event loop, and an asyncpg connection belongs to
+the loop that opened it; so data the tests make directly goes through ``direct``, a second container
+with its own engine on the same database, never through the app's pool.
+"""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import pytest
+from dependency_injector import providers
 from litestar.testing import AsyncTestClient
 
+from hospital.adapters.memory.passwords import FastInsecurePasswordHasher
 from hospital.application.actor import Actor
-from hospital.bootstrap import Container
+from hospital.bootstrap import Container, build_container, shutdown
+from hospital.settings import Settings
 from tests.support.actors import admin, unique_username
 from tests.support.catalogue import Catalogue, doctor_changes, seed_catalogue
 from tests.support.http import bearer, login_over_http, register_over_http
@@ -22,17 +31,22 @@ class Caller:
     doctor_id: int | None = None
 
 
-ANONYMOUS_CALLER = Caller("anonymous")
+@pytest.fixture
+async def direct(sql_settings: Settings) -> AsyncIterator[Container]:
+    container = build_container(sql_settings)
+    container.password_hasher.override(providers.Singleton(FastInsecurePasswordHasher))
+    yield container
+    await shutdown(container)
 
 
 @pytest.fixture
-async def boss(sql_container: Container) -> Actor:
-    return await admin(sql_container, unique_username("boss"))
+async def boss(direct: Container) -> Actor:
+    return await admin(direct, unique_username("boss"))
 
 
 @pytest.fixture
-async def admin_caller(client: AsyncTestClient, sql_container: Container, boss: Actor) -> Caller:
-    async with sql_container.unit_of_work() as uow:
+async def admin_caller(client: AsyncTestClient, direct: Container, boss: Actor) -> Caller:
+    async with direct.unit_of_work() as uow:
         user = await uow.users.get(boss.user_id)  # type: ignore[arg-type]
     assert user is not None
     tokens = await login_over_http(client, user.username)
@@ -46,16 +60,15 @@ async def patient_caller(client: AsyncTestClient) -> Caller:
 
 
 @pytest.fixture
-async def catalogue(sql_container: Container, boss: Actor) -> Catalogue:
-    return await seed_catalogue(sql_container, boss)
+async def catalogue(direct: Container, boss: Actor) -> Catalogue:
+    return await seed_catalogue(direct, boss)
 
 
 @pytest.fixture
-async def doctor_caller(client: AsyncTestClient, sql_container: Container, boss: Actor,
-                        catalogue: Catalogue) -> Caller:
+async def doctor_caller(client: AsyncTestClient, direct: Container, boss: Actor, catalogue: Catalogue) -> Caller:
     registered = await register_over_http(client, first_name="Gregory", last_name="House")
     user_id = registered["user"]["id"]
-    doctor = await sql_container.create_doctor()(boss, doctor_changes(catalogue, user_id=user_id))
+    doctor = await direct.create_doctor()(boss, doctor_changes(catalogue, user_id=user_id))
     return Caller("doctor", bearer(registered["tokens"]["access"]), user_id, doctor.id)
 
 
