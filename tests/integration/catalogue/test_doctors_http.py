@@ -151,8 +151,10 @@ async def test_the_admin_may_name_another_user_and_a_user_has_one_record(client,
     for user in (user_id, doctor_caller.user_id):
         again = await client.post(PATH, json=json_body(catalogue, user=user), headers=admin_caller.headers)
         assert (again.status_code, again.json()) == (400, {"user": ["doctor with this user already exists."]})
-    unknown = await client.post(PATH, json=json_body(catalogue, user=999), headers=admin_caller.headers)
-    assert (unknown.status_code, unknown.json()) == (400, {"user": ['Invalid pk "999" - object does not exist.']})
+    for user in (999, 2**40, 0):
+        unknown = await client.post(PATH, json=json_body(catalogue, user=user), headers=admin_caller.headers)
+        message = f'Invalid pk "{user}" - object does not exist.'
+        assert (unknown.status_code, unknown.json()) == (400, {"user": [message]})
     assert (await client.get(PATH)).json()["count"] == 2
 
 
@@ -191,6 +193,8 @@ async def test_bad_json_input_is_a_400_naming_the_field(client, admin_caller, ca
 @pytest.mark.parametrize(("changes", "field"), [
     ({"fee": "-5"}, "fee"), ({"fee": "five"}, "fee"), ({"designation": "one"}, "designation"),
     ({"available_time": "[1, "}, "available_time"), ({"specialisation": "[\"a\"]"}, "specialisation"),
+    ({"designation": "[" * 100_000 + "]" * 100_000}, "designation"), ({"designation": "[[1]]"}, "designation"),
+    ({"designation": '{"a": 1}'}, "designation"),
 ])
 async def test_bad_form_input_is_a_400_naming_the_field(client, admin_caller, catalogue, changes, field):
     response = await client.post(PATH, data=form(catalogue, **changes), headers=admin_caller.headers)

@@ -8,6 +8,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hospital.adapters.sqlalchemy.dialects import insert_ignoring_duplicates
+from hospital.adapters.sqlalchemy.integers import storable
 from hospital.adapters.sqlalchemy.search import contains_any
 from hospital.adapters.sqlalchemy.tables import accounts as t
 from hospital.adapters.sqlalchemy.tables.catalogue import doctors
@@ -28,6 +29,8 @@ class SqlAlchemyUserRepository:
         await self._session.flush()
 
     async def get(self, user_id: int) -> User | None:
+        if not storable(user_id):  # e.g. an admin naming user 2**40 for a doctor record
+            return None
         return await self._session.get(User, user_id)
 
     async def get_by_username(self, username: str) -> User | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 import msgspec
@@ -25,6 +26,7 @@ PATH = "/doctors/"
 ITEM = "/doctors/{doctor_id:int}/"
 WRITE_DOC = openapi.body(DoctorWrite, files=("profile",))
 ID_LISTS = ("designation", "specialisation", "available_time")
+_FLAT_JSON_ARRAY = re.compile(r"\s*\[[^\[\]{}]*\]\s*")
 
 
 def _filter(description: str):
@@ -53,14 +55,14 @@ def _expand_json_arrays(body: RequestBody) -> None:
     for name in ID_LISTS:
         expanded: list = []
         for value in body.fields.get(name, []):
-            if isinstance(value, str) and value.lstrip().startswith("["):
+            # Flat arrays only: ids never nest, and a deeply nested value must not reach the decoder.
+            if isinstance(value, str) and _FLAT_JSON_ARRAY.fullmatch(value):
                 try:
-                    decoded = msgspec.json.decode(value)
+                    expanded.extend(msgspec.json.decode(value))
+                    continue
                 except msgspec.DecodeError:
-                    decoded = value  # left for the conversion to refuse as "not an integer"
-                expanded.extend(decoded if isinstance(decoded, list) else [decoded])
-            else:
-                expanded.append(value)
+                    pass  # left as it is, for the conversion to refuse as "not an integer"
+            expanded.append(value)
         if name in body.fields:
             body.fields[name] = expanded
 
