@@ -26,7 +26,15 @@ from hospital.adapters.sqlalchemy.migration_scripts import head_revisions
 from hospital.adapters.sqlalchemy.readiness import DatabaseHealthCheck
 from hospital.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from hospital.adapters.storage.local_images import LocalImageStorage
-from hospital.application import accounts, profiles
+from hospital.application import (
+    accounts,
+    available_times,
+    contacts,
+    doctors,
+    medical_services,
+    profiles,
+    taxonomy,
+)
 from hospital.application import appointments as appointment_cases
 from hospital.application import patients as patient_cases
 from hospital.application.readiness import CheckReadiness
@@ -142,6 +150,50 @@ class Container(containers.DeclarativeContainer):
     book_appointment = providers.Singleton(appointment_cases.BookAppointment, uow=unit_of_work.provider)
     change_appointment = providers.Singleton(appointment_cases.ChangeAppointment, uow=unit_of_work.provider)
     delete_appointment = providers.Singleton(appointment_cases.DeleteAppointment, uow=unit_of_work.provider)
+
+    # Designations and specialisations: one use case class per action, one instance per kind
+    _designations = {"uow": unit_of_work.provider, "kind": taxonomy.DESIGNATIONS}
+    list_designations = providers.Singleton(taxonomy.ListTaxa, **_designations)
+    get_designation = providers.Singleton(taxonomy.GetTaxon, **_designations)
+    create_designation = providers.Singleton(taxonomy.CreateTaxon, **_designations)
+    update_designation = providers.Singleton(taxonomy.UpdateTaxon, **_designations)
+    delete_designation = providers.Singleton(taxonomy.DeleteTaxon, **_designations)
+    _specialisations = {"uow": unit_of_work.provider, "kind": taxonomy.SPECIALISATIONS}
+    list_specialisations = providers.Singleton(taxonomy.ListTaxa, **_specialisations)
+    get_specialisation = providers.Singleton(taxonomy.GetTaxon, **_specialisations)
+    create_specialisation = providers.Singleton(taxonomy.CreateTaxon, **_specialisations)
+    update_specialisation = providers.Singleton(taxonomy.UpdateTaxon, **_specialisations)
+    delete_specialisation = providers.Singleton(taxonomy.DeleteTaxon, **_specialisations)
+
+    # Available times
+    list_available_times = providers.Singleton(available_times.ListAvailableTimes, uow=unit_of_work.provider)
+    get_available_time = providers.Singleton(available_times.GetAvailableTime, uow=unit_of_work.provider)
+    create_available_time = providers.Singleton(available_times.CreateAvailableTime, uow=unit_of_work.provider)
+    update_available_time = providers.Singleton(available_times.UpdateAvailableTime, uow=unit_of_work.provider)
+    delete_available_time = providers.Singleton(available_times.DeleteAvailableTime, uow=unit_of_work.provider)
+
+    # Doctors
+    _doctor_deps = {"uow": unit_of_work.provider, "images": images}
+    list_doctors = providers.Singleton(doctors.ListDoctors, **_doctor_deps)
+    get_doctor = providers.Singleton(doctors.GetDoctor, **_doctor_deps)
+    create_doctor = providers.Singleton(doctors.CreateDoctor, **_doctor_deps)
+    update_doctor = providers.Singleton(doctors.UpdateDoctor, **_doctor_deps)
+    delete_doctor = providers.Singleton(doctors.DeleteDoctor, **_doctor_deps)
+
+    # Medical services (the hospital's catalogue)
+    _service_deps = {"uow": unit_of_work.provider, "images": images}
+    list_medical_services = providers.Singleton(medical_services.ListMedicalServices, **_service_deps)
+    get_medical_service = providers.Singleton(medical_services.GetMedicalService, **_service_deps)
+    create_medical_service = providers.Singleton(medical_services.CreateMedicalService, **_service_deps)
+    update_medical_service = providers.Singleton(medical_services.UpdateMedicalService, **_service_deps)
+    delete_medical_service = providers.Singleton(medical_services.DeleteMedicalService, **_service_deps)
+
+    # Contacts
+    submit_contact = providers.Singleton(contacts.SubmitContact, uow=unit_of_work.provider)
+    list_contacts = providers.Singleton(contacts.ListContacts, uow=unit_of_work.provider)
+    get_contact = providers.Singleton(contacts.GetContact, uow=unit_of_work.provider)
+    update_contact = providers.Singleton(contacts.UpdateContact, uow=unit_of_work.provider)
+    delete_contact = providers.Singleton(contacts.DeleteContact, uow=unit_of_work.provider)
 
 
 def build_container(settings: Settings | None = None) -> Container:

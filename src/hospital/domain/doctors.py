@@ -114,9 +114,10 @@ class Doctor:
     id: int | None = None
 
     @classmethod
-    def create(cls, *, user_id: int, designation_ids: Iterable[int], specialisation_ids: Iterable[int],
-               available_time_ids: Iterable[int], fee: int, meet_link: str = "",
-               profile: str | None = None) -> Doctor:
+    def create(cls, *, user_id: int, designation_ids: Iterable[int] | None,
+               specialisation_ids: Iterable[int] | None, available_time_ids: Iterable[int] | None,
+               fee: int | None, meet_link: str = "", profile: str | None = None) -> Doctor:
+        """None for a list or the fee means "not sent", reported as "This field is required."."""
         values = _validated(
             designation_ids=designation_ids, specialisation_ids=specialisation_ids,
             available_time_ids=available_time_ids, fee=fee, meet_link=meet_link, required=True,
@@ -141,6 +142,18 @@ class Doctor:
         """The doctor themself or an admin; anyone may read a doctor, so this is a 403, not a 404."""
         if not (actor.is_admin or actor.owns_user(self.user_id)):
             raise PermissionDeniedError()
+
+    def reassign(self, user_id: int, *, by: Actor) -> None:
+        """Move the record to another user: an admin's decision, never the doctor's own.
+
+        Naming the current user again is no change, so a doctor may send their own id back.
+        Whether the user exists and is not a doctor already is the application's check.
+        """
+        if user_id == self.user_id:
+            return
+        if not by.is_admin:
+            raise PermissionDeniedError("Only an administrator may change the user of a doctor.")
+        self.user_id = user_id
 
 
 def _validated(*, designation_ids: Iterable[int] | None, specialisation_ids: Iterable[int] | None,

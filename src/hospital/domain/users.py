@@ -55,7 +55,10 @@ def normalize_name(value: str, field_name: str) -> str:
 
 
 def display_name(username: str, first_name: str, last_name: str) -> str:
-    """How people are named to others: the full name, or the username when there is none."""
+    """How a person is named to others: their full name, or their username when they gave none.
+
+    A function as well as ``User.display_name``, for read queries that never load a User.
+    """
     return f"{first_name} {last_name}".strip() or username
 
 

@@ -264,3 +264,34 @@ def test_the_doctor_and_admins_may_change_the_record(actor):
 def test_anyone_else_may_not(actor):
     with pytest.raises(PermissionDeniedError):
         make().ensure_changeable_by(actor)
+
+
+# reassigning the record to another user
+
+
+def test_an_admin_moves_the_record_to_another_user():
+    doctor = make()
+    doctor.reassign(8, by=Actor(user_id=1, is_staff=True))
+    assert doctor.user_id == 8
+
+
+@pytest.mark.parametrize("actor", [Actor(user_id=7, doctor_id=1), Actor(user_id=2, patient_id=2), ANONYMOUS])
+def test_nobody_else_moves_it_not_even_the_doctor(actor):
+    doctor = make()
+    with pytest.raises(PermissionDeniedError):
+        doctor.reassign(8, by=actor)
+    assert doctor.user_id == 7
+
+
+def test_naming_the_current_user_is_no_change_and_allowed_to_anyone():
+    doctor = make()
+    doctor.reassign(7, by=Actor(user_id=7, doctor_id=1))
+    assert doctor.user_id == 7
+
+
+def test_create_reports_lists_and_fee_not_sent_as_required():
+    assert errors_of(lambda: Doctor.create(user_id=1, designation_ids=None, specialisation_ids=None,
+                                           available_time_ids=None, fee=None)) == {
+        "designation": ["This field is required."], "specialisation": ["This field is required."],
+        "available_time": ["This field is required."], "fee": ["This field is required."],
+    }

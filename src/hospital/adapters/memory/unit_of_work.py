@@ -12,8 +12,15 @@ from hospital.adapters.memory.accounts import (
     InMemoryUserRepository,
 )
 from hospital.adapters.memory.appointments import InMemoryAppointmentQueries, InMemoryAppointmentRepository
-from hospital.adapters.memory.catalogue import InMemoryDoctorRepository
+from hospital.adapters.memory.catalogue import (
+    InMemoryAvailableTimeRepository,
+    InMemoryDoctorRepository,
+    InMemoryMedicalServiceRepository,
+    InMemoryTaxonRepository,
+)
+from hospital.adapters.memory.contacts import InMemoryContactRepository
 from hospital.adapters.memory.database import InMemoryDatabase
+from hospital.adapters.memory.doctor_reads import InMemoryDoctorReadQueries
 from hospital.adapters.memory.patients import InMemoryPatientQueries
 from hospital.adapters.memory.reviews import InMemoryReviewRepository, InMemoryReviewViews
 
@@ -31,6 +38,16 @@ class InMemoryUnitOfWork:
         self.patient_queries = InMemoryPatientQueries(db)
         self.appointments = InMemoryAppointmentRepository(db)
         self.appointment_queries = InMemoryAppointmentQueries(db)
+        self.doctor_reads = InMemoryDoctorReadQueries(db)
+        self.designations = InMemoryTaxonRepository(
+            db, table_name="designations", doctor_attribute="designation_ids", label="designation",
+        )
+        self.specialisations = InMemoryTaxonRepository(
+            db, table_name="specialisations", doctor_attribute="specialisation_ids", label="specialisation",
+        )
+        self.available_times = InMemoryAvailableTimeRepository(db)
+        self.medical_services = InMemoryMedicalServiceRepository(db)
+        self.contacts = InMemoryContactRepository(db)
 
     async def __aenter__(self) -> Self:
         await self._db.lock.acquire()

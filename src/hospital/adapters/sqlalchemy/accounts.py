@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hospital.adapters.sqlalchemy.dialects import insert_ignoring_duplicates
-from hospital.adapters.sqlalchemy.ids import storable_id
+from hospital.adapters.sqlalchemy.integers import storable
 from hospital.adapters.sqlalchemy.search import contains_any
 from hospital.adapters.sqlalchemy.tables import accounts as t
 from hospital.adapters.sqlalchemy.tables.catalogue import doctors
@@ -31,6 +31,8 @@ class SqlAlchemyUserRepository:
         await self._session.flush()
 
     async def get(self, user_id: int) -> User | None:
+        if not storable(user_id):  # e.g. an admin naming user 2**40 for a doctor record
+            return None
         return await self._session.get(User, user_id)
 
     async def get_by_username(self, username: str) -> User | None:
@@ -121,7 +123,7 @@ class SqlAlchemyPatientRepository:
         await self._flush()
 
     async def get(self, patient_id: int) -> Patient | None:
-        if not storable_id(patient_id):
+        if not storable(patient_id):
             return None
         return await self._session.get(Patient, patient_id)
 

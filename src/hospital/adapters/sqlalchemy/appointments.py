@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, Select, exists, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hospital.adapters.sqlalchemy.ids import storable_id
+from hospital.adapters.sqlalchemy.integers import storable
 from hospital.adapters.sqlalchemy.tables.care import appointments as a
 from hospital.application.pagination import Page, PageRequest
 from hospital.application.ports.appointments import AppointmentRow, AppointmentScope
@@ -21,7 +21,7 @@ class SqlAlchemyAppointmentRepository:
         await self._session.flush()
 
     async def get(self, appointment_id: int) -> Appointment | None:
-        if not storable_id(appointment_id):
+        if not storable(appointment_id):
             return None
         return await self._session.get(Appointment, appointment_id)
 
@@ -61,7 +61,7 @@ def _conditions(scope: AppointmentScope | None, patient_id: int | None,
         conditions.append(scoped)
     for column, wanted in ((a.c.patient_id, patient_id), (a.c.doctor_id, doctor_id)):
         if wanted is not None:
-            conditions.append(column == wanted if storable_id(wanted) else false())
+            conditions.append(column == wanted if storable(wanted) else false())
     return conditions
 
 

@@ -1,12 +1,20 @@
-"""SQLAlchemy catalogue repositories."""
+"""SQLAlchemy catalogue repositories: doctors, designations, specialisations, available times, services."""
 
 from __future__ import annotations
 
-from sqlalchemy import delete, insert, literal, select, union_all
+from typing import Any
+
+from sqlalchemy import Table, delete, exists, insert, literal, select, union_all
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hospital.adapters.sqlalchemy.entity_table import EntityTable
+from hospital.adapters.sqlalchemy.integers import storable
 from hospital.adapters.sqlalchemy.tables import catalogue as t
+from hospital.application.ports.catalogue import DuplicateDoctorError, DuplicateSlugError
+from hospital.domain.catalogue import MedicalService
 from hospital.domain.doctors import Doctor
+from hospital.domain.schedules import AvailableTime
 
 # (attribute on Doctor, link table, column of the linked id)
 DOCTOR_LINKS = (
@@ -47,27 +55,78 @@ class SqlAlchemyDoctorRepository:
                     insert(table), [{"doctor_id": doctor.id, column.name: linked} for linked in ids]
                 )
 
-    async def add(self, doctor: Doctor) -> None:
-        self._session.add(doctor)
-        await self._session.flush()
+    async def _flush_and_link(self, doctor: Doctor) -> None:
+        try:
+            await self._session.flush()
+        except IntegrityError as error:
+            # Only a concurrent request gets here: the use case checked the user first.
+            if "user_id" in str(error.orig):
+                raise DuplicateDoctorError() from None
+            raise
         await self._write_links(doctor)
 
+    async def add(self, doctor: Doctor) -> None:
+        self._session.add(doctor)
+        await self._flush_and_link(doctor)
+
     async def get(self, doctor_id: int) -> Doctor | None:
+        if not storable(doctor_id):
+            return None
         doctor = await self._session.get(Doctor, doctor_id)
         if doctor is not None:
             await load_doctor_links(self._session, [doctor])
         return doctor
 
     async def get_by_user(self, user_id: int) -> Doctor | None:
+        if not storable(user_id):
+            return None
         doctor = (await self._session.scalars(select(Doctor).where(t.doctors.c.user_id == user_id))).first()
         if doctor is not None:
             await load_doctor_links(self._session, [doctor])
         return doctor
 
     async def save(self, doctor: Doctor) -> None:
-        await self._session.flush()
-        await self._write_links(doctor)
+        await self._flush_and_link(doctor)
 
     async def delete(self, doctor: Doctor) -> None:
         await self._session.delete(doctor)
         await self._session.flush()
+
+
+class SqlAlchemyTaxonRepository(EntityTable[Any]):
+    """Designations or specialisations, by the entity, table and label given."""
+
+    def __init__(self, session: AsyncSession, entity: type[Any], table: Table, label: str) -> None:
+        super().__init__(session, entity, table)
+        self._label = label
+
+    async def _flush(self) -> None:
+        try:
+            await self._session.flush()
+        except IntegrityError:
+            # Only a concurrent request gets here: the use case checked the slug first.
+            raise DuplicateSlugError(self._label) from None
+
+    async def slug_taken(self, slug: str, *, exclude_id: int | None = None) -> bool:
+        condition = self._table.c.slug == slug
+        if exclude_id is not None:
+            condition = condition & (self._table.c.id != exclude_id)
+        return bool(await self._session.scalar(select(exists().where(condition))))
+
+
+class SqlAlchemyAvailableTimeRepository(EntityTable[AvailableTime]):
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session, AvailableTime, t.available_times)
+
+    async def list(self, *, time_id: int | None = None) -> list[AvailableTime]:
+        query = select(AvailableTime).order_by(t.available_times.c.id)
+        if time_id is not None:
+            if not storable(time_id):
+                return []
+            query = query.where(t.available_times.c.id == time_id)
+        return list(await self._session.scalars(query))
+
+
+class SqlAlchemyMedicalServiceRepository(EntityTable[MedicalService]):
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session, MedicalService, t.services)

@@ -16,10 +16,19 @@ from hospital.adapters.sqlalchemy.accounts import (
     SqlAlchemyUserRepository,
 )
 from hospital.adapters.sqlalchemy.appointments import SqlAlchemyAppointmentQueries, SqlAlchemyAppointmentRepository
-from hospital.adapters.sqlalchemy.catalogue import SqlAlchemyDoctorRepository
+from hospital.adapters.sqlalchemy.catalogue import (
+    SqlAlchemyAvailableTimeRepository,
+    SqlAlchemyDoctorRepository,
+    SqlAlchemyMedicalServiceRepository,
+    SqlAlchemyTaxonRepository,
+)
+from hospital.adapters.sqlalchemy.contacts import SqlAlchemyContactRepository
+from hospital.adapters.sqlalchemy.doctor_reads import SqlAlchemyDoctorReadQueries
 from hospital.adapters.sqlalchemy.patients import SqlAlchemyPatientQueries
 from hospital.adapters.sqlalchemy.reviews import SqlAlchemyReviewRepository, SqlAlchemyReviewViews
+from hospital.adapters.sqlalchemy.tables import catalogue as catalogue_tables
 from hospital.application.errors import ServiceUnavailableError
+from hospital.domain.taxonomy import Designation, Specialisation
 
 # PostgreSQL error classes that mean "the database is not there right now", not "this request is
 # wrong": connection exceptions (08), server shutting down or starting (57P01-57P03), insufficient
@@ -54,6 +63,16 @@ class SqlAlchemyUnitOfWork:
         self.patient_queries = SqlAlchemyPatientQueries(self.session)
         self.appointments = SqlAlchemyAppointmentRepository(self.session)
         self.appointment_queries = SqlAlchemyAppointmentQueries(self.session)
+        self.doctor_reads = SqlAlchemyDoctorReadQueries(self.session)
+        self.designations = SqlAlchemyTaxonRepository(
+            self.session, Designation, catalogue_tables.designations, "designation",
+        )
+        self.specialisations = SqlAlchemyTaxonRepository(
+            self.session, Specialisation, catalogue_tables.specialisations, "specialisation",
+        )
+        self.available_times = SqlAlchemyAvailableTimeRepository(self.session)
+        self.medical_services = SqlAlchemyMedicalServiceRepository(self.session)
+        self.contacts = SqlAlchemyContactRepository(self.session)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

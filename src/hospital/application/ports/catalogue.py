@@ -1,17 +1,44 @@
-"""Repositories of the clinic catalogue."""
+"""Repositories of the clinic catalogue, and the read side of the doctor list."""
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
+from hospital.application.pagination import Page, PageRequest
+from hospital.domain.catalogue import MedicalService
+from hospital.domain.contacts import Contact
 from hospital.domain.doctors import Doctor
+from hospital.domain.errors import ConflictError
+from hospital.domain.schedules import AvailableTime
+from hospital.domain.taxonomy import Designation, Specialisation
+
+TaxonT = TypeVar("TaxonT", Designation, Specialisation)
+
+
+class DuplicateSlugError(ConflictError):
+    """Raised by the use case that sees the slug taken, and by a repository that loses the race to it."""
+
+    def __init__(self, label: str) -> None:
+        super().__init__({"slug": [f"{label} with this slug already exists."]})
+
+
+class DuplicateDoctorError(ConflictError):
+    """A user has one doctor record at most."""
+
+    def __init__(self) -> None:
+        super().__init__({"user": ["doctor with this user already exists."]})
 
 
 class DoctorRepository(Protocol):
     """Doctors with their designation, specialisation and available-time id lists."""
 
     async def add(self, doctor: Doctor) -> None:
-        """Store a new doctor with its id lists, and give it an id."""
+        """Store a new doctor with its id lists, and give it an id.
+
+        Raises DuplicateDoctorError when the user already has a doctor record.
+        """
         ...
 
     async def get(self, doctor_id: int) -> Doctor | None: ...
@@ -23,3 +50,111 @@ class DoctorRepository(Protocol):
         ...
 
     async def delete(self, doctor: Doctor) -> None: ...
+
+
+class TaxonRepository(Protocol[TaxonT]):
+    """Designations or specialisations: one repository type serves both kinds."""
+
+    async def add(self, taxon: TaxonT) -> None:
+        """Store and give an id; raises DuplicateSlugError when the slug is taken."""
+        ...
+
+    async def get(self, taxon_id: int) -> TaxonT | None: ...
+
+    async def list(self) -> list[TaxonT]:
+        """All of them, by id."""
+        ...
+
+    async def slug_taken(self, slug: str, *, exclude_id: int | None = None) -> bool: ...
+
+    async def existing_ids(self, ids: Iterable[int]) -> set[int]:
+        """Which of ``ids`` exist, in one look-up."""
+        ...
+
+    async def save(self, taxon: TaxonT) -> None:
+        """Persist changes; raises DuplicateSlugError when the new slug is taken."""
+        ...
+
+    async def delete(self, taxon: TaxonT) -> None:
+        """Remove it, and remove it from every doctor's list."""
+        ...
+
+
+class AvailableTimeRepository(Protocol):
+    async def add(self, time: AvailableTime) -> None: ...
+
+    async def get(self, time_id: int) -> AvailableTime | None: ...
+
+    async def list(self, *, time_id: int | None = None) -> list[AvailableTime]:
+        """By id; ``time_id`` keeps only that one (the list endpoint's ``?id=`` filter)."""
+        ...
+
+    async def existing_ids(self, ids: Iterable[int]) -> set[int]: ...
+
+    async def save(self, time: AvailableTime) -> None: ...
+
+    async def delete(self, time: AvailableTime) -> None:
+        """Remove it, and remove it from every doctor's list."""
+        ...
+
+
+class MedicalServiceRepository(Protocol):
+    async def add(self, service: MedicalService) -> None: ...
+
+    async def get(self, service_id: int) -> MedicalService | None: ...
+
+    async def list(self) -> list[MedicalService]: ...
+
+    async def save(self, service: MedicalService) -> None: ...
+
+    async def delete(self, service: MedicalService) -> None: ...
+
+
+class ContactRepository(Protocol):
+    async def add(self, contact: Contact) -> None: ...
+
+    async def get(self, contact_id: int) -> Contact | None: ...
+
+    async def list(self) -> list[Contact]: ...
+
+    async def save(self, contact: Contact) -> None: ...
+
+    async def delete(self, contact: Contact) -> None: ...
+
+
+# The read side (CQRS): what the doctor endpoints answer with, straight from storage.
+
+
+@dataclass(frozen=True, slots=True)
+class DoctorReadModel:
+    """A doctor as clients see it: the user's display name and the labels' names, resolved."""
+
+    id: int
+    user_id: int
+    user: str
+    profile: str | None
+    designation: tuple[str, ...]
+    specialisation: tuple[str, ...]
+    available_time: tuple[int, ...]
+    fee: int
+    meet_link: str
+
+
+@dataclass(frozen=True, slots=True)
+class DoctorFilters:
+    """Each id filter keeps doctors linked to any of its ids; empty means "no filter"."""
+
+    specialisation: tuple[int, ...] = ()
+    designation: tuple[int, ...] = ()
+    available_time: tuple[int, ...] = ()
+    fee: int | None = None
+
+
+class DoctorReadQueries(Protocol):
+    """Every call costs a fixed number of statements, whatever the page size."""
+
+    async def page(self, *, page: PageRequest, filters: DoctorFilters = DoctorFilters()) -> Page[DoctorReadModel]:
+        """Ordered by id."""
+        ...
+
+    async def get(self, doctor_id: int) -> DoctorReadModel | None: ...

@@ -13,9 +13,17 @@ from hospital.application.ports.accounts import (
     UserRepository,
 )
 from hospital.application.ports.appointments import AppointmentQueries, AppointmentRepository
-from hospital.application.ports.catalogue import DoctorRepository
+from hospital.application.ports.catalogue import (
+    AvailableTimeRepository,
+    ContactRepository,
+    DoctorReadQueries,
+    DoctorRepository,
+    MedicalServiceRepository,
+    TaxonRepository,
+)
 from hospital.application.ports.patients import PatientQueries
 from hospital.application.ports.reviews import ReviewRepository, ReviewViews
+from hospital.domain.taxonomy import Designation, Specialisation
 
 
 class UnitOfWork(Protocol):
@@ -29,6 +37,12 @@ class UnitOfWork(Protocol):
     patient_queries: PatientQueries
     appointments: AppointmentRepository
     appointment_queries: AppointmentQueries
+    doctor_reads: DoctorReadQueries
+    designations: TaxonRepository[Designation]
+    specialisations: TaxonRepository[Specialisation]
+    available_times: AvailableTimeRepository
+    medical_services: MedicalServiceRepository
+    contacts: ContactRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -1,6 +1,17 @@
 """Route handlers, one module per resource. ``ROUTE_HANDLERS`` is what the app mounts."""
 
-from hospital.entrypoints.http.routes import accounts, appointments, patients, profiles, reviews
+from hospital.entrypoints.http.routes import (
+    accounts,
+    appointments,
+    available_times,
+    contacts,
+    doctors,
+    medical_services,
+    patients,
+    profiles,
+    reviews,
+    taxonomy,
+)
 
 ROUTE_HANDLERS = [
     *accounts.HANDLERS,
@@ -8,4 +19,9 @@ ROUTE_HANDLERS = [
     *patients.HANDLERS,
     *appointments.HANDLERS,
     *reviews.HANDLERS,
+    *taxonomy.HANDLERS,
+    *available_times.HANDLERS,
+    *doctors.HANDLERS,
+    *medical_services.HANDLERS,
+    *contacts.HANDLERS,
 ]

@@ -1,0 +1,25 @@
+"""In-memory contact requests."""
+
+from __future__ import annotations
+
+from hospital.adapters.memory.database import InMemoryTable
+from hospital.domain.contacts import Contact
+
+
+class InMemoryContactRepository(InMemoryTable):
+    table_name = "contacts"
+
+    async def add(self, contact: Contact) -> None:
+        self._insert(contact)
+
+    async def get(self, contact_id: int) -> Contact | None:
+        return self._rows.get(contact_id)
+
+    async def list(self) -> list[Contact]:
+        return self._sorted()
+
+    async def save(self, contact: Contact) -> None:
+        self._rows[contact.id] = contact  # type: ignore[index]
+
+    async def delete(self, contact: Contact) -> None:
+        self._remove(contact)

@@ -1,0 +1,71 @@
+"""Available times: anyone reads them, admins write them."""
+
+from __future__ import annotations
+
+from hospital.application.access import require_admin
+from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from hospital.application.required_fields import require_fields
+from hospital.domain.actors import Actor
+from hospital.domain.errors import NotFoundError
+from hospital.domain.schedules import AvailableTime
+
+
+class AvailableTimeUseCase:
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    @staticmethod
+    async def _get(uow: UnitOfWork, time_id: int) -> AvailableTime:
+        time = await uow.available_times.get(time_id)
+        if time is None:
+            raise NotFoundError()
+        return time
+
+
+class ListAvailableTimes(AvailableTimeUseCase):
+    async def __call__(self, actor: Actor, *, time_id: int | None = None) -> list[AvailableTime]:
+        async with self._uow() as uow:
+            return await uow.available_times.list(time_id=time_id)
+
+
+class GetAvailableTime(AvailableTimeUseCase):
+    async def __call__(self, actor: Actor, time_id: int) -> AvailableTime:
+        async with self._uow() as uow:
+            return await self._get(uow, time_id)
+
+
+class CreateAvailableTime(AvailableTimeUseCase):
+    async def __call__(self, actor: Actor, *, time: str | None) -> AvailableTime:
+        require_admin(actor)
+        require_fields(time=time)
+        assert time is not None
+        available = AvailableTime.create(time=time)
+        async with self._uow() as uow:
+            await uow.available_times.add(available)
+            await uow.commit()
+        return available
+
+
+class UpdateAvailableTime(AvailableTimeUseCase):
+    async def __call__(self, actor: Actor, time_id: int, *, time: str | None,
+                       partial: bool = False) -> AvailableTime:
+        require_admin(actor)
+        async with self._uow() as uow:
+            available = await self._get(uow, time_id)
+            if not partial:
+                require_fields(time=time)
+            available.update(time=time)
+            await uow.available_times.save(available)
+            await uow.commit()
+        return available
+
+
+class DeleteAvailableTime(AvailableTimeUseCase):
+    """Doctors offering it lose it from their list, as the original's many-to-many did."""
+
+    async def __call__(self, actor: Actor, time_id: int) -> None:
+        require_admin(actor)
+        async with self._uow() as uow:
+            available = await self._get(uow, time_id)
+            await uow.available_times.delete(available)
+            await uow.commit()

@@ -1,0 +1,84 @@
+"""Contact requests: anyone submits one (the public contact form); only admins read or change them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hospital.application.access import require_admin
+from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from hospital.application.required_fields import require_fields
+from hospital.domain.actors import Actor
+from hospital.domain.contacts import Contact
+from hospital.domain.errors import NotFoundError
+
+
+@dataclass(frozen=True, slots=True)
+class ContactChanges:
+    """None means "not sent"."""
+
+    name: str | None = None
+    phone: str | None = None
+    massage: str | None = None
+
+
+class ContactUseCase:
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    @staticmethod
+    async def _get(uow: UnitOfWork, contact_id: int) -> Contact:
+        contact = await uow.contacts.get(contact_id)
+        if contact is None:
+            raise NotFoundError()
+        return contact
+
+
+class SubmitContact(ContactUseCase):
+    """Open to anyone, signed in or not; the HTTP layer rate-limits it per client address."""
+
+    async def __call__(self, actor: Actor, changes: ContactChanges) -> Contact:
+        require_fields(name=changes.name, phone=changes.phone, massage=changes.massage)
+        assert changes.name is not None and changes.phone is not None and changes.massage is not None
+        contact = Contact.create(name=changes.name, phone=changes.phone, massage=changes.massage)
+        async with self._uow() as uow:
+            await uow.contacts.add(contact)
+            await uow.commit()
+        return contact
+
+
+class ListContacts(ContactUseCase):
+    async def __call__(self, actor: Actor) -> list[Contact]:
+        require_admin(actor)
+        async with self._uow() as uow:
+            return await uow.contacts.list()
+
+
+class GetContact(ContactUseCase):
+    async def __call__(self, actor: Actor, contact_id: int) -> Contact:
+        require_admin(actor)
+        async with self._uow() as uow:
+            return await self._get(uow, contact_id)
+
+
+class UpdateContact(ContactUseCase):
+    """``partial`` is PATCH; a full update (PUT) must send all three fields."""
+
+    async def __call__(self, actor: Actor, contact_id: int, changes: ContactChanges, *,
+                       partial: bool = False) -> Contact:
+        require_admin(actor)
+        async with self._uow() as uow:
+            contact = await self._get(uow, contact_id)
+            if not partial:
+                require_fields(name=changes.name, phone=changes.phone, massage=changes.massage)
+            contact.update(name=changes.name, phone=changes.phone, massage=changes.massage)
+            await uow.contacts.save(contact)
+            await uow.commit()
+        return contact
+
+
+class DeleteContact(ContactUseCase):
+    async def __call__(self, actor: Actor, contact_id: int) -> None:
+        require_admin(actor)
+        async with self._uow() as uow:
+            await uow.contacts.delete(await self._get(uow, contact_id))
+            await uow.commit()

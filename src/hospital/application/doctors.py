@@ -1,0 +1,219 @@
+"""Doctors: anyone reads them; admins create and delete; the doctor themself or an admin updates.
+
+Reads go through the read side (``uow.doctor_reads``), which answers with names resolved in a
+fixed number of statements; writes go through the Doctor entity and its repository.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from hospital.application.access import require_admin, require_authenticated
+from hospital.application.pagination import Page, PageRequest
+from hospital.application.ports.catalogue import (
+    DoctorFilters,
+    DoctorReadModel,
+    DuplicateDoctorError,
+)
+from hospital.application.ports.storage import ImageStorage, UploadedFile
+from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from hospital.application.required_fields import require_fields
+from hospital.domain.actors import Actor
+from hospital.domain.doctors import Doctor
+from hospital.domain.errors import ErrorCollector, NotFoundError
+
+PROFILE_FOLDER = "doctors"
+
+
+def unknown_pk(pk: object) -> str:
+    return f'Invalid pk "{pk}" - object does not exist.'
+
+
+@dataclass(frozen=True, slots=True)
+class DoctorChanges:
+    """What a caller sends; None means "not sent". ``user_id`` None on create means the caller."""
+
+    user_id: int | None = None
+    designation_ids: tuple[int, ...] | None = None
+    specialisation_ids: tuple[int, ...] | None = None
+    available_time_ids: tuple[int, ...] | None = None
+    fee: int | None = None
+    meet_link: str | None = None
+    profile: UploadedFile | None = None
+
+
+class _IdLookup(Protocol):
+    async def existing_ids(self, ids: Iterable[int]) -> set[int]: ...
+
+
+class DoctorUseCase:
+    def __init__(self, uow: UnitOfWorkFactory, images: ImageStorage) -> None:
+        self._uow, self._images = uow, images
+
+    @staticmethod
+    async def _doctor(uow: UnitOfWork, doctor_id: int) -> Doctor:
+        doctor = await uow.doctors.get(doctor_id)
+        if doctor is None:
+            raise NotFoundError()
+        return doctor
+
+    @staticmethod
+    async def _view(uow: UnitOfWork, doctor_id: int | None) -> DoctorReadModel:
+        view = await uow.doctor_reads.get(doctor_id) if doctor_id is not None else None
+        if view is None:
+            raise NotFoundError()
+        return view
+
+    @staticmethod
+    async def _check_user(uow: UnitOfWork, errors: ErrorCollector, user_id: int,
+                          doctor_id: int | None = None) -> None:
+        """The user must exist and have no other doctor record."""
+        if await uow.users.get(user_id) is None:
+            errors.add("user", unknown_pk(user_id))
+            return
+        other = await uow.doctors.get_by_user(user_id)
+        if other is not None and other.id != doctor_id:
+            for message in DuplicateDoctorError().errors["user"]:
+                errors.add("user", message)
+
+    @staticmethod
+    async def _check_references(uow: UnitOfWork, errors: ErrorCollector, changes: DoctorChanges) -> None:
+        """Every id sent must exist; a field the domain already refused is not looked up."""
+        lists: tuple[tuple[str, tuple[int, ...] | None, _IdLookup], ...] = (
+            ("designation", changes.designation_ids, uow.designations),
+            ("specialisation", changes.specialisation_ids, uow.specialisations),
+            ("available_time", changes.available_time_ids, uow.available_times),
+        )
+        for field, ids, repository in lists:
+            if ids is None or field in errors.errors:
+                continue
+            wanted = list(dict.fromkeys(ids))
+            existing = await repository.existing_ids(wanted)
+            for pk in wanted:
+                if pk not in existing:
+                    errors.add(field, unknown_pk(pk))
+
+    async def _store_profile(self, upload: UploadedFile | None) -> str | None:
+        if upload is None:
+            return None
+        return await self._images.save_image(upload, folder=PROFILE_FOLDER, field="profile")
+
+    async def _discard(self, names: Iterable[str | None]) -> None:
+        for name in names:
+            if name:
+                await self._images.delete(name)
+
+
+class ListDoctors(DoctorUseCase):
+    """Public: anyone, signed in or not, browses the doctors."""
+
+    async def __call__(self, actor: Actor, *, page: PageRequest,
+                       filters: DoctorFilters = DoctorFilters()) -> Page[DoctorReadModel]:
+        async with self._uow() as uow:
+            return await uow.doctor_reads.page(page=page, filters=filters)
+
+
+class GetDoctor(DoctorUseCase):
+    async def __call__(self, actor: Actor, doctor_id: int) -> DoctorReadModel:
+        async with self._uow() as uow:
+            return await self._view(uow, doctor_id)
+
+
+class CreateDoctor(DoctorUseCase):
+    """Admins only. The record is for the admin themself unless they name another user."""
+
+    async def _build(self, uow: UnitOfWork, user_id: int, changes: DoctorChanges,
+                     profile: str | None) -> Doctor:
+        errors = ErrorCollector()
+        doctor = errors.collect(lambda: Doctor.create(
+            user_id=user_id, designation_ids=changes.designation_ids,
+            specialisation_ids=changes.specialisation_ids, available_time_ids=changes.available_time_ids,
+            fee=changes.fee, meet_link=changes.meet_link or "", profile=profile,
+        ))
+        await self._check_user(uow, errors, user_id)
+        await self._check_references(uow, errors, changes)
+        errors.raise_if_any()
+        assert doctor is not None
+        return doctor
+
+    async def __call__(self, actor: Actor, changes: DoctorChanges) -> DoctorReadModel:
+        require_admin(actor)
+        user_id = actor.user_id if changes.user_id is None else changes.user_id
+        assert user_id is not None
+        if changes.profile is not None:
+            # Refuse bad input before the upload is checked and stored: that is the slow part.
+            async with self._uow() as uow:
+                await self._build(uow, user_id, changes, None)
+        profile = await self._store_profile(changes.profile)
+        try:
+            async with self._uow() as uow:
+                doctor = await self._build(uow, user_id, changes, profile)
+                await uow.doctors.add(doctor)
+                view = await self._view(uow, doctor.id)
+                await uow.commit()
+        except BaseException:
+            await self._discard([profile])
+            raise
+        return view
+
+
+class UpdateDoctor(DoctorUseCase):
+    """The doctor themself or an admin; only an admin moves the record to another user.
+
+    ``partial`` is PATCH; a full update (PUT) must send the three lists and the fee.
+    """
+
+    async def _apply(self, uow: UnitOfWork, actor: Actor, doctor: Doctor, changes: DoctorChanges,
+                     partial: bool, profile: str | None) -> None:
+        doctor.ensure_changeable_by(actor)
+        if changes.user_id is not None and changes.user_id != doctor.user_id:
+            doctor.reassign(changes.user_id, by=actor)
+            errors = ErrorCollector()
+            await self._check_user(uow, errors, changes.user_id, doctor.id)
+            errors.raise_if_any()
+        if not partial:
+            require_fields(designation=changes.designation_ids, specialisation=changes.specialisation_ids,
+                           available_time=changes.available_time_ids, fee=changes.fee)
+        errors = ErrorCollector()
+        errors.collect(lambda: doctor.update(
+            designation_ids=changes.designation_ids, specialisation_ids=changes.specialisation_ids,
+            available_time_ids=changes.available_time_ids, fee=changes.fee, meet_link=changes.meet_link,
+            profile=profile,
+        ))
+        await self._check_references(uow, errors, changes)
+        errors.raise_if_any()
+
+    async def __call__(self, actor: Actor, doctor_id: int, changes: DoctorChanges, *,
+                       partial: bool = False) -> DoctorReadModel:
+        require_authenticated(actor)
+        if changes.profile is not None:
+            async with self._uow() as uow:
+                await self._apply(uow, actor, await self._doctor(uow, doctor_id), changes, partial, None)
+        profile = await self._store_profile(changes.profile)
+        try:
+            async with self._uow() as uow:
+                doctor = await self._doctor(uow, doctor_id)
+                old_profile = doctor.profile
+                await self._apply(uow, actor, doctor, changes, partial, profile)
+                await uow.doctors.save(doctor)
+                view = await self._view(uow, doctor.id)
+                await uow.commit()
+        except BaseException:
+            await self._discard([profile])
+            raise
+        if profile is not None and old_profile != profile:
+            await self._discard([old_profile])
+        return view
+
+
+class DeleteDoctor(DoctorUseCase):
+    async def __call__(self, actor: Actor, doctor_id: int) -> None:
+        require_admin(actor)
+        async with self._uow() as uow:
+            doctor = await self._doctor(uow, doctor_id)
+            profile = doctor.profile
+            await uow.doctors.delete(doctor)
+            await uow.commit()
+        await self._discard([profile])

@@ -1,0 +1,27 @@
+"""Available times on the wire: {id, time}."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+
+from hospital.domain.schedules import TIME_MAX, AvailableTime
+
+TimeLabel = Annotated[str, Meta(extra_json_schema={"maxLength": TIME_MAX, "minLength": 1},
+                                description='A label such as "Monday 9:00-10:00".')]
+
+
+class AvailableTimeWrite(msgspec.Struct):
+    time: TimeLabel | UnsetType = UNSET
+
+
+class AvailableTimeOut(msgspec.Struct):
+    id: int
+    time: str
+
+    @classmethod
+    def of(cls, time: AvailableTime) -> AvailableTimeOut:
+        assert time.id is not None
+        return cls(id=time.id, time=time.time)

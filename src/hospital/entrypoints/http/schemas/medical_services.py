@@ -1,0 +1,24 @@
+"""Medical services on the wire: {id, image, name, description}; the image is a multipart file."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+
+from hospital.domain.catalogue import DESCRIPTION_MAX, NAME_MAX
+
+
+class MedicalServiceWrite(msgspec.Struct):
+    """POST needs name, description and the ``image`` file; PUT the text; PATCH any field."""
+
+    name: Annotated[str, Meta(extra_json_schema={"maxLength": NAME_MAX})] | UnsetType = UNSET
+    description: Annotated[str, Meta(extra_json_schema={"maxLength": DESCRIPTION_MAX})] | UnsetType = UNSET
+
+
+class MedicalServiceOut(msgspec.Struct):
+    id: int
+    image: str | None
+    name: str
+    description: str

@@ -1,0 +1,35 @@
+"""Designations and specialisations on the wire: {id, name, slug}."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+
+from hospital.domain.taxonomy import NAME_MAX, SLUG_MAX, Designation, Specialisation
+
+# Lengths are documented here and checked by the domain, which reports every field at once.
+Name = Annotated[str, Meta(extra_json_schema={"maxLength": NAME_MAX})]
+Slug = Annotated[str, Meta(
+    extra_json_schema={"maxLength": SLUG_MAX, "pattern": "^[a-z0-9-]*$"},
+    description="Lowercase letters, digits and hyphens; made from the name when blank or left out.",
+)]
+
+
+class TaxonWrite(msgspec.Struct):
+    """POST needs the name; PUT too; PATCH may send either field alone."""
+
+    name: Name | UnsetType = UNSET
+    slug: Slug | UnsetType | None = UNSET
+
+
+class TaxonOut(msgspec.Struct):
+    id: int
+    name: str
+    slug: str
+
+    @classmethod
+    def of(cls, taxon: Designation | Specialisation) -> TaxonOut:
+        assert taxon.id is not None
+        return cls(id=taxon.id, name=taxon.name, slug=taxon.slug)
