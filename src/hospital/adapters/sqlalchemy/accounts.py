@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import exists, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hospital.adapters.sqlalchemy.dialects import insert_ignoring_duplicates
@@ -14,9 +16,10 @@ from hospital.adapters.sqlalchemy.tables.catalogue import doctors
 from hospital.application.pagination import Page, PageRequest
 from hospital.application.ports.accounts import ProfileDetails
 from hospital.domain.actors import Actor
+from hospital.domain.errors import ConflictError
 from hospital.domain.patients import Patient
-from hospital.domain.profiles import UserProfile
-from hospital.domain.users import User
+from hospital.domain.profiles import PROFILE_EXISTS, UserProfile
+from hospital.domain.users import User, username_taken
 
 
 class SqlAlchemyUserRepository:
@@ -25,7 +28,12 @@ class SqlAlchemyUserRepository:
 
     async def add(self, user: User) -> None:
         self._session.add(user)
-        await self._session.flush()
+        try:
+            await self._session.flush()
+        except IntegrityError:
+            # The username is the only unique column: a concurrent registration won the race that
+            # username_taken() could not see.
+            raise username_taken() from None
 
     async def get(self, user_id: int) -> User | None:
         return await self._session.get(User, user_id)
@@ -64,7 +72,10 @@ class SqlAlchemyProfileRepository:
 
     async def add(self, profile: UserProfile) -> None:
         self._session.add(profile)
-        await self._session.flush()
+        try:
+            await self._session.flush()
+        except IntegrityError:
+            raise ConflictError(PROFILE_EXISTS) from None
 
     async def get(self, profile_id: int) -> ProfileDetails | None:
         row = (await self._session.execute(self._query().where(t.user_profiles.c.id == profile_id))).first()
@@ -75,14 +86,13 @@ class SqlAlchemyProfileRepository:
         row = (await self._session.execute(query)).first()
         return ProfileDetails(profile=row[0], user=row[1]) if row else None
 
-    async def list(self, *, page: PageRequest, search: str = "",
+    async def list(self, *, page: PageRequest, search: Sequence[str] = (),
                    user_id: int | None = None) -> Page[ProfileDetails]:
         conditions = []
         if user_id is not None:
             conditions.append(t.user_profiles.c.user_id == user_id)
-        if search:
-            u = t.users.c
-            conditions.append(contains_any(search, u.username, u.email, u.first_name, u.last_name))
+        u = t.users.c
+        conditions.extend(contains_any(term, u.username, u.email, u.first_name, u.last_name) for term in search)
         count_query = (
             select(func.count()).select_from(t.user_profiles)
             .join(t.users, t.users.c.id == t.user_profiles.c.user_id).where(*conditions)
