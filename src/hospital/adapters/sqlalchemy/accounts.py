@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hospital.adapters.sqlalchemy.dialects import insert_ignoring_duplicates
+from hospital.adapters.sqlalchemy.ids import can_exist
 from hospital.adapters.sqlalchemy.search import contains_any
 from hospital.adapters.sqlalchemy.tables import accounts as t
 from hospital.adapters.sqlalchemy.tables.catalogue import doctors
@@ -36,7 +37,7 @@ class SqlAlchemyUserRepository:
             raise username_taken() from None
 
     async def get(self, user_id: int) -> User | None:
-        return await self._session.get(User, user_id)
+        return await self._session.get(User, user_id) if can_exist(user_id) else None
 
     async def get_by_username(self, username: str) -> User | None:
         query = select(User).where(func.lower(t.users.c.username) == username.lower())
@@ -49,6 +50,8 @@ class SqlAlchemyUserRepository:
         return bool(await self._session.scalar(select(exists().where(condition))))
 
     async def actor_for(self, user_id: int) -> Actor | None:
+        if not can_exist(user_id):
+            return None
         # One statement per request: who the caller is, with their patient and doctor ids.
         query = (
             select(t.users.c.is_staff, t.patients.c.id, doctors.c.id)
@@ -78,10 +81,14 @@ class SqlAlchemyProfileRepository:
             raise ConflictError(PROFILE_EXISTS) from None
 
     async def get(self, profile_id: int) -> ProfileDetails | None:
+        if not can_exist(profile_id):
+            return None
         row = (await self._session.execute(self._query().where(t.user_profiles.c.id == profile_id))).first()
         return ProfileDetails(profile=row[0], user=row[1]) if row else None
 
     async def get_by_user(self, user_id: int) -> ProfileDetails | None:
+        if not can_exist(user_id):
+            return None
         query = self._query().where(t.user_profiles.c.user_id == user_id)
         row = (await self._session.execute(query)).first()
         return ProfileDetails(profile=row[0], user=row[1]) if row else None
@@ -119,9 +126,11 @@ class SqlAlchemyPatientRepository:
         await self._session.flush()
 
     async def get(self, patient_id: int) -> Patient | None:
-        return await self._session.get(Patient, patient_id)
+        return await self._session.get(Patient, patient_id) if can_exist(patient_id) else None
 
     async def get_by_user(self, user_id: int) -> Patient | None:
+        if not can_exist(user_id):
+            return None
         query = select(Patient).where(t.patients.c.user_id == user_id)
         return (await self._session.scalars(query)).first()
 

@@ -30,6 +30,12 @@ class UnsupportedMediaTypeError(HTTPException):
     status_code = 415
 
 
+class ParseError(HTTPException):
+    """A body that cannot be read at all: 400 with ``{"detail": ...}``, as the original's parsers answered."""
+
+    status_code = 400
+
+
 @dataclass(slots=True)
 class RequestBody:
     fields: dict[str, Any] = field(default_factory=dict)
@@ -71,11 +77,11 @@ async def read_body(request: Request) -> RequestBody:
     if media_type not in {"", "application/json"} and not media_type.endswith("+json"):
         raise UnsupportedMediaTypeError(detail=f'Unsupported media type "{media_type}" in request.')
     if not _depth_ok(raw):
-        raise ValidationError(f"JSON parse error - nesting deeper than {MAX_JSON_DEPTH} levels")
+        raise ParseError(detail=f"JSON parse error - nesting deeper than {MAX_JSON_DEPTH} levels")
     try:
         value = msgspec.json.decode(raw)
     except msgspec.DecodeError as error:
-        raise ValidationError(f"JSON parse error - {error}") from None
+        raise ParseError(detail=f"JSON parse error - {error}") from None
     if not isinstance(value, dict):
         kind = "list" if isinstance(value, list) else type(value).__name__
         raise ValidationError(f"Invalid data. Expected a dictionary, but got {kind}.")
