@@ -24,6 +24,7 @@ S = TypeVar("S", bound=msgspec.Struct)
 
 FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
 MAX_JSON_DEPTH = 32
+REQUIRED = "This field is required."
 
 
 class UnsupportedMediaTypeError(HTTPException):
@@ -123,7 +124,7 @@ def _field_error(error: msgspec.ValidationError) -> ValidationError:
     text, path = (match.group("text"), match.group("path") or "") if match else (str(error), "")
     field_name = re.split(r"[.\[]", path.lstrip("."), maxsplit=1)[0] if path else ""
     if missing := _MISSING.search(text):
-        return ValidationError({field_name or missing.group("name"): ["This field is required."]})
+        return ValidationError({field_name or missing.group("name"): [REQUIRED]})
     message = text
     if m := _MAX_LENGTH.search(text):
         message = f"Ensure this field has no more than {m.group('n')} characters."
@@ -158,6 +159,10 @@ def to_struct(struct_type: type[S], body: RequestBody) -> S:
                 del data[name]
             elif not _is_list_type(hints[name]):
                 data[name] = values[-1]
+    # msgspec stops at the first missing field; the original listed every one.
+    missing = [f.encode_name for f in msgspec.structs.fields(struct_type) if f.required and f.encode_name not in data]
+    if missing:
+        raise ValidationError({name: [REQUIRED] for name in missing})
     try:
         return msgspec.convert(data, struct_type, strict=False)
     except msgspec.ValidationError as error:
