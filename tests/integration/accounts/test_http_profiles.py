@@ -21,6 +21,7 @@ ME = "/api/user/profiles/me/"
 PROFILE_FIELDS = {"id", "user", "bio", "address", "date_of_birth", "profile_picture", "created_at", "updated_at"}
 USER_FIELDS = {"id", "username", "email", "first_name", "last_name", "is_staff", "is_active", "date_joined"}
 NOT_FOUND = {"detail": "Not found."}
+WRONG_DATE = "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."
 INVALID_IMAGE = "Upload a valid image. The file you uploaded was either not an image or a corrupted image."
 
 
@@ -129,6 +130,13 @@ async def test_a_page_past_the_end_or_not_a_page_is_404_invalid_page(client: Asy
     response = await client.get(LIST, params={"page": page}, headers=alice["headers"])
     assert response.status_code == 404
     assert response.json() == {"detail": "Invalid page."}
+
+
+async def test_an_over_long_search_is_400_in_drf_words(client: AsyncTestClient) -> None:
+    alice = await user(client, "alice")
+    response = await client.get(LIST, params={"search": "a" * 1001}, headers=alice["headers"])
+    assert response.status_code == 400
+    assert response.json() == {"search": ["Ensure this field has no more than 1000 characters."]}
 
 
 @pytest.mark.parametrize("limits", ["abc", "0", "-5", ""])
@@ -316,8 +324,10 @@ async def test_patch_keeps_what_is_not_sent_and_an_empty_date_clears_it(client: 
 
 
 @pytest.mark.parametrize(("fields", "expected"), [
-    ({"date_of_birth": "01/02/1990"}, {"date_of_birth": ["Date has wrong format. Use one of these formats instead: "
-                                                         "YYYY-MM-DD."]}),
+    ({"date_of_birth": "01/02/1990"}, {"date_of_birth": [WRONG_DATE]}),
+    ({"date_of_birth": "19900102"}, {"date_of_birth": [WRONG_DATE]}),
+    ({"date_of_birth": "1990-01-02T00:00:00"}, {"date_of_birth": [WRONG_DATE]}),
+    ({"date_of_birth": "1990-02-30"}, {"date_of_birth": [WRONG_DATE]}),
     ({"date_of_birth": "2999-01-01"}, {"date_of_birth": ["Date of birth cannot be in the future."]}),
     ({"email": "nope"}, {"email": ["Enter a valid email address."]}),
     ({"address": "a" * 256}, {"address": ["Ensure this field has no more than 255 characters."]}),

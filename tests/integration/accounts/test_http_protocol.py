@@ -31,6 +31,19 @@ async def test_absurdly_nested_json_is_a_parse_error_not_a_crash(client: AsyncTe
     assert response.status_code == 400 and response.json()["detail"].startswith("JSON parse error")
 
 
+@pytest.mark.parametrize(("content_type", "raw"), [
+    ("multipart/form-data", b"username=alice"),
+    ("multipart/form-data; boundary=xyz", b"garbage"),
+    ("multipart/form-data; boundary=xyz", b'--xyz\r\nContent-Disposition: form-data; name="username"\r\n\r\nal'),
+])
+async def test_an_unreadable_multipart_body_is_a_400_parse_error(client: AsyncTestClient, content_type: str,
+                                                                 raw: bytes) -> None:
+    response = await client.post("/api/user/login/", content=raw, headers={"Content-Type": content_type})
+    assert response.status_code == 400
+    assert list(response.json()) == ["detail"]
+    assert response.json()["detail"].startswith("Multipart form parse error - ")
+
+
 @pytest.mark.parametrize("path", WRITE_ROUTES)
 @pytest.mark.parametrize(("raw", "kind"), [
     (b"[1, 2]", "list"), (b'"text"', "str"), (b"3", "int"), (b"null", "NoneType"),
