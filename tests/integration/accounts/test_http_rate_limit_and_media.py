@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 from litestar.testing import AsyncTestClient
 
-from hospital.settings import Settings
+from hospital.settings import RateLimit, Settings
 from tests.conftest import TEST_SECRET
 from tests.support.actors import PASSWORD
 from tests.support.apps import app_client
@@ -80,3 +80,19 @@ async def test_missing_files_and_escapes_from_the_media_folder_are_404(client: A
     response = await client.get(path)
     assert response.status_code == 404
     assert "[project]" not in response.text
+
+
+async def test_authenticated_requests_are_counted_per_user_and_anonymous_ones_per_address(
+        sql_settings: Settings) -> None:
+    limits = replace(sql_settings, rate_limit_user=RateLimit(2, 60), rate_limit_anon=RateLimit(1, 60))
+    async with app_client(limits) as client:
+        alice = bearer((await register_over_http(client, "alice"))["tokens"]["access"])
+        bob = bearer((await register_over_http(client, "bob"))["tokens"]["access"])
+
+        alice_answers = [(await client.get("/api/user/profiles/me/", headers=alice)).status_code for _ in range(3)]
+        bob_answer = (await client.get("/api/user/profiles/me/", headers=bob)).status_code
+        anonymous_answers = [(await client.get("/api/user/profiles/")).status_code for _ in range(2)]
+
+    assert alice_answers == [200, 200, 429]
+    assert bob_answer == 200
+    assert anonymous_answers == [401, 429]
