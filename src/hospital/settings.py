@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 MIN_SECRET_BYTES = 32
-_RATE = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour|day)s?\s*$")
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour|day)s?\s*$", re.IGNORECASE)
 _PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 
 
@@ -28,7 +28,7 @@ class RateLimit:
         match = _RATE.match(text)
         if not match:
             raise SettingsError(f"{name}: expected a rate like '20/minute', got {text!r}")
-        return cls(int(match.group(1)), _PERIODS[match.group(2)])
+        return cls(int(match.group(1)), _PERIODS[match.group(2).lower()])
 
 
 def _bool(value: str, name: str) -> bool:

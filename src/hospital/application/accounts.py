@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from hospital.application.errors import InvalidCredentialsError, InvalidTokenError
 from hospital.application.ports.clock import Clock
 from hospital.application.ports.security import PasswordHasher, TokenClaims, TokenService, TokenType
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.domain.actors import Actor
-from hospital.domain.errors import ConflictError, ErrorCollector, PermissionDeniedError, ValidationError
+from hospital.domain.errors import ErrorCollector, PermissionDeniedError, ValidationError
 from hospital.domain.passwords import validate_password_pair
 from hospital.domain.patients import Patient
 from hospital.domain.profiles import UserProfile
-from hospital.domain.users import User, normalize_username
+from hospital.domain.text import BLANK
+from hospital.domain.users import User, normalize_username, username_taken
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,33 @@ def _issue_pair(tokens: TokenService, user: User) -> TokenPair:
     return TokenPair(refresh=refresh.token, access=access.token)
 
 
+def _new_user(*, username: str, email: str, first_name: str, last_name: str, password: str,
+              confirm_password: str, now: datetime, is_staff: bool = False) -> User:
+    """A user not yet stored nor hashed; every field and password problem is reported at once."""
+    errors = ErrorCollector()
+    user = errors.collect(lambda: User.register(
+        username=username, email=email, first_name=first_name, last_name=last_name, password_hash="",
+        joined_at=now, is_staff=is_staff,
+    ))
+    errors.collect(lambda: validate_password_pair(
+        password, confirm_password, username=username, email=email, first_name=first_name,
+        last_name=last_name,
+    ))
+    errors.raise_if_any()
+    assert isinstance(user, User)
+    return user
+
+
+async def _open_account(uow: UnitOfWork, user: User, now: datetime) -> None:
+    """Store the user with the profile and patient record every account has, in the caller's transaction."""
+    if await uow.users.username_taken(user.username):
+        raise username_taken()
+    await uow.users.add(user)
+    assert user.id is not None
+    await uow.profiles.add(UserProfile.create(user_id=user.id, now=now))
+    await uow.patients.add(Patient.enrol(user_id=user.id))
+
+
 class RegisterUser:
     """Creates the user, their profile and their patient record in one transaction."""
 
@@ -53,29 +82,28 @@ class RegisterUser:
         self._uow, self._hasher, self._tokens, self._clock = uow, hasher, tokens, clock
 
     async def __call__(self, command: RegisterCommand) -> Registration:
-        errors = ErrorCollector()
         now = self._clock.now()
-        user = errors.collect(lambda: User.register(
+        user = _new_user(
             username=command.username, email=command.email, first_name=command.first_name,
-            last_name=command.last_name, password_hash="", joined_at=now,
-        ))
-        errors.collect(lambda: validate_password_pair(
-            command.password, command.confirm_password, username=command.username,
-            email=command.email, first_name=command.first_name, last_name=command.last_name,
-        ))
-        errors.raise_if_any()
-        assert isinstance(user, User)
+            last_name=command.last_name, password=command.password,
+            confirm_password=command.confirm_password, now=now,
+        )
         # Hash before the transaction opens, so no connection is held during the slow part.
         user.password_hash = await self._hasher.hash(command.password)
         async with self._uow() as uow:
-            if await uow.users.username_taken(user.username):
-                raise ConflictError.field("username", "A user with that username already exists.")
-            await uow.users.add(user)
-            assert user.id is not None
-            await uow.profiles.add(UserProfile.create(user_id=user.id, now=now))
-            await uow.patients.add(Patient.enrol(user_id=user.id))
+            await _open_account(uow, user, now)
             await uow.commit()
         return Registration(user=user, tokens=_issue_pair(self._tokens, user))
+
+
+def _require_credentials(username: str, password: str) -> None:
+    # Blank is a malformed request (400), not a failed login (401); the original answered so too.
+    errors = ErrorCollector()
+    if not username.strip():
+        errors.add("username", BLANK)
+    if not password:
+        errors.add("password", BLANK)
+    errors.raise_if_any()
 
 
 class LogIn:
@@ -84,6 +112,7 @@ class LogIn:
         self._uow, self._hasher, self._tokens, self._clock = uow, hasher, tokens, clock
 
     async def __call__(self, username: str, password: str) -> TokenPair:
+        _require_credentials(username, password)
         try:
             username = normalize_username(username)
         except ValidationError:
@@ -102,9 +131,7 @@ class LogIn:
             stored = await uow.users.get(user.id)  # type: ignore[arg-type]
             if stored is None or not stored.is_active:
                 raise InvalidCredentialsError()
-            if new_hash is not None:
-                stored.password_hash = new_hash  # same password: tokens stay valid
-            stored.last_login = self._clock.now()
+            stored.logged_in(self._clock.now(), rehashed=new_hash)
             await uow.commit()
         return _issue_pair(self._tokens, stored)
 
@@ -117,6 +144,11 @@ async def _valid_refresh(uow: UnitOfWork, tokens: TokenService, token: str) -> t
     if user is None or not user.is_active or user.token_version != claims.version:
         raise InvalidTokenError()
     return claims, user
+
+
+async def _revoke(uow: UnitOfWork, claims: TokenClaims, now: datetime) -> None:
+    await uow.revoked_tokens.add(jti=claims.jti, user_id=claims.user_id, expires_at=claims.expires_at,
+                                 revoked_at=now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,8 +171,7 @@ class RefreshAccessToken:
                                         version=user.token_version)
             if not self._rotate:
                 return RefreshedTokens(access=access.token)
-            await uow.revoked_tokens.add(jti=claims.jti, user_id=claims.user_id,
-                                         expires_at=claims.expires_at, revoked_at=self._clock.now())
+            await _revoke(uow, claims, self._clock.now())
             refresh = self._tokens.issue(user_id=claims.user_id, token_type=TokenType.REFRESH,
                                          version=user.token_version, family=claims.family or claims.jti)
             await uow.commit()
@@ -158,8 +189,7 @@ class LogOut:
             claims, _ = await _valid_refresh(uow, self._tokens, refresh_token)
             if actor.is_authenticated and actor.user_id != claims.user_id:
                 raise PermissionDeniedError("You cannot log out another user's session.")
-            await uow.revoked_tokens.add(jti=claims.jti, user_id=claims.user_id,
-                                         expires_at=claims.expires_at, revoked_at=self._clock.now())
+            await _revoke(uow, claims, self._clock.now())
             await uow.commit()
 
 
@@ -185,22 +215,11 @@ class CreateSuperuser:
         self._uow, self._hasher, self._clock = uow, hasher, clock
 
     async def __call__(self, *, username: str, email: str, password: str) -> User:
-        errors = ErrorCollector()
         now = self._clock.now()
-        user = errors.collect(lambda: User.register(
-            username=username, email=email, first_name="", last_name="", password_hash="",
-            joined_at=now, is_staff=True,
-        ))
-        errors.collect(lambda: validate_password_pair(password, password, username=username, email=email))
-        errors.raise_if_any()
-        assert isinstance(user, User)
+        user = _new_user(username=username, email=email, first_name="", last_name="", password=password,
+                         confirm_password=password, now=now, is_staff=True)
         user.password_hash = await self._hasher.hash(password)
         async with self._uow() as uow:
-            if await uow.users.username_taken(user.username):
-                raise ConflictError.field("username", "A user with that username already exists.")
-            await uow.users.add(user)
-            assert user.id is not None
-            await uow.profiles.add(UserProfile.create(user_id=user.id, now=now))
-            await uow.patients.add(Patient.enrol(user_id=user.id))
+            await _open_account(uow, user, now)
             await uow.commit()
         return user

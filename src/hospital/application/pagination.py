@@ -12,6 +12,8 @@ T = TypeVar("T")
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
+# No list can reach this page: ids are 32-bit. Bounding it keeps offsets within what databases accept.
+MAX_PAGE = 2**31
 
 
 class InvalidPageError(NotFoundError):
@@ -28,7 +30,7 @@ class PageRequest:
         """Out-of-range values behave like the original: a bad page is 404, limits are clamped."""
         if page is None:
             page = 1
-        if page < 1:
+        if not 1 <= page <= MAX_PAGE:
             raise InvalidPageError()
         if limit is None or limit < 1:
             limit = DEFAULT_LIMIT

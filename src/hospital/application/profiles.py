@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 from hospital.application.access import require_authenticated
 from hospital.application.pagination import Page, PageRequest
@@ -11,11 +13,14 @@ from hospital.application.ports.accounts import ProfileDetails
 from hospital.application.ports.clock import Clock
 from hospital.application.ports.storage import ImageStorage, UploadedFile
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from hospital.application.search import search_terms
 from hospital.domain.actors import Actor
 from hospital.domain.errors import ConflictError, ErrorCollector, NotFoundError
-from hospital.domain.profiles import UserProfile
+from hospital.domain.profiles import PROFILE_EXISTS, UserProfile
+from hospital.domain.users import USERNAME_TAKEN
 
 PICTURE_FOLDER = "profile_pictures"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,14 +50,20 @@ class ProfileUseCase:
         details.profile.ensure_readable_by(actor)
         return details
 
+    async def _changeable(self, uow: UnitOfWork, actor: Actor, profile_id: int) -> ProfileDetails:
+        details = await self._readable(uow, actor, profile_id)
+        details.profile.ensure_changeable_by(actor)
+        return details
+
     async def _apply(self, uow: UnitOfWork, details: ProfileDetails, changes: ProfileChanges,
                      picture: str | None) -> None:
+        """Change the user and the profile, or neither: every problem is reported at once."""
         errors = ErrorCollector()
         user, profile = details.user, details.profile
         if changes.username is not None and (
             await uow.users.username_taken(changes.username.strip(), exclude_id=user.id)
         ):
-            errors.add("username", "A user with that username already exists.")
+            errors.add("username", USERNAME_TAKEN)
         # Both validate before they change anything; a failure rolls the transaction back anyway.
         errors.collect(lambda: user.rename(
             username=changes.username, email=changes.email, first_name=changes.first_name,
@@ -65,11 +76,21 @@ class ProfileUseCase:
         ))
         errors.raise_if_any()
 
-    async def _store_picture(self, changes: ProfileChanges) -> str | None:
+    async def _with_picture(self, changes: ProfileChanges, work: Callable[[str | None], Awaitable[T]]) -> T:
+        """Store the upload, then run ``work`` with its name; the upload is removed if ``work`` fails.
+
+        Image checks are slow, so they run before the transaction opens and hold no lock; a
+        transaction that then fails must not leave the file behind.
+        """
         if changes.profile_picture is None:
-            return None
-        return await self._images.save_image(changes.profile_picture, folder=PICTURE_FOLDER,
-                                             field="profile_picture")
+            return await work(None)
+        picture = await self._images.save_image(changes.profile_picture, folder=PICTURE_FOLDER,
+                                                field="profile_picture")
+        try:
+            return await work(picture)
+        except BaseException:
+            await self._images.delete(picture)
+            raise
 
 
 class ListProfiles(ProfileUseCase):
@@ -77,7 +98,7 @@ class ListProfiles(ProfileUseCase):
         require_authenticated(actor)
         async with self._uow() as uow:
             return await uow.profiles.list(
-                page=page, search=search, user_id=None if actor.is_admin else actor.user_id,
+                page=page, search=search_terms(search), user_id=None if actor.is_admin else actor.user_id,
             )
 
 
@@ -102,55 +123,65 @@ class CreateProfile(ProfileUseCase):
 
     async def __call__(self, actor: Actor, changes: ProfileChanges) -> ProfileDetails:
         require_authenticated(actor)
-        assert actor.user_id is not None
+        user_id = actor.user_id
+        assert user_id is not None
+        # Checked before the upload is stored too, so a doomed request costs no image work.
         async with self._uow() as uow:
-            if await uow.profiles.get_by_user(actor.user_id) is not None:
-                raise ConflictError("You already have a profile.")
-        picture = await self._store_picture(changes)
-        async with self._uow() as uow:
-            user = await uow.users.get(actor.user_id)
-            if user is None:
-                raise NotFoundError()
-            profile = UserProfile.create(user_id=actor.user_id, now=self._clock.now())
-            details = ProfileDetails(profile=profile, user=user)
-            await self._apply(uow, details, changes, picture)
-            if await uow.profiles.get_by_user(actor.user_id) is not None:
-                raise ConflictError("You already have a profile.")
-            await uow.profiles.add(profile)
-            await uow.commit()
-        return details
+            await self._ensure_none(uow, user_id)
+
+        async def create(picture: str | None) -> ProfileDetails:
+            async with self._uow() as uow:
+                await self._ensure_none(uow, user_id)
+                user = await uow.users.get(user_id)
+                if user is None:
+                    raise NotFoundError()
+                details = ProfileDetails(profile=UserProfile.create(user_id=user_id, now=self._clock.now()),
+                                         user=user)
+                await self._apply(uow, details, changes, picture)
+                await uow.profiles.add(details.profile)
+                await uow.commit()
+            return details
+
+        return await self._with_picture(changes, create)
+
+    @staticmethod
+    async def _ensure_none(uow: UnitOfWork, user_id: int) -> None:
+        if await uow.profiles.get_by_user(user_id) is not None:
+            raise ConflictError(PROFILE_EXISTS)
 
 
 class UpdateProfile(ProfileUseCase):
+    """PUT and PATCH alike: only the fields sent change."""
+
     async def __call__(self, actor: Actor, profile_id: int, changes: ProfileChanges) -> ProfileDetails:
+        # Checked before the upload is stored too, so a stranger cannot make us store files.
         async with self._uow() as uow:
-            (await self._readable(uow, actor, profile_id)).profile.ensure_changeable_by(actor)
-        # Store the upload outside the transaction: image checks are slow and hold no lock.
-        picture = await self._store_picture(changes)
-        try:
+            await self._changeable(uow, actor, profile_id)
+        replaced: list[str] = []
+
+        async def update(picture: str | None) -> ProfileDetails:
             async with self._uow() as uow:
-                details = await self._readable(uow, actor, profile_id)
-                details.profile.ensure_changeable_by(actor)
+                details = await self._changeable(uow, actor, profile_id)
                 old_picture = details.profile.profile_picture
                 await self._apply(uow, details, changes, picture)
                 await uow.commit()
-        except BaseException:
-            if picture is not None:
-                await self._images.delete(picture)
-            raise
-        if picture is not None and old_picture and old_picture != picture:
-            await self._images.delete(old_picture)
+            if picture is not None and old_picture and old_picture != picture:
+                replaced.append(old_picture)
+            return details
+
+        details = await self._with_picture(changes, update)
+        # Only once the new picture is committed may the old file go.
+        for name in replaced:
+            await self._images.delete(name)
         return details
 
 
 class DeleteProfile(ProfileUseCase):
     async def __call__(self, actor: Actor, profile_id: int) -> None:
         async with self._uow() as uow:
-            details = await self._readable(uow, actor, profile_id)
-            details.profile.ensure_changeable_by(actor)
+            details = await self._changeable(uow, actor, profile_id)
             picture = details.profile.profile_picture
             await uow.profiles.delete(details.profile)
             await uow.commit()
         if picture:
             await self._images.delete(picture)
-

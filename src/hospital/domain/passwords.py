@@ -12,6 +12,13 @@ from hospital.domain.errors import ValidationError
 
 MIN_LENGTH = 8
 MAX_SIMILARITY = 0.7
+# Django's verbose names, which its messages quote.
+_USER_ATTRIBUTES = (
+    ("username", "username"),
+    ("email", "email address"),
+    ("first_name", "first name"),
+    ("last_name", "last name"),
+)
 
 
 @cache
@@ -20,44 +27,40 @@ def _common_passwords() -> frozenset[str]:
     return frozenset(gzip.decompress(data).decode().split())
 
 
+def _much_longer(password: str, part: str) -> bool:
+    # Django skips a part so short next to the password that no similarity could reach the limit.
+    return len(password) >= 10 * len(part) and len(part) < MAX_SIMILARITY / 2 * len(password)
+
+
 def _too_similar(password: str, value: str) -> bool:
-    value = value.lower()
+    """Django's UserAttributeSimilarityValidator: the whole value and each of its parts."""
     if not value:
         return False
-    lowered = password.lower()
-    # Like Django: compare against the whole value and against each of its parts.
-    parts = [value, *re.split(r"\W+", value)]
-    for part in parts:
-        if len(part) < 3:
+    password, value = password.lower(), value.lower()
+    for part in [*re.split(r"\W+", value), value]:
+        if _much_longer(password, part):
             continue
-        if SequenceMatcher(a=lowered, b=part).quick_ratio() >= MAX_SIMILARITY and (
-            SequenceMatcher(a=lowered, b=part).ratio() >= MAX_SIMILARITY
-        ):
+        if SequenceMatcher(a=password, b=part).quick_ratio() >= MAX_SIMILARITY:
             return True
     return False
 
 
 def password_problems(password: str, *, username: str = "", email: str = "", first_name: str = "",
                       last_name: str = "") -> list[str]:
-    """Every rule the password breaks, as messages; empty when it is acceptable."""
+    """Every rule the password breaks, as messages in the order Django reports them; empty when acceptable."""
     problems: list[str] = []
+    attributes = {"username": username, "email": email, "first_name": first_name, "last_name": last_name}
+    similar = next((label for name, label in _USER_ATTRIBUTES if _too_similar(password, attributes[name])), None)
+    if similar is not None:
+        problems.append(f"The password is too similar to the {similar}.")
     if len(password) < MIN_LENGTH:
         problems.append(
             f"This password is too short. It must contain at least {MIN_LENGTH} characters."
         )
-    if password.isdigit():
-        problems.append("This password is entirely numeric.")
-    for label, value in (
-        ("username", username),
-        ("email address", email),
-        ("first name", first_name),
-        ("last name", last_name),
-    ):
-        if _too_similar(password, value):
-            problems.append(f"The password is too similar to the {label}.")
-            break
     if password.lower().strip() in _common_passwords():
         problems.append("This password is too common.")
+    if password.isdigit():
+        problems.append("This password is entirely numeric.")
     return problems
 
 

@@ -6,16 +6,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from hospital.domain.actors import Actor
-from hospital.domain.errors import ErrorCollector, NotFoundError, PermissionDeniedError, ValidationError
+from hospital.domain.errors import ErrorCollector, NotFoundError
+from hospital.domain.text import bounded_text
 
 ADDRESS_MAX = 255
 BIO_MAX = 5000
-
-
-def _bounded(value: str, field: str, limit: int) -> str:
-    if len(value) > limit:
-        raise ValidationError.field(field, f"Ensure this field has no more than {limit} characters.")
-    return value
+PROFILE_EXISTS = "You already have a profile."
 
 
 @dataclass(eq=False)
@@ -42,9 +38,9 @@ class UserProfile:
                profile_picture: str | None = None) -> None:
         errors = ErrorCollector()
         if bio is not None:
-            errors.check("bio", lambda: _bounded(bio, "bio", BIO_MAX))
+            errors.check("bio", lambda: bounded_text(bio, "bio", BIO_MAX))
         if address is not None:
-            errors.check("address", lambda: _bounded(address, "address", ADDRESS_MAX))
+            errors.check("address", lambda: bounded_text(address, "address", ADDRESS_MAX))
         if date_of_birth is not None and date_of_birth > now.date():
             errors.add("date_of_birth", "Date of birth cannot be in the future.")
         errors.raise_if_any()
@@ -61,10 +57,10 @@ class UserProfile:
         self.updated_at = now
 
     def ensure_readable_by(self, actor: Actor) -> None:
+        """Its owner and admins; to anyone else it does not exist (404, not 403)."""
         if not (actor.is_admin or actor.owns_user(self.user_id)):
             raise NotFoundError()
 
     def ensure_changeable_by(self, actor: Actor) -> None:
+        # Whoever may read a profile may change and delete it: its owner and admins (DESIGN.md §3).
         self.ensure_readable_by(actor)
-        if not (actor.is_admin or actor.owns_user(self.user_id)):
-            raise PermissionDeniedError()

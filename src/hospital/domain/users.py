@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from hospital.domain.errors import ErrorCollector, ValidationError
+from hospital.domain.errors import ConflictError, ErrorCollector, ValidationError
+from hospital.domain.text import BLANK, bounded_text
 
 USERNAME_MAX = 150
 NAME_MAX = 150
@@ -14,16 +15,18 @@ EMAIL_MAX = 254
 _USERNAME = re.compile(r"^[\w.@+-]+\Z")
 # Deliberately simple: one @, a dotted domain, no spaces. Deliverability is the mail server's business.
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+\Z")
+USERNAME_TAKEN = "A user with that username already exists."
+
+
+def username_taken() -> ConflictError:
+    """The one answer to a username already in use (ignoring case), wherever a username is chosen."""
+    return ConflictError.field("username", USERNAME_TAKEN)
 
 
 def normalize_username(username: str) -> str:
-    username = username.strip()
+    username = bounded_text(username.strip(), "username", USERNAME_MAX)
     if not username:
-        raise ValidationError.field("username", "This field may not be blank.")
-    if len(username) > USERNAME_MAX:
-        raise ValidationError.field(
-            "username", f"Ensure this field has no more than {USERNAME_MAX} characters."
-        )
+        raise ValidationError.field("username", BLANK)
     if not _USERNAME.match(username):
         raise ValidationError.field(
             "username",
@@ -34,24 +37,19 @@ def normalize_username(username: str) -> str:
 
 
 def normalize_email(email: str, *, required: bool = False) -> str:
-    email = email.strip()
+    email = bounded_text(email.strip(), "email", EMAIL_MAX)
     if not email:
         if required:
-            raise ValidationError.field("email", "This field may not be blank.")
+            raise ValidationError.field("email", BLANK)
         return ""
-    if len(email) > EMAIL_MAX or not _EMAIL.match(email):
+    if not _EMAIL.match(email):
         raise ValidationError.field("email", "Enter a valid email address.")
     local, _, domain = email.rpartition("@")
     return f"{local}@{domain.lower()}"
 
 
 def normalize_name(value: str, field_name: str) -> str:
-    value = value.strip()
-    if len(value) > NAME_MAX:
-        raise ValidationError.field(
-            field_name, f"Ensure this field has no more than {NAME_MAX} characters."
-        )
-    return value
+    return bounded_text(value.strip(), field_name, NAME_MAX)
 
 
 def display_name(username: str, first_name: str, last_name: str) -> str:
@@ -120,6 +118,12 @@ class User:
             self.first_name = first_name
         if last_name is not None:
             self.last_name = last_name
+
+    def logged_in(self, at: datetime, *, rehashed: str | None = None) -> None:
+        """Record a successful login; ``rehashed`` is the same password under current hash settings."""
+        self.last_login = at
+        if rehashed is not None:
+            self.password_hash = rehashed  # the password did not change, so tokens stay valid
 
     def change_password(self, password_hash: str) -> None:
         self.password_hash = password_hash

@@ -79,11 +79,23 @@ def _createsuperuser(args: argparse.Namespace) -> int:
 
 
 def _openapi(args: argparse.Namespace) -> int:
+    import secrets
+    import tempfile
+    from pathlib import Path
+
+    from litestar.serialization import encode_json
+
     from hospital.bootstrap import in_memory_container
     from hospital.entrypoints.http.app import create_app
 
-    app = create_app(in_memory_container())
-    print(json.dumps(app.openapi_schema.to_schema(), indent=2 if args.indent else None))
+    # The schema depends on no setting; a throwaway key and media folder leave nothing behind
+    # (the development defaults would write a secret file and a media folder into the current one).
+    with tempfile.TemporaryDirectory() as media:
+        settings = Settings(environment="test", secret_key=secrets.token_urlsafe(48), media_root=Path(media))
+        app = create_app(in_memory_container(settings))
+        # Litestar's encoder, as /schema/openapi.json uses: the schema holds msgspec structs (examples).
+        schema = json.loads(encode_json(app.openapi_schema.to_schema()))
+    print(json.dumps(schema, indent=2 if args.indent else None))
     return 0
 
 

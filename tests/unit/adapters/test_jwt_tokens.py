@@ -73,6 +73,45 @@ def test_what_goes_in_comes_out(user_id: int, version: int, token_type: TokenTyp
     assert (claims.user_id, claims.token_type, claims.version) == (user_id, token_type, version)
 
 
+@given(
+    user_id=st.integers(min_value=0, max_value=2**63 - 1),
+    version=st.integers(min_value=0, max_value=2**31),
+    family=st.one_of(st.none(), st.text(alphabet="0123456789abcdef", min_size=1, max_size=64)),
+    seconds=st.integers(min_value=0, max_value=10**9),
+)
+def test_any_refresh_claims_including_the_family_come_out_as_they_went_in(user_id: int, version: int,
+                                                                          family: str | None, seconds: int) -> None:
+    tokens = service(FixedClock(START + timedelta(seconds=seconds)))
+    issued = tokens.issue(user_id=user_id, token_type=TokenType.REFRESH, version=version, family=family)
+
+    claims = tokens.decode(issued.token, expected_type=TokenType.REFRESH)
+
+    assert claims == issued.claims
+    assert claims.family == (family or claims.jti)
+
+
+_CLAIM_CHANGES = st.sampled_from(["sub", "type", "ver", "exp", "iat", "jti", "iss", "fam"])
+
+
+@given(claim=_CLAIM_CHANGES, data=st.data())
+def test_any_claim_changed_under_the_original_signature_is_refused(claim: str, data: st.DataObject) -> None:
+    tokens = service()
+    token = tokens.issue(user_id=data.draw(st.integers(0, 10**6)), token_type=TokenType.REFRESH).token
+    header, payload, signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    # Guard: encoded as PyJWT does, the untouched claims give back the very same token.
+    assert f"{header}.{_compact(claims)}.{signature}" == token
+    replacement = data.draw(st.one_of(st.integers(0, 2**40), st.text(max_size=40), st.booleans(), st.none())
+                            .filter(lambda value: value != claims[claim]), label="replacement")
+    claims[claim] = replacement
+
+    refused(f"{header}.{_compact(claims)}.{signature}", TokenType.REFRESH, tokens)
+
+
+def _compact(claims: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(claims, separators=(",", ":")).encode()).rstrip(b"=").decode()
+
+
 def test_issued_claims_follow_the_clock_and_lifetimes() -> None:
     clock = FixedClock(START)
     tokens = service(clock)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from hospital.adapters.memory.database import InMemoryTable
@@ -10,22 +11,26 @@ from hospital.application.ports.accounts import ProfileDetails
 from hospital.domain.actors import Actor
 from hospital.domain.errors import ConflictError
 from hospital.domain.patients import ALREADY_A_PATIENT, DUPLICATE_PHONE, Patient
-from hospital.domain.profiles import UserProfile
-from hospital.domain.users import User
+from hospital.domain.profiles import PROFILE_EXISTS, UserProfile
+from hospital.domain.users import User, username_taken
 
 
 class InMemoryUserRepository(InMemoryTable):
     table_name = "users"
 
     async def add(self, user: User) -> None:
+        # The database's unique lower(username) index, for callers that did not ask username_taken().
+        if await self.get_by_username(user.username) is not None:
+            raise username_taken()
         self._insert(user)
 
     async def get(self, user_id: int) -> User | None:
         return self._rows.get(user_id)
 
     async def get_by_username(self, username: str) -> User | None:
-        wanted = username.casefold()
-        return next((u for u in self._rows.values() if u.username.casefold() == wanted), None)
+        # lower(), not casefold(): the same comparison the SQL adapter's lower(username) index makes.
+        wanted = username.lower()
+        return next((u for u in self._rows.values() if u.username.lower() == wanted), None)
 
     async def username_taken(self, username: str, *, exclude_id: int | None = None) -> bool:
         user = await self.get_by_username(username)
@@ -52,6 +57,8 @@ class InMemoryProfileRepository(InMemoryTable):
         return ProfileDetails(profile=profile, user=self._db.table("users")[profile.user_id])
 
     async def add(self, profile: UserProfile) -> None:
+        if any(p.user_id == profile.user_id for p in self._rows.values()):
+            raise ConflictError(PROFILE_EXISTS)
         self._insert(profile)
 
     async def get(self, profile_id: int) -> ProfileDetails | None:
@@ -60,9 +67,9 @@ class InMemoryProfileRepository(InMemoryTable):
     async def get_by_user(self, user_id: int) -> ProfileDetails | None:
         return self._details(next((p for p in self._rows.values() if p.user_id == user_id), None))
 
-    async def list(self, *, page: PageRequest, search: str = "",
+    async def list(self, *, page: PageRequest, search: Sequence[str] = (),
                    user_id: int | None = None) -> Page[ProfileDetails]:
-        needle = search.casefold()
+        terms = [term.lower() for term in search]
         matches = []
         for profile in self._sorted():
             details = self._details(profile)
@@ -70,8 +77,8 @@ class InMemoryProfileRepository(InMemoryTable):
             if user_id is not None and profile.user_id != user_id:
                 continue
             user = details.user
-            fields = (user.username, user.email, user.first_name, user.last_name)
-            if needle and not any(needle in value.casefold() for value in fields):
+            fields = [value.lower() for value in (user.username, user.email, user.first_name, user.last_name)]
+            if not all(any(term in value for value in fields) for term in terms):
                 continue
             matches.append(details)
         return Page(matches[page.offset:page.offset + page.limit], len(matches), page)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import exists, func, select
@@ -18,8 +19,8 @@ from hospital.application.ports.accounts import ProfileDetails
 from hospital.domain.actors import Actor
 from hospital.domain.errors import ConflictError
 from hospital.domain.patients import ALREADY_A_PATIENT, DUPLICATE_PHONE, Patient
-from hospital.domain.profiles import UserProfile
-from hospital.domain.users import User
+from hospital.domain.profiles import PROFILE_EXISTS, UserProfile
+from hospital.domain.users import User, username_taken
 
 
 class SqlAlchemyUserRepository:
@@ -28,12 +29,15 @@ class SqlAlchemyUserRepository:
 
     async def add(self, user: User) -> None:
         self._session.add(user)
-        await self._session.flush()
+        try:
+            await self._session.flush()
+        except IntegrityError:
+            # The username is the only unique column: a concurrent registration won the race that
+            # username_taken() could not see.
+            raise username_taken() from None
 
     async def get(self, user_id: int) -> User | None:
-        if not storable(user_id):  # e.g. an admin naming user 2**40 for a doctor record
-            return None
-        return await self._session.get(User, user_id)
+        return await self._session.get(User, user_id) if storable(user_id) else None
 
     async def get_by_username(self, username: str) -> User | None:
         query = select(User).where(func.lower(t.users.c.username) == username.lower())
@@ -46,6 +50,8 @@ class SqlAlchemyUserRepository:
         return bool(await self._session.scalar(select(exists().where(condition))))
 
     async def actor_for(self, user_id: int) -> Actor | None:
+        if not storable(user_id):
+            return None
         # One statement per request: who the caller is, with their patient and doctor ids.
         query = (
             select(t.users.c.is_staff, t.patients.c.id, doctors.c.id)
@@ -69,25 +75,31 @@ class SqlAlchemyProfileRepository:
 
     async def add(self, profile: UserProfile) -> None:
         self._session.add(profile)
-        await self._session.flush()
+        try:
+            await self._session.flush()
+        except IntegrityError:
+            raise ConflictError(PROFILE_EXISTS) from None
 
     async def get(self, profile_id: int) -> ProfileDetails | None:
+        if not storable(profile_id):
+            return None
         row = (await self._session.execute(self._query().where(t.user_profiles.c.id == profile_id))).first()
         return ProfileDetails(profile=row[0], user=row[1]) if row else None
 
     async def get_by_user(self, user_id: int) -> ProfileDetails | None:
+        if not storable(user_id):
+            return None
         query = self._query().where(t.user_profiles.c.user_id == user_id)
         row = (await self._session.execute(query)).first()
         return ProfileDetails(profile=row[0], user=row[1]) if row else None
 
-    async def list(self, *, page: PageRequest, search: str = "",
+    async def list(self, *, page: PageRequest, search: Sequence[str] = (),
                    user_id: int | None = None) -> Page[ProfileDetails]:
         conditions = []
         if user_id is not None:
             conditions.append(t.user_profiles.c.user_id == user_id)
-        if search:
-            u = t.users.c
-            conditions.append(contains_any(search, u.username, u.email, u.first_name, u.last_name))
+        u = t.users.c
+        conditions.extend(contains_any(term, u.username, u.email, u.first_name, u.last_name) for term in search)
         count_query = (
             select(func.count()).select_from(t.user_profiles)
             .join(t.users, t.users.c.id == t.user_profiles.c.user_id).where(*conditions)
@@ -123,11 +135,11 @@ class SqlAlchemyPatientRepository:
         await self._flush()
 
     async def get(self, patient_id: int) -> Patient | None:
-        if not storable(patient_id):
-            return None
-        return await self._session.get(Patient, patient_id)
+        return await self._session.get(Patient, patient_id) if storable(patient_id) else None
 
     async def get_by_user(self, user_id: int) -> Patient | None:
+        if not storable(user_id):
+            return None
         query = select(Patient).where(t.patients.c.user_id == user_id)
         return (await self._session.scalars(query)).first()
 

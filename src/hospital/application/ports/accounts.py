@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -46,9 +47,9 @@ class ProfileRepository(Protocol):
 
     async def get_by_user(self, user_id: int) -> ProfileDetails | None: ...
 
-    async def list(self, *, page: PageRequest, search: str = "",
+    async def list(self, *, page: PageRequest, search: Sequence[str] = (),
                    user_id: int | None = None) -> Page[ProfileDetails]:
-        """Ordered by id; ``search`` matches username, email, first and last name, ignoring case."""
+        """Ordered by id; each ``search`` term is found, ignoring case, in the username, email, first or last name."""
         ...
 
     async def delete(self, profile: UserProfile) -> None: ...

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import msgspec
 from litestar import Request
 from litestar.datastructures import UploadFile
-from litestar.exceptions import HTTPException
+from litestar.exceptions import ClientException, HTTPException
 
 from hospital.application.ports.storage import UploadedFile
 from hospital.domain.errors import NON_FIELD_ERRORS, ValidationError
@@ -24,10 +24,17 @@ S = TypeVar("S", bound=msgspec.Struct)
 
 FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
 MAX_JSON_DEPTH = 32
+REQUIRED = "This field is required."
 
 
 class UnsupportedMediaTypeError(HTTPException):
     status_code = 415
+
+
+class ParseError(HTTPException):
+    """A body that cannot be read at all: 400 with ``{"detail": ...}``, as the original's parsers answered."""
+
+    status_code = 400
 
 
 @dataclass(slots=True)
@@ -54,7 +61,12 @@ def _depth_ok(raw: bytes) -> bool:
 async def read_body(request: Request) -> RequestBody:
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if media_type in FORM_TYPES:
-        form = await request.form()
+        try:
+            form = await request.form()
+        except ClientException as error:
+            if error.status_code != 400:  # 413 and the like keep their own status
+                raise
+            raise ParseError(detail=f"Multipart form parse error - {error.detail}") from None
         body = RequestBody(is_form=True)
         for key, value in form.multi_items():
             if isinstance(value, UploadFile):
@@ -71,11 +83,11 @@ async def read_body(request: Request) -> RequestBody:
     if media_type not in {"", "application/json"} and not media_type.endswith("+json"):
         raise UnsupportedMediaTypeError(detail=f'Unsupported media type "{media_type}" in request.')
     if not _depth_ok(raw):
-        raise ValidationError(f"JSON parse error - nesting deeper than {MAX_JSON_DEPTH} levels")
+        raise ParseError(detail=f"JSON parse error - nesting deeper than {MAX_JSON_DEPTH} levels")
     try:
         value = msgspec.json.decode(raw)
     except (msgspec.DecodeError, UnicodeDecodeError) as error:  # bad UTF-8 inside a string is the latter
-        raise ValidationError(f"JSON parse error - {error}") from None
+        raise ParseError(detail=f"JSON parse error - {error}") from None
     if not isinstance(value, dict):
         kind = "list" if isinstance(value, list) else type(value).__name__
         raise ValidationError(f"Invalid data. Expected a dictionary, but got {kind}.")
@@ -111,31 +123,35 @@ _GE = re.compile(r"Expected `int` >= (?P<n>-?\d+)")
 _LE = re.compile(r"Expected `int` <= (?P<n>-?\d+)")
 
 
+def drf_message(text: str) -> str:
+    """msgspec's wording of one problem, in the original's (Django REST Framework's) words."""
+    if m := _MAX_LENGTH.search(text):
+        return f"Ensure this field has no more than {m.group('n')} characters."
+    if m := _MIN_LENGTH.search(text):
+        return "This field may not be blank." if m.group("n") == "1" else (
+            f"Ensure this field has at least {m.group('n')} characters.")
+    if m := _MAX_ITEMS.search(text):
+        return f"Ensure this field has no more than {m.group('n')} elements."
+    if m := _GE.search(text):
+        return f"Ensure this value is greater than or equal to {m.group('n')}."
+    if m := _LE.search(text):
+        return f"Ensure this value is less than or equal to {m.group('n')}."
+    if m := _EXPECTED.search(text):
+        return _TYPE_WORDS["null"] if m.group("got") == "null" else _TYPE_WORDS.get(m.group("type"), text)
+    if text.startswith("Invalid enum value"):
+        value = text.removeprefix("Invalid enum value").strip(" '")
+        return f'"{value}" is not a valid choice.'
+    return text
+
+
 def _field_error(error: msgspec.ValidationError) -> ValidationError:
     """Turn msgspec's message into the original's {field: [message]} shape."""
     match = _MESSAGE.match(str(error))
     text, path = (match.group("text"), match.group("path") or "") if match else (str(error), "")
     field_name = re.split(r"[.\[]", path.lstrip("."), maxsplit=1)[0] if path else ""
     if missing := _MISSING.search(text):
-        return ValidationError({field_name or missing.group("name"): ["This field is required."]})
-    message = text
-    if m := _MAX_LENGTH.search(text):
-        message = f"Ensure this field has no more than {m.group('n')} characters."
-    elif m := _MIN_LENGTH.search(text):
-        message = "This field may not be blank." if m.group("n") == "1" else (
-            f"Ensure this field has at least {m.group('n')} characters.")
-    elif m := _MAX_ITEMS.search(text):
-        message = f"Ensure this field has no more than {m.group('n')} elements."
-    elif m := _GE.search(text):
-        message = f"Ensure this value is greater than or equal to {m.group('n')}."
-    elif m := _LE.search(text):
-        message = f"Ensure this value is less than or equal to {m.group('n')}."
-    elif m := _EXPECTED.search(text):
-        message = _TYPE_WORDS["null"] if m.group("got") == "null" else _TYPE_WORDS.get(m.group("type"), text)
-    elif text.startswith("Invalid enum value"):
-        value = text.removeprefix("Invalid enum value").strip(" '")
-        message = f'"{value}" is not a valid choice.'
-    return ValidationError({field_name or NON_FIELD_ERRORS: [message]})
+        return ValidationError({field_name or missing.group("name"): [REQUIRED]})
+    return ValidationError({field_name or NON_FIELD_ERRORS: [drf_message(text)]})
 
 
 def to_struct(struct_type: type[S], body: RequestBody) -> S:
@@ -152,6 +168,10 @@ def to_struct(struct_type: type[S], body: RequestBody) -> S:
                 del data[name]
             elif not _is_list_type(hints[name]):
                 data[name] = values[-1]
+    # msgspec stops at the first missing field; the original listed every one.
+    missing = [f.encode_name for f in msgspec.structs.fields(struct_type) if f.required and f.encode_name not in data]
+    if missing:
+        raise ValidationError({name: [REQUIRED] for name in missing})
     try:
         return msgspec.convert(data, struct_type, strict=False)
     except msgspec.ValidationError as error:

@@ -21,6 +21,7 @@ from hospital.domain.errors import (
     PermissionDeniedError,
     ValidationError,
 )
+from hospital.entrypoints.http.body import drf_message
 
 log = logging.getLogger("hospital.http")
 
@@ -56,7 +57,7 @@ def http_error(request: Request, error: HTTPException) -> Response:
         for item in error.extra if isinstance(error.extra, list) else []:
             key = item.get("key") if isinstance(item, dict) else None
             fields.setdefault(key or NON_FIELD_ERRORS, []).append(
-                item.get("message", "Invalid value.") if isinstance(item, dict) else str(item)
+                drf_message(item.get("message", "Invalid value.")) if isinstance(item, dict) else str(item)
             )
         return _json(fields or {NON_FIELD_ERRORS: ["Invalid input."]}, 400)
     detail = error.detail

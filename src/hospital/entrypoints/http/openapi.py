@@ -7,7 +7,7 @@ under every media type the route really accepts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import msgspec
@@ -16,15 +16,13 @@ from litestar.openapi.spec import Components, OpenAPIMediaType, Operation, Reque
 from litestar.openapi.spec.base import BaseSchemaObject
 
 REF_TEMPLATE = "#/components/schemas/{name}"
+REF_PREFIX = REF_TEMPLATE.removesuffix("{name}")
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
 
 BEARER = [{"BearerToken": []}]
 SECURITY_SCHEMES = {"BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")}
-
-_components: dict[str, Any] = {}
-
 
 @dataclass
 class RawSchema(BaseSchemaObject):
@@ -36,19 +34,37 @@ class RawSchema(BaseSchemaObject):
         return self.value
 
 
+def _inlined(schema: Any, definitions: dict[str, Any], seen: tuple[str, ...] = ()) -> Any:
+    """``schema`` with every reference to ``definitions`` replaced by the definition itself.
+
+    Litestar rebuilds components/schemas from its own registry, dropping any schema given to it,
+    so a request body must not point into components: it carries its whole schema.
+    """
+    if isinstance(schema, list):
+        return [_inlined(item, definitions, seen) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith(REF_PREFIX):
+        name = ref.removeprefix(REF_PREFIX)
+        if name in seen:  # a recursive struct; request bodies have none, but never loop
+            return {"type": "object"}
+        return _inlined(definitions[name], definitions, (*seen, name))
+    return {key: _inlined(value, definitions, seen) for key, value in schema.items()}
+
+
 def _schema_of(struct: type, files: tuple[str, ...] = ()) -> dict[str, Any]:
-    (schema,), components = msgspec.json.schema_components([struct], ref_template=REF_TEMPLATE)
-    _components.update(components)
+    (schema,), definitions = msgspec.json.schema_components([struct], ref_template=REF_TEMPLATE)
+    schema = _inlined(schema, definitions)
+    if not schema.get("required", True):
+        del schema["required"]  # msgspec writes an empty list; OpenAPI 3.0 tools refuse one
     if not files:
         return schema
     # The multipart variant: the same fields plus the uploaded files, as binary strings.
-    name = f"{struct.__name__}Multipart"
-    base = dict(components[struct.__name__])
-    properties = dict(base.get("properties", {}))
+    properties = dict(schema.get("properties", {}))
     for file_field in files:
         properties[file_field] = {"type": "string", "format": "binary"}
-    _components[name] = {**base, "properties": properties, "title": name}
-    return {"$ref": REF_TEMPLATE.format(name=name)}
+    return {**schema, "properties": properties, "title": f"{struct.__name__}Multipart"}
 
 
 def body(struct: type, *, files: tuple[str, ...] = (), required: bool = True) -> type[Operation]:
@@ -71,10 +87,7 @@ def body(struct: type, *, files: tuple[str, ...] = (), required: bool = True) ->
 
 
 def components() -> Components:
-    return Components(
-        schemas={name: RawSchema(schema) for name, schema in _components.items()},  # type: ignore[misc]
-        security_schemes=SECURITY_SCHEMES,  # type: ignore[arg-type]
-    )
+    return Components(security_schemes=SECURITY_SCHEMES)  # type: ignore[arg-type]
 
 
 class Detail(msgspec.Struct):
@@ -92,4 +105,5 @@ ERROR_429 = ResponseSpec(data_container=Detail, description="Rate limited; see R
 
 def errors(*codes: int) -> dict[int, ResponseSpec]:
     table = {400: ERROR_400, 401: ERROR_401, 403: ERROR_403, 404: ERROR_404, 429: ERROR_429}
-    return {code: table[code] for code in codes}
+    # Litestar's generated examples are random strings: noise in the docs, and a different schema each run.
+    return {code: replace(table[code], generate_examples=False) for code in codes}

@@ -36,11 +36,20 @@ def page_request(request: Request) -> PageRequest:
     return PageRequest.of(page, limit)
 
 
+def _path(request: Request) -> str:
+    path = request.url.path
+    # Routing strips the trailing slash from scope["path"]; the links keep the one the client sent.
+    raw_path = request.scope.get("raw_path") or b""
+    if raw_path.split(b"?", 1)[0].endswith(b"/") and not path.endswith("/"):
+        path += "/"
+    return path
+
+
 def _url(request: Request, page: int | None) -> str:
     pairs = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
     if page is not None:
         pairs.append(("page", str(page)))
-    base = str(request.base_url).rstrip("/") + request.url.path
+    base = str(request.base_url).rstrip("/") + _path(request)
     return f"{base}?{urlencode(pairs)}" if pairs else base
 
 

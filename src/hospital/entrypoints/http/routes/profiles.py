@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import re
 from datetime import date
 
 from litestar import Request, delete, get, patch, post, put
@@ -36,6 +38,19 @@ def render(request: Request, details: ProfileDetails) -> ProfileOut:
     )
 
 
+# YYYY-MM-DD only: date.fromisoformat() also takes "19900101" and week dates, which the original refused.
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+WRONG_DATE = "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."
+
+
+def _parse_date(text: str) -> date:
+    text = text.strip()
+    if _DATE.fullmatch(text):
+        with contextlib.suppress(ValueError):  # a well-formed but impossible date, such as 1990-02-30
+            return date.fromisoformat(text)
+    raise ValidationError.field("date_of_birth", WRONG_DATE)
+
+
 def _or_none(value):
     return None if value is UNSET else value
 
@@ -48,12 +63,7 @@ async def _changes(request: Request) -> ProfileChanges:
     if data.date_of_birth is None or data.date_of_birth == "":
         clear = True
     elif data.date_of_birth is not UNSET:
-        try:
-            birth = date.fromisoformat(data.date_of_birth)
-        except ValueError:
-            raise ValidationError.field(
-                "date_of_birth", "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."
-            ) from None
+        birth = _parse_date(data.date_of_birth)
     return ProfileChanges(
         username=_or_none(data.username), email=_or_none(data.email),
         first_name=_or_none(data.first_name), last_name=_or_none(data.last_name),

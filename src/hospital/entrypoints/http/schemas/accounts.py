@@ -81,8 +81,9 @@ class ProfileWrite(msgspec.Struct):
     last_name: Annotated[str, Meta(max_length=150)] | UnsetType = UNSET
     bio: Annotated[str, Meta(max_length=5000)] | UnsetType = UNSET
     address: Annotated[str, Meta(max_length=255)] | UnsetType = UNSET
-    # A string, so that a form's empty value can clear the date; parsed in the route module.
-    date_of_birth: Annotated[str, Meta(max_length=10)] | UnsetType | None = UNSET
+    # A string, so that a form's empty value can clear the date; parsed in the route module, which also
+    # answers an over-long value with the date-format message rather than a length one.
+    date_of_birth: Annotated[str, Meta(max_length=64)] | UnsetType | None = UNSET
 
 
 class ProfileOut(msgspec.Struct):
