@@ -2,32 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event
 
 from hospital.adapters.sqlalchemy.appointments import page_statement
 from hospital.application.pagination import PageRequest
 from hospital.application.ports.appointments import AppointmentScope
 from hospital.domain.appointments import Appointment
 from tests.support.clinic import cast
+from tests.support.sql_statements import counted_statements
 
 
-@contextmanager
-def counted(container) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args) -> None:
-        statements.append(statement)
-
-    engine = container.engine().sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+def counted(container):
+    return counted_statements(container.engine().sync_engine)
 
 
 async def fill(container, people, count: int) -> None:

@@ -2,33 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 
 import pytest
-from sqlalchemy import event
 
 from hospital.domain.reviews import Review
 from tests.support.actors import register
 from tests.support.reviews_clinic import add_doctor
+from tests.support.sql_statements import counted_statements
 
 PAGE = {"limits": 1000}
 
 
-@contextmanager
-def statements_of(container) -> Iterator[list[str]]:
-    engine = container.engine().sync_engine
-    seen: list[str] = []
-
-    def record(_connection, _cursor, statement, _parameters, _context, _executemany) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+def statements_of(container):
+    return counted_statements(container.engine().sync_engine)
 
 
 async def _reviews(container, patients: list[int], doctors: list[int]) -> None:
