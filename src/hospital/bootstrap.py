@@ -23,6 +23,7 @@ from hospital.adapters.security.jwt_tokens import PyJwtTokenService
 from hospital.adapters.sqlalchemy.engine import create_engine, create_session_factory
 from hospital.adapters.sqlalchemy.mapping import start_mappers
 from hospital.adapters.sqlalchemy.migration_scripts import head_revisions
+from hospital.adapters.sqlalchemy.migration_scripts import migrations_folder as migrations_folder  # for the CLI
 from hospital.adapters.sqlalchemy.readiness import DatabaseHealthCheck
 from hospital.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from hospital.adapters.storage.local_images import LocalImageStorage
