@@ -224,3 +224,25 @@ async def shutdown(container: Container) -> None:
     close = getattr(container.password_hasher(), "close", None)
     if close is not None:
         close()
+
+
+async def seed_demo_data(container: Container, *, doctors: int, patients: int, appointments: int, reviews: int,
+                         password: str, bulk_appointments: int = 0, bulk_doctor: int | None = None,
+                         bulk_skip_doctor: int | None = None) -> str:
+    """Bulk demo rows (adapters/sqlalchemy/demo_data.py); every account's password is ``password``."""
+    from hospital.adapters.sqlalchemy import demo_data
+
+    engine = container.engine()
+    lines = []
+    if doctors or patients or appointments or reviews:
+        counts = await demo_data.seed_demo(
+            engine, doctors=doctors, patients_count=patients, appointments_count=appointments,
+            reviews_count=reviews, password_hash=await container.password_hasher().hash(password),
+        )
+        lines.append(f"seeded {counts.doctors} doctors, {counts.patients} patient records, "
+                     f"{counts.appointments} appointments, {counts.reviews} reviews")
+    if bulk_appointments:
+        await demo_data.bulk_appointments(engine, bulk_appointments, only_doctor_id=bulk_doctor,
+                                          skip_doctor_id=bulk_skip_doctor)
+        lines.append(f"added {bulk_appointments} appointments in bulk")
+    return "\n".join(lines)
