@@ -50,7 +50,8 @@ browser:
 # PostgreSQL (BENCH_POSTGRES_ADMIN, default the local server), about 5 minutes; writes docs/benchmarks.md.
 # Installs wrk from Debian's packages when missing. Not part of `make test` or CI.
 bench: install
-	$(BIN)/python -m bench.run
+	VIRTUAL_ENV=$(VENV) $(BIN)/uv sync --frozen --extra dev --extra bench --inexact --active --quiet
+	$(BIN)/python -m bench.run --servers uvicorn,granian
 
 openapi: install
 	$(BIN)/hospital openapi --indent

@@ -20,6 +20,7 @@ from hospital.adapters.memory.readiness import AlwaysHealthy
 from hospital.adapters.memory.unit_of_work import InMemoryUnitOfWork
 from hospital.adapters.security.argon2_hasher import Argon2PasswordHasher
 from hospital.adapters.security.jwt_tokens import PyJwtTokenService
+from hospital.adapters.sqlalchemy.direct_reads import direct_reader_for
 from hospital.adapters.sqlalchemy.engine import create_engine, create_session_factory
 from hospital.adapters.sqlalchemy.mapping import start_mappers
 from hospital.adapters.sqlalchemy.migration_scripts import head_revisions
@@ -79,7 +80,10 @@ class Container(containers.DeclarativeContainer):
         create_engine, url=settings.provided.database_url, pool_size=settings.provided.db_pool_size,
     )
     session_factory = providers.Singleton(create_session_factory, engine)
-    unit_of_work = providers.Factory(SqlAlchemyUnitOfWork, session_factory=session_factory)
+    # SQLite files: read queries on the event loop's thread (adapters/sqlalchemy/direct_reads.py).
+    direct_reader = providers.Singleton(direct_reader_for, settings.provided.database_url)
+    unit_of_work = providers.Factory(SqlAlchemyUnitOfWork, session_factory=session_factory,
+                                     direct_reader=direct_reader)
 
     password_hasher = providers.Singleton(
         Argon2PasswordHasher, max_concurrency=settings.provided.password_hash_concurrency,
@@ -218,6 +222,9 @@ def in_memory_container(settings: Settings | None = None) -> Container:
 async def shutdown(container: Container) -> None:
     """Release the connection pool, the Redis connections and the hashing threads."""
     await container.engine().dispose()
+    reader = container.direct_reader()
+    if reader is not None:
+        reader.close()
     redis = container.redis()
     if redis is not None:
         await redis.aclose()
