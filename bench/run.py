@@ -416,6 +416,9 @@ def report(results: list[BackendResult], command: str, seconds: float) -> str:
             lines += [f"Query plans with {BIG_TABLE:,} appointments (EXPLAIN):", ""]
             for name, plan in result.plans.items():
                 lines += [f"- {name}:", "", "  ```", *[f"  {line}" for line in plan.splitlines()], "  ```", ""]
+    findings = Path(__file__).with_name("findings.md")
+    if findings.exists():
+        lines += ["", findings.read_text().rstrip()]
     return "\n".join(lines)
 
 
