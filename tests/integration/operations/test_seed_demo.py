@@ -10,7 +10,7 @@ from hospital.application.actor import ANONYMOUS
 from hospital.application.pagination import PageRequest
 from hospital.bootstrap import build_container, shutdown
 from hospital.settings import Settings
-from tests.integration.test_cli import environment, run  # noqa: F401 - the fixture is used by name
+from tests.integration.operations.test_cli import environment, run  # noqa: F401 - the fixture is used by name
 
 
 async def test_seed_demo_fills_every_list_and_its_accounts_log_in(environment: Settings, capsys) -> None:  # noqa: F811
