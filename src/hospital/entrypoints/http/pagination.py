@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import msgspec
 from litestar import Request
@@ -46,7 +46,10 @@ def _path(request: Request) -> str:
 
 
 def _url(request: Request, page: int | None) -> str:
-    pairs = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
+    # The client's own order, read from the raw query string: Litestar's parsed parameters do not
+    # keep it stable from one request to the next, and links must not change under a client.
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    pairs = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k != "page"]
     if page is not None:
         pairs.append(("page", str(page)))
     base = str(request.base_url).rstrip("/") + _path(request)
