@@ -96,7 +96,9 @@ class Detail(msgspec.Struct):
 
 FieldErrors = dict[str, list[str]]
 
-ERROR_400 = ResponseSpec(data_container=FieldErrors, description="Invalid input: messages per field")
+# Field messages for invalid values; {"detail": ...} for a body that cannot be read at all (parse errors).
+ERROR_400 = ResponseSpec(data_container=FieldErrors | Detail,  # type: ignore[arg-type]
+                         description="Invalid input: messages per field, or a detail when the body is unreadable")
 ERROR_401 = ResponseSpec(data_container=Detail, description="Missing, invalid or expired token")
 ERROR_403 = ResponseSpec(data_container=Detail, description="Authenticated but not allowed")
 ERROR_404 = ResponseSpec(data_container=Detail, description="Unknown id, or not yours to see")
@@ -104,6 +106,9 @@ ERROR_429 = ResponseSpec(data_container=Detail, description="Rate limited; see R
 
 
 def errors(*codes: int) -> dict[int, ResponseSpec]:
+    # 400 always: any route with parameters may refuse them, and Litestar would otherwise document
+    # its own {status_code, detail, extra} shape, which this API never answers.
+    codes = tuple(sorted({400, *codes}))
     table = {400: ERROR_400, 401: ERROR_401, 403: ERROR_403, 404: ERROR_404, 429: ERROR_429}
     # Litestar's generated examples are random strings: noise in the docs, and a different schema each run.
     return {code: replace(table[code], generate_examples=False) for code in codes}

@@ -15,7 +15,7 @@ from hospital.entrypoints.http.body import read_body, to_struct
 from hospital.entrypoints.http.dependencies import CurrentActor, Services
 from hospital.entrypoints.http.id_filters import parse_id_filter
 from hospital.entrypoints.http.pagination import Paginated, page_request, paginated
-from hospital.entrypoints.http.params import LimitsParam, PageParam
+from hospital.entrypoints.http.params import ID_FILTER_PATTERN, LimitsParam, PageParam
 from hospital.entrypoints.http.schemas.appointments import (
     AppointmentCreate,
     AppointmentOut,
@@ -28,10 +28,12 @@ PATH = "/appointments/"
 ITEM = "/appointments/{appointment_id:int}/"
 AppointmentId = FromPath[int]
 PatientIdParam = Annotated[
-    str | None, QueryParameter(name="patient_id", description="Filter by patient id", required=False),
+    str | None, QueryParameter(name="patient_id", description="Filter by patient id", required=False,
+                                 schema_extra={"pattern": ID_FILTER_PATTERN}),
 ]
 DoctorIdParam = Annotated[
-    str | None, QueryParameter(name="doctor_id", description="Filter by doctor id", required=False),
+    str | None, QueryParameter(name="doctor_id", description="Filter by doctor id", required=False,
+                                 schema_extra={"pattern": ID_FILTER_PATTERN}),
 ]
 
 
