@@ -7,7 +7,7 @@ UV_VERSION := 0.13.9
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint unit integration postgres-test format clean openapi browser
+.PHONY: install run test lint unit integration postgres-test format clean openapi browser bench
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,7 @@ run: install
 	HOSPITAL_ENV=$${HOSPITAL_ENV:-development} $(BIN)/hospital serve --host $(HOST) --port $(PORT)
 
 lint: install
-	$(BIN)/ruff check src tests migrations
+	$(BIN)/ruff check src tests migrations bench
 	$(BIN)/lint-imports
 
 test: lint
@@ -45,6 +45,13 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	@chromium --version 2>/dev/null | head -n 1
+
+# The service against the physical limit of its own stack (bench/run.py): wrk on loopback, SQLite and
+# PostgreSQL (BENCH_POSTGRES_ADMIN, default the local server), about 5 minutes; writes docs/benchmarks.md.
+# Installs wrk from Debian's packages when missing. Not part of `make test` or CI.
+bench: install
+	VIRTUAL_ENV=$(VENV) $(BIN)/uv sync --frozen --extra dev --extra bench --inexact --active --quiet
+	$(BIN)/python -m bench.run --servers uvicorn,granian
 
 openapi: install
 	$(BIN)/hospital openapi --indent

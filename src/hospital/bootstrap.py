@@ -20,9 +20,11 @@ from hospital.adapters.memory.readiness import AlwaysHealthy
 from hospital.adapters.memory.unit_of_work import InMemoryUnitOfWork
 from hospital.adapters.security.argon2_hasher import Argon2PasswordHasher
 from hospital.adapters.security.jwt_tokens import PyJwtTokenService
+from hospital.adapters.sqlalchemy.direct_reads import direct_reader_for
 from hospital.adapters.sqlalchemy.engine import create_engine, create_session_factory
 from hospital.adapters.sqlalchemy.mapping import start_mappers
 from hospital.adapters.sqlalchemy.migration_scripts import head_revisions
+from hospital.adapters.sqlalchemy.migration_scripts import migrations_folder as migrations_folder  # for the CLI
 from hospital.adapters.sqlalchemy.readiness import DatabaseHealthCheck
 from hospital.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from hospital.adapters.storage.local_images import LocalImageStorage
@@ -79,7 +81,10 @@ class Container(containers.DeclarativeContainer):
         create_engine, url=settings.provided.database_url, pool_size=settings.provided.db_pool_size,
     )
     session_factory = providers.Singleton(create_session_factory, engine)
-    unit_of_work = providers.Factory(SqlAlchemyUnitOfWork, session_factory=session_factory)
+    # SQLite files: read queries on the event loop's thread (adapters/sqlalchemy/direct_reads.py).
+    direct_reader = providers.Singleton(direct_reader_for, settings.provided.database_url)
+    unit_of_work = providers.Factory(SqlAlchemyUnitOfWork, session_factory=session_factory,
+                                     direct_reader=direct_reader)
 
     password_hasher = providers.Singleton(
         Argon2PasswordHasher, max_concurrency=settings.provided.password_hash_concurrency,
@@ -220,9 +225,34 @@ def in_memory_container(settings: Settings | None = None) -> Container:
 async def shutdown(container: Container) -> None:
     """Release the connection pool, the Redis connections and the hashing threads."""
     await container.engine().dispose()
+    reader = container.direct_reader()
+    if reader is not None:
+        reader.close()
     redis = container.redis()
     if redis is not None:
         await redis.aclose()
     close = getattr(container.password_hasher(), "close", None)
     if close is not None:
         close()
+
+
+async def seed_demo_data(container: Container, *, doctors: int, patients: int, appointments: int, reviews: int,
+                         password: str, bulk_appointments: int = 0, bulk_doctor: int | None = None,
+                         bulk_skip_doctor: int | None = None) -> str:
+    """Bulk demo rows (adapters/sqlalchemy/demo_data.py); every account's password is ``password``."""
+    from hospital.adapters.sqlalchemy import demo_data
+
+    engine = container.engine()
+    lines = []
+    if doctors or patients or appointments or reviews:
+        counts = await demo_data.seed_demo(
+            engine, doctors=doctors, patients_count=patients, appointments_count=appointments,
+            reviews_count=reviews, password_hash=await container.password_hasher().hash(password),
+        )
+        lines.append(f"seeded {counts.doctors} doctors, {counts.patients} patient records, "
+                     f"{counts.appointments} appointments, {counts.reviews} reviews")
+    if bulk_appointments:
+        await demo_data.bulk_appointments(engine, bulk_appointments, only_doctor_id=bulk_doctor,
+                                          skip_doctor_id=bulk_skip_doctor)
+        lines.append(f"added {bulk_appointments} appointments in bulk")
+    return "\n".join(lines)

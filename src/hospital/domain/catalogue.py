@@ -5,18 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hospital.domain.errors import ErrorCollector, ValidationError
+from hospital.domain.text import required_text
 
 NAME_MAX = 50
 DESCRIPTION_MAX = 5000
-
-
-def _required_text(value: str, field: str, limit: int) -> str:
-    value = value.strip()
-    if not value:
-        raise ValidationError.field(field, "This field may not be blank.")
-    if len(value) > limit:
-        raise ValidationError.field(field, f"Ensure this field has no more than {limit} characters.")
-    return value
 
 
 def _required_image(image: str | None) -> str:
@@ -35,9 +27,9 @@ class MedicalService:
     @classmethod
     def create(cls, *, name: str, description: str, image: str) -> MedicalService:
         errors = ErrorCollector()
-        name = errors.check("name", lambda: _required_text(name, "name", NAME_MAX))
+        name = errors.check("name", lambda: required_text(name, "name", NAME_MAX))
         description = errors.check(
-            "description", lambda: _required_text(description, "description", DESCRIPTION_MAX)
+            "description", lambda: required_text(description, "description", DESCRIPTION_MAX)
         )
         image = errors.check("image", lambda: _required_image(image))
         errors.raise_if_any()
@@ -48,10 +40,10 @@ class MedicalService:
         """None leaves a field as it is; the image can be replaced but never removed."""
         errors = ErrorCollector()
         if name is not None:
-            name = errors.check("name", lambda: _required_text(name, "name", NAME_MAX))
+            name = errors.check("name", lambda: required_text(name, "name", NAME_MAX))
         if description is not None:
             description = errors.check(
-                "description", lambda: _required_text(description, "description", DESCRIPTION_MAX)
+                "description", lambda: required_text(description, "description", DESCRIPTION_MAX)
             )
         if image is not None:
             image = errors.check("image", lambda: _required_image(image))

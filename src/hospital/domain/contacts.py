@@ -2,35 +2,21 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from hospital.domain.errors import ErrorCollector, ValidationError
+from hospital.domain.phones import normalize_phone
+from hospital.domain.text import BLANK, required_text
 
 NAME_MAX = 50
 PHONE_MAX = 11
 MASSAGE_MAX = 5000
-_PHONE = re.compile(r"^\+?[0-9]+\Z")
-
-
-def _required_text(value: str, field: str, limit: int) -> str:
-    value = value.strip()
-    if not value:
-        raise ValidationError.field(field, "This field may not be blank.")
-    if len(value) > limit:
-        raise ValidationError.field(field, f"Ensure this field has no more than {limit} characters.")
-    return value
 
 
 def normalize_contact_phone(phone: str) -> str:
-    """Spaces and dashes people type are dropped, as for patient phones; the rest must be digits."""
-    phone = phone.strip().replace(" ", "").replace("-", "")
+    phone = normalize_phone(phone, limit=PHONE_MAX)
     if not phone:
-        raise ValidationError.field("phone", "This field may not be blank.")
-    if len(phone) > PHONE_MAX:
-        raise ValidationError.field("phone", f"Ensure this field has no more than {PHONE_MAX} characters.")
-    if not _PHONE.match(phone):
-        raise ValidationError.field("phone", "Enter a valid phone number: digits and an optional leading +.")
+        raise ValidationError.field("phone", BLANK)
     return phone
 
 
@@ -45,9 +31,9 @@ class Contact:
     @classmethod
     def create(cls, *, name: str, phone: str, massage: str) -> Contact:
         errors = ErrorCollector()
-        name = errors.check("name", lambda: _required_text(name, "name", NAME_MAX))
+        name = errors.check("name", lambda: required_text(name, "name", NAME_MAX))
         phone = errors.check("phone", lambda: normalize_contact_phone(phone))
-        massage = errors.check("massage", lambda: _required_text(massage, "massage", MASSAGE_MAX))
+        massage = errors.check("massage", lambda: required_text(massage, "massage", MASSAGE_MAX))
         errors.raise_if_any()
         return cls(name=name, phone=phone, massage=massage)
 
@@ -55,11 +41,11 @@ class Contact:
                massage: str | None = None) -> None:
         errors = ErrorCollector()
         if name is not None:
-            name = errors.check("name", lambda: _required_text(name, "name", NAME_MAX))
+            name = errors.check("name", lambda: required_text(name, "name", NAME_MAX))
         if phone is not None:
             phone = errors.check("phone", lambda: normalize_contact_phone(phone))
         if massage is not None:
-            massage = errors.check("massage", lambda: _required_text(massage, "massage", MASSAGE_MAX))
+            massage = errors.check("massage", lambda: required_text(massage, "massage", MASSAGE_MAX))
         errors.raise_if_any()
         if name is not None:
             self.name = name

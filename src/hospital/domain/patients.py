@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from hospital.domain.actors import Actor
-from hospital.domain.errors import NotFoundError, PermissionDeniedError, ValidationError
+from hospital.domain.errors import NotFoundError, PermissionDeniedError
+from hospital.domain.phones import normalize_phone
 
 PHONE_MAX = 12
 DUPLICATE_PHONE = "patient with this phone already exists."
 ALREADY_A_PATIENT = "You already have a patient record."
-_PHONE = re.compile(r"^\+?[0-9]*\Z")
 
 
 def normalize_patient_phone(phone: str | None) -> str | None:
     """Empty means no phone (None), so that phone numbers can be unique among those given."""
-    phone = (phone or "").strip().replace(" ", "").replace("-", "")
-    if not phone:
-        return None
-    if len(phone) > PHONE_MAX:
-        raise ValidationError.field("phone", f"Ensure this field has no more than {PHONE_MAX} characters.")
-    if not _PHONE.match(phone):
-        raise ValidationError.field("phone", "Enter a valid phone number: digits and an optional leading +.")
-    return phone
+    return normalize_phone(phone or "", limit=PHONE_MAX) or None
 
 
 @dataclass(eq=False)

@@ -1,4 +1,4 @@
-"""Rules every free-text field of the accounts area shares."""
+"""Rules every free-text field shares."""
 
 from __future__ import annotations
 
@@ -19,3 +19,11 @@ def bounded_text(value: str, field: str, limit: int) -> str:
     if len(value) > limit:
         raise ValidationError.field(field, f"Ensure this field has no more than {limit} characters.")
     return value
+
+
+def required_text(value: str, field: str, limit: int) -> str:
+    """``value`` stripped, refused when blank, too long or holding NUL."""
+    value = value.strip()
+    if not value:
+        raise ValidationError.field(field, BLANK)
+    return bounded_text(value, field, limit)

@@ -1,4 +1,4 @@
-"""The `hospital` command: serve, migrate, createsuperuser, openapi."""
+"""The `hospital` command: serve, migrate, createsuperuser, seed-demo, openapi."""
 
 from __future__ import annotations
 
@@ -78,6 +78,24 @@ def _createsuperuser(args: argparse.Namespace) -> int:
     return asyncio.run(create())
 
 
+def _seed_demo(args: argparse.Namespace) -> int:
+    from hospital.bootstrap import build_container, seed_demo_data, shutdown
+
+    async def seed() -> str:
+        container = build_container()
+        try:
+            return await seed_demo_data(
+                container, doctors=args.doctors, patients=args.patients, appointments=args.appointments,
+                reviews=args.reviews, password=args.password, bulk_appointments=args.bulk_appointments,
+                bulk_doctor=args.bulk_doctor, bulk_skip_doctor=args.bulk_skip_doctor,
+            )
+        finally:
+            await shutdown(container)
+
+    print(asyncio.run(seed()))
+    return 0
+
+
 def _openapi(args: argparse.Namespace) -> int:
     import secrets
     import tempfile
@@ -118,6 +136,18 @@ def parser() -> argparse.ArgumentParser:
     superuser.add_argument("--email")
     superuser.add_argument("--password", help="prompted for when omitted")
     superuser.set_defaults(run=_createsuperuser)
+
+    demo = commands.add_parser("seed-demo", help="fill a migrated database with demo data, in bulk")
+    demo.add_argument("--doctors", type=int, default=50)
+    demo.add_argument("--patients", type=int, default=200)
+    demo.add_argument("--appointments", type=int, default=1000)
+    demo.add_argument("--reviews", type=int, default=300)
+    demo.add_argument("--password", default="demo-password-1", help="every seeded account's password")
+    demo.add_argument("--bulk-appointments", type=int, default=0,
+                      help="also add this many appointments with one INSERT ... SELECT (benchmarks)")
+    demo.add_argument("--bulk-doctor", type=int, help="doctor id every bulk row goes to")
+    demo.add_argument("--bulk-skip-doctor", type=int, help="doctor id the bulk rows leave out")
+    demo.set_defaults(run=_seed_demo)
 
     schema = commands.add_parser("openapi", help="print the OpenAPI schema as JSON")
     schema.add_argument("--indent", action="store_true")

@@ -5,21 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 
-import hospital
-
-
-def migrations_folder() -> Path:
-    package = Path(hospital.__file__).resolve().parent
-    # Installed as a wheel the scripts sit in the package; in a checkout, at the repository root.
-    for candidate in (package / "migrations", package.parents[1] / "migrations"):
-        if (candidate / "env.py").exists():
-            return candidate
-    raise FileNotFoundError("the Alembic migrations folder was not found next to the hospital package")
+from hospital.bootstrap import migrations_folder
 
 
 def alembic_config(database_url: str) -> Config:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.catalogue import seed_doctors
-from tests.support.sql_statements import counted_statements
+from tests.support.sql_statements import counted_statements, engines_of
 
 
 @pytest.fixture
@@ -14,7 +14,7 @@ async def hundred_doctors(direct, catalogue) -> list[int]:
 
 
 async def statements_for(client, sql_container, url: str) -> int:
-    with counted_statements(sql_container.engine().sync_engine) as statements:
+    with counted_statements(*engines_of(sql_container)) as statements:
         response = await client.get(url)
     assert response.status_code == 200, response.text
     return len(statements)
@@ -26,7 +26,7 @@ async def test_a_page_of_100_costs_what_a_page_of_1_costs(client, sql_container,
     }
     assert costs[1] == costs[10] == costs[100], costs
     # count, the page of doctors with their users, every link of the page at once
-    assert costs[100] <= 3, costs
+    assert 2 <= costs[100] <= 3, costs  # at least the count and the page: statements are being seen
 
 
 async def test_filters_keep_the_cost_constant(client, sql_container, catalogue, hundred_doctors):

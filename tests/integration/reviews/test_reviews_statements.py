@@ -9,13 +9,13 @@ import pytest
 from hospital.domain.reviews import Review
 from tests.support.actors import register
 from tests.support.reviews_clinic import add_doctor
-from tests.support.sql_statements import counted_statements
+from tests.support.sql_statements import counted_statements, engines_of
 
 PAGE = {"limits": 1000}
 
 
 def statements_of(container):
-    return counted_statements(container.engine().sync_engine)
+    return counted_statements(*engines_of(container))
 
 
 async def _reviews(container, patients: list[int], doctors: list[int]) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, String, cast, func, literal, null, select, union_all
+from sqlalchemy import ColumnElement, String, bindparam, cast, func, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hospital.adapters.sqlalchemy.integers import storable, storable_only
@@ -50,8 +50,9 @@ def _conditions(filters: DoctorFilters) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _links_query(doctor_ids: Sequence[int]):
-    """(kind, doctor id, linked id, name) for every link of the given doctors, in one statement."""
+def _links_query():
+    """(kind, doctor id, linked id, name) for every link of the doctors ``doctor_ids``, in one statement."""
+    doctor_ids = bindparam("doctor_ids", expanding=True)
     names = (
         ("designation", t.doctor_designations, t.doctor_designations.c.designation_id, t.designations),
         ("specialisation", t.doctor_specialisations, t.doctor_specialisations.c.specialisation_id,
@@ -72,6 +73,18 @@ def _links_query(doctor_ids: Sequence[int]):
     return union_all(*parts).order_by("kind", "doctor_id", "linked_id")
 
 
+# Built once: constructing these per request cost more than running them (docs/benchmarks.md).
+_LINKS = _links_query()
+_PAGE = (
+    select(*_DOCTOR_COLUMNS).join(users, users.c.id == t.doctors.c.user_id)
+    .order_by(t.doctors.c.id).offset(bindparam("offset")).limit(bindparam("limit"))
+)
+_COUNT = select(func.count()).select_from(t.doctors)
+_ONE = select(*_DOCTOR_COLUMNS).join(users, users.c.id == t.doctors.c.user_id).where(
+    t.doctors.c.id == bindparam("doctor_id")
+)
+
+
 class SqlAlchemyDoctorReadQueries:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -80,7 +93,8 @@ class SqlAlchemyDoctorReadQueries:
         if not rows:
             return []
         linked: dict[tuple[str, int], list] = defaultdict(list)
-        for kind, doctor_id, linked_id, name in await self._session.execute(_links_query([r.id for r in rows])):
+        links = await self._session.execute(_LINKS, {"doctor_ids": [r.id for r in rows]})
+        for kind, doctor_id, linked_id, name in links:
             linked[kind, doctor_id].append(linked_id if kind == "available_time" else name)
         return [
             DoctorReadModel(
@@ -95,19 +109,15 @@ class SqlAlchemyDoctorReadQueries:
 
     async def page(self, *, page: PageRequest, filters: DoctorFilters = DoctorFilters()) -> Page[DoctorReadModel]:
         conditions = _conditions(filters)
-        total = await self._session.scalar(select(func.count()).select_from(t.doctors).where(*conditions)) or 0
-        query = (
-            select(*_DOCTOR_COLUMNS).join(users, users.c.id == t.doctors.c.user_id).where(*conditions)
-            .order_by(t.doctors.c.id).offset(page.offset).limit(page.limit)
-        )
-        rows = (await self._session.execute(query)).all() if page.offset < total else []
+        total = await self._session.scalar(_COUNT.where(*conditions) if conditions else _COUNT) or 0
+        query = _PAGE.where(*conditions) if conditions else _PAGE
+        rows = []
+        if page.offset < total:
+            rows = (await self._session.execute(query, {"offset": page.offset, "limit": page.limit})).all()
         return Page(await self._views(rows), total, page)
 
     async def get(self, doctor_id: int) -> DoctorReadModel | None:
         if not storable(doctor_id):
             return None
-        query = select(*_DOCTOR_COLUMNS).join(users, users.c.id == t.doctors.c.user_id).where(
-            t.doctors.c.id == doctor_id
-        )
-        views = await self._views((await self._session.execute(query)).all())
+        views = await self._views((await self._session.execute(_ONE, {"doctor_id": doctor_id})).all())
         return views[0] if views else None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -23,6 +23,7 @@ from hospital.adapters.sqlalchemy.catalogue import (
     SqlAlchemyTaxonRepository,
 )
 from hospital.adapters.sqlalchemy.contacts import SqlAlchemyContactRepository
+from hospital.adapters.sqlalchemy.direct_reads import ReadSession, SqliteDirectReader
 from hospital.adapters.sqlalchemy.doctor_reads import SqlAlchemyDoctorReadQueries
 from hospital.adapters.sqlalchemy.patients import SqlAlchemyPatientQueries
 from hospital.adapters.sqlalchemy.reviews import SqlAlchemyReviewRepository, SqlAlchemyReviewViews
@@ -48,22 +49,25 @@ def _is_unavailable(error: BaseException) -> bool:
 
 
 class SqlAlchemyUnitOfWork:
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession],
+                 direct_reader: SqliteDirectReader | None = None) -> None:
         self._session_factory = session_factory
+        self._direct_reader = direct_reader
 
     async def __aenter__(self) -> Self:
         self.session = self._session_factory()
+        reads: Any = self.session if self._direct_reader is None else ReadSession(self.session, self._direct_reader)
         self.users = SqlAlchemyUserRepository(self.session)
         self.profiles = SqlAlchemyProfileRepository(self.session)
         self.patients = SqlAlchemyPatientRepository(self.session)
         self.revoked_tokens = SqlAlchemyRevokedTokenRepository(self.session)
         self.doctors = SqlAlchemyDoctorRepository(self.session)
         self.reviews = SqlAlchemyReviewRepository(self.session)
-        self.review_views = SqlAlchemyReviewViews(self.session)
-        self.patient_queries = SqlAlchemyPatientQueries(self.session)
+        self.review_views = SqlAlchemyReviewViews(reads)
+        self.patient_queries = SqlAlchemyPatientQueries(reads)
         self.appointments = SqlAlchemyAppointmentRepository(self.session)
-        self.appointment_queries = SqlAlchemyAppointmentQueries(self.session)
-        self.doctor_reads = SqlAlchemyDoctorReadQueries(self.session)
+        self.appointment_queries = SqlAlchemyAppointmentQueries(reads)
+        self.doctor_reads = SqlAlchemyDoctorReadQueries(reads)
         self.designations = SqlAlchemyTaxonRepository(
             self.session, Designation, catalogue_tables.designations, "designation",
         )

@@ -9,11 +9,11 @@ from hospital.application.pagination import PageRequest
 from hospital.application.ports.appointments import AppointmentScope
 from hospital.domain.appointments import Appointment
 from tests.support.clinic import cast
-from tests.support.sql_statements import counted_statements
+from tests.support.sql_statements import counted_statements, engines_of
 
 
 def counted(container):
-    return counted_statements(container.engine().sync_engine)
+    return counted_statements(*engines_of(container))
 
 
 async def fill(container, people, count: int) -> None:

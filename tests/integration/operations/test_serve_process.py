@@ -17,7 +17,7 @@ from hospital.entrypoints.migrations import upgrade
 from tests.conftest import TEST_SECRET
 from tests.support.actors import PASSWORD
 
-SOURCE = Path(__file__).resolve().parents[2] / "src"
+SOURCE = Path(__file__).resolve().parents[3] / "src"
 # A few seconds normally; generous so a loaded machine (CI, parallel runs) does not fail it.
 STARTUP_SECONDS = 30
 

@@ -17,7 +17,7 @@ from hospital.settings import Settings
 from tests.conftest import TEST_SECRET
 from tests.support.actors import PASSWORD
 
-SOURCE = Path(__file__).resolve().parents[2] / "src"
+SOURCE = Path(__file__).resolve().parents[3] / "src"
 
 
 @pytest.fixture
