@@ -69,7 +69,8 @@ async def list_appointments(request: Request, container: Services, actor: Curren
     return paginated(request, result, render)
 
 
-@post(PATH, tags=TAGS, security=openapi.BEARER, operation_class=openapi.body(AppointmentCreate), status_code=201,
+@post(PATH, tags=TAGS, security=openapi.BEARER, operation_class=openapi.body(AppointmentCreate, item=ITEM),
+      status_code=201,
       responses=openapi.errors(400, 401, 403), summary="Book an appointment for yourself")
 async def book_appointment(request: Request, container: Services, actor: CurrentActor) -> AppointmentOut:
     data = to_struct(AppointmentCreate, await read_body(request))

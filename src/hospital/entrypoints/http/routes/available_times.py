@@ -18,7 +18,7 @@ from hospital.entrypoints.http.schemas.available_times import AvailableTimeOut, 
 TAGS = ["Available times"]
 PATH = "/available-time/"
 ITEM = "/available-time/{time_id:int}/"
-WRITE_DOC = openapi.body(AvailableTimeWrite)
+WRITE_DOC = openapi.body(AvailableTimeWrite, item=ITEM)
 # PATCH with no body changes nothing and answers 200, so its body is optional.
 PATCH_DOC = openapi.body(AvailableTimeWrite, required=False)
 IdParam = Annotated[str | None, QueryParameter(name="id", description="Only the time with this id", required=False,

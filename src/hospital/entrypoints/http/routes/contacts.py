@@ -15,7 +15,7 @@ from hospital.entrypoints.http.schemas.contacts import ContactOut, ContactWrite
 TAGS = ["Contacts"]
 PATH = "/contacts/"
 ITEM = "/contacts/{contact_id:int}/"
-WRITE_DOC = openapi.body(ContactWrite)
+WRITE_DOC = openapi.body(ContactWrite, item=ITEM)
 # PATCH with no body changes nothing and answers 200, so its body is optional.
 PATCH_DOC = openapi.body(ContactWrite, required=False)
 

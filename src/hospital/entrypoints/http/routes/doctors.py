@@ -24,7 +24,7 @@ from hospital.entrypoints.http.schemas.doctors import DoctorOut, DoctorWrite
 TAGS = ["Doctors"]
 PATH = "/doctors/"
 ITEM = "/doctors/{doctor_id:int}/"
-WRITE_DOC = openapi.body(DoctorWrite, files=("profile",))
+WRITE_DOC = openapi.body(DoctorWrite, files=("profile",), item=ITEM)
 # PATCH with no body changes nothing and answers 200, so its body is optional.
 PATCH_DOC = openapi.body(DoctorWrite, files=("profile",), required=False)
 ID_LISTS = ("designation", "specialisation", "available_time")

@@ -85,7 +85,7 @@ async def list_reviews(request: Request, container: Services, actor: CurrentActo
     return paginated(request, result, ReviewOut.of)
 
 
-@post(PATH, tags=TAGS, security=openapi.BEARER, operation_class=openapi.body(ReviewWrite), status_code=201,
+@post(PATH, tags=TAGS, security=openapi.BEARER, operation_class=openapi.body(ReviewWrite, item=ITEM), status_code=201,
       responses=openapi.errors(400, 401, 403), summary="Review a doctor (as the caller's patient record)")
 async def create_review(request: Request, container: Services, actor: CurrentActor) -> ReviewOut:
     data = to_struct(ReviewWrite, await read_body(request))

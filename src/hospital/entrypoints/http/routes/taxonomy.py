@@ -50,7 +50,8 @@ def handlers(resource: TaxonResource) -> list:
     async def list_taxa(container: Services, actor: CurrentActor) -> list[TaxonOut]:
         return [TaxonOut.of(taxon) for taxon in await use_case(container, "list")(actor)]
 
-    @post(path, tags=tags, security=openapi.BEARER, operation_class=WRITE_DOC, status_code=201,
+    @post(path, tags=tags, security=openapi.BEARER, operation_class=openapi.body(TaxonWrite, item=item),
+          status_code=201,
           responses=openapi.errors(400, 401, 403), summary=f"Create a {noun} (admin)")
     async def create_taxon(request: Request, container: Services, actor: CurrentActor) -> TaxonOut:
         return TaxonOut.of(await use_case(container, "create")(actor, await _changes(request)))
