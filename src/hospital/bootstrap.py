@@ -120,6 +120,8 @@ class Container(containers.DeclarativeContainer):
         rotate=settings.provided.rotate_refresh_tokens,
     )
     log_out = providers.Singleton(accounts.LogOut, uow=unit_of_work.provider, tokens=tokens, clock=clock)
+    change_password = providers.Singleton(accounts.ChangePassword, uow=unit_of_work.provider, hasher=password_hasher)
+    deactivate_user = providers.Singleton(accounts.DeactivateUser, uow=unit_of_work.provider)
     create_superuser = providers.Singleton(
         accounts.CreateSuperuser, uow=unit_of_work.provider, hasher=password_hasher, clock=clock,
     )

@@ -10,7 +10,7 @@ from hospital.application.ports.clock import Clock
 from hospital.application.ports.security import PasswordHasher, TokenClaims, TokenService, TokenType
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.domain.actors import Actor
-from hospital.domain.errors import ErrorCollector, PermissionDeniedError, ValidationError
+from hospital.domain.errors import ErrorCollector, NotFoundError, PermissionDeniedError, ValidationError
 from hospital.domain.passwords import validate_password_pair
 from hospital.domain.patients import Patient
 from hospital.domain.profiles import UserProfile
@@ -136,9 +136,19 @@ class LogIn:
         return _issue_pair(self._tokens, stored)
 
 
+def family_marker(family: str) -> str:
+    """The revoked-token key that stands for a whole rotation family (RFC 9700 §4.14.2).
+
+    Stored beside revoked jtis (a jti is 32 hex digits, so the prefix cannot collide with one).
+    """
+    return f"family:{family}"
+
+
 async def _valid_refresh(uow: UnitOfWork, tokens: TokenService, token: str) -> tuple[TokenClaims, User]:
     claims = tokens.decode(token, expected_type=TokenType.REFRESH)
     if await uow.revoked_tokens.is_revoked(claims.jti):
+        raise InvalidTokenError("Token is blacklisted")
+    if claims.family and await uow.revoked_tokens.is_revoked(family_marker(claims.family)):
         raise InvalidTokenError("Token is blacklisted")
     user = await uow.users.get(claims.user_id)
     if user is None or not user.is_active or user.token_version != claims.version:
@@ -149,6 +159,24 @@ async def _valid_refresh(uow: UnitOfWork, tokens: TokenService, token: str) -> t
 async def _revoke(uow: UnitOfWork, claims: TokenClaims, now: datetime) -> None:
     await uow.revoked_tokens.add(jti=claims.jti, user_id=claims.user_id, expires_at=claims.expires_at,
                                  revoked_at=now)
+
+
+async def _revoke_family_on_reuse(uow: UnitOfWork, tokens: TokenService, token: str, now: datetime) -> None:
+    """A revoked refresh token presented again means it was stolen or replayed: revoke its whole family.
+
+    Every later token of the family was issued before now with the same lifetime, so the marker
+    outlives them all if it lasts one lifetime from now.
+    """
+    try:
+        claims = tokens.decode(token, expected_type=TokenType.REFRESH)
+    except InvalidTokenError:
+        return
+    if not claims.family or not await uow.revoked_tokens.is_revoked(claims.jti):
+        return
+    lifetime = claims.expires_at - claims.issued_at
+    await uow.revoked_tokens.add(jti=family_marker(claims.family), user_id=claims.user_id,
+                                 expires_at=now + lifetime, revoked_at=now)
+    await uow.commit()
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +194,11 @@ class RefreshAccessToken:
 
     async def __call__(self, refresh_token: str) -> RefreshedTokens:
         async with self._uow() as uow:
-            claims, user = await _valid_refresh(uow, self._tokens, refresh_token)
+            try:
+                claims, user = await _valid_refresh(uow, self._tokens, refresh_token)
+            except InvalidTokenError:
+                await _revoke_family_on_reuse(uow, self._tokens, refresh_token, self._clock.now())
+                raise
             access = self._tokens.issue(user_id=claims.user_id, token_type=TokenType.ACCESS,
                                         version=user.token_version)
             if not self._rotate:
@@ -223,3 +255,51 @@ class CreateSuperuser:
             await _open_account(uow, user, now)
             await uow.commit()
         return user
+
+
+class ChangePassword:
+    """The owner changes their password, proving the current one; every refresh token issued before is refused.
+
+    A library call (no HTTP route in the guide): ``container.change_password()(actor, current, new, confirm)``.
+    """
+
+    def __init__(self, uow: UnitOfWorkFactory, hasher: PasswordHasher) -> None:
+        self._uow, self._hasher = uow, hasher
+
+    async def __call__(self, actor: Actor, current_password: str, new_password: str,
+                       confirm_password: str) -> None:
+        if not actor.is_authenticated or actor.user_id is None:
+            raise InvalidCredentialsError()
+        async with self._uow() as uow:
+            user = await uow.users.get(actor.user_id)
+        if user is None or not user.is_active:
+            raise InvalidCredentialsError()
+        if not await self._hasher.verify(user.password_hash, current_password):
+            raise ValidationError({"current_password": ["Your old password was entered incorrectly."]})
+        validate_password_pair(new_password, confirm_password, username=user.username, email=user.email,
+                               first_name=user.first_name, last_name=user.last_name)
+        new_hash = await self._hasher.hash(new_password)
+        async with self._uow() as uow:
+            stored = await uow.users.get(actor.user_id)
+            if stored is None:
+                raise InvalidCredentialsError()
+            stored.change_password(new_hash)  # bumps token_version
+            await uow.commit()
+
+
+class DeactivateUser:
+    """An administrator deactivates an account: it can no longer log in, and its refresh tokens are refused."""
+
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def __call__(self, actor: Actor, user_id: int) -> None:
+        if not actor.is_admin:
+            raise PermissionDeniedError()
+        async with self._uow() as uow:
+            user = await uow.users.get(user_id)
+            if user is None:
+                raise NotFoundError()
+            if user.is_active:
+                user.deactivate()  # bumps token_version
+                await uow.commit()

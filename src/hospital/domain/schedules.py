@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hospital.domain.errors import ErrorCollector, ValidationError
+from hospital.domain.errors import ErrorCollector
+from hospital.domain.text import required_text
 
 TIME_MAX = 50
 
 
 def normalize_time_label(time: str) -> str:
     """A free label such as "Monday 9:00-10:00"; the original never parsed it, so neither do we."""
-    time = time.strip()
-    if not time:
-        raise ValidationError.field("time", "This field may not be blank.")
-    if len(time) > TIME_MAX:
-        raise ValidationError.field("time", f"Ensure this field has no more than {TIME_MAX} characters.")
-    return time
+    # NUL is refused too: PostgreSQL cannot store it.
+    return required_text(time, "time", TIME_MAX)
 
 
 @dataclass(eq=False)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Self
 
 from hospital.domain.errors import ErrorCollector, ValidationError
+from hospital.domain.text import required_text
 
 NAME_MAX = 50
 SLUG_MAX = 60
@@ -29,12 +30,8 @@ def slugify(value: str) -> str:
 
 
 def normalize_taxon_name(name: str) -> str:
-    name = name.strip()
-    if not name:
-        raise ValidationError.field("name", "This field may not be blank.")
-    if len(name) > NAME_MAX:
-        raise ValidationError.field("name", f"Ensure this field has no more than {NAME_MAX} characters.")
-    return name
+    # NUL is refused too: PostgreSQL cannot store it, and it was a 500 there.
+    return required_text(name, "name", NAME_MAX)
 
 
 def normalize_slug(slug: str) -> str:

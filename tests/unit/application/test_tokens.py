@@ -110,10 +110,14 @@ async def test_with_rotation_a_refresh_answers_a_new_refresh_token_and_revokes_t
     new_claims = tokens.decode(refreshed.refresh, expected_type=TokenType.REFRESH)
     old_claims = tokens.decode(old, expected_type=TokenType.REFRESH)
     assert new_claims.family == old_claims.jti  # the same rotation chain
+    # the new one works, once
+    newest = (await rotating.refresh_access_token()(refreshed.refresh)).refresh
+    assert newest
     with pytest.raises(InvalidTokenError, match="blacklisted"):
         await rotating.refresh_access_token()(old)
-    # the new one works, once
-    assert (await rotating.refresh_access_token()(refreshed.refresh)).refresh
+    # reusing a revoked token revoked the whole family (RFC 9700 §4.14.2), the newest token too
+    with pytest.raises(InvalidTokenError, match="blacklisted"):
+        await rotating.refresh_access_token()(newest)
 
 
 # --- logout -----------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from litestar.config.cors import CORSConfig
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
+from litestar.routes import HTTPRoute
 from litestar.static_files import create_static_files_router
 
 from hospital import __version__
@@ -59,7 +60,7 @@ def create_app(container: Container | None = None) -> Litestar:
         },
         signature_namespace={"Actor": Actor},
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        middleware=[SecurityHeadersMiddleware, rate_limit],
+        middleware=[rate_limit],
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None,
         openapi_config=OpenAPIConfig(
             title="Hospital Management API",
@@ -77,6 +78,19 @@ def create_app(container: Container | None = None) -> Litestar:
     app.state.container = container
     # Outside Litestar's per-route middleware, so that every response (404s and CORS preflights
     # included) carries its request id and is logged.
-    app.asgi_handler = RequestContextMiddleware(app.asgi_handler, client_address)
+    app.asgi_handler = RequestContextMiddleware(
+        SecurityHeadersMiddleware(app.asgi_handler, _allowed_methods(app)), client_address,
+    )
     logging.getLogger("hospital").setLevel(settings.log_level)
     return app
+
+
+def _allowed_methods(app: Litestar) -> dict[str, str]:
+    """Every path template with the methods its merged route answers, as an ``Allow`` header value."""
+    methods: dict[str, set[str]] = {}
+    for route in app.routes:
+        if isinstance(route, HTTPRoute):
+            # Routing reports the template with or without converters (``{id:int}``); key by both.
+            for key in (route.path, route.path_format):
+                methods.setdefault(key, set()).update(route.methods)
+    return {path: ", ".join(sorted(names)) for path, names in methods.items()}

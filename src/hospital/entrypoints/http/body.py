@@ -67,6 +67,10 @@ async def read_body(request: Request) -> RequestBody:
             if error.status_code != 400:  # 413 and the like keep their own status
                 raise
             raise ParseError(detail=f"Multipart form parse error - {error.detail}") from None
+        except UnicodeDecodeError:
+            # A part without a filename is a text field; binary content there (an upload whose
+            # filename was left empty) is unreadable input, not a server error.
+            raise ParseError(detail="Multipart form parse error - a text field is not valid UTF-8") from None
         body = RequestBody(is_form=True)
         for key, value in form.multi_items():
             if isinstance(value, UploadFile):

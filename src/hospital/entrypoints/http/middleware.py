@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import msgspec
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -72,16 +74,25 @@ class RateLimitMiddleware:
 
 
 class SecurityHeadersMiddleware:
-    """nosniff everywhere; API data is never cached by browsers or proxies."""
+    """nosniff everywhere; API data is never cached by browsers or proxies.
 
-    def __init__(self, app: ASGIApp) -> None:
+    Wraps the whole application (not a per-route middleware), so 404s for unknown paths, 405s and
+    errors raised before routing carry the headers too. It also corrects ``Allow`` on automatic
+    OPTIONS answers: Litestar builds that handler from the first handler registered on a path and
+    misses methods added by later handlers on the same path; ``allowed_methods`` (path template ->
+    methods, from the app's merged routes) is the whole truth.
+    """
+
+    def __init__(self, app: ASGIApp, allowed_methods: Mapping[str, str] | None = None) -> None:
         self.app = app
+        self._allowed = dict(allowed_methods or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         is_media = scope["path"].startswith("/media/")
+        is_options = scope.get("method") == "OPTIONS"
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -95,6 +106,10 @@ class SecurityHeadersMiddleware:
                     headers.append((b"referrer-policy", b"same-origin"))
                 if not is_media and b"cache-control" not in names:
                     headers.append((b"cache-control", b"no-store"))
+                allowed = self._allowed.get(scope.get("path_template", ""))
+                if is_options and allowed and b"allow" in names:
+                    headers = [(n, v) for n, v in headers if n.lower() != b"allow"]
+                    headers.append((b"allow", allowed.encode("latin-1")))
                 message = {**message, "headers": headers}
             await send(message)
 

@@ -7,12 +7,21 @@ under every media type the route really accepts.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import msgspec
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import Components, OpenAPIMediaType, Operation, RequestBody, SecurityScheme
+from litestar.openapi.spec import (
+    Components,
+    Link,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    Operation,
+    RequestBody,
+    SecurityScheme,
+)
 from litestar.openapi.spec.base import BaseSchemaObject
 
 REF_TEMPLATE = "#/components/schemas/{name}"
@@ -67,8 +76,28 @@ def _schema_of(struct: type, files: tuple[str, ...] = ()) -> dict[str, Any]:
     return {**schema, "properties": properties, "title": f"{struct.__name__}Multipart"}
 
 
-def body(struct: type, *, files: tuple[str, ...] = (), required: bool = True) -> type[Operation]:
-    """An operation class documenting ``struct`` as the body, in every media type it accepts."""
+def created_links(item: str) -> dict[str, Link]:
+    """Links from a 201 answer to the read, update and delete of what it created (OpenAPI 3.1 §4.8.20).
+
+    ``item`` is the route's item path (``/appointments/{appointment_id:int}/``); the created
+    object's ``id`` fills its one path parameter. Schemathesis follows them in its stateful phase.
+    """
+    path = re.sub(r":[a-z]+}", "}", item).rstrip("/")
+    parameter = re.findall(r"{(\w+)}", path)[0]
+    pointer = path.replace("~", "~0").replace("/", "~1")
+    return {
+        f"{verb}Created": Link(operation_ref=f"#/paths/{pointer}/{method}",
+                               parameters={parameter: "$response.body#/id"})
+        for verb, method in (("Get", "get"), ("Put", "put"), ("Patch", "patch"), ("Delete", "delete"))
+    }
+
+
+def body(struct: type, *, files: tuple[str, ...] = (), required: bool = True,
+         item: str | None = None) -> type[Operation]:
+    """An operation class documenting ``struct`` as the body, in every media type it accepts.
+
+    With ``item``, a 201 answer links to that item's operations (see ``created_links``).
+    """
     plain = RawSchema(_schema_of(struct))
     multipart = RawSchema(_schema_of(struct, files)) if files else plain
     content = {
@@ -81,6 +110,9 @@ def body(struct: type, *, files: tuple[str, ...] = (), required: bool = True) ->
     class DocumentedBody(Operation):
         def __post_init__(self) -> None:
             self.request_body = RequestBody(required=required, content=content)
+            created = (self.responses or {}).get("201")
+            if item and isinstance(created, OpenAPIResponse):
+                created.links = dict(created_links(item))
 
     DocumentedBody.__name__ = f"{struct.__name__}Operation"
     return DocumentedBody
@@ -96,7 +128,9 @@ class Detail(msgspec.Struct):
 
 FieldErrors = dict[str, list[str]]
 
-ERROR_400 = ResponseSpec(data_container=FieldErrors, description="Invalid input: messages per field")
+# Field messages for invalid values; {"detail": ...} for a body that cannot be read at all (parse errors).
+ERROR_400 = ResponseSpec(data_container=FieldErrors | Detail,  # type: ignore[arg-type]
+                         description="Invalid input: messages per field, or a detail when the body is unreadable")
 ERROR_401 = ResponseSpec(data_container=Detail, description="Missing, invalid or expired token")
 ERROR_403 = ResponseSpec(data_container=Detail, description="Authenticated but not allowed")
 ERROR_404 = ResponseSpec(data_container=Detail, description="Unknown id, or not yours to see")
@@ -104,6 +138,9 @@ ERROR_429 = ResponseSpec(data_container=Detail, description="Rate limited; see R
 
 
 def errors(*codes: int) -> dict[int, ResponseSpec]:
+    # 400 always: any route with parameters may refuse them, and Litestar would otherwise document
+    # its own {status_code, detail, extra} shape, which this API never answers.
+    codes = tuple(sorted({400, *codes}))
     table = {400: ERROR_400, 401: ERROR_401, 403: ERROR_403, 404: ERROR_404, 429: ERROR_429}
     # Litestar's generated examples are random strings: noise in the docs, and a different schema each run.
     return {code: replace(table[code], generate_examples=False) for code in codes}

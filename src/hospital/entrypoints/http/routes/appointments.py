@@ -15,7 +15,7 @@ from hospital.entrypoints.http.body import read_body, to_struct
 from hospital.entrypoints.http.dependencies import CurrentActor, Services
 from hospital.entrypoints.http.id_filters import parse_id_filter
 from hospital.entrypoints.http.pagination import Paginated, page_request, paginated
-from hospital.entrypoints.http.params import LimitsParam, PageParam
+from hospital.entrypoints.http.params import ID_FILTER_PATTERN, LimitsParam, PageParam
 from hospital.entrypoints.http.schemas.appointments import (
     AppointmentCreate,
     AppointmentOut,
@@ -28,10 +28,12 @@ PATH = "/appointments/"
 ITEM = "/appointments/{appointment_id:int}/"
 AppointmentId = FromPath[int]
 PatientIdParam = Annotated[
-    str | None, QueryParameter(name="patient_id", description="Filter by patient id", required=False),
+    str | None, QueryParameter(name="patient_id", description="Filter by patient id", required=False,
+                                 schema_extra={"pattern": ID_FILTER_PATTERN}),
 ]
 DoctorIdParam = Annotated[
-    str | None, QueryParameter(name="doctor_id", description="Filter by doctor id", required=False),
+    str | None, QueryParameter(name="doctor_id", description="Filter by doctor id", required=False,
+                                 schema_extra={"pattern": ID_FILTER_PATTERN}),
 ]
 
 
@@ -67,7 +69,8 @@ async def list_appointments(request: Request, container: Services, actor: Curren
     return paginated(request, result, render)
 
 
-@post(PATH, tags=TAGS, security=openapi.BEARER, operation_class=openapi.body(AppointmentCreate), status_code=201,
+@post(PATH, tags=TAGS, security=openapi.BEARER, operation_class=openapi.body(AppointmentCreate, item=ITEM),
+      status_code=201,
       responses=openapi.errors(400, 401, 403), summary="Book an appointment for yourself")
 async def book_appointment(request: Request, container: Services, actor: CurrentActor) -> AppointmentOut:
     data = to_struct(AppointmentCreate, await read_body(request))

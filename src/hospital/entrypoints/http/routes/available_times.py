@@ -12,13 +12,17 @@ from hospital.entrypoints.http import openapi
 from hospital.entrypoints.http.body import read_body, to_struct
 from hospital.entrypoints.http.dependencies import CurrentActor, Services
 from hospital.entrypoints.http.filters import integer_value
+from hospital.entrypoints.http.params import INTEGER_FILTER_PATTERN
 from hospital.entrypoints.http.schemas.available_times import AvailableTimeOut, AvailableTimeWrite
 
 TAGS = ["Available times"]
 PATH = "/available-time/"
 ITEM = "/available-time/{time_id:int}/"
-WRITE_DOC = openapi.body(AvailableTimeWrite)
-IdParam = Annotated[str | None, QueryParameter(name="id", description="Only the time with this id", required=False)]
+WRITE_DOC = openapi.body(AvailableTimeWrite, item=ITEM)
+# PATCH with no body changes nothing and answers 200, so its body is optional.
+PATCH_DOC = openapi.body(AvailableTimeWrite, required=False)
+IdParam = Annotated[str | None, QueryParameter(name="id", description="Only the time with this id", required=False,
+                                               schema_extra={"pattern": INTEGER_FILTER_PATTERN})]
 
 
 async def _time(request: Request) -> str | None:
@@ -52,7 +56,7 @@ async def put_available_time(request: Request, container: Services, actor: Curre
     return AvailableTimeOut.of(await container.update_available_time()(actor, time_id, time=time))
 
 
-@patch(ITEM, tags=TAGS, security=openapi.BEARER, operation_class=WRITE_DOC,
+@patch(ITEM, tags=TAGS, security=openapi.BEARER, operation_class=PATCH_DOC,
        responses=openapi.errors(400, 401, 403, 404), summary="Partially update an available time (admin)")
 async def patch_available_time(request: Request, container: Services, actor: CurrentActor,
                                time_id: FromPath[int]) -> AvailableTimeOut:

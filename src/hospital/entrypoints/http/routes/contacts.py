@@ -15,7 +15,9 @@ from hospital.entrypoints.http.schemas.contacts import ContactOut, ContactWrite
 TAGS = ["Contacts"]
 PATH = "/contacts/"
 ITEM = "/contacts/{contact_id:int}/"
-WRITE_DOC = openapi.body(ContactWrite)
+WRITE_DOC = openapi.body(ContactWrite, item=ITEM)
+# PATCH with no body changes nothing and answers 200, so its body is optional.
+PATCH_DOC = openapi.body(ContactWrite, required=False)
 
 
 async def _changes(request: Request) -> ContactChanges:
@@ -52,7 +54,7 @@ async def put_contact(request: Request, container: Services, actor: CurrentActor
     return ContactOut.of(await container.update_contact()(actor, contact_id, changes))
 
 
-@patch(ITEM, tags=TAGS, security=openapi.BEARER, operation_class=WRITE_DOC,
+@patch(ITEM, tags=TAGS, security=openapi.BEARER, operation_class=PATCH_DOC,
        responses=openapi.errors(400, 401, 403, 404), summary="Partially update a contact request (admin)")
 async def patch_contact(request: Request, container: Services, actor: CurrentActor,
                         contact_id: FromPath[int]) -> ContactOut:

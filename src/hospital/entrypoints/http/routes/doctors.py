@@ -18,19 +18,22 @@ from hospital.entrypoints.http.dependencies import CurrentActor, Services
 from hospital.entrypoints.http.filters import integer_value, integer_values
 from hospital.entrypoints.http.media import media_url
 from hospital.entrypoints.http.pagination import Paginated, page_request, paginated
-from hospital.entrypoints.http.params import LimitsParam, PageParam
+from hospital.entrypoints.http.params import INTEGER_FILTER_PATTERN, LimitsParam, PageParam
 from hospital.entrypoints.http.schemas.doctors import DoctorOut, DoctorWrite
 
 TAGS = ["Doctors"]
 PATH = "/doctors/"
 ITEM = "/doctors/{doctor_id:int}/"
-WRITE_DOC = openapi.body(DoctorWrite, files=("profile",))
+WRITE_DOC = openapi.body(DoctorWrite, files=("profile",), item=ITEM)
+# PATCH with no body changes nothing and answers 200, so its body is optional.
+PATCH_DOC = openapi.body(DoctorWrite, files=("profile",), required=False)
 ID_LISTS = ("designation", "specialisation", "available_time")
 _FLAT_JSON_ARRAY = re.compile(r"\s*\[[^\[\]{}]*\]\s*")
 
 
 def _filter(description: str):
-    return Annotated[str | None, QueryParameter(description=description, required=False)]
+    return Annotated[str | None, QueryParameter(description=description, required=False,
+                                                schema_extra={"pattern": INTEGER_FILTER_PATTERN})]
 
 
 SpecialisationParam = _filter("Only doctors with this specialisation id")
@@ -118,7 +121,7 @@ async def put_doctor(request: Request, container: Services, actor: CurrentActor,
     return render(request, await container.update_doctor()(actor, doctor_id, changes))
 
 
-@patch(ITEM, tags=TAGS, security=openapi.BEARER, operation_class=WRITE_DOC,
+@patch(ITEM, tags=TAGS, security=openapi.BEARER, operation_class=PATCH_DOC,
        responses=openapi.errors(400, 401, 403, 404), summary="Partially update a doctor (the doctor, admin)")
 async def patch_doctor(request: Request, container: Services, actor: CurrentActor,
                        doctor_id: FromPath[int]) -> DoctorOut:

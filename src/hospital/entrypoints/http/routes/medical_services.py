@@ -17,7 +17,7 @@ from hospital.entrypoints.http.schemas.medical_services import MedicalServiceOut
 TAGS = ["Services"]
 PATH = "/services/"
 ITEM = "/services/{service_id:int}/"
-CREATE_DOC = openapi.body(MedicalServiceWrite, files=("image",))
+CREATE_DOC = openapi.body(MedicalServiceWrite, files=("image",), item=ITEM)
 UPDATE_DOC = openapi.body(MedicalServiceWrite, files=("image",), required=False)
 
 

@@ -22,7 +22,7 @@ TAGS = ["Patients"]
 PATH = "/patients/"
 ITEM = "/patients/{patient_id:int}/"
 PatientId = FromPath[int]
-WRITE_DOC = openapi.body(PatientWrite, files=("profile",), required=False)
+WRITE_DOC = openapi.body(PatientWrite, files=("profile",), required=False, item=ITEM)
 PhoneParam = Annotated[
     str | None, QueryParameter(name="phone", description="Exact phone number", required=False, max_length=1000),
 ]

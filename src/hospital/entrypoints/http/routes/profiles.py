@@ -25,7 +25,7 @@ TAGS = ["User profiles"]
 PATH = "/api/user/profiles/"
 ITEM = "/api/user/profiles/{profile_id:int}/"
 ProfileId = FromPath[int]
-WRITE_DOC = openapi.body(ProfileWrite, files=("profile_picture",), required=False)
+WRITE_DOC = openapi.body(ProfileWrite, files=("profile_picture",), required=False, item=ITEM)
 
 
 def render(request: Request, details: ProfileDetails) -> ProfileOut:

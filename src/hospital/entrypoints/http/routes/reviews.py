@@ -27,8 +27,14 @@ ReviewId = FromPath[int]
 _INTEGER = re.compile(r"^-?[0-9]{1,20}\Z")
 
 
+# What _id and Rating.parse accept, for the schema: blank (no filter), an id, 1-5 or 1-5 stars.
+REVIEW_ID_PATTERN = "^(?:-?[0-9]{1,20})?$"
+RATING_PATTERN = "^(?:[1-5]|(?:\u2b50\ufe0f?){1,5})?$"
+
+
 def _id_param(name: str, description: str):
-    return Annotated[str | None, QueryParameter(name=name, description=description, required=False)]
+    return Annotated[str | None, QueryParameter(name=name, description=description, required=False,
+                                                schema_extra={"pattern": REVIEW_ID_PATTERN})]
 
 
 DoctorParam = _id_param("doctor", "Only reviews of this doctor (id)")
@@ -36,7 +42,8 @@ ReviwerParam = _id_param("reviwer", "Only reviews by this patient (id); the guid
 ReviewerParam = _id_param("reviewer", "Same as reviwer")
 RatingParam = Annotated[
     str | None,
-    QueryParameter(name="rating", description="Stars (\u2b50\u2b50\u2b50) or 1-5", required=False, max_length=50),
+    QueryParameter(name="rating", description="Stars (\u2b50\u2b50\u2b50) or 1-5", required=False, max_length=50,
+                   schema_extra={"pattern": RATING_PATTERN}),
 ]
 
 
@@ -78,7 +85,7 @@ async def list_reviews(request: Request, container: Services, actor: CurrentActo
     return paginated(request, result, ReviewOut.of)
 
 
-@post(PATH, tags=TAGS, security=openapi.BEARER, operation_class=openapi.body(ReviewWrite), status_code=201,
+@post(PATH, tags=TAGS, security=openapi.BEARER, operation_class=openapi.body(ReviewWrite, item=ITEM), status_code=201,
       responses=openapi.errors(400, 401, 403), summary="Review a doctor (as the caller's patient record)")
 async def create_review(request: Request, container: Services, actor: CurrentActor) -> ReviewOut:
     data = to_struct(ReviewWrite, await read_body(request))

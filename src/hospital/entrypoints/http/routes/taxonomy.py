@@ -21,6 +21,8 @@ from hospital.entrypoints.http.dependencies import CurrentActor, Services
 from hospital.entrypoints.http.schemas.taxonomy import TaxonOut, TaxonWrite
 
 WRITE_DOC = openapi.body(TaxonWrite)
+# PATCH with no body changes nothing and answers 200, so its body is optional.
+PATCH_DOC = openapi.body(TaxonWrite, required=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +50,8 @@ def handlers(resource: TaxonResource) -> list:
     async def list_taxa(container: Services, actor: CurrentActor) -> list[TaxonOut]:
         return [TaxonOut.of(taxon) for taxon in await use_case(container, "list")(actor)]
 
-    @post(path, tags=tags, security=openapi.BEARER, operation_class=WRITE_DOC, status_code=201,
+    @post(path, tags=tags, security=openapi.BEARER, operation_class=openapi.body(TaxonWrite, item=item),
+          status_code=201,
           responses=openapi.errors(400, 401, 403), summary=f"Create a {noun} (admin)")
     async def create_taxon(request: Request, container: Services, actor: CurrentActor) -> TaxonOut:
         return TaxonOut.of(await use_case(container, "create")(actor, await _changes(request)))
@@ -64,7 +67,7 @@ def handlers(resource: TaxonResource) -> list:
         changes = await _changes(request)
         return TaxonOut.of(await use_case(container, "update")(actor, taxon_id, changes))
 
-    @patch(item, tags=tags, security=openapi.BEARER, operation_class=WRITE_DOC,
+    @patch(item, tags=tags, security=openapi.BEARER, operation_class=PATCH_DOC,
            responses=openapi.errors(400, 401, 403, 404), summary=f"Partially update a {noun} (admin)")
     async def patch_taxon(request: Request, container: Services, actor: CurrentActor,
                           taxon_id: FromPath[int]) -> TaxonOut:

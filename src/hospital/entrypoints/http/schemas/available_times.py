@@ -8,8 +8,9 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from hospital.domain.schedules import TIME_MAX, AvailableTime
+from hospital.entrypoints.http.schemas.text import stripped_text
 
-TimeLabel = Annotated[str, Meta(extra_json_schema={"maxLength": TIME_MAX, "minLength": 1},
+TimeLabel = Annotated[str, Meta(extra_json_schema=stripped_text(TIME_MAX),
                                 description='A label such as "Monday 9:00-10:00".')]
 
 

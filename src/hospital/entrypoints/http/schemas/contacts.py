@@ -8,14 +8,15 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from hospital.domain.contacts import MASSAGE_MAX, NAME_MAX, PHONE_MAX, Contact
+from hospital.entrypoints.http.schemas.text import stripped_text
 
 
 class ContactWrite(msgspec.Struct):
-    name: Annotated[str, Meta(extra_json_schema={"maxLength": NAME_MAX})] | UnsetType = UNSET
+    name: Annotated[str, Meta(extra_json_schema=stripped_text(NAME_MAX))] | UnsetType = UNSET
     phone: Annotated[str, Meta(
         description=f"Digits with an optional leading +, at most {PHONE_MAX} once spaces and dashes are dropped.",
     )] | UnsetType = UNSET
-    massage: Annotated[str, Meta(extra_json_schema={"maxLength": MASSAGE_MAX})] | UnsetType = UNSET
+    massage: Annotated[str, Meta(extra_json_schema=stripped_text(MASSAGE_MAX))] | UnsetType = UNSET
 
 
 class ContactOut(msgspec.Struct):

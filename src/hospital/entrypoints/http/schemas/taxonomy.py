@@ -8,11 +8,13 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from hospital.domain.taxonomy import NAME_MAX, SLUG_MAX, Designation, Specialisation
+from hospital.entrypoints.http.schemas.text import SPACE, stripped_text
 
 # Lengths are documented here and checked by the domain, which reports every field at once.
-Name = Annotated[str, Meta(extra_json_schema={"maxLength": NAME_MAX})]
+Name = Annotated[str, Meta(extra_json_schema=stripped_text(NAME_MAX))]
 Slug = Annotated[str, Meta(
-    extra_json_schema={"maxLength": SLUG_MAX, "pattern": "^[a-z0-9-]*$"},
+    # Stripped, then letters, digits and inner hyphens (domain.taxonomy._SLUG); blank means "from the name".
+    extra_json_schema={"pattern": f"^{SPACE}*(?:[a-z0-9](?:[a-z0-9-]{{0,{SLUG_MAX - 2}}}[a-z0-9])?)?{SPACE}*$"},
     description="Lowercase letters, digits and hyphens; made from the name when blank or left out.",
 )]
 
