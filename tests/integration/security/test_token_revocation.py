@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from hospital.application.actor import Actor
 from hospital.settings import Settings
-from tests.support.actors import PASSWORD, actor_of
+from tests.support.actors import PASSWORD, actor_of, admin
 from tests.support.apps import app_client, side_container
 from tests.support.http import bearer, login_over_http, register_over_http
 
@@ -50,11 +49,6 @@ async def test_family_revocation_spares_the_users_other_sessions(sql_settings: S
         assert (await client.post(REFRESH, json={"refresh": other_session})).status_code == 200
 
 
-async def _user(sql_settings: Settings, registered: dict) -> Actor:
-    async with side_container(sql_settings) as container:
-        return await actor_of(container, registered["user"]["id"])
-
-
 async def test_changing_the_password_revokes_every_refresh_token(sql_settings: Settings) -> None:
     async with app_client(sql_settings) as client:
         registered = await register_over_http(client, "changer")
@@ -73,8 +67,6 @@ async def test_deactivation_by_an_admin_revokes_every_token(sql_settings: Settin
     async with app_client(sql_settings) as client:
         registered = await register_over_http(client, "leaver")
         async with side_container(sql_settings) as container:
-            from tests.support.actors import admin
-
             await container.deactivate_user()(await admin(container), registered["user"]["id"])
         tokens = registered["tokens"]
         assert (await client.post(REFRESH, json={"refresh": tokens["refresh"]})).status_code == 401
