@@ -52,19 +52,18 @@ class PatientUseCase:
         return await uow.appointments.exists_between(patient_id=patient.id, doctor_id=actor.doctor_id)
 
     async def _readable(self, uow: UnitOfWork, actor: Actor, patient_id: int) -> Patient:
-        require_authenticated(actor)
-        patient = await uow.patients.get(patient_id)
-        if patient is None:
-            raise NotFoundError()
-        patient.ensure_readable_by(actor, treated_by_actor=await self._treats(uow, actor, patient))
-        return patient
+        return await self._load(uow, actor, patient_id, to_change=False)
 
     async def _changeable(self, uow: UnitOfWork, actor: Actor, patient_id: int) -> Patient:
+        return await self._load(uow, actor, patient_id, to_change=True)
+
+    async def _load(self, uow: UnitOfWork, actor: Actor, patient_id: int, *, to_change: bool) -> Patient:
         require_authenticated(actor)
         patient = await uow.patients.get(patient_id)
         if patient is None:
             raise NotFoundError()
-        patient.ensure_changeable_by(actor, treated_by_actor=await self._treats(uow, actor, patient))
+        check = patient.ensure_changeable_by if to_change else patient.ensure_readable_by
+        check(actor, treated_by_actor=await self._treats(uow, actor, patient))
         return patient
 
     @staticmethod
