@@ -81,8 +81,10 @@ class Container(containers.DeclarativeContainer):
         create_engine, url=settings.provided.database_url, pool_size=settings.provided.db_pool_size,
     )
     session_factory = providers.Singleton(create_session_factory, engine)
-    # SQLite files: read queries on the event loop's thread (adapters/sqlalchemy/direct_reads.py).
-    direct_reader = providers.Singleton(direct_reader_for, settings.provided.database_url)
+    # Read queries straight on the driver (adapters/sqlalchemy/direct_reads.py): SQLite files on the
+    # event loop's thread, PostgreSQL on an asyncpg pool of its own.
+    direct_reader = providers.Singleton(direct_reader_for, settings.provided.database_url,
+                                        pool_size=settings.provided.db_pool_size)
     unit_of_work = providers.Factory(SqlAlchemyUnitOfWork, session_factory=session_factory,
                                      direct_reader=direct_reader)
 
@@ -227,7 +229,7 @@ async def shutdown(container: Container) -> None:
     await container.engine().dispose()
     reader = container.direct_reader()
     if reader is not None:
-        reader.close()
+        await reader.close()
     redis = container.redis()
     if redis is not None:
         await redis.aclose()

@@ -8,21 +8,25 @@ from contextlib import contextmanager
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from hospital.adapters.sqlalchemy.direct_reads import DirectReader
 
-def engines_of(container) -> list[Engine]:
-    """Every engine a container's units of work send statements through: on a SQLite file the read
-    queries run on a connection of their own (adapters/sqlalchemy/direct_reads.py)."""
-    engines = [container.engine().sync_engine]
+
+def engines_of(container) -> list[Engine | DirectReader]:
+    """Everything a container's units of work send statements through: the engine, and the direct
+    reader the read queries run on (adapters/sqlalchemy/direct_reads.py)."""
+    sources: list[Engine | DirectReader] = [container.engine().sync_engine]
     reader = container.direct_reader()
     if reader is not None:
-        engines.append(reader.engine)
-    return engines
+        sources.append(reader)
+    return sources
 
 
 @contextmanager
-def counted_statements(*engines: Engine) -> Iterator[list[str]]:
+def counted_statements(*sources: Engine | DirectReader) -> Iterator[list[str]]:
     """Collects each statement sent to the databases while the block runs."""
     statements: list[str] = []
+    engines = [source for source in sources if isinstance(source, Engine)]
+    readers = [source for source in sources if not isinstance(source, Engine)]
 
     def record(_connection, _cursor, statement, _parameters, _context, _executemany) -> None:
         # Transaction control (SQLite's BEGIN IMMEDIATE) is one per unit of work, not per row.
@@ -31,8 +35,12 @@ def counted_statements(*engines: Engine) -> Iterator[list[str]]:
 
     for engine in engines:
         event.listen(engine, "before_cursor_execute", record)
+    for reader in readers:
+        reader.listeners.append(statements.append)
     try:
         yield statements
     finally:
         for engine in engines:
             event.remove(engine, "before_cursor_execute", record)
+        for reader in readers:
+            reader.listeners.remove(statements.append)

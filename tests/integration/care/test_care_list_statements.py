@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hospital.adapters.sqlalchemy.appointments import page_statement
+from hospital.adapters.sqlalchemy.appointments import page_query
 from hospital.application.pagination import PageRequest
 from hospital.application.ports.appointments import AppointmentScope
 from hospital.domain.appointments import Appointment
@@ -60,11 +60,11 @@ async def test_a_scoped_page_is_an_index_range_scan_in_id_order(sql_container, d
         pytest.skip("query plans are only checked on SQLite")
     for scope, index in ((AppointmentScope(patient_id=1), "ix_appointments_patient_id_id"),
                          (AppointmentScope(doctor_id=1), "ix_appointments_doctor_id_id")):
-        statement = page_statement(PageRequest.of(1, 10), scope)
+        query, values = page_query(PageRequest.of(1, 10), scope)
         engine = sql_container.engine()
-        compiled = statement.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True})
+        sql, parameters = query.bind(engine.dialect, values)
         async with engine.connect() as connection:
             plan = " | ".join(str(row[-1]) for row in await connection.exec_driver_sql(
-                f"EXPLAIN QUERY PLAN {compiled}"))
+                f"EXPLAIN QUERY PLAN {sql}", tuple(parameters)))
         assert index in plan, plan
         assert "TEMP B-TREE" not in plan, plan  # no sort: the index already gives id order

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hospital.adapters.sqlalchemy.dialects import insert_ignoring_duplicates
+from hospital.adapters.sqlalchemy.direct_reads import Reads, SessionOwner
 from hospital.adapters.sqlalchemy.integers import storable
+from hospital.adapters.sqlalchemy.prepared import PreparedQuery
 from hospital.adapters.sqlalchemy.search import contains_any
 from hospital.adapters.sqlalchemy.tables import accounts as t
 from hospital.adapters.sqlalchemy.tables.catalogue import doctors
@@ -22,10 +24,24 @@ from hospital.domain.patients import ALREADY_A_PATIENT, DUPLICATE_PHONE, Patient
 from hospital.domain.profiles import PROFILE_EXISTS, UserProfile
 from hospital.domain.users import User, username_taken
 
+# Who the caller is, with their patient and doctor ids: one statement per authenticated request.
+_ACTOR = PreparedQuery(
+    select(t.users.c.is_staff, t.patients.c.id, doctors.c.id)
+    .select_from(t.users)
+    .outerjoin(t.patients, t.patients.c.user_id == t.users.c.id)
+    .outerjoin(doctors, doctors.c.user_id == t.users.c.id)
+    .where(t.users.c.id == bindparam("user_id"), t.users.c.is_active.is_(True))
+)
+
 
 class SqlAlchemyUserRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, owner: SessionOwner, reads: Reads) -> None:
+        # The session is the owner's, made on first use: identifying a caller reads without one.
+        self._owner, self._reads = owner, reads
+
+    @property
+    def _session(self) -> AsyncSession:
+        return self._owner.session
 
     async def add(self, user: User) -> None:
         self._session.add(user)
@@ -52,18 +68,10 @@ class SqlAlchemyUserRepository:
     async def actor_for(self, user_id: int) -> Actor | None:
         if not storable(user_id):
             return None
-        # One statement per request: who the caller is, with their patient and doctor ids.
-        query = (
-            select(t.users.c.is_staff, t.patients.c.id, doctors.c.id)
-            .select_from(t.users)
-            .outerjoin(t.patients, t.patients.c.user_id == t.users.c.id)
-            .outerjoin(doctors, doctors.c.user_id == t.users.c.id)
-            .where(t.users.c.id == user_id, t.users.c.is_active.is_(True))
-        )
-        row = (await self._session.execute(query)).first()
+        row = await self._reads.first(_ACTOR, {"user_id": user_id})
         if row is None:
             return None
-        return Actor(user_id=user_id, is_staff=row[0], patient_id=row[1], doctor_id=row[2])
+        return Actor(user_id=user_id, is_staff=bool(row[0]), patient_id=row[1], doctor_id=row[2])
 
 
 class SqlAlchemyProfileRepository:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, bindparam, exists, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hospital.adapters.sqlalchemy.direct_reads import Reads
 from hospital.adapters.sqlalchemy.integers import storable
+from hospital.adapters.sqlalchemy.prepared import PreparedQuery, QueryShapes
 from hospital.adapters.sqlalchemy.tables.care import appointments as a
 from hospital.application.pagination import Page, PageRequest
 from hospital.application.ports.appointments import AppointmentRow, AppointmentScope
@@ -37,59 +39,78 @@ class SqlAlchemyAppointmentRepository:
         return bool(await self._session.scalar(select(exists().where(condition))))
 
 
-def scope_condition(scope: AppointmentScope | None) -> ColumnElement[bool] | None:
-    """Each part is an equality on the leading column of an (x_id, id) index, so a scoped page is
-    an index range scan already in id order (or, for a doctor who is also a patient, two of them)."""
-    if scope is None:
-        return None
-    parts = []
-    if scope.patient_id is not None:
-        parts.append(a.c.patient_id == scope.patient_id)
-    if scope.doctor_id is not None:
-        parts.append(a.c.doctor_id == scope.doctor_id)
-    return or_(*parts) if parts else false()
-
-
 _ROW = (a.c.id, a.c.patient_id, a.c.doctor_id, a.c.appointment_type, a.c.status, a.c.symptoms, a.c.time_id,
         a.c.cancelled)
 
 
-def _conditions(scope: AppointmentScope | None, patient_id: int | None,
-                doctor_id: int | None) -> list[ColumnElement[bool]]:
+def _conditions(scoped: bool, scope_patient: bool, scope_doctor: bool, patient: bool,
+                doctor: bool) -> list[ColumnElement[bool]]:
+    """Each scope part is an equality on the leading column of an (x_id, id) index, so a scoped page
+    is an index range scan already in id order (or, for a doctor who is also a patient, two of them)."""
     conditions: list[ColumnElement[bool]] = []
-    if (scoped := scope_condition(scope)) is not None:
-        conditions.append(scoped)
-    for column, wanted in ((a.c.patient_id, patient_id), (a.c.doctor_id, doctor_id)):
-        if wanted is not None:
-            conditions.append(column == wanted if storable(wanted) else false())
+    if scoped:
+        parts = []
+        if scope_patient:
+            parts.append(a.c.patient_id == bindparam("scope_patient"))
+        if scope_doctor:
+            parts.append(a.c.doctor_id == bindparam("scope_doctor"))
+        conditions.append(or_(*parts) if parts else false())
+    if patient:
+        conditions.append(a.c.patient_id == bindparam("patient_id"))
+    if doctor:
+        conditions.append(a.c.doctor_id == bindparam("doctor_id"))
     return conditions
 
 
-def page_statement(page: PageRequest, scope: AppointmentScope | None, patient_id: int | None = None,
-                   doctor_id: int | None = None) -> Select:
-    return (
-        select(*_ROW).where(*_conditions(scope, patient_id, doctor_id))
-        .order_by(a.c.id).offset(page.offset).limit(page.limit)
-    )
+_COUNT = QueryShapes(lambda *shape: select(func.count()).select_from(a).where(*_conditions(*shape)))
+_PAGE = QueryShapes(
+    lambda *shape: select(*_ROW).where(*_conditions(*shape)).order_by(a.c.id)
+    .limit(bindparam("limit")).offset(bindparam("offset"))
+)
+
+
+def _shape(scope: AppointmentScope | None, patient_id: int | None,
+           doctor_id: int | None) -> tuple[tuple[bool, ...], dict[str, int]]:
+    values = {}
+    if scope is not None and scope.patient_id is not None:
+        values["scope_patient"] = scope.patient_id
+    if scope is not None and scope.doctor_id is not None:
+        values["scope_doctor"] = scope.doctor_id
+    if patient_id is not None:
+        values["patient_id"] = patient_id
+    if doctor_id is not None:
+        values["doctor_id"] = doctor_id
+    names = ("scope_patient", "scope_doctor", "patient_id", "doctor_id")
+    return (scope is not None, *(name in values for name in names)), values
+
+
+def page_query(page: PageRequest, scope: AppointmentScope | None, patient_id: int | None = None,
+               doctor_id: int | None = None) -> tuple[PreparedQuery, dict[str, int]]:
+    shape, values = _shape(scope, patient_id, doctor_id)
+    return _PAGE(*shape), {**values, "offset": page.offset, "limit": page.limit}
 
 
 class SqlAlchemyAppointmentQueries:
     """Two statements per page whatever its size: the count and the page."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, reads: Reads) -> None:
+        self._reads = reads
 
     async def list(self, *, page: PageRequest, scope: AppointmentScope | None,
                    patient_id: int | None = None, doctor_id: int | None = None) -> Page[AppointmentRow]:
-        conditions = _conditions(scope, patient_id, doctor_id)
-        total = await self._session.scalar(select(func.count()).select_from(a).where(*conditions)) or 0
-        rows = await self._session.execute(page_statement(page, scope, patient_id, doctor_id))
+        if not all(storable(wanted) for wanted in (patient_id, doctor_id) if wanted is not None):
+            return Page([], 0, page)  # an id no column can hold matches nothing
+        shape, values = _shape(scope, patient_id, doctor_id)
+        total = await self._reads.value(_COUNT(*shape), values) or 0
+        rows = []
+        if page.offset < total:
+            query, page_values = page_query(page, scope, patient_id, doctor_id)
+            rows = await self._reads.rows(query, page_values)
         items = [
             AppointmentRow(
-                id=row.id, patient_id=row.patient_id, doctor_id=row.doctor_id,
-                appointment_type=str(row.appointment_type), status=str(row.status), symptoms=row.symptoms,
-                time_id=row.time_id, cancelled=row.cancelled,
+                id=row_id, patient_id=patient, doctor_id=doctor, appointment_type=appointment_type,
+                status=status, symptoms=symptoms, time_id=time_id, cancelled=bool(cancelled),
             )
-            for row in rows
+            for row_id, patient, doctor, appointment_type, status, symptoms, time_id, cancelled in rows
         ]
         return Page(items, total, page)

@@ -1,91 +1,167 @@
-"""SQLite read queries run on the event loop's own thread, on one read-only connection per process.
+"""Where read queries run: straight on the database driver, outside the ORM session when it can.
 
-Through aiosqlite every statement is a round trip to a driver thread, and every transaction takes the
-write lock (engine.py): a page of ten doctors spent about 2.5 ms in that machinery for 0.5 ms of
-SQL, and throughput was a thirtieth of the stack's limit (docs/benchmarks.md). The read ports
-(doctors, appointments, reviews, patients) instead run their statements here: the plain sqlite3
-driver, called directly. In WAL mode a reader neither waits for the writer nor holds it up.
+- SQLite file: one read-only ``sqlite3`` connection per process, called on the event loop's own
+  thread. Through aiosqlite every statement was a round trip to a driver thread and every
+  transaction took the write lock (engine.py); in WAL mode a reader neither waits for the writer
+  nor holds it up.
+- PostgreSQL: an asyncpg pool of its own, statements prepared once per connection by asyncpg's
+  cache; no BEGIN/ROLLBACK round trips and no SQLAlchemy pool events around a read.
 
 Each statement is its own read transaction (autocommit), which is what PostgreSQL's default READ
 COMMITTED gives the same queries: a count and its page may straddle a concurrent commit.
 
-A unit of work whose session has begun a transaction (it wrote, or read through the ORM) keeps
-using that session for its reads, so it sees its own uncommitted writes; after a commit the
-direct connection sees them too.
+A unit of work whose session is in a transaction (it wrote, or read through the ORM) runs its
+reads through that session instead, so it sees its own uncommitted writes. In-memory SQLite has no
+second connection to read from, so there every read goes through the session.
+
+Every reader tells ``listeners`` each statement it runs (the statement-count tests listen).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import sqlite3
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine, Executable, create_engine, event, pool
-from sqlalchemy.engine import make_url
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hospital.adapters.sqlalchemy.prepared import PreparedQuery
 from hospital.adapters.sqlalchemy.search import SQLITE_UNICODE_LOWER, python_lower
 
 BUSY_TIMEOUT_MS = 10000
+CONNECT_TIMEOUT_SECONDS = 5
+POOL_TIMEOUT_SECONDS = 5
+
+StatementListener = Callable[[str], None]
+
+
+class DirectReader(Protocol):
+    listeners: list[StatementListener]
+
+    async def rows(self, query: PreparedQuery, parameters: Mapping[str, Any] | None = None) -> list[Any]: ...
+
+    async def close(self) -> None: ...
 
 
 class SqliteDirectReader:
-    def __init__(self, url: str) -> None:
-        parsed = make_url(url).set(drivername="sqlite")
-        # One connection, used only from the event loop's thread, one statement at a time.
-        self._engine = create_engine(parsed, poolclass=pool.StaticPool, hide_parameters=True,
-                                     connect_args={"check_same_thread": False})
+    dialect: Dialect = sqlite.pysqlite.dialect()
 
-        @event.listens_for(self._engine, "connect")
-        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-            dbapi_connection.isolation_level = None
-            cursor = dbapi_connection.cursor()
+    def __init__(self, database: str, *, uri: bool = False) -> None:
+        self._database, self._uri = database, uri
+        self._connection: sqlite3.Connection | None = None
+        self.listeners: list[StatementListener] = []
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        if self._connection is None:
+            # Used only from the event loop's thread, one statement at a time.
+            connection = sqlite3.connect(self._database, uri=self._uri, isolation_level=None,
+                                         check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
             # A reader never writes: a statement that tries fails instead of taking the write lock.
-            for pragma in ("PRAGMA query_only=ON", f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}"):
-                cursor.execute(pragma)
-            cursor.close()
-            dbapi_connection.create_function(SQLITE_UNICODE_LOWER, 1, python_lower, deterministic=True)
-
-        self._connection: Connection | None = None
-
-    @property
-    def engine(self) -> Engine:
-        return self._engine
-
-    @property
-    def connection(self) -> Connection:
-        if self._connection is None or self._connection.closed:
-            self._connection = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            connection.execute("PRAGMA query_only=ON")
+            connection.create_function(SQLITE_UNICODE_LOWER, 1, python_lower, deterministic=True)
+            self._connection = connection
         return self._connection
 
-    def close(self) -> None:
+    async def rows(self, query: PreparedQuery, parameters: Mapping[str, Any] | None = None) -> list[Any]:
+        sql, values = query.bind(self.dialect, parameters)
+        for listener in self.listeners:
+            listener(sql)
+        return self.connection.execute(sql, values).fetchall()
+
+    async def close(self) -> None:
         if self._connection is not None:
             self._connection.close()
-        self._engine.dispose()
+            self._connection = None
 
 
-def direct_reader_for(url: str) -> SqliteDirectReader | None:
-    """A direct reader for a SQLite file; None for other databases and in-memory SQLite (a second
-    connection would see another, empty, database)."""
+class AsyncpgDirectReader:
+    dialect: Dialect = postgresql.asyncpg.dialect()
+
+    def __init__(self, connect_arguments: dict[str, Any], *, max_size: int) -> None:
+        self._connect_arguments, self._max_size = connect_arguments, max_size
+        self._pool: Any = None
+        self._opening: asyncio.Lock | None = None
+        self.listeners: list[StatementListener] = []
+
+    async def _open(self) -> Any:
+        import asyncpg
+
+        self._opening = self._opening or asyncio.Lock()
+        async with self._opening:
+            if self._pool is None:
+                # min_size=0: nothing connects until the first read, so a server that is down at
+                # start-up costs a 503 on that read (as through the engine), not a failed start.
+                self._pool = await asyncpg.create_pool(
+                    **self._connect_arguments, min_size=0, max_size=self._max_size,
+                    timeout=CONNECT_TIMEOUT_SECONDS,
+                )
+        return self._pool
+
+    async def rows(self, query: PreparedQuery, parameters: Mapping[str, Any] | None = None) -> list[Any]:
+        sql, values = query.bind(self.dialect, parameters)
+        for listener in self.listeners:
+            listener(sql)
+        pool = self._pool or await self._open()
+        async with pool.acquire(timeout=POOL_TIMEOUT_SECONDS) as connection:
+            return await connection.fetch(sql, *values)
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            await pool.close()
+
+
+def direct_reader_for(url: str, pool_size: int = 10) -> DirectReader | None:
+    """The direct reader for a database URL; None for in-memory SQLite (a second connection would see
+    another, empty, database) and for drivers it does not know."""
     parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return None
-    if "mode=memory" in str(parsed):
-        return None
-    return SqliteDirectReader(url)
+    backend, driver = parsed.get_backend_name(), parsed.get_driver_name()
+    if backend == "sqlite":
+        if parsed.database in (None, "", ":memory:") or parsed.query.get("mode") == "memory":
+            return None
+        uri = str(parsed.query.get("uri", "")).lower() in ("true", "1")
+        return SqliteDirectReader(parsed.database, uri=uri)
+    if backend == "postgresql" and driver == "asyncpg":
+        _, arguments = AsyncpgDirectReader.dialect.create_connect_args(parsed)
+        return AsyncpgDirectReader(arguments, max_size=pool_size)
+    return None
 
 
-class ReadSession:
-    """What the read queries need of a session (``execute``, ``scalar``), answered by the direct
-    reader unless the unit of work's session is already in a transaction."""
+class SessionOwner(Protocol):
+    """The unit of work, which creates its session on first use."""
 
-    def __init__(self, session: AsyncSession, reader: SqliteDirectReader) -> None:
-        self._session, self._reader = session, reader
+    @property
+    def current_session(self) -> AsyncSession | None: ...
 
-    async def execute(self, statement: Executable, parameters: dict | None = None) -> Any:
-        if self._session.in_transaction():
-            return await self._session.execute(statement, parameters)
-        return self._reader.connection.execute(statement, parameters)
+    @property
+    def session(self) -> AsyncSession: ...
 
-    async def scalar(self, statement: Executable, parameters: dict | None = None) -> Any:
-        if self._session.in_transaction():
-            return await self._session.scalar(statement, parameters)
-        return self._reader.connection.scalar(statement, parameters)
+
+class Reads:
+    """What read queries run through: the direct reader, unless the unit of work's session is in a
+    transaction, whose own writes the read must see."""
+
+    __slots__ = ("_direct", "_owner")
+
+    def __init__(self, owner: SessionOwner, direct: DirectReader | None) -> None:
+        self._owner, self._direct = owner, direct
+
+    async def rows(self, query: PreparedQuery, parameters: Mapping[str, Any] | None = None) -> list[Any]:
+        current = self._owner.current_session
+        if self._direct is not None and (current is None or not current.in_transaction()):
+            return await self._direct.rows(query, parameters)
+        connection = await self._owner.session.connection()
+        sql, values = query.bind(connection.dialect, parameters)
+        return list((await connection.exec_driver_sql(sql, tuple(values))).all())
+
+    async def first(self, query: PreparedQuery, parameters: Mapping[str, Any] | None = None) -> Any:
+        rows = await self.rows(query, parameters)
+        return rows[0] if rows else None
+
+    async def value(self, query: PreparedQuery, parameters: Mapping[str, Any] | None = None) -> Any:
+        row = await self.first(query, parameters)
+        return row[0] if row is not None else None

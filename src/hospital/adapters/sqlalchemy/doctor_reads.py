@@ -1,19 +1,20 @@
-"""The doctor read side: SQL rows straight to read models, in three statements per page.
+"""The doctor read side: SQL rows straight to read models, in two statements per page.
 
-One counts, one reads the page's doctors with their users' names, and one reads every
-designation name, specialisation name and time id of the whole page together; so the cost
-of a page does not grow with its size (no query per doctor).
+One counts; one reads the page's doctors with their users' names and, per doctor, the lists of
+its designation names, specialisation names and time ids; so the number of statements does not
+grow with the page (no query per doctor).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import ColumnElement, String, bindparam, cast, func, literal, null, select, union_all
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, Table, bindparam, func, select
 
+from hospital.adapters.sqlalchemy.direct_reads import Reads
 from hospital.adapters.sqlalchemy.integers import storable, storable_only
+from hospital.adapters.sqlalchemy.prepared import PreparedQuery, QueryShapes, decoded_list, id_in, list_of
 from hospital.adapters.sqlalchemy.tables import catalogue as t
 from hospital.adapters.sqlalchemy.tables.accounts import users
 from hospital.application.pagination import Page, PageRequest
@@ -24,100 +25,97 @@ _DOCTOR_COLUMNS = (
     t.doctors.c.id, t.doctors.c.user_id, t.doctors.c.profile, t.doctors.c.fee, t.doctors.c.meet_link,
     users.c.username, users.c.first_name, users.c.last_name,
 )
+_LINK_FILTERS = (
+    ("designation", t.doctor_designations.c.designation_id, t.doctor_designations.c.doctor_id),
+    ("specialisation", t.doctor_specialisations.c.specialisation_id, t.doctor_specialisations.c.doctor_id),
+    ("available_time", t.doctor_available_times.c.available_time_id, t.doctor_available_times.c.doctor_id),
+)
 
 
-def _linked_to_any(link_column: ColumnElement[int], link_doctor: ColumnElement[int],
-                   wanted: tuple[int, ...]) -> ColumnElement[bool]:
-    ids = storable_only(wanted)
-    return t.doctors.c.id.in_(select(link_doctor).where(link_column.in_(ids)))
-
-
-def _conditions(filters: DoctorFilters) -> list[ColumnElement[bool]]:
-    conditions = []
-    links = (
-        (filters.designation, t.doctor_designations.c.designation_id, t.doctor_designations.c.doctor_id),
-        (filters.specialisation, t.doctor_specialisations.c.specialisation_id,
-         t.doctor_specialisations.c.doctor_id),
-        (filters.available_time, t.doctor_available_times.c.available_time_id,
-         t.doctor_available_times.c.doctor_id),
-    )
-    for wanted, link_column, link_doctor in links:
-        if wanted:
-            conditions.append(_linked_to_any(link_column, link_doctor, wanted))
-    if filters.fee is not None:
-        # A fee no column can hold matches no doctor, rather than failing the query.
-        conditions.append(t.doctors.c.fee == filters.fee if storable(filters.fee) else literal(False))
+def _conditions(designation: bool, specialisation: bool, available_time: bool,
+                fee: bool) -> list[ColumnElement[bool]]:
+    """The filters present, each bound to a parameter of its own name; a doctor matches a link
+    filter when linked to any of its ids."""
+    wanted = {"designation": designation, "specialisation": specialisation, "available_time": available_time}
+    conditions: list[ColumnElement[bool]] = [
+        t.doctors.c.id.in_(select(link_doctor).where(id_in(link_column, bindparam(name))))
+        for name, link_column, link_doctor in _LINK_FILTERS if wanted[name]
+    ]
+    if fee:
+        conditions.append(t.doctors.c.fee == bindparam("fee"))
     return conditions
 
 
-def _links_query():
-    """(kind, doctor id, linked id, name) for every link of the doctors ``doctor_ids``, in one statement."""
-    doctor_ids = bindparam("doctor_ids", expanding=True)
-    names = (
-        ("designation", t.doctor_designations, t.doctor_designations.c.designation_id, t.designations),
-        ("specialisation", t.doctor_specialisations, t.doctor_specialisations.c.specialisation_id,
-         t.specialisations),
+def _names(link: Table, link_column: ColumnElement[int], target: Table) -> list_of:
+    return list_of(
+        select(target.c.name).select_from(link).join(target, target.c.id == link_column)
+        .where(link.c.doctor_id == t.doctors.c.id).order_by(link_column)
     )
-    parts = [
-        select(literal(kind).label("kind"), link.c.doctor_id, column.label("linked_id"), target.c.name)
-        .join(target, target.c.id == column)
-        .where(link.c.doctor_id.in_(doctor_ids))
-        for kind, link, column, target in names
-    ]
-    times = t.doctor_available_times
-    parts.append(
-        select(literal("available_time").label("kind"), times.c.doctor_id,
-               times.c.available_time_id.label("linked_id"), cast(null(), String).label("name"))
-        .where(times.c.doctor_id.in_(doctor_ids))
-    )
-    return union_all(*parts).order_by("kind", "doctor_id", "linked_id")
 
 
-# Built once: constructing these per request cost more than running them (docs/benchmarks.md).
-_LINKS = _links_query()
-_PAGE = (
-    select(*_DOCTOR_COLUMNS).join(users, users.c.id == t.doctors.c.user_id)
-    .order_by(t.doctors.c.id).offset(bindparam("offset")).limit(bindparam("limit"))
+_TIMES = t.doctor_available_times
+# Each doctor's labels come with its row (index searches on the link tables' (doctor_id, x) keys):
+# one statement for the page, whatever its size.
+_CARD = (
+    *_DOCTOR_COLUMNS,
+    _names(t.doctor_designations, t.doctor_designations.c.designation_id, t.designations),
+    _names(t.doctor_specialisations, t.doctor_specialisations.c.specialisation_id, t.specialisations),
+    list_of(select(_TIMES.c.available_time_id).where(_TIMES.c.doctor_id == t.doctors.c.id)
+            .order_by(_TIMES.c.available_time_id)),
 )
-_COUNT = select(func.count()).select_from(t.doctors)
-_ONE = select(*_DOCTOR_COLUMNS).join(users, users.c.id == t.doctors.c.user_id).where(
-    t.doctors.c.id == bindparam("doctor_id")
+
+
+def _count(*shape: bool):
+    return select(func.count()).select_from(t.doctors).where(*_conditions(*shape))
+
+
+def _page(*shape: bool):
+    return (
+        select(*_CARD).join(users, users.c.id == t.doctors.c.user_id).where(*_conditions(*shape))
+        .order_by(t.doctors.c.id).limit(bindparam("limit")).offset(bindparam("offset"))
+    )
+
+
+_COUNT = QueryShapes(_count)
+_PAGE = QueryShapes(_page)
+_ONE = PreparedQuery(
+    select(*_CARD).join(users, users.c.id == t.doctors.c.user_id).where(t.doctors.c.id == bindparam("doctor_id"))
 )
+
+
+def _view(row: Sequence[Any]) -> DoctorReadModel:
+    (doctor_id, user_id, profile, fee, meet_link, username, first_name, last_name,
+     designations, specialisations, times) = row
+    return DoctorReadModel(
+        id=doctor_id, user_id=user_id, user=display_name(username, first_name, last_name), profile=profile,
+        designation=tuple(decoded_list(designations)), specialisation=tuple(decoded_list(specialisations)),
+        available_time=tuple(decoded_list(times)), fee=fee, meet_link=meet_link,
+    )
 
 
 class SqlAlchemyDoctorReadQueries:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
-    async def _views(self, rows: Sequence) -> list[DoctorReadModel]:
-        if not rows:
-            return []
-        linked: dict[tuple[str, int], list] = defaultdict(list)
-        links = await self._session.execute(_LINKS, {"doctor_ids": [r.id for r in rows]})
-        for kind, doctor_id, linked_id, name in links:
-            linked[kind, doctor_id].append(linked_id if kind == "available_time" else name)
-        return [
-            DoctorReadModel(
-                id=row.id, user_id=row.user_id,
-                user=display_name(row.username, row.first_name, row.last_name), profile=row.profile,
-                designation=tuple(linked["designation", row.id]),
-                specialisation=tuple(linked["specialisation", row.id]),
-                available_time=tuple(linked["available_time", row.id]), fee=row.fee, meet_link=row.meet_link,
-            )
-            for row in rows
-        ]
+    def __init__(self, reads: Reads) -> None:
+        self._reads = reads
 
     async def page(self, *, page: PageRequest, filters: DoctorFilters = DoctorFilters()) -> Page[DoctorReadModel]:
-        conditions = _conditions(filters)
-        total = await self._session.scalar(_COUNT.where(*conditions) if conditions else _COUNT) or 0
-        query = _PAGE.where(*conditions) if conditions else _PAGE
+        if filters.fee is not None and not storable(filters.fee):
+            return Page([], 0, page)  # a fee no column can hold matches no doctor
+        values: dict[str, object] = {
+            name: storable_only(ids) for name in ("designation", "specialisation", "available_time")
+            if (ids := getattr(filters, name))
+        }
+        if filters.fee is not None:
+            values["fee"] = filters.fee
+        shape = (*(name in values for name in ("designation", "specialisation", "available_time")),
+                 filters.fee is not None)
+        total = await self._reads.value(_COUNT(*shape), values) or 0
         rows = []
         if page.offset < total:
-            rows = (await self._session.execute(query, {"offset": page.offset, "limit": page.limit})).all()
-        return Page(await self._views(rows), total, page)
+            rows = await self._reads.rows(_PAGE(*shape), {**values, "offset": page.offset, "limit": page.limit})
+        return Page([_view(row) for row in rows], total, page)
 
     async def get(self, doctor_id: int) -> DoctorReadModel | None:
         if not storable(doctor_id):
             return None
-        views = await self._views((await self._session.execute(_ONE, {"doctor_id": doctor_id})).all())
-        return views[0] if views else None
+        row = await self._reads.first(_ONE, {"doctor_id": doctor_id})
+        return _view(row) if row is not None else None

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, String, cast, false, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, String, bindparam, cast, false, func, or_, select
 
-from hospital.adapters.sqlalchemy.search import contains_any
+from hospital.adapters.sqlalchemy.direct_reads import Reads
+from hospital.adapters.sqlalchemy.prepared import QueryShapes
+from hospital.adapters.sqlalchemy.search import contains_pattern, matches_any
 from hospital.adapters.sqlalchemy.tables.accounts import patients as p
 from hospital.adapters.sqlalchemy.tables.accounts import users as u
 from hospital.adapters.sqlalchemy.tables.care import appointments as a
@@ -13,39 +14,57 @@ from hospital.application.pagination import Page, PageRequest
 from hospital.application.ports.patients import PatientRow, PatientScope
 
 
-def scope_condition(scope: PatientScope | None) -> ColumnElement[bool] | None:
-    if scope is None:
-        return None
-    parts = []
-    if scope.patient_id is not None:
-        parts.append(p.c.id == scope.patient_id)
-    if scope.doctor_id is not None:
-        # A range of the (doctor_id, id) index on appointments.
-        parts.append(p.c.id.in_(select(a.c.patient_id).where(a.c.doctor_id == scope.doctor_id)))
-    return or_(*parts) if parts else false()
+def _conditions(scoped: bool, scope_patient: bool, scope_doctor: bool, phone: bool,
+                search: bool) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if scoped:
+        parts = []
+        if scope_patient:
+            parts.append(p.c.id == bindparam("scope_patient"))
+        if scope_doctor:
+            # A range of the (doctor_id, id) index on appointments.
+            parts.append(p.c.id.in_(select(a.c.patient_id).where(a.c.doctor_id == bindparam("scope_doctor"))))
+        conditions.append(or_(*parts) if parts else false())
+    if phone:
+        conditions.append(p.c.phone == bindparam("phone"))
+    if search:
+        conditions.append(matches_any(bindparam("search", type_=String), cast(p.c.id, String), u.c.username,
+                                      p.c.phone))
+    return conditions
+
+
+_JOINED = p.join(u, u.c.id == p.c.user_id)
+_COUNT = QueryShapes(lambda *shape: select(func.count()).select_from(_JOINED).where(*_conditions(*shape)))
+_PAGE = QueryShapes(
+    lambda *shape: select(p.c.id, u.c.username, p.c.phone, p.c.profile).select_from(_JOINED)
+    .where(*_conditions(*shape)).order_by(p.c.id).limit(bindparam("limit")).offset(bindparam("offset"))
+)
 
 
 class SqlAlchemyPatientQueries:
     """Two statements per page whatever its size: the count and the page."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, reads: Reads) -> None:
+        self._reads = reads
 
     async def list(self, *, page: PageRequest, scope: PatientScope | None, search: str = "",
                    phone: str | None = None) -> Page[PatientRow]:
-        conditions: list[ColumnElement[bool]] = []
-        if (scoped := scope_condition(scope)) is not None:
-            conditions.append(scoped)
+        values: dict[str, object] = {}
+        if scope is not None and scope.patient_id is not None:
+            values["scope_patient"] = scope.patient_id
+        if scope is not None and scope.doctor_id is not None:
+            values["scope_doctor"] = scope.doctor_id
         if phone is not None:
-            # No stored phone holds NUL, and PostgreSQL refuses it even as a parameter.
-            conditions.append(p.c.phone == phone if "\x00" not in phone else false())
+            values["phone"] = phone
         if search:
-            conditions.append(contains_any(search, cast(p.c.id, String), u.c.username, p.c.phone))
-        joined = p.join(u, u.c.id == p.c.user_id)
-        total = await self._session.scalar(select(func.count()).select_from(joined).where(*conditions)) or 0
-        rows = await self._session.execute(
-            select(p.c.id, u.c.username, p.c.phone, p.c.profile).select_from(joined).where(*conditions)
-            .order_by(p.c.id).offset(page.offset).limit(page.limit)
-        )
-        items = [PatientRow(id=row.id, username=row.username, phone=row.phone, profile=row.profile) for row in rows]
+            values["search"] = contains_pattern(search)
+        if "\x00" in (phone or "") or (search and values["search"] is None):
+            return Page([], 0, page)  # no stored text holds NUL, and PostgreSQL refuses it even as a parameter
+        shape = (scope is not None, *(name in values for name in ("scope_patient", "scope_doctor", "phone", "search")))
+        total = await self._reads.value(_COUNT(*shape), values) or 0
+        rows = []
+        if page.offset < total:
+            rows = await self._reads.rows(_PAGE(*shape), {**values, "offset": page.offset, "limit": page.limit})
+        items = [PatientRow(id=row_id, username=username, phone=phone, profile=profile)
+                 for row_id, username, phone, profile in rows]
         return Page(items, total, page)

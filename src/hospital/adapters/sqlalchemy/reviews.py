@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, UniqueConstraint, exists, func, select
+from sqlalchemy import ColumnElement, Select, String, UniqueConstraint, bindparam, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hospital.adapters.sqlalchemy.direct_reads import Reads
+from hospital.adapters.sqlalchemy.integers import storable
 from hospital.adapters.sqlalchemy.integrity import breaks_unique
-from hospital.adapters.sqlalchemy.search import contains_any
+from hospital.adapters.sqlalchemy.prepared import PreparedQuery, QueryShapes
+from hospital.adapters.sqlalchemy.search import contains_pattern, matches_any
 from hospital.adapters.sqlalchemy.tables.accounts import patients, users
 from hospital.adapters.sqlalchemy.tables.care import reviews
 from hospital.adapters.sqlalchemy.tables.catalogue import doctors
@@ -83,46 +88,77 @@ VIEW_QUERY = _joined(select(
 ))
 
 
-def _view(row: Row[Any]) -> ReviewView:
+def _view(row: Sequence[Any]) -> ReviewView:
     (review_id, reviewer_id, reviewer_username, reviewer_first, reviewer_last,
      doctor_id, doctor_username, doctor_first, doctor_last, body, created_on, rating) = row
     return ReviewView(
         id=review_id, reviewer_id=reviewer_id,
         reviewer=display_name(reviewer_username, reviewer_first, reviewer_last),
         doctor_id=doctor_id, doctor_name=display_name(doctor_username, doctor_first, doctor_last),
-        body=body, created_on=created_on, rating=rating,
+        # SQLite answers a DATE as its ISO text.
+        body=body, created_on=date.fromisoformat(created_on) if isinstance(created_on, str) else created_on,
+        rating=rating,
     )
 
 
-def _conditions(filters: ReviewFilters) -> list[ColumnElement[bool]]:
+_FILTERS = ("doctor_id", "reviewer_id", "rating", "search")
+
+
+def _conditions(doctor: bool, reviewer: bool, rating: bool, search: bool) -> list[ColumnElement[bool]]:
     conditions = []
-    if filters.doctor_id is not None:
-        conditions.append(reviews.c.doctor_id == filters.doctor_id)
-    if filters.reviewer_id is not None:
-        conditions.append(reviews.c.reviewer_id == filters.reviewer_id)
-    if filters.rating is not None:
-        conditions.append(reviews.c.rating == filters.rating)
-    if filters.search:
-        conditions.append(contains_any(filters.search, *NAMES))
+    if doctor:
+        conditions.append(reviews.c.doctor_id == bindparam("doctor_id"))
+    if reviewer:
+        conditions.append(reviews.c.reviewer_id == bindparam("reviewer_id"))
+    if rating:
+        conditions.append(reviews.c.rating == bindparam("rating"))
+    if search:
+        conditions.append(matches_any(bindparam("search", type_=String), *NAMES))
     return conditions
 
 
-class SqlAlchemyReviewViews:
-    """Core rows straight to read models: two statements a page (count, rows), whatever its size."""
+def _count(doctor: bool, reviewer: bool, rating: bool, search: bool) -> Select[Any]:
+    # Only a search needs the names; a plain count stays on the reviews table and its indexes.
+    counted = _joined(select(func.count())) if search else select(func.count()).select_from(reviews)
+    return counted.where(*_conditions(doctor, reviewer, rating, search))
 
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+
+_COUNT = QueryShapes(_count)
+_PAGE = QueryShapes(
+    lambda *shape: VIEW_QUERY.where(*_conditions(*shape)).order_by(reviews.c.id)
+    .limit(bindparam("limit")).offset(bindparam("offset"))
+)
+_ONE = PreparedQuery(VIEW_QUERY.where(reviews.c.id == bindparam("review_id")))
+
+
+class SqlAlchemyReviewViews:
+    """Rows straight to read models: two statements a page (count, rows), whatever its size."""
+
+    def __init__(self, reads: Reads) -> None:
+        self._reads = reads
 
     async def get(self, review_id: int) -> ReviewView | None:
-        row = (await self._session.execute(VIEW_QUERY.where(reviews.c.id == review_id))).first()
+        if not storable(review_id):
+            return None
+        row = await self._reads.first(_ONE, {"review_id": review_id})
         return _view(row) if row is not None else None
 
     async def list(self, filters: ReviewFilters, page: PageRequest) -> Page[ReviewView]:
-        conditions = _conditions(filters)
-        # Only a search needs the names; a plain count stays on the reviews table and its indexes.
-        counted = _joined(select(func.count())) if filters.search else select(func.count()).select_from(reviews)
-        total = await self._session.scalar(counted.where(*conditions)) or 0
-        rows = await self._session.execute(
-            VIEW_QUERY.where(*conditions).order_by(reviews.c.id).offset(page.offset).limit(page.limit)
+        values: dict[str, Any] = {
+            name: value for name in _FILTERS if (value := getattr(filters, name)) is not None and value != ""
+        }
+        if "search" in values:
+            values["search"] = contains_pattern(values["search"])
+        unmatchable = (
+            values.get("search", "") is None
+            or not all(storable(values[name]) for name in ("doctor_id", "reviewer_id") if name in values)
+            or not 1 <= values.get("rating", 1) <= 5  # the column's check; a SMALLINT could not even bind more
         )
+        if unmatchable:
+            return Page([], 0, page)
+        shape = tuple(name in values for name in _FILTERS)
+        total = await self._reads.value(_COUNT(*shape), values) or 0
+        rows = []
+        if page.offset < total:
+            rows = await self._reads.rows(_PAGE(*shape), {**values, "offset": page.offset, "limit": page.limit})
         return Page([_view(row) for row in rows], total, page)

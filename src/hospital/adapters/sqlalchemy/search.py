@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, false, or_
+from sqlalchemy import ColumnElement, String, false, literal, or_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -37,9 +37,17 @@ def _escaped(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def contains_any(text: str, *columns: ColumnElement[str]) -> ColumnElement[bool]:
-    if "\x00" in text:
-        # No stored text holds NUL, and PostgreSQL refuses it even as a parameter.
-        return false()
-    pattern = f"%{_escaped(text.lower())}%"
+def contains_pattern(text: str) -> str | None:
+    """The LIKE pattern of ``matches_any`` for ``text``; None when nothing can match: no stored text
+    holds NUL, and PostgreSQL refuses it even as a parameter."""
+    return None if "\x00" in text else f"%{_escaped(text.lower())}%"
+
+
+def matches_any(pattern: ColumnElement[str], *columns: ColumnElement[str]) -> ColumnElement[bool]:
+    """Any of ``columns``, lower-cased, is LIKE ``pattern`` (a bound ``contains_pattern``)."""
     return or_(*(unicode_lower(column).like(pattern, escape="\\") for column in columns))
+
+
+def contains_any(text: str, *columns: ColumnElement[str]) -> ColumnElement[bool]:
+    pattern = contains_pattern(text)
+    return false() if pattern is None else matches_any(literal(pattern, String), *columns)

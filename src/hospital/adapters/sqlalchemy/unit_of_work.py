@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
+from functools import cached_property
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -23,7 +25,7 @@ from hospital.adapters.sqlalchemy.catalogue import (
     SqlAlchemyTaxonRepository,
 )
 from hospital.adapters.sqlalchemy.contacts import SqlAlchemyContactRepository
-from hospital.adapters.sqlalchemy.direct_reads import ReadSession, SqliteDirectReader
+from hospital.adapters.sqlalchemy.direct_reads import DirectReader, Reads
 from hospital.adapters.sqlalchemy.doctor_reads import SqlAlchemyDoctorReadQueries
 from hospital.adapters.sqlalchemy.patients import SqlAlchemyPatientQueries
 from hospital.adapters.sqlalchemy.reviews import SqlAlchemyReviewRepository, SqlAlchemyReviewViews
@@ -38,61 +40,134 @@ _UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "57P01", "57P02", "57P03", "53", "3D000"
 
 
 def _is_unavailable(error: BaseException) -> bool:
-    if isinstance(error, PoolTimeoutError | ConnectionError | OSError):
+    if isinstance(error, PoolTimeoutError | ConnectionError | OSError | OperationalError | sqlite3.OperationalError):
         return True
-    if isinstance(error, OperationalError):
-        return True
-    if not isinstance(error, DBAPIError):
-        return False
-    sqlstate = getattr(error.orig, "sqlstate", None) or ""
-    return error.connection_invalidated or sqlstate.startswith(_UNAVAILABLE_SQLSTATE_PREFIXES)
+    if isinstance(error, DBAPIError):
+        if error.connection_invalidated:
+            return True
+        error = error.orig or error
+    # asyncpg's own errors (the direct reader's), bare or wrapped by SQLAlchemy, carry the SQLSTATE.
+    sqlstate = getattr(error, "sqlstate", None) or ""
+    return sqlstate.startswith(_UNAVAILABLE_SQLSTATE_PREFIXES) or _is_closed_connection(error)
+
+
+def _is_closed_connection(error: BaseException) -> bool:
+    # asyncpg raises InterfaceError("connection is closed") with no SQLSTATE for a dropped connection.
+    return type(error).__name__ in ("InterfaceError", "ConnectionDoesNotExistError") and "closed" in str(error)
 
 
 class SqlAlchemyUnitOfWork:
+    """Nothing is built until a use case touches it: a pure read opens no session at all (its queries
+    run on the direct reader), and each repository is made on first use."""
+
     def __init__(self, session_factory: async_sessionmaker[AsyncSession],
-                 direct_reader: SqliteDirectReader | None = None) -> None:
+                 direct_reader: DirectReader | None = None) -> None:
         self._session_factory = session_factory
         self._direct_reader = direct_reader
+        self._session: AsyncSession | None = None
 
-    async def __aenter__(self) -> Self:
-        self.session = self._session_factory()
-        reads: Any = self.session if self._direct_reader is None else ReadSession(self.session, self._direct_reader)
-        self.users = SqlAlchemyUserRepository(self.session)
-        self.profiles = SqlAlchemyProfileRepository(self.session)
-        self.patients = SqlAlchemyPatientRepository(self.session)
-        self.revoked_tokens = SqlAlchemyRevokedTokenRepository(self.session)
-        self.doctors = SqlAlchemyDoctorRepository(self.session)
-        self.reviews = SqlAlchemyReviewRepository(self.session)
-        self.review_views = SqlAlchemyReviewViews(reads)
-        self.patient_queries = SqlAlchemyPatientQueries(reads)
-        self.appointments = SqlAlchemyAppointmentRepository(self.session)
-        self.appointment_queries = SqlAlchemyAppointmentQueries(reads)
-        self.doctor_reads = SqlAlchemyDoctorReadQueries(reads)
-        self.designations = SqlAlchemyTaxonRepository(
-            self.session, Designation, catalogue_tables.designations, "designation",
-        )
-        self.specialisations = SqlAlchemyTaxonRepository(
+    @property
+    def current_session(self) -> AsyncSession | None:
+        return self._session
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            self._session = self._session_factory()
+        return self._session
+
+    @cached_property
+    def _reads(self) -> Reads:
+        return Reads(self, self._direct_reader)
+
+    @cached_property
+    def users(self) -> SqlAlchemyUserRepository:
+        return SqlAlchemyUserRepository(self, self._reads)
+
+    @cached_property
+    def profiles(self) -> SqlAlchemyProfileRepository:
+        return SqlAlchemyProfileRepository(self.session)
+
+    @cached_property
+    def patients(self) -> SqlAlchemyPatientRepository:
+        return SqlAlchemyPatientRepository(self.session)
+
+    @cached_property
+    def revoked_tokens(self) -> SqlAlchemyRevokedTokenRepository:
+        return SqlAlchemyRevokedTokenRepository(self.session)
+
+    @cached_property
+    def doctors(self) -> SqlAlchemyDoctorRepository:
+        return SqlAlchemyDoctorRepository(self.session)
+
+    @cached_property
+    def reviews(self) -> SqlAlchemyReviewRepository:
+        return SqlAlchemyReviewRepository(self.session)
+
+    @cached_property
+    def review_views(self) -> SqlAlchemyReviewViews:
+        return SqlAlchemyReviewViews(self._reads)
+
+    @cached_property
+    def patient_queries(self) -> SqlAlchemyPatientQueries:
+        return SqlAlchemyPatientQueries(self._reads)
+
+    @cached_property
+    def appointments(self) -> SqlAlchemyAppointmentRepository:
+        return SqlAlchemyAppointmentRepository(self.session)
+
+    @cached_property
+    def appointment_queries(self) -> SqlAlchemyAppointmentQueries:
+        return SqlAlchemyAppointmentQueries(self._reads)
+
+    @cached_property
+    def doctor_reads(self) -> SqlAlchemyDoctorReadQueries:
+        return SqlAlchemyDoctorReadQueries(self._reads)
+
+    @cached_property
+    def designations(self) -> SqlAlchemyTaxonRepository:
+        return SqlAlchemyTaxonRepository(self.session, Designation, catalogue_tables.designations, "designation")
+
+    @cached_property
+    def specialisations(self) -> SqlAlchemyTaxonRepository:
+        return SqlAlchemyTaxonRepository(
             self.session, Specialisation, catalogue_tables.specialisations, "specialisation",
         )
-        self.available_times = SqlAlchemyAvailableTimeRepository(self.session)
-        self.medical_services = SqlAlchemyMedicalServiceRepository(self.session)
-        self.contacts = SqlAlchemyContactRepository(self.session)
+
+    @cached_property
+    def available_times(self) -> SqlAlchemyAvailableTimeRepository:
+        return SqlAlchemyAvailableTimeRepository(self.session)
+
+    @cached_property
+    def medical_services(self) -> SqlAlchemyMedicalServiceRepository:
+        return SqlAlchemyMedicalServiceRepository(self.session)
+
+    @cached_property
+    def contacts(self) -> SqlAlchemyContactRepository:
+        return SqlAlchemyContactRepository(self.session)
+
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                         tb: TracebackType | None) -> None:
-        try:
-            # close() rolls back what was not committed; rollback() would also expire every
-            # loaded entity, and the use case still returns them after the block.
-            await self.session.close()
-        except Exception as cleanup_error:
-            if exc is None and _is_unavailable(cleanup_error):
-                raise ServiceUnavailableError() from cleanup_error
+        session = self._session
+        # A session outside a transaction holds no connection: nothing to give back.
+        if session is not None and session.in_transaction():
+            try:
+                # close() rolls back what was not committed; rollback() would also expire every
+                # loaded entity, and the use case still returns them after the block.
+                await session.close()
+            except Exception as cleanup_error:
+                if exc is None and _is_unavailable(cleanup_error):
+                    raise ServiceUnavailableError() from cleanup_error
         if exc is not None and _is_unavailable(exc):
             raise ServiceUnavailableError() from exc
 
     async def commit(self) -> None:
-        await self.session.commit()
+        if self._session is not None:
+            await self._session.commit()
 
     async def rollback(self) -> None:
-        await self.session.rollback()
+        if self._session is not None:
+            await self._session.rollback()

@@ -6,7 +6,7 @@ from litestar import Request
 
 from hospital.application.actor import ANONYMOUS, Actor
 from hospital.application.errors import InvalidTokenError
-from hospital.bootstrap import Container
+from hospital.entrypoints.http.dependencies import Services
 
 
 def bearer_token(request: Request) -> str | None:
@@ -19,9 +19,10 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
-async def provide_actor(request: Request) -> Actor:
+async def provide_actor(request: Request, container: Services) -> Actor:
+    # Taking ``container`` as a dependency puts the two in sequence: Litestar resolves dependencies
+    # of one level concurrently, in an anyio task group per request (10% of a list request's time).
     token = bearer_token(request)
     if token is None:
         return ANONYMOUS
-    container: Container = request.app.state.container
     return await container.identify_actor()(token)

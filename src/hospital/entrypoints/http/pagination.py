@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Generic, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
@@ -45,26 +46,42 @@ def _path(request: Request) -> str:
     return path
 
 
-def _url(request: Request, page: int | None) -> str:
+def _link_bases(base: str, query: bytes) -> tuple[str, str]:
+    """The link without ``page``, and the prefix a page number completes."""
     # The client's own order, read from the raw query string: Litestar's parsed parameters do not
     # keep it stable from one request to the next, and links must not change under a client.
-    query = request.scope.get("query_string", b"").decode("latin-1")
-    pairs = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k != "page"]
-    if page is not None:
-        pairs.append(("page", str(page)))
+    pairs = [(k, v) for k, v in parse_qsl(query.decode("latin-1"), keep_blank_values=True) if k != "page"]
+    if not pairs:
+        return base, f"{base}?page="
+    first = f"{base}?{urlencode(pairs)}"
+    return first, f"{first}&page="
+
+
+# Clients page through the same few lists: their links are worked out once. Long query strings
+# are not kept, so the cache stays small whatever clients send.
+_cached_link_bases = lru_cache(maxsize=512)(_link_bases)
+_CACHED_QUERY_BYTES = 256
+
+
+def _links(request: Request) -> tuple[str, str]:
     base = str(request.base_url).rstrip("/") + _path(request)
-    return f"{base}?{urlencode(pairs)}" if pairs else base
+    query = request.scope.get("query_string", b"")
+    return (_cached_link_bases if len(query) <= _CACHED_QUERY_BYTES else _link_bases)(base, query)
 
 
 def paginated(request: Request, page: Page[T], render: Callable[[T], R]) -> Paginated[R]:
     current = page.request.page
-    previous = None
-    if page.has_previous:
+    previous = next_ = None
+    if page.has_previous or page.has_next:
+        first, numbered = _links(request)
         # The original drops `page` for the first page rather than writing page=1.
-        previous = _url(request, None if current == 2 else current - 1)
+        if page.has_previous:
+            previous = first if current == 2 else f"{numbered}{current - 1}"
+        if page.has_next:
+            next_ = f"{numbered}{current + 1}"
     return Paginated(
         count=page.total,
-        next=_url(request, current + 1) if page.has_next else None,
+        next=next_,
         previous=previous,
         results=[render(item) for item in page.items],
     )
