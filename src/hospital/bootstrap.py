@@ -185,6 +185,7 @@ class Container(containers.DeclarativeContainer):
     _doctor_deps = {"uow": unit_of_work.provider, "images": images}
     list_doctors = providers.Singleton(doctors.ListDoctors, **_doctor_deps)
     get_doctor = providers.Singleton(doctors.GetDoctor, **_doctor_deps)
+    doctor_views_version = providers.Singleton(doctors.DoctorViewsVersion, **_doctor_deps)
     create_doctor = providers.Singleton(doctors.CreateDoctor, **_doctor_deps)
     update_doctor = providers.Singleton(doctors.UpdateDoctor, **_doctor_deps)
     delete_doctor = providers.Singleton(doctors.DeleteDoctor, **_doctor_deps)

@@ -77,6 +77,7 @@ class Settings:
     log_level: str = "INFO"
     password_hash_concurrency: int = 2
     db_pool_size: int = 10
+    response_cache_bytes: int = 8 * 1024 * 1024
 
     @property
     def is_development(self) -> bool:
@@ -120,6 +121,8 @@ class Settings:
             password_hash_concurrency=_int(get("PASSWORD_HASH_CONCURRENCY", "2"),
                                            "HOSPITAL_PASSWORD_HASH_CONCURRENCY", 1),
             db_pool_size=_int(get("DB_POOL_SIZE", "10"), "HOSPITAL_DB_POOL_SIZE", 1),
+            response_cache_bytes=_int(get("RESPONSE_CACHE_BYTES", str(defaults.response_cache_bytes)),
+                                      "HOSPITAL_RESPONSE_CACHE_BYTES", 0),
         )
         return settings.checked()
 

@@ -115,6 +115,14 @@ class ListDoctors(DoctorUseCase):
             return await uow.doctor_reads.page(page=page, filters=filters)
 
 
+class DoctorViewsVersion(DoctorUseCase):
+    """Where the doctor views stand: cached views made at another number are stale."""
+
+    async def __call__(self) -> int:
+        async with self._uow() as uow:
+            return await uow.doctor_reads.version()
+
+
 class GetDoctor(DoctorUseCase):
     async def __call__(self, actor: Actor, doctor_id: int) -> DoctorReadModel:
         async with self._uow() as uow:

@@ -16,6 +16,9 @@ class InMemoryDatabase:
         self.sequences: dict[str, int] = defaultdict(int)
         # One transaction at a time: the simplest isolation that is still correct.
         self.lock = asyncio.Lock()
+        # Moves with every commit, whatever it wrote: a cautious stand-in for the SQL triggers that
+        # move a data version only when its own data changes.
+        self.commits = 0
 
     def table(self, name: str) -> dict[int, Any]:
         return self.tables[name]

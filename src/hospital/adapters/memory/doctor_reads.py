@@ -51,3 +51,6 @@ class InMemoryDoctorReadQueries:
     async def get(self, doctor_id: int) -> DoctorReadModel | None:
         doctor = self._db.table("doctors").get(doctor_id)
         return None if doctor is None else self._view(doctor)
+
+    async def version(self) -> int:
+        return self._db.commits

@@ -63,6 +63,7 @@ class InMemoryUnitOfWork:
 
     async def commit(self) -> None:
         self._snapshot = self._db.snapshot()
+        self._db.commits += 1
 
     async def rollback(self) -> None:
         self._db.restore(self._snapshot)

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, bindparam, func, select
+from sqlalchemy import ColumnElement, Table, bindparam, func, literal_column, select
 
 from hospital.adapters.sqlalchemy.direct_reads import Reads
 from hospital.adapters.sqlalchemy.integers import storable, storable_only
 from hospital.adapters.sqlalchemy.prepared import PreparedQuery, QueryShapes, decoded_list, id_in, list_of
 from hospital.adapters.sqlalchemy.tables import catalogue as t
 from hospital.adapters.sqlalchemy.tables.accounts import users
+from hospital.adapters.sqlalchemy.tables.versions import DOCTORS, data_versions
 from hospital.application.pagination import Page, PageRequest
 from hospital.application.ports.catalogue import DoctorFilters, DoctorReadModel
 from hospital.domain.users import display_name
@@ -78,6 +79,9 @@ def _page(*shape: bool):
 
 _COUNT = QueryShapes(_count)
 _PAGE = QueryShapes(_page)
+_VERSION = PreparedQuery(
+    select(data_versions.c.version).where(data_versions.c.name == literal_column(f"'{DOCTORS}'"))
+)
 _ONE = PreparedQuery(
     select(*_CARD).join(users, users.c.id == t.doctors.c.user_id).where(t.doctors.c.id == bindparam("doctor_id"))
 )
@@ -119,3 +123,7 @@ class SqlAlchemyDoctorReadQueries:
             return None
         row = await self._reads.first(_ONE, {"doctor_id": doctor_id})
         return _view(row) if row is not None else None
+
+    async def version(self) -> int:
+        # No row yet: no doctor data was ever written.
+        return await self._reads.value(_VERSION) or 0

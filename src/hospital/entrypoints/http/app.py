@@ -23,6 +23,7 @@ from hospital.entrypoints.http.client_address import ClientAddressResolver
 from hospital.entrypoints.http.errors import EXCEPTION_HANDLERS
 from hospital.entrypoints.http.middleware import RateLimitMiddleware, SecurityHeadersMiddleware
 from hospital.entrypoints.http.request_context import RequestContextMiddleware
+from hospital.entrypoints.http.response_cache import ResponseCache
 from hospital.entrypoints.http.routes import ROUTE_HANDLERS, health
 
 
@@ -76,6 +77,7 @@ def create_app(container: Container | None = None) -> Litestar:
         logging_config=None,
     )
     app.state.container = container
+    app.state.response_cache = ResponseCache(settings.response_cache_bytes) if settings.response_cache_bytes else None
     # Outside Litestar's per-route middleware, so that every response (404s and CORS preflights
     # included) carries its request id and is logged.
     app.asgi_handler = RequestContextMiddleware(

@@ -19,6 +19,7 @@ from hospital.entrypoints.http.filters import integer_value, integer_values
 from hospital.entrypoints.http.media import media_url
 from hospital.entrypoints.http.pagination import Paginated, page_request, paginated
 from hospital.entrypoints.http.params import INTEGER_FILTER_PATTERN, LimitsParam, PageParam
+from hospital.entrypoints.http.response_cache import cached_response
 from hospital.entrypoints.http.schemas.doctors import DoctorOut, DoctorWrite
 
 TAGS = ["Doctors"]
@@ -91,14 +92,18 @@ async def list_doctors(request: Request, container: Services, actor: CurrentActo
                        limits: LimitsParam = None, specialisation: SpecialisationParam = None,
                        designation: DesignationParam = None, fee: FeeParam = None,
                        available_time: AvailableTimeParam = None) -> Paginated[DoctorOut]:
-    filters = DoctorFilters(
-        specialisation=integer_values(request, "specialisation"),
-        designation=integer_values(request, "designation"),
-        available_time=integer_values(request, "available_time"),
-        fee=integer_value(request, "fee"),
-    )
-    result = await container.list_doctors()(actor, page=page_request(request), filters=filters)
-    return paginated(request, result, lambda doctor: render(request, doctor))
+    async def produce() -> Paginated[DoctorOut]:
+        filters = DoctorFilters(
+            specialisation=integer_values(request, "specialisation"),
+            designation=integer_values(request, "designation"),
+            available_time=integer_values(request, "available_time"),
+            fee=integer_value(request, "fee"),
+        )
+        result = await container.list_doctors()(actor, page=page_request(request), filters=filters)
+        return paginated(request, result, lambda doctor: render(request, doctor))
+
+    # The list is public and the same for every caller: its encoded pages are reused until a write.
+    return await cached_response(request, container.doctor_views_version(), produce)  # type: ignore[return-value]
 
 
 @post(PATH, tags=TAGS, security=openapi.BEARER, operation_class=WRITE_DOC, status_code=201,
