@@ -97,7 +97,7 @@ class AsyncpgDirectReader:
                 # start-up costs a 503 on that read (as through the engine), not a failed start.
                 self._pool = await asyncpg.create_pool(
                     **self._connect_arguments, min_size=0, max_size=self._max_size,
-                    timeout=CONNECT_TIMEOUT_SECONDS,
+                    timeout=CONNECT_TIMEOUT_SECONDS, reset=_nothing_to_reset,
                 )
         return self._pool
 
@@ -113,6 +113,12 @@ class AsyncpgDirectReader:
         if self._pool is not None:
             pool, self._pool = self._pool, None
             await pool.close()
+
+
+async def _nothing_to_reset(_connection: Any) -> None:
+    """The pool's default reset is a round trip per release (RESET ALL, UNLISTEN *, CLOSE ALL,
+    advisory unlocks) for state these single read statements in autocommit never create; asyncpg
+    still ends any open transaction itself before calling this."""
 
 
 def direct_reader_for(url: str, pool_size: int = 10) -> DirectReader | None:
