@@ -49,9 +49,12 @@ browser:
 # The service against the physical limit of its own stack (bench/run.py): wrk on loopback, SQLite and
 # PostgreSQL (BENCH_POSTGRES_ADMIN, default the local server), about 5 minutes; writes docs/benchmarks.md.
 # Installs wrk from Debian's packages when missing. Not part of `make test` or CI.
+# It runs from .venv-bench: what a production install has (no test tools, which would load and
+# weigh on the server's memory figure) plus the ASGI servers it compares.
+BENCH_VENV := .venv-bench
 bench: install
-	VIRTUAL_ENV=$(VENV) $(BIN)/uv sync --frozen --extra dev --extra bench --inexact --active --quiet
-	$(BIN)/python -m bench.run --servers uvicorn,granian
+	UV_PROJECT_ENVIRONMENT=$(BENCH_VENV) $(BIN)/uv sync --frozen --extra bench --quiet
+	$(BENCH_VENV)/bin/python -m bench.run --servers uvicorn,granian
 
 openapi: install
 	$(BIN)/hospital openapi --indent

@@ -125,13 +125,13 @@ def test_new_image_name_refuses_bad_folders_too() -> None:
 
 async def test_validation_runs_off_the_event_loop(storage: LocalImageStorage, monkeypatch: pytest.MonkeyPatch) -> None:
     threads: list[threading.Thread] = []
-    real = local_images.inspect_image
+    real = local_images.inspect_upload
 
     def recording(*args: object, **kwargs: object) -> str:
         threads.append(threading.current_thread())
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(local_images, "inspect_image", recording)
+    monkeypatch.setattr(local_images, "inspect_upload", recording)
     await storage.save_image(upload(real_image()), folder="avatars", field="f")
 
     assert threads and threads[0] is not threading.main_thread()

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from hospital.adapters.storage.image_validation import inspect_image
-from hospital.adapters.storage.local_images import check_folder, new_image_name
+from hospital.adapters.storage.local_images import check_folder, inspect_upload, new_image_name
 from hospital.application.ports.storage import UploadedFile
 
 
@@ -18,7 +17,7 @@ class InMemoryImageStorage:
     async def save_image(self, upload: UploadedFile, *, folder: str, field: str) -> str:
         check_folder(folder)
         extension = await asyncio.to_thread(
-            inspect_image, upload.content, max_bytes=self._max_bytes, max_pixels=self._max_pixels,
+            inspect_upload, upload.content, max_bytes=self._max_bytes, max_pixels=self._max_pixels,
             field=field,
         )
         name = new_image_name(folder, extension)

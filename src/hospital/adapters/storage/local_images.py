@@ -9,8 +9,8 @@ import re
 import secrets
 import tempfile
 from pathlib import Path, PurePosixPath
+from typing import Any
 
-from hospital.adapters.storage.image_validation import inspect_image
 from hospital.application.ports.storage import UploadedFile
 
 _FOLDER = re.compile(r"[a-z_]+")
@@ -28,6 +28,13 @@ def new_image_name(folder: str, extension: str) -> str:
     return f"{folder}/{secrets.token_hex(16)}.{extension}"
 
 
+def inspect_upload(content: bytes, **limits: Any) -> str:
+    # Pillow (some 10 MB resident) loads with the first upload, not in every worker at start.
+    from hospital.adapters.storage.image_validation import inspect_image
+
+    return inspect_image(content, **limits)
+
+
 class LocalImageStorage:
     def __init__(self, root: Path, max_bytes: int, max_pixels: int) -> None:
         self._root = Path(root)
@@ -41,7 +48,7 @@ class LocalImageStorage:
     async def save_image(self, upload: UploadedFile, *, folder: str, field: str) -> str:
         check_folder(folder)
         extension = await asyncio.to_thread(
-            inspect_image, upload.content, max_bytes=self._max_bytes, max_pixels=self._max_pixels,
+            inspect_upload, upload.content, max_bytes=self._max_bytes, max_pixels=self._max_pixels,
             field=field,
         )
         name = new_image_name(folder, extension)
