@@ -18,6 +18,7 @@ import os
 import re
 import secrets
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -129,8 +130,18 @@ def wait_ready(url: str, process: subprocess.Popen, timeout: float = 30) -> None
     raise RuntimeError(f"no answer from {url} within {timeout}s")
 
 
+def refuse_busy_port(url: str) -> None:
+    """Another server already answering there would be measured instead of ours."""
+    host, port = url.split("://", 1)[1].split("/", 1)[0].rsplit(":", 1)
+    with socket.socket() as probe:
+        probe.settimeout(1)
+        if probe.connect_ex((host, int(port))) == 0:
+            raise RuntimeError(f"something already listens on {host}:{port}; stop it first")
+
+
 @contextmanager
 def running(command: list[str], env: dict[str, str], ready_url: str, log: Path):
+    refuse_busy_port(ready_url)
     with log.open("ab") as output:
         process = subprocess.Popen(command, env=env, cwd=env["BENCH_DIR"], stdout=output, stderr=output)
     try:
@@ -309,6 +320,7 @@ def run_backend(backend: str, work: Path, base_env: dict[str, str], servers: lis
         logins = parse_wrk(login_load.communicate(timeout=SECONDS + 30)[0])
 
         # R3: a doctor's page of 100 with 1,000 appointments in the table, then with a million.
+        wrk(base + appointments_path, headers=auth, seconds=1, connections=4)  # warm up, as for the big table
         small = wrk(base + appointments_path, headers=auth, connections=4)
         rss = peak_rss_mb(server.pid)
     # The same lists with the response cache switched off: what a page costs when it is made.
