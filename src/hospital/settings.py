@@ -75,7 +75,9 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     cors_origins: tuple[str, ...] = ()
     log_level: str = "INFO"
-    password_hash_concurrency: int = 2
+    # One 19 MiB argon2 hash at a time per worker keeps a worker within its memory budget (docs/benchmarks.md);
+    # logins scale with workers, one per core.
+    password_hash_concurrency: int = 1
     db_pool_size: int = 10
     response_cache_bytes: int = 8 * 1024 * 1024
 
@@ -118,7 +120,7 @@ class Settings:
             trusted_proxies=_list(get("TRUSTED_PROXIES")),
             cors_origins=_list(get("CORS_ORIGINS")),
             log_level=get("LOG_LEVEL", "INFO").upper(),
-            password_hash_concurrency=_int(get("PASSWORD_HASH_CONCURRENCY", "2"),
+            password_hash_concurrency=_int(get("PASSWORD_HASH_CONCURRENCY", str(defaults.password_hash_concurrency)),
                                            "HOSPITAL_PASSWORD_HASH_CONCURRENCY", 1),
             db_pool_size=_int(get("DB_POOL_SIZE", "10"), "HOSPITAL_DB_POOL_SIZE", 1),
             response_cache_bytes=_int(get("RESPONSE_CACHE_BYTES", str(defaults.response_cache_bytes)),

@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hospital.adapters.sqlalchemy.prepared import PreparedQuery
 from hospital.adapters.sqlalchemy.search import SQLITE_UNICODE_LOWER, python_lower
+from hospital.adapters.sqlalchemy.shared_reads import SharedRead
 
 BUSY_TIMEOUT_MS = 10000
 CONNECT_TIMEOUT_SECONDS = 5
@@ -42,6 +43,11 @@ class DirectReader(Protocol):
     listeners: list[StatementListener]
 
     async def rows(self, query: PreparedQuery, parameters: Mapping[str, Any] | None = None) -> list[Any]: ...
+
+    async def shared_rows(self, query: PreparedQuery) -> list[Any]:
+        """``rows`` of a query without parameters, possibly shared with concurrent callers, but
+        from a statement that began after this call (shared_reads.py)."""
+        ...
 
     async def close(self) -> None: ...
 
@@ -72,6 +78,10 @@ class SqliteDirectReader:
             listener(sql)
         return self.connection.execute(sql, values).fetchall()
 
+    async def shared_rows(self, query: PreparedQuery) -> list[Any]:
+        # A few microseconds on this thread: nothing worth sharing.
+        return await self.rows(query)
+
     async def close(self) -> None:
         if self._connection is not None:
             self._connection.close()
@@ -85,6 +95,7 @@ class AsyncpgDirectReader:
         self._connect_arguments, self._max_size = connect_arguments, max_size
         self._pool: Any = None
         self._opening: asyncio.Lock | None = None
+        self._shared: dict[PreparedQuery, SharedRead[list[Any]]] = {}
         self.listeners: list[StatementListener] = []
 
     async def _open(self) -> Any:
@@ -108,6 +119,12 @@ class AsyncpgDirectReader:
         pool = self._pool or await self._open()
         async with pool.acquire(timeout=POOL_TIMEOUT_SECONDS) as connection:
             return await connection.fetch(sql, *values)
+
+    async def shared_rows(self, query: PreparedQuery) -> list[Any]:
+        shared = self._shared.get(query)
+        if shared is None:
+            shared = self._shared[query] = SharedRead(lambda: self.rows(query))
+        return await shared()
 
     async def close(self) -> None:
         if self._pool is not None:
@@ -171,3 +188,11 @@ class Reads:
     async def value(self, query: PreparedQuery, parameters: Mapping[str, Any] | None = None) -> Any:
         row = await self.first(query, parameters)
         return row[0] if row is not None else None
+
+    async def shared_value(self, query: PreparedQuery) -> Any:
+        """``value`` of a query without parameters, whose statement concurrent callers may share."""
+        current = self._owner.current_session
+        if self._direct is None or (current is not None and current.in_transaction()):
+            return await self.value(query)
+        rows = await self._direct.shared_rows(query)
+        return rows[0][0] if rows else None

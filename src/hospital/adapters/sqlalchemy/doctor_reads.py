@@ -126,4 +126,4 @@ class SqlAlchemyDoctorReadQueries:
 
     async def version(self) -> int:
         # No row yet: no doctor data was ever written.
-        return await self._reads.value(_VERSION) or 0
+        return await self._reads.shared_value(_VERSION) or 0
