@@ -139,3 +139,21 @@ def test_a_database_dropped_mid_run_gives_503_until_it_is_back(tmp_path: Path) -
         server.stop()
         drop_database(POSTGRES_URL, url)
     assert '"status": 500' not in server.logs()
+
+
+@needs_postgres
+def test_reads_after_a_network_cut_answer_at_once_on_fresh_connections(tmp_path: Path, database_url: str) -> None:
+    """The read queries' own pool holds connections the cut killed; a read finds one dead, and is
+    repeated once on a new connection instead of answering 503 after the database is back."""
+    target = make_url(database_url)
+    with TcpProxy(target.host or "127.0.0.1", target.port or 5432) as proxy:
+        through_proxy = target.set(port=proxy.port).render_as_string(hide_password=False)
+        server = start_server(tmp_path, server_environment(tmp_path, through_proxy))
+        try:
+            assert httpx.get(f"{server.url}/doctors/").status_code == 200  # a pooled read connection now
+            proxy.cut()
+            proxy.restore()
+            assert _wait_for(lambda: httpx.get(f"{server.url}/health/ready").status_code == 200)
+            assert httpx.get(f"{server.url}/doctors/").status_code == 200
+        finally:
+            server.stop()

@@ -17,9 +17,11 @@ class Database:
     def __init__(self) -> None:
         self.version = 0
         self.statements = 0
+        self.started = asyncio.Event()
 
     async def read(self) -> int:
         self.statements += 1
+        self.started.set()
         seen = self.version
         await asyncio.sleep(0.001)
         return seen
@@ -37,8 +39,7 @@ async def test_a_caller_arriving_after_a_write_never_gets_the_older_answer():
     database = Database()
     shared = SharedRead(database.read)
     first = asyncio.ensure_future(shared())
-    while database.statements == 0:
-        await asyncio.sleep(0)  # until the first statement has started, and seen version 0
+    await database.started.wait()  # the first statement has started, and seen version 0
     database.version = 1  # a write commits while it runs
     late = await shared()
     assert await first == 0
