@@ -98,7 +98,7 @@ class SqlAlchemyUnitOfWork:
 
     @cached_property
     def doctors(self) -> SqlAlchemyDoctorRepository:
-        return SqlAlchemyDoctorRepository(self.session)
+        return SqlAlchemyDoctorRepository(self.session, self._reads)
 
     @cached_property
     def reviews(self) -> SqlAlchemyReviewRepository:
