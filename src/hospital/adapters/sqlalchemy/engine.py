@@ -9,6 +9,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from hospital.adapters.sqlalchemy.search import SQLITE_UNICODE_LOWER, python_lower
+from hospital.adapters.sqlalchemy.sqlite_writer import LoopSqliteConnection
+
+BUSY_TIMEOUT_SECONDS = 10
 
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -29,7 +32,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # The driver's own implicit BEGIN is deferred: a transaction that reads first and writes
         # later then fails with "database is locked" when another writer got there in between, and
         # waiting (busy_timeout) cannot help. Switching it off lets the "begin" hook below decide.
-        dbapi_connection.isolation_level = None
+        if dbapi_connection.isolation_level is not None:
+            dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         for pragma in SQLITE_PRAGMAS:
             cursor.execute(pragma)
@@ -54,7 +58,20 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False, null_poo
     if null_pool:
         common["poolclass"] = pool.NullPool
     if parsed.get_backend_name() == "sqlite":
-        engine = create_async_engine(url, connect_args={"timeout": 10}, **common)
+        in_memory = parsed.database in (None, "", ":memory:") or parsed.query.get("mode") == "memory"
+        if not (null_pool or in_memory):
+            # SQLite has one writer at a time and every transaction takes the lock at BEGIN, so a
+            # second connection of this process could only wait for it, in SQLite's sleeping busy
+            # handler (p99 over a second at 16 concurrent bookings). One connection: the writers
+            # of the process queue on the pool instead, in order, and are woken as soon as it is
+            # free. Other processes still wait in the busy handler (on the writer's own thread).
+            database, uri = parsed.database, str(parsed.query.get("uri", "")).lower() in ("true", "1")
+
+            async def connect() -> LoopSqliteConnection:
+                return await LoopSqliteConnection.connect(database, uri=uri, busy_seconds=BUSY_TIMEOUT_SECONDS)
+
+            common.update(pool_size=1, max_overflow=0, pool_timeout=BUSY_TIMEOUT_SECONDS, async_creator=connect)
+        engine = create_async_engine(url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS}, **common)
         _configure_sqlite(engine)
         return engine
     if not null_pool:
