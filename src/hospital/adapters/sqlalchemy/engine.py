@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from sqlalchemy import event, pool
@@ -9,7 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from hospital.adapters.sqlalchemy.search import SQLITE_UNICODE_LOWER, python_lower
-from hospital.adapters.sqlalchemy.sqlite_writer import LoopSqliteConnection
+from hospital.adapters.sqlalchemy.sqlite_writer import LoopSqliteConnection, SqliteWriter
 
 BUSY_TIMEOUT_SECONDS = 10
 
@@ -26,9 +27,18 @@ CONNECT_TIMEOUT_SECONDS = 5
 POOL_TIMEOUT_SECONDS = 5
 
 
+def _configure_connection(connection: sqlite3.Connection) -> None:
+    """The SQLite writer's connection (sqlite_writer.py), as the hook below configures the others."""
+    for pragma in SQLITE_PRAGMAS:
+        connection.execute(pragma)
+    connection.create_function(SQLITE_UNICODE_LOWER, 1, python_lower, deterministic=True)
+
+
 def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        if isinstance(dbapi_connection.driver_connection, LoopSqliteConnection):
+            return  # a view of the writer, configured once when it opened
         # The driver's own implicit BEGIN is deferred: a transaction that reads first and writes
         # later then fails with "database is locked" when another writer got there in between, and
         # waiting (busy_timeout) cannot help. Switching it off lets the "begin" hook below decide.
@@ -60,17 +70,18 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False, null_poo
     if parsed.get_backend_name() == "sqlite":
         in_memory = parsed.database in (None, "", ":memory:") or parsed.query.get("mode") == "memory"
         if not (null_pool or in_memory):
-            # SQLite has one writer at a time and every transaction takes the lock at BEGIN, so a
-            # second connection of this process could only wait for it, in SQLite's sleeping busy
-            # handler (p99 over a second at 16 concurrent bookings). One connection: the writers
-            # of the process queue on the pool instead, in order, and are woken as soon as it is
-            # free. Other processes still wait in the busy handler (on the writer's own thread).
+            # Every transaction takes SQLite's one write lock at BEGIN, so the writers of a process
+            # can only take turns; they do so on one connection (sqlite_writer.py), first come
+            # first served and committed in groups, instead of sleeping in SQLite's busy handler
+            # (p99 over a second at 16 concurrent bookings). The pool's connections are views of
+            # it, as many as there are callers. Other processes still wait in the busy handler.
             database, uri = parsed.database, str(parsed.query.get("uri", "")).lower() in ("true", "1")
+            writer = SqliteWriter(database, uri=uri, busy_seconds=BUSY_TIMEOUT_SECONDS, configure=_configure_connection)
 
             async def connect() -> LoopSqliteConnection:
-                return await LoopSqliteConnection.connect(database, uri=uri, busy_seconds=BUSY_TIMEOUT_SECONDS)
+                return LoopSqliteConnection(writer)
 
-            common.update(pool_size=1, max_overflow=0, pool_timeout=BUSY_TIMEOUT_SECONDS, async_creator=connect)
+            common.update(pool_size=16, max_overflow=-1, async_creator=connect)
         engine = create_async_engine(url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS}, **common)
         _configure_sqlite(engine)
         return engine
