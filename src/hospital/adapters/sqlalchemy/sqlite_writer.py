@@ -30,6 +30,7 @@ work on them unchanged (``create_async_engine(async_creator=...)``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -113,7 +114,8 @@ class SqliteWriter:
         async with self.turn:
             self._commit_task = None
             if self.is_open:
-                await self.commit_group()
+                with contextlib.suppress(Exception):  # the units waiting on it got the error
+                    await self.commit_group()
 
     async def commit_group(self) -> None:
         """COMMIT whatever was released; settled even if the caller is cancelled meanwhile."""
