@@ -97,12 +97,12 @@ class BookAppointment(AppointmentUseCase):
         if booking.status is not None and AppointmentStatus.parse(booking.status) is not AppointmentStatus.PENDING:
             raise PermissionDeniedError(STARTS_PENDING)
         async with self._uow() as uow:
-            doctor = await uow.doctors.get(booking.doctor_id)
+            doctor_time_ids = await uow.doctors.available_time_ids(booking.doctor_id)
             errors = ErrorCollector()
-            if doctor is None:
+            if doctor_time_ids is None:
                 errors.add("doctor", _unknown_doctor(booking.doctor_id))
             # Without a doctor the time cannot be judged; the other fields are still reported.
-            time_ids = doctor.available_time_ids if doctor is not None else (booking.time_id,)
+            time_ids = doctor_time_ids if doctor_time_ids is not None else (booking.time_id,)
             appointment = errors.collect(lambda: Appointment.book(
                 actor.patient_id, booking.doctor_id, booking.time_id, booking.appointment_type,
                 booking.symptoms, time_ids,
@@ -131,8 +131,7 @@ class ChangeAppointment(AppointmentUseCase):
                 raise ValidationError.field("doctor", DOCTOR_IS_FIXED)
             appointment.revise(actor, symptoms=changes.symptoms, appointment_type=changes.appointment_type)
             if changes.time_id is not None and changes.time_id != appointment.time_id:
-                doctor = await uow.doctors.get(appointment.doctor_id)
-                time_ids = doctor.available_time_ids if doctor is not None else ()
+                time_ids = await uow.doctors.available_time_ids(appointment.doctor_id) or ()
                 appointment.reschedule(actor, changes.time_id, time_ids)
             if changes.cancel is True and not appointment.cancelled:
                 appointment.cancel(actor)

@@ -233,6 +233,20 @@ async def test_doctors_keep_their_id_lists(store):
         assert await uow.doctor_reads.get(doctor_id) is None
 
 
+async def test_a_doctors_time_ids_come_without_the_doctor_and_see_the_transactions_own_changes(store):
+    t = await add_all(store, "available_times", AvailableTime(time="Mon"), AvailableTime(time="Tue"))
+    with_times, without = await add_doctor(store, times=(t[1], t[0])), await add_doctor(store)
+    async with store.unit_of_work() as uow:
+        assert sorted(await uow.doctors.available_time_ids(with_times)) == t
+        assert await uow.doctors.available_time_ids(without) == []
+        for unknown in (with_times + without, 0, -1, HUGE):
+            assert await uow.doctors.available_time_ids(unknown) is None
+        doctor = await uow.doctors.get(without)
+        doctor.update(available_time_ids=[t[0]])
+        await uow.doctors.save(doctor)
+        assert await uow.doctors.available_time_ids(without) == [t[0]]  # uncommitted, but this transaction's
+
+
 async def test_a_second_doctor_for_one_user_is_refused(store):
     doctor_id = await add_doctor(store)
     async with store.unit_of_work() as uow:

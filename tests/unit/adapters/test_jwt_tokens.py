@@ -13,7 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hospital.adapters.clock import FixedClock
-from hospital.adapters.security.jwt_tokens import PyJwtTokenService
+from hospital.adapters.security import jwt_tokens
+from hospital.adapters.security.jwt_tokens import WRONG_TYPE, PyJwtTokenService
 from hospital.application.errors import InvalidTokenError
 from hospital.application.ports.security import TokenType
 
@@ -356,3 +357,31 @@ def test_issue_uses_whole_seconds_from_the_clock() -> None:
     claims = service(clock).issue(user_id=1, token_type=TokenType.ACCESS).claims
     assert claims.issued_at == START
     assert claims.expires_at == START + ACCESS_LIFETIME
+
+
+def test_a_token_already_verified_still_expires_still_waits_for_nbf_and_still_has_its_type() -> None:
+    clock = FixedClock(START)
+    tokens = service(clock)
+    now = int(START.timestamp())
+    token = sign(valid_payload(nbf=now + 10, exp=now + 20))
+    refused(token, tokens=tokens)  # not yet valid: not remembered either
+    clock.advance(timedelta(seconds=10))
+    assert tokens.decode(token, expected_type=TokenType.ACCESS).user_id == 7
+    assert tokens.decode(token, expected_type=TokenType.ACCESS).user_id == 7  # remembered
+    assert refused(token, TokenType.REFRESH, tokens=tokens).message == WRONG_TYPE
+    clock.advance(timedelta(seconds=-1))
+    refused(token, tokens=tokens)  # the clock went back before nbf
+    clock.advance(timedelta(seconds=11))
+    refused(token, tokens=tokens)  # exp == now
+
+
+def test_remembered_tokens_are_bounded_and_each_string_is_verified_on_its_own(monkeypatch) -> None:
+    monkeypatch.setattr(jwt_tokens, "VERIFIED_CACHE_SIZE", 3)
+    tokens = service()
+    issued = [tokens.issue(user_id=n, token_type=TokenType.ACCESS).token for n in range(5)]
+    for n, token in enumerate(issued):
+        assert tokens.decode(token, expected_type=TokenType.ACCESS).user_id == n
+    assert len(tokens._verified) == 3
+    assert [tokens.decode(token, expected_type=TokenType.ACCESS).user_id for token in issued] == list(range(5))
+    head, payload, signature = issued[0].split(".")
+    refused(f"{head}.{payload}.{signature[:-1]}{'A' if signature[-1] != 'A' else 'B'}", tokens=tokens)

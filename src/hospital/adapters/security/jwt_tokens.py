@@ -22,10 +22,17 @@ MIN_SECRET_BYTES = 32
 # Far above any token this class issues; refuses absurd inputs before any parsing.
 MAX_TOKEN_LENGTH = 4096
 WRONG_TYPE = "Token has wrong type"
+# Distinct tokens whose verified claims are kept; a few hundred bytes each.
+VERIFIED_CACHE_SIZE = 4096
 
 _REQUIRED_CLAIMS = ["exp", "iat", "sub", "jti", "type", "iss"]
 _USER_ID = re.compile(r"0|[1-9][0-9]{0,18}")
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
+
+
+# The claims of a token whose signature and shape were verified, and the times it is valid between
+# (not before: the later of iat and nbf; expires: exp).
+_Verified = tuple[TokenClaims, int, int]
 
 
 class PyJwtTokenService:
@@ -46,6 +53,7 @@ class PyJwtTokenService:
         self._issuer = issuer
         self._lifetimes = lifetimes
         self._clock = clock
+        self._verified: dict[str, _Verified] = {}
 
     def issue(self, *, user_id: int, token_type: TokenType, version: int = 0,
               family: str | None = None) -> IssuedToken:
@@ -81,15 +89,36 @@ class PyJwtTokenService:
         return IssuedToken(token=token, claims=claims)
 
     def decode(self, token: str, *, expected_type: TokenType) -> TokenClaims:
+        verified = self._verified.get(token) if isinstance(token, str) else None
+        if verified is None:
+            verified = self._verify(token)
+        claims, not_before, expires = verified
+        now = self._clock.now().timestamp()
+        # The times are checked on every use, cached or not: a cached token still expires.
+        if expires <= now or not_before > now:
+            raise InvalidTokenError()
+        if claims.token_type is not TokenType(expected_type):
+            raise InvalidTokenError(WRONG_TYPE)
+        return claims
+
+    def _verify(self, token: str) -> _Verified:
         try:
             payload = self._verified_payload(token)
             claims = self._claims(payload)
         # A signed-but-odd payload can fail in int()/fromtimestamp(); none of it may escape as a 500.
         except (jwt.PyJWTError, ValueError, TypeError, OverflowError, OSError, RecursionError) as error:
             raise InvalidTokenError() from error
-        if claims.token_type is not TokenType(expected_type):
-            raise InvalidTokenError(WRONG_TYPE)
-        return claims
+        not_before = _integer(payload, "iat")
+        if "nbf" in payload:
+            not_before = max(not_before, _integer(payload, "nbf"))
+        verified = (claims, not_before, _integer(payload, "exp"))
+        # Each authenticated request decodes its token twice (the rate limiter, then the actor), and
+        # a client sends the same token for many requests: the signature and the parsing are done
+        # once per token string. Only tokens that verified are kept; bounded, oldest out first.
+        if len(self._verified) >= VERIFIED_CACHE_SIZE:
+            del self._verified[next(iter(self._verified))]
+        self._verified[token] = verified
+        return verified
 
     def _verified_payload(self, token: str) -> dict[str, Any]:
         if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH or not _is_canonical(token):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, bindparam, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, bindparam, exists, false, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 
 from hospital.adapters.sqlalchemy.direct_reads import Reads
 from hospital.adapters.sqlalchemy.integers import storable
@@ -13,14 +14,28 @@ from hospital.application.pagination import Page, PageRequest
 from hospital.application.ports.appointments import AppointmentRow, AppointmentScope
 from hospital.domain.appointments import Appointment
 
+_INSERTED = ("patient_id", "doctor_id", "time_id", "appointment_type", "status", "symptoms", "cancelled")
+_INSERT = PreparedQuery(insert(a).values({name: bindparam(name) for name in _INSERTED}).returning(a.c.id))
+
 
 class SqlAlchemyAppointmentRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
     async def add(self, appointment: Appointment) -> None:
+        # One INSERT ... RETURNING on the session's transaction, compiled once: the ORM's flush of a
+        # single new row cost more than the rest of the booking.
+        connection = await self._session.connection()
+        sql, values = _INSERT.bind(connection.dialect, {
+            "patient_id": appointment.patient_id, "doctor_id": appointment.doctor_id,
+            "time_id": appointment.time_id, "appointment_type": str(appointment.appointment_type),
+            "status": str(appointment.status), "symptoms": appointment.symptoms,
+            "cancelled": bool(appointment.cancelled),
+        })
+        appointment.id = (await connection.exec_driver_sql(sql, tuple(values))).scalar_one()
+        # Attached as if loaded: a later get() in this unit of work finds it, and save() flushes changes.
+        make_transient_to_detached(appointment)
         self._session.add(appointment)
-        await self._session.flush()
 
     async def get(self, appointment_id: int) -> Appointment | None:
         if not storable(appointment_id):

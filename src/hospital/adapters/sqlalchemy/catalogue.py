@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table, delete, exists, insert, literal, select, union_all
+from sqlalchemy import Table, bindparam, delete, exists, insert, literal, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hospital.adapters.sqlalchemy.direct_reads import Reads
 from hospital.adapters.sqlalchemy.entity_table import EntityTable
 from hospital.adapters.sqlalchemy.integers import storable
+from hospital.adapters.sqlalchemy.prepared import PreparedQuery, decoded_list, list_of
 from hospital.adapters.sqlalchemy.tables import catalogue as t
 from hospital.application.ports.catalogue import DuplicateDoctorError, DuplicateSlugError
 from hospital.domain.catalogue import MedicalService
@@ -42,9 +44,17 @@ async def load_doctor_links(session: AsyncSession, doctors: list[Doctor]) -> Non
         getattr(by_id[doctor_id], kind).append(linked_id)
 
 
+_TIMES = t.doctor_available_times
+# A booking only needs to know the doctor exists and which times it offers: one row, no entity.
+_TIME_IDS = PreparedQuery(
+    select(t.doctors.c.id, list_of(select(_TIMES.c.available_time_id).where(_TIMES.c.doctor_id == t.doctors.c.id)))
+    .where(t.doctors.c.id == bindparam("doctor_id"))
+)
+
+
 class SqlAlchemyDoctorRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, session: AsyncSession, reads: Reads) -> None:
+        self._session, self._reads = session, reads
 
     async def _write_links(self, doctor: Doctor) -> None:
         for attribute, table, column in DOCTOR_LINKS:
@@ -84,6 +94,12 @@ class SqlAlchemyDoctorRepository:
         if doctor is not None:
             await load_doctor_links(self._session, [doctor])
         return doctor
+
+    async def available_time_ids(self, doctor_id: int) -> list[int] | None:
+        if not storable(doctor_id):
+            return None
+        row = await self._reads.first(_TIME_IDS, {"doctor_id": doctor_id})
+        return None if row is None else decoded_list(row[1])
 
     async def save(self, doctor: Doctor) -> None:
         await self._flush_and_link(doctor)

@@ -29,6 +29,7 @@ from hospital.adapters.sqlalchemy.direct_reads import DirectReader, Reads
 from hospital.adapters.sqlalchemy.doctor_reads import SqlAlchemyDoctorReadQueries
 from hospital.adapters.sqlalchemy.patients import SqlAlchemyPatientQueries
 from hospital.adapters.sqlalchemy.reviews import SqlAlchemyReviewRepository, SqlAlchemyReviewViews
+from hospital.adapters.sqlalchemy.sqlite_writer import LoopSqliteConnection
 from hospital.adapters.sqlalchemy.tables import catalogue as catalogue_tables
 from hospital.application.errors import ServiceUnavailableError
 from hospital.domain.taxonomy import Designation, Specialisation
@@ -98,7 +99,7 @@ class SqlAlchemyUnitOfWork:
 
     @cached_property
     def doctors(self) -> SqlAlchemyDoctorRepository:
-        return SqlAlchemyDoctorRepository(self.session)
+        return SqlAlchemyDoctorRepository(self.session, self._reads)
 
     @cached_property
     def reviews(self) -> SqlAlchemyReviewRepository:
@@ -165,8 +166,19 @@ class SqlAlchemyUnitOfWork:
             raise ServiceUnavailableError() from exc
 
     async def commit(self) -> None:
-        if self._session is not None:
-            await self._session.commit()
+        session = self._session
+        if session is None:
+            return
+        durable = None
+        if session.in_transaction():
+            writer = (await (await session.connection()).get_raw_connection()).driver_connection
+            if isinstance(writer, LoopSqliteConnection):
+                # Group commit (sqlite_writer.py): the connection goes to the next writer at once;
+                # this use case returns only when the COMMIT that includes its work is on disk.
+                durable = writer.defer_commit()
+        await session.commit()
+        if durable is not None:
+            await durable
 
     async def rollback(self) -> None:
         if self._session is not None:

@@ -45,6 +45,10 @@ class DoctorRepository(Protocol):
 
     async def get_by_user(self, user_id: int) -> Doctor | None: ...
 
+    async def available_time_ids(self, doctor_id: int) -> list[int] | None:
+        """The doctor's available time ids, without loading the doctor; None when there is no such doctor."""
+        ...
+
     async def save(self, doctor: Doctor) -> None:
         """Persist changes made to a doctor got from this repository, id lists included."""
         ...
