@@ -143,8 +143,9 @@ def test_a_database_dropped_mid_run_gives_503_until_it_is_back(tmp_path: Path) -
 
 @needs_postgres
 def test_reads_after_a_network_cut_answer_at_once_on_fresh_connections(tmp_path: Path, database_url: str) -> None:
-    """The read queries' own pool holds connections the cut killed; a read finds one dead, and is
-    repeated once on a new connection instead of answering 503 after the database is back."""
+    """The read queries have a pool of their own (asyncpg's, without the engine's pre-ping): a
+    connection the cut broke is replaced when next lent, so no read answers 503 once the database
+    is back."""
     target = make_url(database_url)
     with TcpProxy(target.host or "127.0.0.1", target.port or 5432) as proxy:
         through_proxy = target.set(port=proxy.port).render_as_string(hide_password=False)

@@ -97,13 +97,6 @@ class AsyncpgDirectReader:
         self._opening: asyncio.Lock | None = None
         self._shared: dict[PreparedQuery, SharedRead[list[Any]]] = {}
         self.listeners: list[StatementListener] = []
-        # Imported here, not with the module: a SQLite deployment never loads the PostgreSQL driver.
-        from asyncpg import exceptions
-
-        self._dead_connection_errors = (
-            exceptions.ConnectionDoesNotExistError, exceptions.InterfaceError, exceptions.AdminShutdownError,
-            ConnectionResetError, BrokenPipeError,
-        )
 
     async def _open(self) -> Any:
         import asyncpg
@@ -124,17 +117,8 @@ class AsyncpgDirectReader:
         for listener in self.listeners:
             listener(sql)
         pool = self._pool or await self._open()
-        try:
-            async with pool.acquire(timeout=POOL_TIMEOUT_SECONDS) as connection:
-                return await connection.fetch(sql, *values)
-        except Exception as error:
-            if not isinstance(error, self._dead_connection_errors):
-                raise
-            # A pooled connection the server dropped (restart, failover, network cut): asyncpg has
-            # discarded it; a read is safe to repeat once, on a fresh one. (The engine's pool pings
-            # before lending instead, which costs a round trip every time.)
-            async with pool.acquire(timeout=POOL_TIMEOUT_SECONDS) as connection:
-                return await connection.fetch(sql, *values)
+        async with pool.acquire(timeout=POOL_TIMEOUT_SECONDS) as connection:
+            return await connection.fetch(sql, *values)
 
     async def shared_rows(self, query: PreparedQuery) -> list[Any]:
         shared = self._shared.get(query)
