@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 from contextlib import asynccontextmanager
 from typing import Any
@@ -35,11 +34,6 @@ def create_app(container: Container | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> Any:
-        # Everything built so far (modules, tables, routes, the OpenAPI schema) lives as long as the
-        # process: out of the collector's sight, a full collection no longer walks it, which took
-        # tens of milliseconds and showed as the p99 of every endpoint.
-        gc.collect()
-        gc.freeze()
         try:
             yield
         finally:
