@@ -8,7 +8,7 @@ from sqlalchemy.orm import make_transient_to_detached
 
 from hospital.adapters.sqlalchemy.direct_reads import Reads
 from hospital.adapters.sqlalchemy.integers import storable
-from hospital.adapters.sqlalchemy.prepared import PreparedQuery, QueryShapes
+from hospital.adapters.sqlalchemy.prepared import PreparedQuery, QueryShapes, bound
 from hospital.adapters.sqlalchemy.tables.care import appointments as a
 from hospital.application.pagination import Page, PageRequest
 from hospital.application.ports.appointments import AppointmentRow, AppointmentScope
@@ -86,17 +86,11 @@ _PAGE = QueryShapes(
 
 def _shape(scope: AppointmentScope | None, patient_id: int | None,
            doctor_id: int | None) -> tuple[tuple[bool, ...], dict[str, int]]:
-    values = {}
-    if scope is not None and scope.patient_id is not None:
-        values["scope_patient"] = scope.patient_id
-    if scope is not None and scope.doctor_id is not None:
-        values["scope_doctor"] = scope.doctor_id
-    if patient_id is not None:
-        values["patient_id"] = patient_id
-    if doctor_id is not None:
-        values["doctor_id"] = doctor_id
-    names = ("scope_patient", "scope_doctor", "patient_id", "doctor_id")
-    return (scope is not None, *(name in values for name in names)), values
+    shape, values = bound(
+        scope_patient=scope.patient_id if scope else None, scope_doctor=scope.doctor_id if scope else None,
+        patient_id=patient_id, doctor_id=doctor_id,
+    )
+    return (scope is not None, *shape), values
 
 
 def page_query(page: PageRequest, scope: AppointmentScope | None, patient_id: int | None = None,
@@ -116,11 +110,7 @@ class SqlAlchemyAppointmentQueries:
         if not all(storable(wanted) for wanted in (patient_id, doctor_id) if wanted is not None):
             return Page([], 0, page)  # an id no column can hold matches nothing
         shape, values = _shape(scope, patient_id, doctor_id)
-        total = await self._reads.value(_COUNT(*shape), values) or 0
-        rows = []
-        if page.offset < total:
-            query, page_values = page_query(page, scope, patient_id, doctor_id)
-            rows = await self._reads.rows(query, page_values)
+        total, rows = await self._reads.counted_page(_COUNT(*shape), _PAGE(*shape), values, page)
         items = [
             AppointmentRow(
                 id=row_id, patient_id=patient, doctor_id=doctor, appointment_type=appointment_type,

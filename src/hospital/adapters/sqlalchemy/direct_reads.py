@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hospital.adapters.sqlalchemy.prepared import PreparedQuery
 from hospital.adapters.sqlalchemy.search import SQLITE_UNICODE_LOWER, python_lower
 from hospital.adapters.sqlalchemy.shared_reads import SharedRead
+from hospital.application.pagination import PageRequest
 
 BUSY_TIMEOUT_MS = 10000
 CONNECT_TIMEOUT_SECONDS = 5
@@ -180,6 +181,14 @@ class Reads:
         connection = await self._owner.session.connection()
         sql, values = query.bind(connection.dialect, parameters)
         return list((await connection.exec_driver_sql(sql, tuple(values))).all())
+
+    async def counted_page(self, count: PreparedQuery, rows: PreparedQuery, values: Mapping[str, Any],
+                           page: PageRequest) -> tuple[int, list[Any]]:
+        """The total and the rows of ``page``; past the end, the rows are not even asked for."""
+        total = await self.value(count, values) or 0
+        if page.offset >= total:
+            return total, []
+        return total, await self.rows(rows, {**values, "offset": page.offset, "limit": page.limit})
 
     async def first(self, query: PreparedQuery, parameters: Mapping[str, Any] | None = None) -> Any:
         rows = await self.rows(query, parameters)

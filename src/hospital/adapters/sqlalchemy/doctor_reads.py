@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, Table, bindparam, func, literal_column, se
 
 from hospital.adapters.sqlalchemy.direct_reads import Reads
 from hospital.adapters.sqlalchemy.integers import storable, storable_only
-from hospital.adapters.sqlalchemy.prepared import PreparedQuery, QueryShapes, decoded_list, id_in, list_of
+from hospital.adapters.sqlalchemy.prepared import PreparedQuery, QueryShapes, bound, decoded_list, id_in, list_of
 from hospital.adapters.sqlalchemy.tables import catalogue as t
 from hospital.adapters.sqlalchemy.tables.accounts import users
 from hospital.adapters.sqlalchemy.tables.versions import DOCTORS, data_versions
@@ -31,6 +31,9 @@ _LINK_FILTERS = (
     ("specialisation", t.doctor_specialisations.c.specialisation_id, t.doctor_specialisations.c.doctor_id),
     ("available_time", t.doctor_available_times.c.available_time_id, t.doctor_available_times.c.doctor_id),
 )
+
+
+_LISTS = ("designation", "specialisation", "available_time")
 
 
 def _conditions(designation: bool, specialisation: bool, available_time: bool,
@@ -104,18 +107,11 @@ class SqlAlchemyDoctorReadQueries:
     async def page(self, *, page: PageRequest, filters: DoctorFilters = DoctorFilters()) -> Page[DoctorReadModel]:
         if filters.fee is not None and not storable(filters.fee):
             return Page([], 0, page)  # a fee no column can hold matches no doctor
-        values: dict[str, object] = {
-            name: storable_only(ids) for name in ("designation", "specialisation", "available_time")
-            if (ids := getattr(filters, name))
-        }
-        if filters.fee is not None:
-            values["fee"] = filters.fee
-        shape = (*(name in values for name in ("designation", "specialisation", "available_time")),
-                 filters.fee is not None)
-        total = await self._reads.value(_COUNT(*shape), values) or 0
-        rows = []
-        if page.offset < total:
-            rows = await self._reads.rows(_PAGE(*shape), {**values, "offset": page.offset, "limit": page.limit})
+        shape, values = bound(
+            **{name: storable_only(ids) if (ids := getattr(filters, name)) else None for name in _LISTS},
+            fee=filters.fee,
+        )
+        total, rows = await self._reads.counted_page(_COUNT(*shape), _PAGE(*shape), values, page)
         return Page([_view(row) for row in rows], total, page)
 
     async def get(self, doctor_id: int) -> DoctorReadModel | None:

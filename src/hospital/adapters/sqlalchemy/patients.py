@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, String, bindparam, cast, false, func, or_, select
 
 from hospital.adapters.sqlalchemy.direct_reads import Reads
-from hospital.adapters.sqlalchemy.prepared import QueryShapes
+from hospital.adapters.sqlalchemy.prepared import QueryShapes, bound
 from hospital.adapters.sqlalchemy.search import contains_pattern, matches_any
 from hospital.adapters.sqlalchemy.tables.accounts import patients as p
 from hospital.adapters.sqlalchemy.tables.accounts import users as u
@@ -49,22 +49,13 @@ class SqlAlchemyPatientQueries:
 
     async def list(self, *, page: PageRequest, scope: PatientScope | None, search: str = "",
                    phone: str | None = None) -> Page[PatientRow]:
-        values: dict[str, object] = {}
-        if scope is not None and scope.patient_id is not None:
-            values["scope_patient"] = scope.patient_id
-        if scope is not None and scope.doctor_id is not None:
-            values["scope_doctor"] = scope.doctor_id
-        if phone is not None:
-            values["phone"] = phone
-        if search:
-            values["search"] = contains_pattern(search)
-        if "\x00" in (phone or "") or (search and values["search"] is None):
+        pattern = contains_pattern(search) if search else None
+        if "\x00" in (phone or "") or (search and pattern is None):
             return Page([], 0, page)  # no stored text holds NUL, and PostgreSQL refuses it even as a parameter
-        shape = (scope is not None, *(name in values for name in ("scope_patient", "scope_doctor", "phone", "search")))
-        total = await self._reads.value(_COUNT(*shape), values) or 0
-        rows = []
-        if page.offset < total:
-            rows = await self._reads.rows(_PAGE(*shape), {**values, "offset": page.offset, "limit": page.limit})
-        items = [PatientRow(id=row_id, username=username, phone=phone, profile=profile)
-                 for row_id, username, phone, profile in rows]
+        shape, values = bound(scope_patient=scope.patient_id if scope else None,
+                              scope_doctor=scope.doctor_id if scope else None, phone=phone, search=pattern)
+        shape = (scope is not None, *shape)
+        total, rows = await self._reads.counted_page(_COUNT(*shape), _PAGE(*shape), values, page)
+        items = [PatientRow(id=row_id, username=username, phone=row_phone, profile=profile)
+                 for row_id, username, row_phone, profile in rows]
         return Page(items, total, page)

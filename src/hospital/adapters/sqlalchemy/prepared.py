@@ -114,6 +114,13 @@ class PreparedQuery:
         return compiled.sql, values
 
 
+def bound(**candidates: Any) -> tuple[tuple[bool, ...], dict[str, Any]]:
+    """Which of the optional ``candidates`` are given (None: not), in order, as the shape to pick
+    the statement by, and the values to bind to it."""
+    values = {name: value for name, value in candidates.items() if value is not None}
+    return tuple(name in values for name in candidates), values
+
+
 class QueryShapes:
     """Statements that differ only in which optional conditions apply: built and compiled once per
     shape (a tuple of flags the builder takes), so a request only binds values."""

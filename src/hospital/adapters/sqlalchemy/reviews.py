@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hospital.adapters.sqlalchemy.direct_reads import Reads
 from hospital.adapters.sqlalchemy.integers import storable
 from hospital.adapters.sqlalchemy.integrity import breaks_unique
-from hospital.adapters.sqlalchemy.prepared import PreparedQuery, QueryShapes
+from hospital.adapters.sqlalchemy.prepared import PreparedQuery, QueryShapes, bound
 from hospital.adapters.sqlalchemy.search import contains_pattern, matches_any
 from hospital.adapters.sqlalchemy.tables.accounts import patients, users
 from hospital.adapters.sqlalchemy.tables.care import reviews
@@ -101,9 +101,6 @@ def _view(row: Sequence[Any]) -> ReviewView:
     )
 
 
-_FILTERS = ("doctor_id", "reviewer_id", "rating", "search")
-
-
 def _conditions(doctor: bool, reviewer: bool, rating: bool, search: bool) -> list[ColumnElement[bool]]:
     conditions = []
     if doctor:
@@ -144,21 +141,15 @@ class SqlAlchemyReviewViews:
         return _view(row) if row is not None else None
 
     async def list(self, filters: ReviewFilters, page: PageRequest) -> Page[ReviewView]:
-        values: dict[str, Any] = {
-            name: value for name in _FILTERS if (value := getattr(filters, name)) is not None and value != ""
-        }
-        if "search" in values:
-            values["search"] = contains_pattern(values["search"])
+        pattern = contains_pattern(filters.search) if filters.search else None
         unmatchable = (
-            values.get("search", "") is None
-            or not all(storable(values[name]) for name in ("doctor_id", "reviewer_id") if name in values)
-            or not 1 <= values.get("rating", 1) <= 5  # the column's check; a SMALLINT could not even bind more
+            (filters.search and pattern is None)
+            or not all(storable(wanted) for wanted in (filters.doctor_id, filters.reviewer_id) if wanted is not None)
+            or not 1 <= (filters.rating or 1) <= 5  # the column's check; a SMALLINT could not even bind more
         )
         if unmatchable:
             return Page([], 0, page)
-        shape = tuple(name in values for name in _FILTERS)
-        total = await self._reads.value(_COUNT(*shape), values) or 0
-        rows = []
-        if page.offset < total:
-            rows = await self._reads.rows(_PAGE(*shape), {**values, "offset": page.offset, "limit": page.limit})
+        shape, values = bound(doctor_id=filters.doctor_id, reviewer_id=filters.reviewer_id, rating=filters.rating,
+                              search=pattern)
+        total, rows = await self._reads.counted_page(_COUNT(*shape), _PAGE(*shape), values, page)
         return Page([_view(row) for row in rows], total, page)
