@@ -7,6 +7,7 @@ request in one transaction.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from hospital.application.access import require_authenticated
@@ -15,12 +16,19 @@ from hospital.application.ports.appointments import AppointmentRow, AppointmentS
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.domain.actors import Actor
 from hospital.domain.appointments import Appointment, AppointmentStatus
-from hospital.domain.errors import ErrorCollector, NotFoundError, PermissionDeniedError, ValidationError
+from hospital.domain.errors import (
+    ConflictError,
+    ErrorCollector,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
 
 NOT_A_PATIENT = "Only a patient can book an appointment."
 STARTS_PENDING = f"A new appointment starts as {AppointmentStatus.PENDING}; only its doctor or an admin moves it on."
 DOCTOR_IS_FIXED = "The doctor of an appointment cannot be changed."
 NO_REOPENING = "A cancelled appointment cannot be reopened."
+TIMES_CHANGED = "The doctor's available times changed while booking; please try again."
 
 
 def _unknown_doctor(doctor_id: int) -> str:
@@ -97,24 +105,49 @@ class BookAppointment(AppointmentUseCase):
         if booking.status is not None and AppointmentStatus.parse(booking.status) is not AppointmentStatus.PENDING:
             raise PermissionDeniedError(STARTS_PENDING)
         async with self._uow() as uow:
-            doctor_time_ids = await uow.doctors.available_time_ids(booking.doctor_id)
-            errors = ErrorCollector()
-            if doctor_time_ids is None:
-                errors.add("doctor", _unknown_doctor(booking.doctor_id))
-            # Without a doctor the time cannot be judged; the other fields are still reported.
-            time_ids = doctor_time_ids if doctor_time_ids is not None else (booking.time_id,)
-            appointment = errors.collect(lambda: Appointment.book(
-                actor.patient_id, booking.doctor_id, booking.time_id, booking.appointment_type,
-                booking.symptoms, time_ids,
-            ))
-            errors.raise_if_any()
-            assert appointment is not None
-            if booking.cancel:
-                # The original stored `cancel: true` as sent; booking then cancelling keeps the rules.
-                appointment.cancel(actor)
-            await uow.appointments.add(appointment)
+            # First as if the doctor offered the time: the insert checks that itself, in the same
+            # statement, which saves reading the doctor's times on every booking. Invalid input or a
+            # refused insert reads them, so the errors say what is wrong as Appointment.book words it.
+            appointment = _provisional_booking(actor, booking)
+            if appointment is None or not await uow.appointments.add_if_time_offered(appointment):
+                for _ in range(_READS_BEFORE_GIVING_UP):
+                    doctor_time_ids = await uow.doctors.available_time_ids(booking.doctor_id)
+                    appointment = _checked_booking(actor, booking, doctor_time_ids)
+                    if await uow.appointments.add_if_time_offered(appointment):
+                        break
+                else:  # the doctor's times kept changing between the read and the insert
+                    raise ConflictError({"time": [TIMES_CHANGED]})
             await uow.commit()
         return AppointmentRow.of(appointment)
+
+
+_READS_BEFORE_GIVING_UP = 3
+
+
+def _provisional_booking(actor: Actor, booking: Booking) -> Appointment | None:
+    try:
+        return _checked_booking(actor, booking, (booking.time_id,))
+    except ValidationError:
+        return None
+
+
+def _checked_booking(actor: Actor, booking: Booking, doctor_time_ids: Collection[int] | None) -> Appointment:
+    errors = ErrorCollector()
+    if doctor_time_ids is None:
+        errors.add("doctor", _unknown_doctor(booking.doctor_id))
+    # Without a doctor the time cannot be judged; the other fields are still reported.
+    time_ids = doctor_time_ids if doctor_time_ids is not None else (booking.time_id,)
+    assert actor.patient_id is not None
+    patient_id = actor.patient_id
+    appointment = errors.collect(lambda: Appointment.book(
+        patient_id, booking.doctor_id, booking.time_id, booking.appointment_type, booking.symptoms, time_ids,
+    ))
+    errors.raise_if_any()
+    assert appointment is not None
+    if booking.cancel:
+        # The original stored `cancel: true` as sent; booking then cancelling keeps the rules.
+        appointment.cancel(actor)
+    return appointment
 
 
 class ChangeAppointment(AppointmentUseCase):

@@ -1,7 +1,9 @@
-"""A booking costs two statements: the doctor's time ids, and one INSERT ... RETURNING (DESIGN.md §6).
+"""A booking is one statement: an INSERT ... SELECT ... RETURNING that stores the appointment only if
+its doctor offers its time (DESIGN.md §6).
 
 It used to load the whole doctor through the ORM (the doctor, then its three link tables) and flush
-the new appointment through the ORM's unit of work.
+the new appointment through the ORM's unit of work; then it read the doctor's times and inserted,
+two statements with room between them for a change to the doctor's times.
 """
 
 from __future__ import annotations
@@ -9,20 +11,30 @@ from __future__ import annotations
 import pytest
 
 from hospital.application.appointments import Booking
+from hospital.application.pagination import PageRequest
 from hospital.domain.errors import ValidationError
 from tests.support.clinic import cast
 from tests.support.sql_statements import counted_statements, engines_of
 
 
-async def test_a_booking_reads_the_doctors_times_and_inserts_once(sql_container):
+def _verbs(statements: list[str]) -> list[str]:
+    return [statement.split()[0].upper() for statement in statements]
+
+
+async def _appointment_count(container) -> int:
+    async with container.unit_of_work() as uow:
+        return (await uow.appointment_queries.list(page=PageRequest(), scope=None)).total
+
+
+async def test_a_booking_is_one_insert_that_checks_the_doctors_times(sql_container):
     people = await cast(sql_container)
     book = sql_container.book_appointment()
     booking = Booking(doctor_id=people.doctor.doctor_id, time_id=people.doctor_times[0], appointment_type="Online",
                       symptoms="cough")
     with counted_statements(*engines_of(sql_container)) as statements:
         row = await book(people.owner, booking)
-    assert [s.split()[0].upper() for s in statements] == ["SELECT", "INSERT"], statements
-    assert "appointments" in statements[1] and "RETURNING" in statements[1].upper()
+    assert _verbs(statements) == ["INSERT"], statements
+    assert "doctor_available_times" in statements[0] and "RETURNING" in statements[0].upper()
     assert row.id is not None and row.time_id == people.doctor_times[0]
     async with sql_container.unit_of_work() as uow:
         stored = await uow.appointments.get(row.id)
@@ -30,10 +42,22 @@ async def test_a_booking_reads_the_doctors_times_and_inserts_once(sql_container)
                                                                       people.doctor.doctor_id, "cough")
 
 
-async def test_a_refused_booking_stops_after_the_read(sql_container):
+async def test_a_time_the_doctor_does_not_offer_stores_nothing_then_reads_the_times_for_the_error(sql_container):
     people = await cast(sql_container)
     booking = Booking(doctor_id=people.doctor.doctor_id, time_id=people.other_doctor_times[0],
                       appointment_type="Online")
-    with counted_statements(*engines_of(sql_container)) as statements, pytest.raises(ValidationError):
+    with counted_statements(*engines_of(sql_container)) as statements, pytest.raises(ValidationError) as refused:
         await sql_container.book_appointment()(people.owner, booking)
-    assert [s.split()[0].upper() for s in statements] == ["SELECT"], statements
+    assert _verbs(statements) == ["INSERT", "SELECT"], statements
+    assert set(refused.value.errors) == {"time"}
+    assert await _appointment_count(sql_container) == 0
+
+
+async def test_invalid_input_reads_the_doctors_times_and_inserts_nothing(sql_container):
+    people = await cast(sql_container)
+    booking = Booking(doctor_id=people.doctor.doctor_id, time_id=people.other_doctor_times[0],
+                      appointment_type="Telepathy")
+    with counted_statements(*engines_of(sql_container)) as statements, pytest.raises(ValidationError) as refused:
+        await sql_container.book_appointment()(people.owner, booking)
+    assert _verbs(statements) == ["SELECT"], statements
+    assert set(refused.value.errors) == {"appointment_type", "time"}  # every problem at once, as before

@@ -4,7 +4,7 @@ before a request gets it."""
 
 from __future__ import annotations
 
-import time
+import asyncio
 
 import pytest
 from sqlalchemy import text
@@ -46,7 +46,7 @@ async def test_a_connection_given_back_moments_ago_is_lent_without_a_ping(databa
             assert await _select_one(engine) == 1
         assert pings == []
 
-        time.sleep(IDLE * 1.5)
+        await asyncio.sleep(IDLE * 1.5)
         assert await _select_one(engine) == 1
         assert len(pings) == 1  # idle long enough to have been dropped: checked once
         assert await _select_one(engine) == 1
@@ -70,7 +70,7 @@ async def test_a_connection_the_server_dropped_while_idle_is_replaced_before_use
                 assert await connection.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": first_backend})
         finally:
             await admin.dispose()
-        time.sleep(IDLE * 1.5)
+        await asyncio.sleep(IDLE * 1.5)
 
         async with engine.connect() as connection:  # no error reaches the caller
             assert await connection.scalar(text("SELECT pg_backend_pid()")) != first_backend

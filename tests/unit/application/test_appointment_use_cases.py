@@ -6,11 +6,12 @@ from dataclasses import replace
 
 import pytest
 
+from hospital.adapters.memory.appointments import InMemoryAppointmentRepository
 from hospital.application.actor import ANONYMOUS
-from hospital.application.appointments import AppointmentChanges, Booking
+from hospital.application.appointments import TIMES_CHANGED, AppointmentChanges, Booking
 from hospital.application.errors import AuthenticationError
 from hospital.application.pagination import PageRequest
-from hospital.domain.errors import NotFoundError, PermissionDeniedError, ValidationError
+from hospital.domain.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from tests.support.clinic import Cast, cast
 
 PAGE = PageRequest.of()
@@ -70,6 +71,37 @@ async def test_the_doctor_must_exist(container, people):
     with pytest.raises(ValidationError) as error:
         await book(container, people, doctor_id=999_999)
     assert error.value.errors == {"doctor": ['Invalid pk "999999" - object does not exist.']}
+
+
+def _refusing_inserts(monkeypatch, times: int) -> list[int]:
+    """The store refuses the first ``times`` inserts, as if the doctor's times changed just then."""
+    real = InMemoryAppointmentRepository.add_if_time_offered
+    calls: list[int] = []
+
+    async def add_if_time_offered(self, appointment):
+        calls.append(appointment.time_id)
+        return False if len(calls) <= times else await real(self, appointment)
+
+    monkeypatch.setattr(InMemoryAppointmentRepository, "add_if_time_offered", add_if_time_offered)
+    return calls
+
+
+async def test_a_refused_insert_is_retried_when_the_doctors_times_say_the_time_is_offered(container, people,
+                                                                                          monkeypatch):
+    calls = _refusing_inserts(monkeypatch, times=1)
+    row = await book(container, people)
+    assert calls == [people.doctor_times[0]] * 2
+    assert await stored(container, people, row.id) == row
+
+
+async def test_times_that_keep_changing_during_the_booking_end_in_a_conflict_and_store_nothing(container, people,
+                                                                                              monkeypatch):
+    calls = _refusing_inserts(monkeypatch, times=100)
+    with pytest.raises(ConflictError) as error:
+        await book(container, people)
+    assert error.value.errors == {"time": [TIMES_CHANGED]}
+    assert len(calls) == 4  # the first try, then three reads of the doctor's times, each followed by a try
+    assert (await container.list_appointments()(people.admin, page=PAGE)).total == 0
 
 
 async def test_an_unknown_doctor_and_a_bad_type_are_reported_together(container, people):

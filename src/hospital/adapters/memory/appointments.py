@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hospital.adapters.memory.catalogue import DOCTORS
 from hospital.adapters.memory.database import InMemoryTable
 from hospital.application.pagination import Page, PageRequest
 from hospital.application.ports.appointments import AppointmentRow, AppointmentScope
@@ -21,6 +22,13 @@ class InMemoryAppointmentRepository(InMemoryTable):
 
     async def add(self, appointment: Appointment) -> None:
         self._insert(appointment)
+
+    async def add_if_time_offered(self, appointment: Appointment) -> bool:
+        doctor = self._db.table(DOCTORS).get(appointment.doctor_id)
+        if doctor is None or appointment.time_id not in doctor.available_time_ids:
+            return False
+        self._insert(appointment)
+        return True
 
     async def get(self, appointment_id: int) -> Appointment | None:
         return self._rows.get(appointment_id)

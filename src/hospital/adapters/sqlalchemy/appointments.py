@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, bindparam, exists, false, func, insert, or_, select
+from sqlalchemy import ColumnElement, bindparam, cast, exists, false, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
@@ -10,12 +10,23 @@ from hospital.adapters.sqlalchemy.direct_reads import Reads
 from hospital.adapters.sqlalchemy.integers import storable
 from hospital.adapters.sqlalchemy.prepared import PreparedQuery, QueryShapes, bound
 from hospital.adapters.sqlalchemy.tables.care import appointments as a
+from hospital.adapters.sqlalchemy.tables.catalogue import doctor_available_times
 from hospital.application.pagination import Page, PageRequest
 from hospital.application.ports.appointments import AppointmentRow, AppointmentScope
 from hospital.domain.appointments import Appointment
 
 _INSERTED = ("patient_id", "doctor_id", "time_id", "appointment_type", "status", "symptoms", "cancelled")
 _INSERT = PreparedQuery(insert(a).values({name: bindparam(name) for name in _INSERTED}).returning(a.c.id))
+# The same row, only if its doctor offers its time when the statement runs: the check and the insert
+# are one statement, so no change to the doctor's times falls between them. (CASTs: PostgreSQL
+# cannot infer a parameter's type from a bare SELECT list.)
+_OFFERED = exists().where(doctor_available_times.c.doctor_id == bindparam("doctor_id"),
+                          doctor_available_times.c.available_time_id == bindparam("time_id"))
+_INSERT_IF_OFFERED = PreparedQuery(
+    insert(a).from_select(_INSERTED, select(*(cast(bindparam(name), a.c[name].type) for name in _INSERTED))
+                          .where(_OFFERED))
+    .returning(a.c.id)
+)
 
 
 class SqlAlchemyAppointmentRepository:
@@ -23,19 +34,31 @@ class SqlAlchemyAppointmentRepository:
         self._session = session
 
     async def add(self, appointment: Appointment) -> None:
+        await self._insert(_INSERT, appointment)
+
+    async def add_if_time_offered(self, appointment: Appointment) -> bool:
+        if not (storable(appointment.doctor_id) and storable(appointment.time_id)):
+            return False  # no such row can exist, and PostgreSQL would refuse the parameter
+        return await self._insert(_INSERT_IF_OFFERED, appointment)
+
+    async def _insert(self, statement: PreparedQuery, appointment: Appointment) -> bool:
         # One INSERT ... RETURNING on the session's transaction, compiled once: the ORM's flush of a
         # single new row cost more than the rest of the booking.
         connection = await self._session.connection()
-        sql, values = _INSERT.bind(connection.dialect, {
+        sql, values = statement.bind(connection.dialect, {
             "patient_id": appointment.patient_id, "doctor_id": appointment.doctor_id,
             "time_id": appointment.time_id, "appointment_type": str(appointment.appointment_type),
             "status": str(appointment.status), "symptoms": appointment.symptoms,
             "cancelled": bool(appointment.cancelled),
         })
-        appointment.id = (await connection.exec_driver_sql(sql, tuple(values))).scalar_one()
+        inserted = (await connection.exec_driver_sql(sql, tuple(values))).scalar_one_or_none()
+        if inserted is None:
+            return False
+        appointment.id = inserted
         # Attached as if loaded: a later get() in this unit of work finds it, and save() flushes changes.
         make_transient_to_detached(appointment)
         self._session.add(appointment)
+        return True
 
     async def get(self, appointment_id: int) -> Appointment | None:
         if not storable(appointment_id):

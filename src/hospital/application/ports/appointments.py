@@ -14,6 +14,12 @@ class AppointmentRepository(Protocol):
         """Store a new appointment and give it an id."""
         ...
 
+    async def add_if_time_offered(self, appointment: Appointment) -> bool:
+        """``add``, in one step with the check that the appointment's doctor offers its time: False,
+        storing nothing, when the doctor does not (or does not exist). No change to the doctor's
+        times can come between the check and the insert."""
+        ...
+
     async def get(self, appointment_id: int) -> Appointment | None: ...
 
     async def save(self, appointment: Appointment) -> None:

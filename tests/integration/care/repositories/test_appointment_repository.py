@@ -78,6 +78,51 @@ async def test_nothing_sticks_without_commit(any_container, people):
         assert (await uow.appointment_queries.list(page=PageRequest.of(), scope=None)).total == 1
 
 
+def _booked(people: Cast, doctor_id: int, time_id: int) -> Appointment:
+    # Built without the domain's time check: the repository's own check is what is under test.
+    return Appointment(patient_id=people.owner.patient_id, doctor_id=doctor_id, time_id=time_id,
+                       appointment_type=AppointmentType.ONLINE, symptoms="cough", cancelled=True)
+
+
+async def test_add_if_time_offered_stores_a_time_the_doctor_offers(any_container, people):
+    appointment = _booked(people, people.doctor.doctor_id, people.doctor_times[1])
+    async with any_container.unit_of_work() as uow:
+        assert await uow.appointments.add_if_time_offered(appointment) is True
+        await uow.commit()
+    async with any_container.unit_of_work() as uow:
+        assert fields(await uow.appointments.get(appointment.id)) == fields(appointment)
+
+
+@pytest.mark.parametrize("which", ["another doctor's time", "unknown time", "unknown doctor", "unstorable doctor",
+                                   "unstorable time"])
+async def test_add_if_time_offered_refuses_anything_else_and_stores_nothing(any_container, people, which):
+    doctor_id, time_id = {
+        "another doctor's time": (people.doctor.doctor_id, people.other_doctor_times[0]),
+        "unknown time": (people.doctor.doctor_id, 987654),
+        "unknown doctor": (987654, people.doctor_times[0]),
+        "unstorable doctor": (2**63, people.doctor_times[0]),
+        "unstorable time": (people.doctor.doctor_id, 10**30),
+    }[which]
+    appointment = _booked(people, doctor_id, time_id)
+    async with any_container.unit_of_work() as uow:
+        assert await uow.appointments.add_if_time_offered(appointment) is False
+        await uow.commit()
+    assert appointment.id is None
+    assert await listed(any_container) == []
+
+
+async def test_add_if_time_offered_sees_the_doctors_times_as_they_are_now(any_container, people):
+    async with any_container.unit_of_work() as uow:
+        doctor = await uow.doctors.get(people.doctor.doctor_id)
+        doctor.available_time_ids = [people.other_doctor_times[0]]
+        await uow.doctors.save(doctor)
+        await uow.commit()
+    async with any_container.unit_of_work() as uow:
+        assert not await uow.appointments.add_if_time_offered(_booked(people, doctor.id, people.doctor_times[0]))
+        assert await uow.appointments.add_if_time_offered(_booked(people, doctor.id, people.other_doctor_times[0]))
+        await uow.commit()
+
+
 async def test_delete(any_container, people):
     added = await add(any_container, people)
     async with any_container.unit_of_work() as uow:
