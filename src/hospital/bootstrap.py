@@ -21,7 +21,8 @@ from hospital.adapters.memory.unit_of_work import InMemoryUnitOfWork
 from hospital.adapters.security.argon2_hasher import Argon2PasswordHasher
 from hospital.adapters.security.jwt_tokens import PyJwtTokenService
 from hospital.adapters.sqlalchemy.direct_reads import direct_reader_for
-from hospital.adapters.sqlalchemy.engine import create_engine, create_session_factory
+from hospital.adapters.sqlalchemy.driver_transactions import driver_transactions_for
+from hospital.adapters.sqlalchemy.engine import create_engine, create_session_factory, sqlite_writer_for
 from hospital.adapters.sqlalchemy.mapping import start_mappers
 from hospital.adapters.sqlalchemy.migration_scripts import head_revisions
 from hospital.adapters.sqlalchemy.migration_scripts import migrations_folder as migrations_folder  # for the CLI
@@ -77,16 +78,22 @@ class Container(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
 
     clock = providers.Singleton(SystemClock)
+    # A SQLite file's one writer connection per process (adapters/sqlalchemy/sqlite_writer.py); None
+    # for other databases.
+    sqlite_writer = providers.Singleton(sqlite_writer_for, settings.provided.database_url)
     engine = providers.Singleton(
         create_engine, url=settings.provided.database_url, pool_size=settings.provided.db_pool_size,
+        sqlite_writer=sqlite_writer,
     )
     session_factory = providers.Singleton(create_session_factory, engine)
     # Read queries straight on the driver (adapters/sqlalchemy/direct_reads.py): SQLite files on the
     # event loop's thread, PostgreSQL on an asyncpg pool of its own.
     direct_reader = providers.Singleton(direct_reader_for, settings.provided.database_url,
                                         pool_size=settings.provided.db_pool_size)
+    # Write transactions of prepared statements, on the same drivers (driver_transactions.py).
+    driver_transactions = providers.Singleton(driver_transactions_for, sqlite_writer, direct_reader)
     unit_of_work = providers.Factory(SqlAlchemyUnitOfWork, session_factory=session_factory,
-                                     direct_reader=direct_reader)
+                                     direct_reader=direct_reader, driver_transactions=driver_transactions)
 
     password_hasher = providers.Singleton(
         Argon2PasswordHasher, max_concurrency=settings.provided.password_hash_concurrency,
@@ -226,7 +233,10 @@ def in_memory_container(settings: Settings | None = None) -> Container:
 
 
 async def shutdown(container: Container) -> None:
-    """Release the connection pool, the Redis connections and the hashing threads."""
+    """Release the connection pools, the Redis connections and the hashing threads."""
+    transactions = container.driver_transactions()
+    if transactions is not None:
+        await transactions.close()
     await container.engine().dispose()
     reader = container.direct_reader()
     if reader is not None:

@@ -9,20 +9,22 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from hospital.adapters.sqlalchemy.direct_reads import DirectReader
+from hospital.adapters.sqlalchemy.driver_transactions import DriverTransactions
 
 
-def engines_of(container) -> list[Engine | DirectReader]:
-    """Everything a container's units of work send statements through: the engine, and the direct
-    reader the read queries run on (adapters/sqlalchemy/direct_reads.py)."""
-    sources: list[Engine | DirectReader] = [container.engine().sync_engine]
-    reader = container.direct_reader()
-    if reader is not None:
-        sources.append(reader)
+def engines_of(container) -> list[Engine | DirectReader | DriverTransactions]:
+    """Everything a container's units of work send statements through: the engine, the direct reader
+    the read queries run on (adapters/sqlalchemy/direct_reads.py) and the driver transactions
+    (driver_transactions.py)."""
+    sources: list[Engine | DirectReader | DriverTransactions] = [container.engine().sync_engine]
+    for source in (container.direct_reader(), container.driver_transactions()):
+        if source is not None:
+            sources.append(source)
     return sources
 
 
 @contextmanager
-def counted_statements(*sources: Engine | DirectReader) -> Iterator[list[str]]:
+def counted_statements(*sources: Engine | DirectReader | DriverTransactions) -> Iterator[list[str]]:
     """Collects each statement sent to the databases while the block runs."""
     statements: list[str] = []
     engines = [source for source in sources if isinstance(source, Engine)]

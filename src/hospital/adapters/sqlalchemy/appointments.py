@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any, Protocol
+
 from sqlalchemy import ColumnElement, bindparam, cast, exists, false, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
@@ -29,36 +32,62 @@ _INSERT_IF_OFFERED = PreparedQuery(
 )
 
 
+def _inserted_values(appointment: Appointment) -> dict[str, Any]:
+    return {
+        "patient_id": appointment.patient_id, "doctor_id": appointment.doctor_id, "time_id": appointment.time_id,
+        "appointment_type": str(appointment.appointment_type), "status": str(appointment.status),
+        "symptoms": appointment.symptoms, "cancelled": bool(appointment.cancelled),
+    }
+
+
+class TransactionOwner(Protocol):
+    """The unit of work (unit_of_work.py), as this repository uses it."""
+
+    @property
+    def session(self) -> AsyncSession: ...
+
+    @property
+    def current_session(self) -> AsyncSession | None: ...
+
+    async def write(self, query: PreparedQuery, parameters: Mapping[str, Any]) -> list[Any]: ...
+
+
 class SqlAlchemyAppointmentRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    """``add_if_time_offered`` (a booking) is one prepared statement, written where the unit of work
+    says (``SqlAlchemyUnitOfWork.write``): on the driver when it is the unit's first write. The rest
+    goes through the ORM session."""
+
+    def __init__(self, uow: TransactionOwner) -> None:
+        self._uow = uow
+
+    @property
+    def _session(self) -> AsyncSession:
+        return self._uow.session
 
     async def add(self, appointment: Appointment) -> None:
-        await self._insert(_INSERT, appointment)
+        # One INSERT ... RETURNING on the session's transaction, compiled once: the ORM's flush of a
+        # single new row cost more than the rest of the booking.
+        connection = await self._session.connection()
+        sql, values = _INSERT.bind(connection.dialect, _inserted_values(appointment))
+        appointment.id = (await connection.exec_driver_sql(sql, tuple(values))).scalar_one()
+        self._attach(appointment)
 
     async def add_if_time_offered(self, appointment: Appointment) -> bool:
         if not (storable(appointment.doctor_id) and storable(appointment.time_id)):
             return False  # no such row can exist, and PostgreSQL would refuse the parameter
-        return await self._insert(_INSERT_IF_OFFERED, appointment)
-
-    async def _insert(self, statement: PreparedQuery, appointment: Appointment) -> bool:
-        # One INSERT ... RETURNING on the session's transaction, compiled once: the ORM's flush of a
-        # single new row cost more than the rest of the booking.
-        connection = await self._session.connection()
-        sql, values = statement.bind(connection.dialect, {
-            "patient_id": appointment.patient_id, "doctor_id": appointment.doctor_id,
-            "time_id": appointment.time_id, "appointment_type": str(appointment.appointment_type),
-            "status": str(appointment.status), "symptoms": appointment.symptoms,
-            "cancelled": bool(appointment.cancelled),
-        })
-        inserted = (await connection.exec_driver_sql(sql, tuple(values))).scalar_one_or_none()
-        if inserted is None:
+        rows = await self._uow.write(_INSERT_IF_OFFERED, _inserted_values(appointment))
+        if not rows:
             return False
-        appointment.id = inserted
+        appointment.id = rows[0][0]
+        session = self._uow.current_session
+        if session is not None and session.in_transaction():
+            self._attach(appointment)
+        return True
+
+    def _attach(self, appointment: Appointment) -> None:
         # Attached as if loaded: a later get() in this unit of work finds it, and save() flushes changes.
         make_transient_to_detached(appointment)
         self._session.add(appointment)
-        return True
 
     async def get(self, appointment_id: int) -> Appointment | None:
         if not storable(appointment_id):

@@ -8,7 +8,7 @@ from sqlalchemy import Table, bindparam, delete, exists, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hospital.adapters.sqlalchemy.direct_reads import Reads
+from hospital.adapters.sqlalchemy.direct_reads import Reads, SessionOwner
 from hospital.adapters.sqlalchemy.entity_table import EntityTable
 from hospital.adapters.sqlalchemy.integers import storable
 from hospital.adapters.sqlalchemy.prepared import PreparedQuery, decoded_list, list_of
@@ -53,8 +53,13 @@ _TIME_IDS = PreparedQuery(
 
 
 class SqlAlchemyDoctorRepository:
-    def __init__(self, session: AsyncSession, reads: Reads) -> None:
-        self._session, self._reads = session, reads
+    def __init__(self, owner: SessionOwner, reads: Reads) -> None:
+        # The session is the owner's, made on first use: a booking reads a doctor's times without one.
+        self._owner, self._reads = owner, reads
+
+    @property
+    def _session(self) -> AsyncSession:
+        return self._owner.session
 
     async def _write_links(self, doctor: Doctor) -> None:
         for attribute, table, column in DOCTOR_LINKS:

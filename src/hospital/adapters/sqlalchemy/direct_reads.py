@@ -117,9 +117,12 @@ class AsyncpgDirectReader:
         sql, values = query.bind(self.dialect, parameters)
         for listener in self.listeners:
             listener(sql)
-        pool = self._pool or await self._open()
-        async with pool.acquire(timeout=POOL_TIMEOUT_SECONDS) as connection:
+        async with (await self.pool()).acquire(timeout=POOL_TIMEOUT_SECONDS) as connection:
             return await connection.fetch(sql, *values)
+
+    async def pool(self) -> Any:
+        """The asyncpg pool, opened on first use (driver_transactions.py writes on it too)."""
+        return self._pool or await self._open()
 
     async def shared_rows(self, query: PreparedQuery) -> list[Any]:
         shared = self._shared.get(query)
@@ -155,6 +158,14 @@ def direct_reader_for(url: str, pool_size: int = 10) -> DirectReader | None:
     return None
 
 
+class DriverRows(Protocol):
+    """A driver transaction (driver_transactions.py), as far as reads need it."""
+
+    dialect: Dialect
+
+    async def rows(self, sql: str, values: Any) -> list[Any]: ...
+
+
 class SessionOwner(Protocol):
     """The unit of work, which creates its session on first use."""
 
@@ -162,12 +173,15 @@ class SessionOwner(Protocol):
     def current_session(self) -> AsyncSession | None: ...
 
     @property
+    def current_driver_transaction(self) -> DriverRows | None: ...
+
+    @property
     def session(self) -> AsyncSession: ...
 
 
 class Reads:
-    """What read queries run through: the direct reader, unless the unit of work's session is in a
-    transaction, whose own writes the read must see."""
+    """What read queries run through: the direct reader, unless the unit of work is in a transaction
+    (its session's or a driver transaction), whose own writes the read must see."""
 
     __slots__ = ("_direct", "_owner")
 
@@ -175,6 +189,10 @@ class Reads:
         self._owner, self._direct = owner, direct
 
     async def rows(self, query: PreparedQuery, parameters: Mapping[str, Any] | None = None) -> list[Any]:
+        driver = self._owner.current_driver_transaction
+        if driver is not None:
+            sql, values = query.bind(driver.dialect, parameters)
+            return await driver.rows(sql, values)
         current = self._owner.current_session
         if self._direct is not None and (current is None or not current.in_transaction()):
             return await self._direct.rows(query, parameters)
@@ -201,7 +219,8 @@ class Reads:
     async def shared_value(self, query: PreparedQuery) -> Any:
         """``value`` of a query without parameters, whose statement concurrent callers may share."""
         current = self._owner.current_session
-        if self._direct is None or (current is not None and current.in_transaction()):
+        if self._direct is None or self._owner.current_driver_transaction is not None or (
+                current is not None and current.in_transaction()):
             return await self.value(query)
         rows = await self._direct.shared_rows(query)
         return rows[0][0] if rows else None

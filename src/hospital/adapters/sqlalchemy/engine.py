@@ -64,24 +64,35 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         connection.exec_driver_sql(SQLITE_BEGIN)
 
 
-def create_engine(url: str, *, pool_size: int = 10, echo: bool = False, null_pool: bool = False) -> AsyncEngine:
-    """The engine for ``url``. ``null_pool`` opens a connection per use (migrations, one-off commands)."""
+def sqlite_writer_for(url: str) -> SqliteWriter | None:
+    """The process's one writer connection (sqlite_writer.py) for a SQLite file; None for anything else.
+
+    Every transaction takes SQLite's one write lock at BEGIN, so the writers of a process can only
+    take turns; they do so on one connection, first come first served and committed in groups,
+    instead of sleeping in SQLite's busy handler (p99 over a second at 16 concurrent bookings).
+    Other processes still wait in the busy handler.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:") \
+            or parsed.query.get("mode") == "memory":
+        return None
+    uri = str(parsed.query.get("uri", "")).lower() in ("true", "1")
+    return SqliteWriter(parsed.database, uri=uri, busy_seconds=BUSY_TIMEOUT_SECONDS, configure=_configure_connection)
+
+
+def create_engine(url: str, *, pool_size: int = 10, echo: bool = False, null_pool: bool = False,
+                  sqlite_writer: SqliteWriter | None = None) -> AsyncEngine:
+    """The engine for ``url``. ``null_pool`` opens a connection per use (migrations, one-off commands).
+    On a SQLite file the pool's connections are views of ``sqlite_writer`` (made here if not given),
+    as many as there are callers; give the one the process's driver transactions use."""
     parsed = make_url(url)
     # Statement parameters (password hashes, token ids) must never reach a log line or an error page.
     common: dict[str, Any] = {"echo": echo, "hide_parameters": True}
     if null_pool:
         common["poolclass"] = pool.NullPool
     if parsed.get_backend_name() == "sqlite":
-        in_memory = parsed.database in (None, "", ":memory:") or parsed.query.get("mode") == "memory"
-        if not (null_pool or in_memory):
-            # Every transaction takes SQLite's one write lock at BEGIN, so the writers of a process
-            # can only take turns; they do so on one connection (sqlite_writer.py), first come
-            # first served and committed in groups, instead of sleeping in SQLite's busy handler
-            # (p99 over a second at 16 concurrent bookings). The pool's connections are views of
-            # it, as many as there are callers. Other processes still wait in the busy handler.
-            database, uri = parsed.database, str(parsed.query.get("uri", "")).lower() in ("true", "1")
-            writer = SqliteWriter(database, uri=uri, busy_seconds=BUSY_TIMEOUT_SECONDS, configure=_configure_connection)
-
+        writer = None if null_pool else sqlite_writer or sqlite_writer_for(url)
+        if writer is not None:
             async def connect() -> LoopSqliteConnection:
                 return LoopSqliteConnection(writer)
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from functools import cached_property
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -27,7 +28,9 @@ from hospital.adapters.sqlalchemy.catalogue import (
 from hospital.adapters.sqlalchemy.contacts import SqlAlchemyContactRepository
 from hospital.adapters.sqlalchemy.direct_reads import DirectReader, Reads
 from hospital.adapters.sqlalchemy.doctor_reads import SqlAlchemyDoctorReadQueries
+from hospital.adapters.sqlalchemy.driver_transactions import DriverTransaction, DriverTransactions
 from hospital.adapters.sqlalchemy.patients import SqlAlchemyPatientQueries
+from hospital.adapters.sqlalchemy.prepared import PreparedQuery
 from hospital.adapters.sqlalchemy.reviews import SqlAlchemyReviewRepository, SqlAlchemyReviewViews
 from hospital.adapters.sqlalchemy.sqlite_writer import LoopSqliteConnection
 from hospital.adapters.sqlalchemy.tables import catalogue as catalogue_tables
@@ -57,25 +60,61 @@ def _is_closed_connection(error: BaseException) -> bool:
     return type(error).__name__ in ("InterfaceError", "ConnectionDoesNotExistError") and "closed" in str(error)
 
 
+class SessionUnavailableError(RuntimeError):
+    """The ORM was asked for in a unit of work whose transaction is a driver transaction."""
+
+
 class SqlAlchemyUnitOfWork:
     """Nothing is built until a use case touches it: a pure read opens no session at all (its queries
-    run on the direct reader), and each repository is made on first use."""
+    run on the direct reader), and each repository is made on first use.
+
+    Its transaction is the ORM session's, or a driver transaction (driver_transactions.py) when its
+    first write is a prepared statement that can run on the driver (``write``; a booking's insert):
+    then the unit's reads run in that transaction too, and the ORM is not available until it ends
+    (``SessionUnavailableError``): two transactions could not commit as one.
+    """
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession],
-                 direct_reader: DirectReader | None = None) -> None:
+                 direct_reader: DirectReader | None = None,
+                 driver_transactions: DriverTransactions | None = None) -> None:
         self._session_factory = session_factory
         self._direct_reader = direct_reader
+        self._driver_transactions = driver_transactions
         self._session: AsyncSession | None = None
+        self._driver: DriverTransaction | None = None
 
     @property
     def current_session(self) -> AsyncSession | None:
         return self._session
 
     @property
+    def current_driver_transaction(self) -> DriverTransaction | None:
+        return self._driver
+
+    @property
     def session(self) -> AsyncSession:
+        if self._driver is not None:
+            raise SessionUnavailableError(
+                "This unit of work's transaction runs on the driver (it began with a driver write); "
+                "commit or roll it back before using the ORM."
+            )
         if self._session is None:
             self._session = self._session_factory()
         return self._session
+
+    async def write(self, query: PreparedQuery, parameters: Mapping[str, Any]) -> list[Any]:
+        """The rows of a write statement run in this unit's transaction: the session's if it has
+        begun one, else a driver transaction, begun by the first such write."""
+        driver = self._driver
+        if driver is None:
+            session = self._session
+            if self._driver_transactions is None or (session is not None and session.in_transaction()):
+                connection = await self.session.connection()
+                sql, values = query.bind(connection.dialect, parameters)
+                return list((await connection.exec_driver_sql(sql, tuple(values))).all())
+            driver = self._driver = await self._driver_transactions.begin()
+        sql, values = query.bind(driver.dialect, parameters)
+        return await driver.rows(sql, values)
 
     @cached_property
     def _reads(self) -> Reads:
@@ -99,7 +138,7 @@ class SqlAlchemyUnitOfWork:
 
     @cached_property
     def doctors(self) -> SqlAlchemyDoctorRepository:
-        return SqlAlchemyDoctorRepository(self.session, self._reads)
+        return SqlAlchemyDoctorRepository(self, self._reads)
 
     @cached_property
     def reviews(self) -> SqlAlchemyReviewRepository:
@@ -115,7 +154,7 @@ class SqlAlchemyUnitOfWork:
 
     @cached_property
     def appointments(self) -> SqlAlchemyAppointmentRepository:
-        return SqlAlchemyAppointmentRepository(self.session)
+        return SqlAlchemyAppointmentRepository(self)
 
     @cached_property
     def appointment_queries(self) -> SqlAlchemyAppointmentQueries:
@@ -152,20 +191,30 @@ class SqlAlchemyUnitOfWork:
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                         tb: TracebackType | None) -> None:
-        session = self._session
-        # A session outside a transaction holds no connection: nothing to give back.
-        if session is not None and session.in_transaction():
-            try:
-                # close() rolls back what was not committed; rollback() would also expire every
-                # loaded entity, and the use case still returns them after the block.
-                await session.close()
-            except Exception as cleanup_error:
-                if exc is None and _is_unavailable(cleanup_error):
-                    raise ServiceUnavailableError() from cleanup_error
+        try:
+            await self._end_uncommitted()
+        except Exception as cleanup_error:
+            if exc is None and _is_unavailable(cleanup_error):
+                raise ServiceUnavailableError() from cleanup_error
         if exc is not None and _is_unavailable(exc):
             raise ServiceUnavailableError() from exc
 
+    async def _end_uncommitted(self) -> None:
+        driver, self._driver = self._driver, None
+        if driver is not None:
+            await driver.rollback()
+        session = self._session
+        # A session outside a transaction holds no connection: nothing to give back.
+        if session is not None and session.in_transaction():
+            # close() rolls back what was not committed; rollback() would also expire every
+            # loaded entity, and the use case still returns them after the block.
+            await session.close()
+
     async def commit(self) -> None:
+        driver, self._driver = self._driver, None
+        if driver is not None:
+            await driver.commit()
+            return
         session = self._session
         if session is None:
             return
@@ -181,5 +230,8 @@ class SqlAlchemyUnitOfWork:
             await durable
 
     async def rollback(self) -> None:
+        driver, self._driver = self._driver, None
+        if driver is not None:
+            await driver.rollback()
         if self._session is not None:
             await self._session.rollback()

@@ -1,0 +1,170 @@
+"""Write transactions straight on the database driver, for units of work whose writes are prepared
+statements (a booking is one INSERT): no ORM session and no SQLAlchemy pool around them.
+
+Through the session a booking's INSERT cost more event-loop time than the rest of the request:
+the session, the engine's connection checkout and checkin with their events, a greenlet switch
+per await, result objects (bench/findings.md has the profiles). Here a transaction is the
+driver's own:
+
+- SQLite file: a turn on the process's one writer connection (sqlite_writer.py), exactly as the
+  engine's connections take it, so the two kinds of transaction queue behind each other and share
+  the group commit: ``BEGIN IMMEDIATE`` if no group is open, a SAVEPOINT per unit of work, and a
+  commit that returns only once the COMMIT holding it is on disk.
+- PostgreSQL: a connection of the direct reader's asyncpg pool (direct_reads.py), BEGIN, the
+  statements, COMMIT.
+
+A unit of work uses one kind or the other, never both (unit_of_work.py): the session's
+transaction and a driver transaction are two transactions.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
+
+from hospital.adapters.sqlalchemy.direct_reads import POOL_TIMEOUT_SECONDS, AsyncpgDirectReader, StatementListener
+from hospital.adapters.sqlalchemy.engine import SQLITE_BEGIN
+from hospital.adapters.sqlalchemy.sqlite_writer import LoopSqliteConnection, SqliteWriter
+
+
+class DriverTransaction(Protocol):
+    dialect: Dialect
+
+    async def rows(self, sql: str, values: Sequence[Any]) -> list[Any]: ...
+
+    async def commit(self) -> None:
+        """Durable when it returns; the transaction is over either way."""
+        ...
+
+    async def rollback(self) -> None: ...
+
+
+class DriverTransactions(Protocol):
+    dialect: Dialect
+    listeners: list[StatementListener]
+
+    async def begin(self) -> DriverTransaction: ...
+
+    async def close(self) -> None: ...
+
+
+class SqliteWriterTransactions:
+    dialect: Dialect = sqlite.pysqlite.dialect()
+
+    def __init__(self, writer: SqliteWriter) -> None:
+        self._writer = writer
+        # Held while this object lives, so the writer's connection stays open between transactions
+        # even when the engine's pool holds none of its views.
+        self._anchor: LoopSqliteConnection | None = None
+        self.listeners: list[StatementListener] = []
+
+    async def begin(self) -> DriverTransaction:
+        if self._anchor is None:
+            self._anchor = LoopSqliteConnection(self._writer)
+        connection = LoopSqliteConnection(self._writer)
+        try:
+            await connection.begin(SQLITE_BEGIN)
+        except BaseException:
+            connection.stop()
+            raise
+        return _SqliteTransaction(connection, self.listeners)
+
+    async def close(self) -> None:
+        if self._anchor is not None:
+            anchor, self._anchor = self._anchor, None
+            anchor.stop()
+
+
+class _SqliteTransaction:
+    dialect: Dialect = SqliteWriterTransactions.dialect
+
+    def __init__(self, connection: LoopSqliteConnection, listeners: list[StatementListener]) -> None:
+        self._connection, self._listeners = connection, listeners
+
+    async def rows(self, sql: str, values: Sequence[Any]) -> list[Any]:
+        for listener in self._listeners:
+            listener(sql)
+        return await self._connection.run(self._fetch, sql, values)
+
+    def _fetch(self, sql: str, values: Sequence[Any]) -> list[Any]:
+        cursor: sqlite3.Cursor = self._connection.writer.sqlite.execute(sql, values)
+        try:
+            return cursor.fetchall()
+        finally:
+            cursor.close()
+
+    async def commit(self) -> None:
+        durable = self._connection.defer_commit()
+        try:
+            await self._connection.commit()
+        finally:
+            self._connection.stop()
+        await durable
+
+    async def rollback(self) -> None:
+        try:
+            await self._connection.rollback()
+        finally:
+            self._connection.stop()
+
+
+class AsyncpgTransactions:
+    dialect: Dialect = AsyncpgDirectReader.dialect
+
+    def __init__(self, reader: AsyncpgDirectReader) -> None:
+        self._reader = reader
+        self.listeners: list[StatementListener] = []
+
+    async def begin(self) -> DriverTransaction:
+        pool = await self._reader.pool()
+        connection = await pool.acquire(timeout=POOL_TIMEOUT_SECONDS)
+        transaction = connection.transaction()
+        try:
+            await transaction.start()
+        except BaseException:
+            await pool.release(connection)
+            raise
+        return _AsyncpgTransaction(pool, connection, transaction, self.listeners)
+
+    async def close(self) -> None:
+        """The pool is the reader's, closed with it."""
+
+
+class _AsyncpgTransaction:
+    dialect: Dialect = postgresql.asyncpg.dialect()
+
+    def __init__(self, pool: Any, connection: Any, transaction: Any, listeners: list[StatementListener]) -> None:
+        self._pool, self._connection, self._transaction = pool, connection, transaction
+        self._listeners = listeners
+
+    async def rows(self, sql: str, values: Sequence[Any]) -> list[Any]:
+        for listener in self._listeners:
+            listener(sql)
+        return await self._connection.fetch(sql, *values)
+
+    async def commit(self) -> None:
+        try:
+            await self._transaction.commit()
+        finally:
+            await self._pool.release(self._connection)
+
+    async def rollback(self) -> None:
+        try:
+            await self._transaction.rollback()
+        finally:
+            await self._pool.release(self._connection)
+
+
+def driver_transactions_for(writer: SqliteWriter | None, reader: object) -> DriverTransactions | None:
+    """Driver transactions where a driver of ours is there to run them: the SQLite file's writer, or
+    the PostgreSQL reader's asyncpg pool; None otherwise (in-memory SQLite, other drivers), and the
+    units of work write through their session."""
+    if writer is not None:
+        return SqliteWriterTransactions(writer)
+    if isinstance(reader, AsyncpgDirectReader):
+        return AsyncpgTransactions(reader)
+    return None

@@ -1,0 +1,115 @@
+"""Units of work whose first write is a prepared statement run it in a driver transaction
+(adapters/sqlalchemy/driver_transactions.py), on SQLite and on PostgreSQL: all or nothing, read
+their own writes, invisible to others until committed, and never mixed with the ORM session."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from hospital.adapters.sqlalchemy.unit_of_work import SessionUnavailableError
+from hospital.application.errors import ServiceUnavailableError
+from hospital.application.pagination import PageRequest
+from hospital.domain.appointments import Appointment
+from tests.support.clinic import Cast, cast
+
+
+def booking(people: Cast, index: int = 0, symptoms: str = "") -> Appointment:
+    times = people.doctor_times
+    return Appointment.book(people.owner.patient_id, people.doctor.doctor_id, times[index % len(times)], "Online",
+                            symptoms or f"unit {index}", times)
+
+
+async def total(container) -> int:
+    async with container.unit_of_work() as uow:
+        return (await uow.appointment_queries.list(page=PageRequest(), scope=None)).total
+
+
+async def test_a_booking_unit_runs_on_the_driver_and_commits(sql_container):
+    people = await cast(sql_container)
+    appointment = booking(people)
+    async with sql_container.unit_of_work() as uow:
+        assert await uow.appointments.add_if_time_offered(appointment)
+        assert uow.current_driver_transaction is not None and uow.current_session is None
+        # Its reads run in its transaction: it sees its own write, others do not yet.
+        assert (await uow.appointment_queries.list(page=PageRequest(), scope=None)).total == 1
+        assert await total(sql_container) == 0
+        await uow.commit()
+    assert await total(sql_container) == 1
+
+
+async def test_a_driver_transaction_not_committed_leaves_nothing(sql_container):
+    people = await cast(sql_container)
+    with pytest.raises(RuntimeError, match="refuses"):
+        async with sql_container.unit_of_work() as uow:
+            assert await uow.appointments.add_if_time_offered(booking(people))
+            raise RuntimeError("the use case refuses after writing")
+    async with sql_container.unit_of_work() as uow:
+        assert await uow.appointments.add_if_time_offered(booking(people, 1))
+        await uow.rollback()
+        await uow.commit()  # nothing left to commit
+    assert await total(sql_container) == 0
+
+
+async def test_the_orm_is_refused_during_a_driver_transaction_and_available_after_it(sql_container):
+    people = await cast(sql_container)
+    async with sql_container.unit_of_work() as uow:
+        assert await uow.appointments.add_if_time_offered(booking(people))
+        with pytest.raises(SessionUnavailableError):
+            await uow.profiles.get_by_user(people.owner.user_id)
+        await uow.commit()
+        assert await uow.profiles.get_by_user(people.owner.user_id) is not None
+    assert await total(sql_container) == 1
+
+
+async def test_after_an_orm_write_the_booking_joins_the_sessions_transaction(sql_container):
+    people = await cast(sql_container)
+    async with sql_container.unit_of_work() as uow:
+        (await uow.profiles.get_by_user(people.owner.user_id)).profile.bio = "changed in the same unit"
+        appointment = booking(people)
+        assert await uow.appointments.add_if_time_offered(appointment)
+        assert uow.current_driver_transaction is None
+        assert (await uow.appointments.get(appointment.id)) is appointment  # attached to the session
+        # no commit: the profile change and the booking go back together
+    assert await total(sql_container) == 0
+    async with sql_container.unit_of_work() as uow:
+        assert (await uow.profiles.get_by_user(people.owner.user_id)).profile.bio != "changed in the same unit"
+
+
+async def test_concurrent_driver_and_session_units_all_commit(sql_container):
+    people = await cast(sql_container)
+
+    async def on_the_driver(index: int) -> None:
+        async with sql_container.unit_of_work() as uow:
+            assert await uow.appointments.add_if_time_offered(booking(people, index))
+            await uow.commit()
+
+    async def through_the_session(index: int) -> None:
+        async with sql_container.unit_of_work() as uow:
+            await uow.appointments.add(booking(people, index))
+            await uow.commit()
+
+    await asyncio.gather(*(unit(index) for index in range(12) for unit in (on_the_driver, through_the_session)))
+    assert await total(sql_container) == 24
+
+
+class _Unreachable:
+    listeners: list = []
+
+    async def begin(self):
+        raise ConnectionRefusedError("connection refused")
+
+    async def close(self) -> None:
+        pass
+
+
+async def test_a_database_that_cannot_be_reached_is_service_unavailable(sql_container):
+    people = await cast(sql_container)
+    sql_container.driver_transactions.override(_Unreachable())
+    try:
+        with pytest.raises(ServiceUnavailableError):
+            async with sql_container.unit_of_work() as uow:
+                await uow.appointments.add_if_time_offered(booking(people))
+    finally:
+        sql_container.driver_transactions.reset_override()
