@@ -7,7 +7,7 @@ UV_VERSION := 0.13.9
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint unit integration postgres-test format clean openapi browser bench
+.PHONY: install run test lint unit integration postgres-test format clean openapi browser bench bench-writes
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,11 @@ BENCH_VENV := .venv-bench
 bench: install
 	UV_PROJECT_ENVIRONMENT=$(BENCH_VENV) $(BIN)/uv sync --frozen --extra bench --quiet
 	$(BENCH_VENV)/bin/python -m bench.run --servers uvicorn,granian
+
+# R4 alone (bench/writes.py), about a minute: for work on the booking path.
+bench-writes: install
+	UV_PROJECT_ENVIRONMENT=$(BENCH_VENV) $(BIN)/uv sync --frozen --extra bench --quiet
+	$(BENCH_VENV)/bin/python -m bench.writes
 
 openapi: install
 	$(BIN)/hospital openapi --indent
