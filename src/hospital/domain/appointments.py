@@ -16,6 +16,8 @@ from hospital.domain.errors import (
 )
 
 SYMPTOMS_MAX = 5000
+# A store's answer when the doctor or the patient of a new appointment is deleted as it is stored.
+REMOVED_WHILE_BOOKING = "The doctor or the patient was removed while this appointment was being booked."
 
 
 def _invalid_choice(field: str, value: object) -> ValidationError:

@@ -14,6 +14,8 @@ from hospital.domain.patients import ALREADY_A_PATIENT, DUPLICATE_PHONE, Patient
 from hospital.domain.profiles import PROFILE_EXISTS, UserProfile
 from hospital.domain.users import User, username_taken
 
+PATIENTS = "patients"
+
 
 class InMemoryUserRepository(InMemoryTable):
     table_name = "users"
@@ -88,7 +90,7 @@ class InMemoryProfileRepository(InMemoryTable):
 
 
 class InMemoryPatientRepository(InMemoryTable):
-    table_name = "patients"
+    table_name = PATIENTS
 
     def _check_unique(self, patient: Patient) -> None:
         # The database's unique constraints, so both adapters refuse the same writes.

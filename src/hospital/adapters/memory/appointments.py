@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from hospital.adapters.memory.accounts import PATIENTS
 from hospital.adapters.memory.catalogue import DOCTORS
 from hospital.adapters.memory.database import InMemoryTable
 from hospital.application.pagination import Page, PageRequest
 from hospital.application.ports.appointments import AppointmentRow, AppointmentScope
-from hospital.domain.appointments import Appointment
+from hospital.domain.appointments import REMOVED_WHILE_BOOKING, Appointment
+from hospital.domain.errors import ConflictError
 
 
 def in_scope(appointment: Appointment, scope: AppointmentScope | None) -> bool:
@@ -27,6 +29,8 @@ class InMemoryAppointmentRepository(InMemoryTable):
         doctor = self._db.table(DOCTORS).get(appointment.doctor_id)
         if doctor is None or appointment.time_id not in doctor.available_time_ids:
             return False
+        if appointment.patient_id not in self._db.table(PATIENTS):  # a foreign key, in SQL
+            raise ConflictError(REMOVED_WHILE_BOOKING)
         self._insert(appointment)
         return True
 

@@ -11,12 +11,14 @@ from sqlalchemy.orm import make_transient_to_detached
 
 from hospital.adapters.sqlalchemy.direct_reads import Reads
 from hospital.adapters.sqlalchemy.integers import storable
+from hospital.adapters.sqlalchemy.integrity import breaks_a_foreign_key
 from hospital.adapters.sqlalchemy.prepared import PreparedQuery, QueryShapes, bound
 from hospital.adapters.sqlalchemy.tables.care import appointments as a
 from hospital.adapters.sqlalchemy.tables.catalogue import doctor_available_times
 from hospital.application.pagination import Page, PageRequest
 from hospital.application.ports.appointments import AppointmentRow, AppointmentScope
-from hospital.domain.appointments import Appointment
+from hospital.domain.appointments import REMOVED_WHILE_BOOKING, Appointment
+from hospital.domain.errors import ConflictError
 
 _INSERTED = ("patient_id", "doctor_id", "time_id", "appointment_type", "status", "symptoms", "cancelled")
 _INSERT = PreparedQuery(insert(a).values({name: bindparam(name) for name in _INSERTED}).returning(a.c.id))
@@ -75,7 +77,14 @@ class SqlAlchemyAppointmentRepository:
     async def add_if_time_offered(self, appointment: Appointment) -> bool:
         if not (storable(appointment.doctor_id) and storable(appointment.time_id)):
             return False  # no such row can exist, and PostgreSQL would refuse the parameter
-        rows = await self._uow.write(_INSERT_IF_OFFERED, _inserted_values(appointment))
+        try:
+            rows = await self._uow.write(_INSERT_IF_OFFERED, _inserted_values(appointment))
+        except Exception as error:
+            # The doctor's time was there when the statement began, and then its doctor, or the
+            # patient, was deleted by a transaction that committed first.
+            if breaks_a_foreign_key(error):
+                raise ConflictError(REMOVED_WHILE_BOOKING) from None
+            raise
         if not rows:
             return False
         appointment.id = rows[0][0]

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from sqlalchemy import UniqueConstraint
 from sqlalchemy.exc import IntegrityError
+
+_FOREIGN_KEY_VIOLATION = "23503"  # PostgreSQL's SQLSTATE
 
 
 def breaks_unique(error: IntegrityError, constraint: UniqueConstraint) -> bool:
@@ -14,3 +18,13 @@ def breaks_unique(error: IntegrityError, constraint: UniqueConstraint) -> bool:
     table = constraint.table.name
     columns = ", ".join(f"{table}.{column.name}" for column in constraint.columns)
     return f"UNIQUE constraint failed: {columns}" in message
+
+
+def breaks_a_foreign_key(error: BaseException) -> bool:
+    """Whether ``error`` is a foreign key violation, raised through SQLAlchemy or by the driver itself
+    (sqlite3, asyncpg: driver_transactions.py)."""
+    if isinstance(error, IntegrityError):
+        error = error.orig or error
+    if isinstance(error, sqlite3.IntegrityError):
+        return "FOREIGN KEY constraint failed" in str(error)
+    return getattr(error, "sqlstate", None) == _FOREIGN_KEY_VIOLATION

@@ -6,7 +6,8 @@ import pytest
 
 from hospital.application.pagination import InvalidPageError, PageRequest
 from hospital.application.ports.appointments import AppointmentRow, AppointmentScope
-from hospital.domain.appointments import Appointment, AppointmentStatus, AppointmentType
+from hospital.domain.appointments import REMOVED_WHILE_BOOKING, Appointment, AppointmentStatus, AppointmentType
+from hospital.domain.errors import ConflictError
 from tests.support.clinic import Cast, cast
 
 
@@ -108,6 +109,20 @@ async def test_add_if_time_offered_refuses_anything_else_and_stores_nothing(any_
         assert await uow.appointments.add_if_time_offered(appointment) is False
         await uow.commit()
     assert appointment.id is None
+    assert await listed(any_container) == []
+
+
+@pytest.mark.parametrize("after_a_read", [False, True], ids=["first statement", "after an ORM read"])
+async def test_add_if_time_offered_for_a_patient_removed_meanwhile_is_a_conflict(any_container, people, after_a_read):
+    appointment = _booked(people, people.doctor.doctor_id, people.doctor_times[0])
+    appointment.patient_id = 987654  # as if deleted after the caller was identified (a foreign key in SQL)
+    with pytest.raises(ConflictError) as refused:
+        async with any_container.unit_of_work() as uow:
+            if after_a_read:  # on SQLAlchemy the insert then runs in the session's transaction
+                await uow.appointments.get(1)
+            await uow.appointments.add_if_time_offered(appointment)
+            await uow.commit()
+    assert refused.value.errors == {"non_field_errors": [REMOVED_WHILE_BOOKING]}
     assert await listed(any_container) == []
 
 
