@@ -23,7 +23,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect
 
 from hospital.adapters.sqlalchemy.direct_reads import POOL_TIMEOUT_SECONDS, AsyncpgDirectReader, StatementListener
@@ -135,7 +135,7 @@ class AsyncpgTransactions:
 
 
 class _AsyncpgTransaction:
-    dialect: Dialect = postgresql.asyncpg.dialect()
+    dialect: Dialect = AsyncpgTransactions.dialect
 
     def __init__(self, pool: Any, connection: Any, transaction: Any, listeners: list[StatementListener]) -> None:
         self._pool, self._connection, self._transaction = pool, connection, transaction
