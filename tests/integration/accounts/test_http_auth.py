@@ -79,6 +79,13 @@ async def test_a_missing_field_is_required(client: AsyncTestClient, missing: str
     assert response.json() == {missing: ["This field is required."]}
 
 
+@pytest.mark.parametrize("email", ["", "   "])
+async def test_a_blank_email_is_refused(client: AsyncTestClient, email: str) -> None:
+    response = await client.post(REGISTER, json=registration(email=email))
+    assert response.status_code == 400
+    assert response.json() == {"email": ["This field may not be blank."]}
+
+
 async def test_an_empty_body_lists_every_required_field(client: AsyncTestClient) -> None:
     response = await client.post(REGISTER, json={})
     assert response.status_code == 400

@@ -53,11 +53,15 @@ async def test_createsuperuser_makes_an_admin_who_can_log_in(environment: Settin
 
 
 async def test_createsuperuser_refuses_a_weak_password_or_a_taken_name(environment: Settings, capsys) -> None:
-    assert await run("createsuperuser", "--username", "root", "--email", "", "--password", "password") == 1
+    email = "root@example.com"
+    assert await run("createsuperuser", "--username", "root", "--email", email, "--password", "password") == 1
     assert "password: This password is too common." in capsys.readouterr().err
 
-    assert await run("createsuperuser", "--username", "root", "--email", "", "--password", PASSWORD) == 0
-    assert await run("createsuperuser", "--username", "ROOT", "--email", "", "--password", PASSWORD) == 1
+    assert await run("createsuperuser", "--username", "root", "--email", "", "--password", PASSWORD) == 1
+    assert capsys.readouterr().err == "Error: email: This field may not be blank.\n"
+
+    assert await run("createsuperuser", "--username", "root", "--email", email, "--password", PASSWORD) == 0
+    assert await run("createsuperuser", "--username", "ROOT", "--email", email, "--password", PASSWORD) == 1
     assert "username: A user with that username already exists." in capsys.readouterr().err
 
 
