@@ -240,11 +240,35 @@ class IdentifyActor:
         return actor
 
 
+class ActorOfUser:
+    """The ``Actor`` a Python caller acts as: the active user with this id, as their access token would give.
+
+    For services that call the use cases directly (no HTTP, no token); ``hospital.bootstrap.actor_for``.
+    """
+
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def __call__(self, user_id: int) -> Actor:
+        async with self._uow() as uow:
+            actor = await uow.users.actor_for(user_id)
+        if actor is None:
+            raise NotFoundError(f"No active user has the id {user_id}.")
+        return actor
+
+
 class CreateSuperuser:
     """An administrator account (is_staff), with its profile and patient record like any user."""
 
     def __init__(self, uow: UnitOfWorkFactory, hasher: PasswordHasher, clock: Clock) -> None:
         self._uow, self._hasher, self._clock = uow, hasher, clock
+
+    async def check_username(self, username: str) -> None:
+        """Refuse a malformed or taken username before anyone types a password for it."""
+        normalized = normalize_username(username)
+        async with self._uow() as uow:
+            if await uow.users.username_taken(normalized):
+                raise username_taken()
 
     async def __call__(self, *, username: str, email: str, password: str) -> User:
         now = self._clock.now()
