@@ -32,7 +32,7 @@ def _json(body: object, status: int, headers: dict[str, str] | None = None) -> R
     return Response(content=body, status_code=status, media_type=MediaType.JSON, headers=headers)
 
 
-def domain_error(_: Request, error: DomainError) -> Response:
+def domain_error(request: Request, error: DomainError) -> Response:
     if isinstance(error, ValidationError):
         return _json(error.errors, 400)
     if isinstance(error, AuthenticationError):
@@ -42,6 +42,9 @@ def domain_error(_: Request, error: DomainError) -> Response:
     if isinstance(error, NotFoundError):
         return _json({"detail": error.message}, 404)
     if isinstance(error, ServiceUnavailableError):
+        outage_log = getattr(request.app.state, "outage_log", None)
+        if outage_log is not None:
+            outage_log.failed(error)
         return _json({"detail": error.message}, 503, {"Retry-After": "5"})
     return _json({"detail": error.message}, 400)
 
