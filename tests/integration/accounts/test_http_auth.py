@@ -220,6 +220,44 @@ async def test_expired_tokens_are_refused(sql_settings: Settings) -> None:
         assert_401(await client.post(REFRESH, json={"refresh": tokens["refresh"]}))
 
 
+async def test_an_expired_token_says_it_expired_so_the_client_knows_to_refresh(sql_settings: Settings) -> None:
+    clock = FixedClock(SystemClock().now())
+    async with app_client(sql_settings, clock=clock) as client:
+        tokens = (await register_over_http(client))["tokens"]
+        clock.advance(timedelta(minutes=15))
+
+        expired = await client.get("/api/user/profiles/me/", headers=bearer(tokens["access"]))
+
+        assert_401(expired, "The access token expired")
+        assert expired.headers["www-authenticate"] == (
+            'Bearer error="invalid_token", error_description="The access token expired"')
+        clock.advance(timedelta(days=7))
+        expired_refresh = await client.post(REFRESH, json={"refresh": tokens["refresh"]})
+        assert_401(expired_refresh, "The refresh token expired")
+
+
+@pytest.mark.parametrize(("token", "description"), [
+    ("garbage", "Token is invalid or expired"),
+    ("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dXJlc2lnbmE", "Token is invalid or expired"),
+])
+async def test_a_forged_or_malformed_token_is_invalid_token_with_its_own_description(
+        client: AsyncTestClient, token: str, description: str) -> None:
+    response = await client.get("/api/user/profiles/me/", headers=bearer(token))
+    assert_401(response, description)
+    assert response.headers["www-authenticate"] == (
+        f'Bearer error="invalid_token", error_description="{description}"')
+    refresh = (await register_over_http(client))["tokens"]["refresh"]
+    wrong_type = await client.get("/api/user/profiles/me/", headers=bearer(refresh))
+    assert wrong_type.headers["www-authenticate"] == (
+        'Bearer error="invalid_token", error_description="Token has wrong type"')
+
+
+async def test_no_token_at_all_is_the_bare_bearer_challenge(client: AsyncTestClient) -> None:
+    response = await client.get("/api/user/profiles/me/")
+    assert_401(response, "Authentication credentials were not provided.")
+    assert response.headers["www-authenticate"] == 'Bearer realm="api"'
+
+
 async def test_with_rotation_refresh_answers_a_new_refresh_token_too(sql_settings: Settings) -> None:
     async with app_client(replace(sql_settings, rotate_refresh_tokens=True)) as client:
         old = (await register_over_http(client))["tokens"]["refresh"]

@@ -13,7 +13,7 @@ from litestar.exceptions import (
 )
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from hospital.application.errors import AuthenticationError, ServiceUnavailableError
+from hospital.application.errors import AuthenticationError, InvalidTokenError, ServiceUnavailableError
 from hospital.domain.errors import (
     NON_FIELD_ERRORS,
     DomainError,
@@ -28,6 +28,15 @@ log = logging.getLogger("hospital.http")
 WWW_AUTHENTICATE = {"WWW-Authenticate": 'Bearer realm="api"'}
 
 
+def _challenge(error: AuthenticationError) -> dict[str, str]:
+    """RFC 6750 §3: a token that was sent and refused is ``invalid_token``, with why (expired, revoked, ...),
+    so that a client can tell "refresh it" from "log in again"; no token at all gets the bare challenge."""
+    if not isinstance(error, InvalidTokenError):
+        return WWW_AUTHENTICATE
+    description = error.message.replace("\\", "\\\\").replace('"', '\\"')
+    return {"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{description}"'}
+
+
 def _json(body: object, status: int, headers: dict[str, str] | None = None) -> Response:
     return Response(content=body, status_code=status, media_type=MediaType.JSON, headers=headers)
 
@@ -36,7 +45,7 @@ def domain_error(request: Request, error: DomainError) -> Response:
     if isinstance(error, ValidationError):
         return _json(error.errors, 400)
     if isinstance(error, AuthenticationError):
-        return _json({"detail": error.message}, 401, WWW_AUTHENTICATE)
+        return _json({"detail": error.message}, 401, _challenge(error))
     if isinstance(error, PermissionDeniedError):
         return _json({"detail": error.message}, 403)
     if isinstance(error, NotFoundError):
