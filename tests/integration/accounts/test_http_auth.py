@@ -86,6 +86,23 @@ async def test_an_empty_body_lists_every_required_field(client: AsyncTestClient)
                                for field in ("username", "email", "password", "confirm_password")}
 
 
+async def test_a_missing_field_does_not_hide_the_other_fields_errors(client: AsyncTestClient) -> None:
+    response = await client.post(REGISTER, json={"username": "dave", "email": "bad", "first_name": 7})
+    assert response.status_code == 400
+    assert response.json() == {
+        "email": ["Enter a valid email address."],
+        "password": ["This field is required."],
+        "confirm_password": ["This field is required."],
+        "first_name": ["Not a valid string."],
+    }
+    form = await client.post(REGISTER, data={"username": "not a name!", "password": PASSWORD})
+    assert form.json() == {
+        "username": ["Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters."],
+        "email": ["This field is required."],
+        "confirm_password": ["This field is required."],
+    }
+
+
 async def test_mismatched_passwords_are_refused(client: AsyncTestClient) -> None:
     response = await client.post(REGISTER, json=registration(confirm_password=PASSWORD + "x"))
     assert response.status_code == 400

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any, ClassVar
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from hospital.domain.appointments import SYMPTOMS_MAX
+from hospital.domain.appointments import SYMPTOMS_MAX, AppointmentStatus, AppointmentType
 
 # Ids the database can hold; larger numbers are refused here rather than by the driver.
 Id = Annotated[int, Meta(ge=1, le=2**31 - 1)]
 Symptoms = Annotated[str, Meta(max_length=SYMPTOMS_MAX)]
 # Free strings: the domain parses them (any case; `Pending` as well as the wire's `Pendding`).
 Choice = Annotated[str, Meta(max_length=32)]
+# Checks of one field alone, reported with a missing field's error (body.py, _every_error).
+CHOICE_CHECKS: dict[str, Callable[[Any], object]] = {
+    "appointment_type": AppointmentType.parse, "appointment_status": AppointmentStatus.parse,
+}
 
 
 class AppointmentCreate(msgspec.Struct):
@@ -23,6 +28,8 @@ class AppointmentCreate(msgspec.Struct):
     symptoms: Symptoms = ""
     cancel: bool = False
     appointment_status: Choice | UnsetType = UNSET
+
+    field_checks: ClassVar[dict[str, Callable[[Any], object]]] = CHOICE_CHECKS
 
 
 class AppointmentPut(msgspec.Struct):
@@ -35,6 +42,8 @@ class AppointmentPut(msgspec.Struct):
     cancel: bool | UnsetType = UNSET
     appointment_status: Choice | UnsetType = UNSET
 
+    field_checks: ClassVar[dict[str, Callable[[Any], object]]] = CHOICE_CHECKS
+
 
 class AppointmentPatch(msgspec.Struct):
     doctor: Id | UnsetType = UNSET
@@ -43,6 +52,8 @@ class AppointmentPatch(msgspec.Struct):
     symptoms: Symptoms | UnsetType = UNSET
     cancel: bool | UnsetType = UNSET
     appointment_status: Choice | UnsetType = UNSET
+
+    field_checks: ClassVar[dict[str, Callable[[Any], object]]] = CHOICE_CHECKS
 
 
 class AppointmentOut(msgspec.Struct):
