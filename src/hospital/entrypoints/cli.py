@@ -139,6 +139,7 @@ def _openapi(args: argparse.Namespace) -> int:
     from litestar.serialization import encode_json
 
     from hospital.bootstrap import in_memory_container
+    from hospital.entrypoints.http import openapi
     from hospital.entrypoints.http.app import create_app
 
     # The schema depends on no setting; a throwaway key and media folder leave nothing behind
@@ -147,7 +148,7 @@ def _openapi(args: argparse.Namespace) -> int:
         settings = Settings(environment="test", secret_key=secrets.token_urlsafe(48), media_root=Path(media))
         app = create_app(in_memory_container(settings))
         # Litestar's encoder, as /schema/openapi.json uses: the schema holds msgspec structs (examples).
-        schema = json.loads(encode_json(app.openapi_schema.to_schema()))
+        schema = json.loads(encode_json(openapi.finished(app.openapi_schema.to_schema())))
     print(json.dumps(schema, indent=2 if args.indent else None))
     sys.stdout.flush()  # a closed pipe (`hospital openapi | head`) is seen here, inside main()
     return 0
