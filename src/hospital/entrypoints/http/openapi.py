@@ -184,11 +184,27 @@ def _walk_refs(node: Any, renames: dict[str, str]) -> None:
             _walk_refs(value, renames)
 
 
+# The DRF field-errors shape, {"field": ["message", ...]}: one component, not one model per operation.
+_FIELD_ERRORS = {"additionalProperties": {"items": {"type": "string"}, "type": "array"}, "type": "object"}
+
+
+def _named_field_errors(node: Any) -> Any:
+    if node == _FIELD_ERRORS:
+        return {"$ref": REF_TEMPLATE.format(name="FieldErrors")}
+    if isinstance(node, dict):
+        return {key: _named_field_errors(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_named_field_errors(value) for value in node]
+    return node
+
+
 def finished(document: dict[str, Any]) -> dict[str, Any]:
     """Litestar's document with the conventions of this module applied (a new dict)."""
-    document = copy.deepcopy(document)
+    document = _named_field_errors(copy.deepcopy(document))
     components = document.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
+    schemas["FieldErrors"] = {**_FIELD_ERRORS, "title": "FieldErrors",
+                              "description": "Messages per field, as Django REST Framework reports them"}
     for name, schema in _BODY_COMPONENTS.items():
         schemas.setdefault(name, copy.deepcopy(schema))
     renames = {name: _component_name(name) for name in schemas
