@@ -119,6 +119,7 @@ def production_env(secret: str) -> dict[str, str]:
     return {**env, "PYTHONPATH": str(SOURCE), "HOSPITAL_ENV": "production", "HOSPITAL_SECRET_KEY": secret}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("secret", ["", "too-short", "x" * 31])
 def test_production_refuses_to_start_with_a_short_secret(tmp_path: Path, secret: str) -> None:
     result = cli_process("serve", "--port", "1", env=production_env(secret), cwd=tmp_path)
