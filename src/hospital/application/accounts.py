@@ -20,12 +20,16 @@ from hospital.domain.users import User, normalize_username, username_taken
 
 @dataclass(frozen=True, slots=True)
 class TokenPair:
+    """A refresh token and an access token, as login and registration hand them out."""
+
     refresh: str
     access: str
 
 
 @dataclass(frozen=True, slots=True)
 class RegisterCommand:
+    """What a new user sends to register; every field's problem is reported at once (``RegisterUser``)."""
+
     username: str
     email: str
     password: str
@@ -36,6 +40,8 @@ class RegisterCommand:
 
 @dataclass(frozen=True, slots=True)
 class Registration:
+    """The stored user and their first token pair."""
+
     user: User
     tokens: TokenPair
 
@@ -107,6 +113,8 @@ def _require_credentials(username: str, password: str) -> None:
 
 
 class LogIn:
+    """Username and password for a token pair; the same refusal for an unknown user and a wrong password."""
+
     def __init__(self, uow: UnitOfWorkFactory, hasher: PasswordHasher, tokens: TokenService,
                  clock: Clock) -> None:
         self._uow, self._hasher, self._tokens, self._clock = uow, hasher, tokens, clock
@@ -181,6 +189,8 @@ async def _revoke_family_on_reuse(uow: UnitOfWork, tokens: TokenService, token: 
 
 @dataclass(frozen=True, slots=True)
 class RefreshedTokens:
+    """A new access token; with rotation on, a new refresh token too (``refresh`` is None otherwise)."""
+
     access: str
     refresh: str | None = None
 

@@ -12,6 +12,8 @@ class AuthenticationError(DomainError):
 
 
 class InvalidCredentialsError(AuthenticationError):
+    """Login refused: an unknown user, a wrong password and an inactive account are told apart by no one."""
+
     # The same words for an unknown user and a wrong password: no account enumeration.
     default_message = "No active account found with the given credentials"
 
