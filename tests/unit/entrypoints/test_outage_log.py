@@ -51,7 +51,7 @@ def test_a_failure_after_a_quiet_time_is_a_new_outage_and_a_new_cause_is_logged(
     clock.now = 61
     outages.failed(refused)
     outages.failed(unavailable(RuntimeError('relation "users" does not exist')))
-    outages.failed(unavailable(RuntimeError('relation "users" does not exist')))
+    outages.failed(unavailable(RuntimeError('relation "reviews" does not exist')))  # the same kind of cause
     logged = warnings(caplog)
     assert len(logged) == 3
     assert logged[2].startswith('database unavailable: RuntimeError: relation "users" does not exist '
