@@ -30,9 +30,15 @@ def run_each(environment: dict[str, str], cwd: Path,
     processes = [subprocess.Popen(hospital_command(*command), env=environment, cwd=cwd, text=True,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE) for command in commands]
     results = []
-    for command, process in zip(commands, processes, strict=True):
-        stdout, stderr = process.communicate(timeout=60)
-        results.append(subprocess.CompletedProcess(command, process.returncode, stdout, stderr))
+    try:
+        for command, process in zip(commands, processes, strict=True):
+            stdout, stderr = process.communicate(timeout=60)
+            results.append(subprocess.CompletedProcess(command, process.returncode, stdout, stderr))
+    finally:
+        for process in processes:  # a command that did not refuse (a server that started) is stopped
+            if process.poll() is None:
+                process.kill()
+                process.wait(10)
     return results
 
 
@@ -154,12 +160,17 @@ def test_a_closed_pipe_on_openapi_is_not_a_traceback(tmp_path: Path) -> None:
     environment = server_environment(tmp_path, "sqlite+aiosqlite://")
     process = subprocess.Popen(hospital_command("openapi", "--indent"), env=environment, cwd=tmp_path,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert process.stdout is not None and process.stderr is not None
-    assert process.stdout.read(100).startswith(b"{")  # `| head -c 100`, then the reader goes away
-    process.stdout.close()
-    stderr = process.stderr.read().decode()
-    assert process.wait(60) == 0
-    assert stderr == ""
+    try:
+        assert process.stdout is not None and process.stderr is not None
+        assert process.stdout.read(100).startswith(b"{")  # `| head -c 100`, then the reader goes away
+        process.stdout.close()
+        stderr = process.stderr.read().decode()
+        assert process.wait(60) == 0
+        assert stderr == ""
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
 
 
 @sqlite_pass_only
