@@ -139,11 +139,19 @@ async def test_an_over_long_search_is_400_in_drf_words(client: AsyncTestClient) 
     assert response.json() == {"search": ["Ensure this field has no more than 1000 characters."]}
 
 
-@pytest.mark.parametrize("limits", ["abc", "0", "-5", ""])
-async def test_a_bad_page_size_falls_back_to_the_default(client: AsyncTestClient, limits: str) -> None:
+@pytest.mark.parametrize("limits", ["0", "-5", ""])
+async def test_a_page_size_below_one_falls_back_to_the_default(client: AsyncTestClient, limits: str) -> None:
     alice = await user(client, "alice")
     response = await client.get(LIST, params={"limits": limits}, headers=alice["headers"])
     assert response.status_code == 200 and response.json()["count"] == 1
+
+
+@pytest.mark.parametrize("limits", ["abc", "1.5", "١٢"])
+async def test_a_page_size_that_is_not_an_integer_is_refused_by_name(client: AsyncTestClient, limits: str) -> None:
+    # The document says `limits` is an integer; the original silently used the default instead.
+    alice = await user(client, "alice")
+    response = await client.get(LIST, params={"limits": limits}, headers=alice["headers"])
+    assert (response.status_code, response.json()) == (400, {"limits": ["A valid integer is required."]})
 
 
 async def test_page_sizes_are_capped_at_1000(client: AsyncTestClient, sql_settings: Settings) -> None:
