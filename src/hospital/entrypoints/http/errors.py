@@ -13,7 +13,7 @@ from litestar.exceptions import (
 )
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from hospital.application.errors import AuthenticationError, ServiceUnavailableError
+from hospital.application.errors import AuthenticationError, ConcurrentChangeError, ServiceUnavailableError
 from hospital.domain.errors import (
     NON_FIELD_ERRORS,
     DomainError,
@@ -41,6 +41,8 @@ def domain_error(_: Request, error: DomainError) -> Response:
         return _json({"detail": error.message}, 403)
     if isinstance(error, NotFoundError):
         return _json({"detail": error.message}, 404)
+    if isinstance(error, ConcurrentChangeError):
+        return _json({"detail": error.message}, 409)
     if isinstance(error, ServiceUnavailableError):
         return _json({"detail": error.message}, 503, {"Retry-After": "5"})
     return _json({"detail": error.message}, 400)
