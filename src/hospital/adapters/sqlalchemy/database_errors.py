@@ -141,6 +141,15 @@ def _sqlite_unavailable(error: sqlite3.Error) -> bool:
         type(error).__name__ == "GroupCommitLostError" or any(words in message for words in _SQLITE_UNAVAILABLE_WORDS))
 
 
+def is_connection_fault(error: BaseException) -> bool:
+    """Whether ``error`` says that a connection which worked is gone (the server ended it, the
+    network dropped it): a statement never sent on it can go on another connection."""
+    driver = _driver_error(error)
+    if _sqlstate(driver).startswith(("08", "57P01", "57P02")):
+        return True
+    return _is_asyncpg(driver) and _asyncpg_connection_fault(driver)
+
+
 def _asyncpg_connection_fault(error: BaseException) -> bool:
     """asyncpg's client-side errors with no SQLSTATE, on a connection the server dropped: "connection
     is closed", and a protocol left in a state it cannot leave ("cannot switch to state 12") when
