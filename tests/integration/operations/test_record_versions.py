@@ -19,8 +19,9 @@ from hospital.application.ports.unit_of_work import UnitOfWork
 from hospital.domain.appointments import Appointment, AppointmentStatus
 from hospital.domain.contacts import Contact
 from hospital.domain.doctors import Doctor
+from hospital.domain.errors import ConflictError
 from hospital.domain.patients import Patient
-from hospital.domain.users import User
+from hospital.domain.users import USERNAME_TAKEN, User
 from tests.support.backends import BACKENDS, unit_of_work_factory
 
 NOW = datetime(2026, 1, 15, tzinfo=UTC)
@@ -140,3 +141,21 @@ async def test_a_change_committed_without_a_save_is_checked_too(uow: Factory) ->
         await first.commit()
         with pytest.raises(ConcurrentChangeError):
             await second.commit()
+
+
+async def test_a_username_taken_between_the_check_and_the_commit_is_refused_at_the_commit(uow: Factory) -> None:
+    async with uow() as tx:
+        alice = User.register(username="alice", email="", first_name="", last_name="", password_hash="h",
+                              joined_at=NOW)
+        await tx.users.add(alice)
+        await tx.commit()
+    async with uow() as renaming:
+        assert not await renaming.users.username_taken("bob")
+        (await renaming.users.get(alice.id)).rename(username="bob")  # written only at the commit
+        async with uow() as registering:
+            await registering.users.add(User.register(username="Bob", email="", first_name="", last_name="",
+                                                      password_hash="h", joined_at=NOW))
+            await registering.commit()
+        with pytest.raises(ConflictError) as refused:
+            await renaming.commit()
+    assert refused.value.errors == {"username": [USERNAME_TAKEN]}

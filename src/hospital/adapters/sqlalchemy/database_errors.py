@@ -2,18 +2,16 @@
 session's flushes and commits, the direct reads (direct_reads.py) and the driver transactions
 (driver_transactions.py), raised through SQLAlchemy or by the drivers (sqlite3, asyncpg) themselves.
 
-=============================================  =============================================  ======
-failure                                        raised as                                      answer
-=============================================  =============================================  ======
-a unique constraint (at flush or at COMMIT)    the domain's refusal of that duplicate         400
-a foreign key (a referred row deleted)         ``ConflictError(REFERENCE_REMOVED)``           400
-a check constraint                             ``ValidationError``                            400
-a stale version (UPDATE/DELETE matched no      ``ConcurrentChangeError``, re-run by the       409 if
-row), a deadlock, a serialization failure,     command (application/retry.py): then 404 for   it keeps
-a doctor's link row written twice              a row that is gone                             losing
-the database is not there                      ``ServiceUnavailableError``                    503
-anything else (a missing column, a bug)        unchanged: logged with its stack               500
-=============================================  =============================================  ======
+- a unique or exclusion constraint, broken at a flush or at COMMIT: the refusal ``REFUSALS``
+  names for it, the same the use case's own check raises (400);
+- a foreign key (a row referred to was deleted meanwhile): ``ConflictError(REFERENCE_REMOVED)`` (400);
+- a check constraint: ``ValidationError`` (400);
+- a stale version (an UPDATE or DELETE that matched no row: StaleDataError), a deadlock, a
+  serialization failure, a doctor's link row written twice: ``ConcurrentChangeError``, which the
+  command's retry (application/retry.py) runs again from its load: then 404 for a row that is
+  gone, 409 if it keeps losing;
+- the database is not there: ``ServiceUnavailableError`` (503);
+- anything else (a missing column, a bug): unchanged, logged with its stack (500).
 
 "Not there", PostgreSQL: connection exceptions (08), shutdown or start-up (57P01-57P03), too many
 connections (53), the database or a table missing (3D000, 42P01: not created or not migrated yet),
@@ -46,8 +44,9 @@ from hospital.domain.users import username_taken
 
 REFERENCE_REMOVED = "Something this request refers to was removed by another request; reload it and try again."
 
-# Unique constraints and indexes, by name, and what a violation of each means.
-DUPLICATES: dict[str, Callable[[], DomainError]] = {
+# Unique and exclusion constraints and unique indexes, by name, and what a violation of each means
+# (a violation of one not named here: ConflictError's "This object already exists.").
+REFUSALS: dict[str, Callable[[], DomainError]] = {
     "uq_users_username": username_taken,
     "uq_users_username_lower": username_taken,
     "uq_user_profiles_user_id": lambda: ConflictError(PROFILE_EXISTS),
@@ -66,7 +65,7 @@ DUPLICATES: dict[str, Callable[[], DomainError]] = {
 
 _POSTGRES_UNAVAILABLE = ("08", "53", "57P01", "57P02", "57P03", "3D000", "42P01")
 _POSTGRES_LOST_RACE = ("40001", "40P01")  # serialization failure, deadlock detected
-_UNIQUE, _FOREIGN_KEY, _CHECK = "23505", "23503", "23514"
+_UNIQUE, _EXCLUSION, _FOREIGN_KEY, _CHECK = "23505", "23P01", "23503", "23514"
 _SQLITE_UNAVAILABLE = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL,
                        sqlite3.SQLITE_CANTOPEN}
 # SQLite's own words for those codes, for errors that come without the code.
@@ -187,7 +186,8 @@ def _integrity_kind(error: BaseException) -> str | None:
             if message.startswith(words):
                 return kind
         return None
-    return {_UNIQUE: "unique", _FOREIGN_KEY: "foreign key", _CHECK: "check"}.get(_sqlstate(driver))
+    return {_UNIQUE: "unique", _EXCLUSION: "unique", _FOREIGN_KEY: "foreign key", _CHECK: "check"}.get(
+        _sqlstate(driver))
 
 
 def breaks_a_foreign_key(error: BaseException) -> bool:
@@ -207,7 +207,7 @@ def domain_error_for(error: BaseException) -> DomainError | None:
         return ConcurrentChangeError()
     kind = _integrity_kind(error)
     if kind == "unique":
-        refusal = DUPLICATES.get(constraint_broken(error) or "")
+        refusal = REFUSALS.get(constraint_broken(error) or "")
         return refusal() if refusal is not None else ConflictError()
     if kind == "foreign key":
         return ConflictError(REFERENCE_REMOVED)
