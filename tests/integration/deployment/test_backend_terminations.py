@@ -31,7 +31,7 @@ from tests.support.write_load import WriteLoad, run_writers
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not POSTGRES_URL, reason="needs HOSPITAL_TEST_DATABASE_URL")]
 
-WORKERS = 4
+WORKERS = 2
 LOAD_SECONDS = 8
 TERMINATIONS_EVERY = 1.0
 BOOKERS = 4
@@ -112,7 +112,7 @@ async def test_sessions_ended_under_load_give_503_or_success_and_lose_nothing(
         tmp_path: Path, faults_database: str) -> None:
     environment = server_environment(tmp_path, faults_database)
     server: ServerProcess = await asyncio.to_thread(start_server, tmp_path, environment, workers=WORKERS,
-                                                    name="faults")
+                                                    name="faults", startup_seconds=120)
     scene = await Scene.open(make_settings(tmp_path, database_url=faults_database,
                                            media_root=Path(environment["HOSPITAL_MEDIA_ROOT"])))
     try:

@@ -42,7 +42,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, module_database_url: str,
     workdir = tmp_path_factory.mktemp("races")
     environment = server_environment(workdir, module_database_url, redis_url=redis_url,
                                      rotate_refresh_tokens="true")
-    process = start_server(workdir, environment, workers=WORKERS, name="races")
+    # Four workers each import the whole service: on a busy 2-core machine that takes a while.
+    process = start_server(workdir, environment, workers=WORKERS, name="races", startup_seconds=120)
     yield process
     process.stop()
     forget_rate_limits(redis_url)
