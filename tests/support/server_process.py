@@ -101,8 +101,8 @@ def _launch(workdir: Path, environment: Mapping[str, str], workers: int, name: s
     return ServerProcess(process, port, log_path, dict(environment))
 
 
-def _wait_until_live(server: ServerProcess, name: str, workers: int) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
+def _wait_until_live(server: ServerProcess, name: str, workers: int, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise RuntimeError(f"{name} exited with {server.process.returncode} while starting:\n{server.logs()}")
@@ -115,15 +115,17 @@ def _wait_until_live(server: ServerProcess, name: str, workers: int) -> None:
                 pass
         time.sleep(0.1)
     server.stop()
-    raise RuntimeError(f"{name} did not answer within {STARTUP_SECONDS} s:\n{server.logs()}")
+    raise RuntimeError(f"{name} did not answer within {seconds} s:\n{server.logs()}")
 
 
-def start_servers(workdir: Path, *specs: tuple[str, Mapping[str, str]], workers: int = 1) -> list[ServerProcess]:
-    """Start one server per (name, environment), all at once (each start costs seconds of imports)."""
+def start_servers(workdir: Path, *specs: tuple[str, Mapping[str, str]], workers: int = 1,
+                  startup_seconds: float = STARTUP_SECONDS) -> list[ServerProcess]:
+    """Start one server per (name, environment), all at once (each start costs seconds of imports;
+    give more than the default to many workers on a busy machine)."""
     servers = [_launch(workdir, environment, workers, name) for name, environment in specs]
     try:
         for server, (name, _) in zip(servers, specs, strict=True):
-            _wait_until_live(server, name, workers)
+            _wait_until_live(server, name, workers, startup_seconds)
     except BaseException:
         for server in servers:
             server.stop()
@@ -132,8 +134,8 @@ def start_servers(workdir: Path, *specs: tuple[str, Mapping[str, str]], workers:
 
 
 def start_server(workdir: Path, environment: Mapping[str, str], *, workers: int = 1,
-                 name: str = "server") -> ServerProcess:
-    return start_servers(workdir, (name, environment), workers=workers)[0]
+                 name: str = "server", startup_seconds: float = STARTUP_SECONDS) -> ServerProcess:
+    return start_servers(workdir, (name, environment), workers=workers, startup_seconds=startup_seconds)[0]
 
 
 def child_processes(pid: int) -> list[int]:

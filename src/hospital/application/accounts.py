@@ -9,6 +9,7 @@ from hospital.application.errors import InvalidCredentialsError, InvalidTokenErr
 from hospital.application.ports.clock import Clock
 from hospital.application.ports.security import PasswordHasher, TokenClaims, TokenService, TokenType
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from hospital.application.retry import rerun_on_concurrent_change
 from hospital.domain.actors import Actor
 from hospital.domain.errors import ErrorCollector, NotFoundError, PermissionDeniedError, ValidationError
 from hospital.domain.passwords import validate_password_pair
@@ -135,13 +136,18 @@ class LogIn:
             raise InvalidCredentialsError()
         rehash = self._hasher.needs_rehash(user.password_hash)
         new_hash = await self._hasher.hash(password) if rehash else None
+        return _issue_pair(self._tokens, await self._record_login(user, new_hash))
+
+    @rerun_on_concurrent_change
+    async def _record_login(self, verified: User, new_hash: str | None) -> User:
         async with self._uow() as uow:
-            stored = await uow.users.get(user.id)  # type: ignore[arg-type]
-            if stored is None or not stored.is_active:
+            stored = await uow.users.get(verified.id)  # type: ignore[arg-type]
+            # The password checked must still be the user's (a change in between refuses it).
+            if stored is None or not stored.is_active or stored.password_hash != verified.password_hash:
                 raise InvalidCredentialsError()
             stored.logged_in(self._clock.now(), rehashed=new_hash)
             await uow.commit()
-        return _issue_pair(self._tokens, stored)
+        return stored
 
 
 def family_marker(family: str) -> str:
@@ -152,12 +158,15 @@ def family_marker(family: str) -> str:
     return f"family:{family}"
 
 
+BLACKLISTED = "Token is blacklisted"
+
+
 async def _valid_refresh(uow: UnitOfWork, tokens: TokenService, token: str) -> tuple[TokenClaims, User]:
     claims = tokens.decode(token, expected_type=TokenType.REFRESH)
     if await uow.revoked_tokens.is_revoked(claims.jti):
-        raise InvalidTokenError("Token is blacklisted")
+        raise InvalidTokenError(BLACKLISTED)
     if claims.family and await uow.revoked_tokens.is_revoked(family_marker(claims.family)):
-        raise InvalidTokenError("Token is blacklisted")
+        raise InvalidTokenError(BLACKLISTED)
     user = await uow.users.get(claims.user_id)
     if user is None or not user.is_active or user.token_version != claims.version:
         raise InvalidTokenError()
@@ -165,26 +174,36 @@ async def _valid_refresh(uow: UnitOfWork, tokens: TokenService, token: str) -> t
 
 
 async def _revoke(uow: UnitOfWork, claims: TokenClaims, now: datetime) -> None:
-    await uow.revoked_tokens.add(jti=claims.jti, user_id=claims.user_id, expires_at=claims.expires_at,
-                                 revoked_at=now)
+    """Revoke the token, or refuse it if another request revoked it first: of concurrent refreshes
+    (with rotation) and logouts of one token, exactly one gets past this point. The store decides
+    in one statement (RevokedTokenRepository.revoke), after the checks of ``_valid_refresh``."""
+    if not await uow.revoked_tokens.revoke(jti=claims.jti, user_id=claims.user_id, expires_at=claims.expires_at,
+                                           revoked_at=now):
+        raise InvalidTokenError(BLACKLISTED)
 
 
-async def _revoke_family_on_reuse(uow: UnitOfWork, tokens: TokenService, token: str, now: datetime) -> None:
+async def _revoke_family(uow: UnitOfWork, claims: TokenClaims, now: datetime) -> None:
     """A revoked refresh token presented again means it was stolen or replayed: revoke its whole family.
 
     Every later token of the family was issued before now with the same lifetime, so the marker
     outlives them all if it lasts one lifetime from now.
     """
+    if not claims.family:
+        return
+    lifetime = claims.expires_at - claims.issued_at
+    await uow.revoked_tokens.revoke(jti=family_marker(claims.family), user_id=claims.user_id,
+                                    expires_at=now + lifetime, revoked_at=now)
+    await uow.commit()
+
+
+async def _revoke_family_on_reuse(uow: UnitOfWork, tokens: TokenService, token: str, now: datetime) -> None:
+    """``_revoke_family`` if ``token`` is a refresh token that was revoked (not one invalid otherwise)."""
     try:
         claims = tokens.decode(token, expected_type=TokenType.REFRESH)
     except InvalidTokenError:
         return
-    if not claims.family or not await uow.revoked_tokens.is_revoked(claims.jti):
-        return
-    lifetime = claims.expires_at - claims.issued_at
-    await uow.revoked_tokens.add(jti=family_marker(claims.family), user_id=claims.user_id,
-                                 expires_at=now + lifetime, revoked_at=now)
-    await uow.commit()
+    if await uow.revoked_tokens.is_revoked(claims.jti):
+        await _revoke_family(uow, claims, now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +232,13 @@ class RefreshAccessToken:
                                         version=user.token_version)
             if not self._rotate:
                 return RefreshedTokens(access=access.token)
-            await _revoke(uow, claims, self._clock.now())
+            now = self._clock.now()
+            try:
+                await _revoke(uow, claims, now)
+            except InvalidTokenError:
+                # A concurrent refresh or logout revoked it since the check: a reuse like any other.
+                await _revoke_family(uow, claims, now)
+                raise
             refresh = self._tokens.issue(user_id=claims.user_id, token_type=TokenType.REFRESH,
                                          version=user.token_version, family=claims.family or claims.jti)
             await uow.commit()
@@ -221,7 +246,8 @@ class RefreshAccessToken:
 
 
 class LogOut:
-    """Revokes a refresh token. Holding it is enough; someone else's is refused."""
+    """Revokes a refresh token. Holding it is enough; someone else's is refused. Racing a refresh
+    of the same token (with rotation) or another logout, only one of them succeeds."""
 
     def __init__(self, uow: UnitOfWorkFactory, tokens: TokenService, clock: Clock) -> None:
         self._uow, self._tokens, self._clock = uow, tokens, clock
@@ -291,6 +317,9 @@ class CreateSuperuser:
         return user
 
 
+WRONG_PASSWORD = "Your old password was entered incorrectly."
+
+
 class ChangePassword:
     """The owner changes their password, proving the current one; every refresh token issued before is refused.
 
@@ -309,14 +338,19 @@ class ChangePassword:
         if user is None or not user.is_active:
             raise InvalidCredentialsError()
         if not await self._hasher.verify(user.password_hash, current_password):
-            raise ValidationError({"current_password": ["Your old password was entered incorrectly."]})
+            raise ValidationError({"current_password": [WRONG_PASSWORD]})
         validate_password_pair(new_password, confirm_password, username=user.username, email=user.email,
                                first_name=user.first_name, last_name=user.last_name)
-        new_hash = await self._hasher.hash(new_password)
+        await self._store(user, await self._hasher.hash(new_password))
+
+    @rerun_on_concurrent_change
+    async def _store(self, verified: User, new_hash: str) -> None:
         async with self._uow() as uow:
-            stored = await uow.users.get(actor.user_id)
+            stored = await uow.users.get(verified.id)  # type: ignore[arg-type]
             if stored is None:
                 raise InvalidCredentialsError()
+            if stored.password_hash != verified.password_hash:  # changed since it was checked
+                raise ValidationError({"current_password": [WRONG_PASSWORD]})
             stored.change_password(new_hash)  # bumps token_version
             await uow.commit()
 
@@ -327,6 +361,7 @@ class DeactivateUser:
     def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, user_id: int) -> None:
         if not actor.is_admin:
             raise PermissionDeniedError()

@@ -14,6 +14,7 @@ from hospital.application.access import require_authenticated
 from hospital.application.pagination import Page, PageRequest
 from hospital.application.ports.appointments import AppointmentRow, AppointmentScope
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from hospital.application.retry import rerun_on_concurrent_change
 from hospital.domain.actors import Actor
 from hospital.domain.appointments import Appointment, AppointmentStatus
 from hospital.domain.errors import (
@@ -166,6 +167,7 @@ class ChangeAppointment(AppointmentUseCase):
     details, and makes "cancel and start" fail as it must. Any refusal rolls everything back.
     """
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, appointment_id: int, changes: AppointmentChanges) -> AppointmentRow:
         async with self._uow() as uow:
             appointment = await self._readable(uow, actor, appointment_id)
@@ -189,6 +191,7 @@ class ChangeAppointment(AppointmentUseCase):
 class DeleteAppointment(AppointmentUseCase):
     """The patient who booked it, the doctor, or an admin deletes an appointment."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, appointment_id: int) -> None:
         async with self._uow() as uow:
             appointment = await self._readable(uow, actor, appointment_id)

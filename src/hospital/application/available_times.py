@@ -5,6 +5,7 @@ from __future__ import annotations
 from hospital.application.access import require_admin
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.application.required_fields import require_fields
+from hospital.application.retry import rerun_on_concurrent_change
 from hospital.domain.actors import Actor
 from hospital.domain.errors import NotFoundError
 from hospital.domain.schedules import AvailableTime
@@ -57,6 +58,7 @@ class CreateAvailableTime(AvailableTimeUseCase):
 class UpdateAvailableTime(AvailableTimeUseCase):
     """Admins only: change a time's text; ``partial`` is PATCH."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, time_id: int, *, time: str | None,
                        partial: bool = False) -> AvailableTime:
         require_admin(actor)
@@ -73,6 +75,7 @@ class UpdateAvailableTime(AvailableTimeUseCase):
 class DeleteAvailableTime(AvailableTimeUseCase):
     """Doctors offering it lose it from their list, as the original's many-to-many did."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, time_id: int) -> None:
         require_admin(actor)
         async with self._uow() as uow:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from hospital.application.access import require_admin
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.application.required_fields import require_fields
+from hospital.application.retry import rerun_on_concurrent_change
 from hospital.domain.actors import Actor
 from hospital.domain.contacts import Contact
 from hospital.domain.errors import NotFoundError
@@ -69,6 +70,7 @@ class GetContact(ContactUseCase):
 class UpdateContact(ContactUseCase):
     """``partial`` is PATCH; a full update (PUT) must send all three fields."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, contact_id: int, changes: ContactChanges, *,
                        partial: bool = False) -> Contact:
         require_admin(actor)
@@ -85,6 +87,7 @@ class UpdateContact(ContactUseCase):
 class DeleteContact(ContactUseCase):
     """Admins only: delete a contact request."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, contact_id: int) -> None:
         require_admin(actor)
         async with self._uow() as uow:

@@ -20,6 +20,7 @@ from hospital.application.ports.catalogue import (
 from hospital.application.ports.storage import ImageStorage, UploadedFile
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.application.required_fields import require_fields
+from hospital.application.retry import rerun_on_concurrent_change
 from hospital.domain.actors import Actor
 from hospital.domain.doctors import Doctor
 from hospital.domain.errors import ErrorCollector, NotFoundError
@@ -205,13 +206,7 @@ class UpdateDoctor(DoctorUseCase):
                 await self._apply(uow, actor, await self._doctor(uow, doctor_id), changes, partial, None)
         profile = await self._store_profile(changes.profile)
         try:
-            async with self._uow() as uow:
-                doctor = await self._doctor(uow, doctor_id)
-                old_profile = doctor.profile
-                await self._apply(uow, actor, doctor, changes, partial, profile)
-                await uow.doctors.save(doctor)
-                view = await self._view(uow, doctor.id)
-                await uow.commit()
+            view, old_profile = await self._update(actor, doctor_id, changes, partial, profile)
         except BaseException:
             await self._discard([profile])
             raise
@@ -219,10 +214,23 @@ class UpdateDoctor(DoctorUseCase):
             await self._discard([old_profile])
         return view
 
+    @rerun_on_concurrent_change
+    async def _update(self, actor: Actor, doctor_id: int, changes: DoctorChanges, partial: bool,
+                      profile: str | None) -> tuple[DoctorReadModel, str | None]:
+        async with self._uow() as uow:
+            doctor = await self._doctor(uow, doctor_id)
+            old_profile = doctor.profile
+            await self._apply(uow, actor, doctor, changes, partial, profile)
+            await uow.doctors.save(doctor)
+            view = await self._view(uow, doctor.id)
+            await uow.commit()
+        return view, old_profile
+
 
 class DeleteDoctor(DoctorUseCase):
     """Admins only: delete a doctor record (the user account stays) and its picture."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, doctor_id: int) -> None:
         require_admin(actor)
         async with self._uow() as uow:

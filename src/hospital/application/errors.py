@@ -38,3 +38,14 @@ class ServiceUnavailableError(DomainError):
     """The database (or another backing service) cannot be reached right now."""
 
     default_message = "The service is temporarily unavailable. Please try again shortly."
+
+
+class ConcurrentChangeError(DomainError):
+    """Another request changed or removed the record between this unit of work's load and its write
+    (the record's version moved: the repositories check it in every UPDATE and DELETE).
+
+    Commands re-run from their load when they get it (``rerun_on_concurrent_change``); a client sees
+    it (409) only when its command lost that often in a row.
+    """
+
+    default_message = "This record was changed by another request; reload it and try again."

@@ -8,6 +8,7 @@ from hospital.application.access import require_admin
 from hospital.application.ports.storage import ImageStorage, UploadedFile
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.application.required_fields import require_fields
+from hospital.application.retry import rerun_on_concurrent_change
 from hospital.domain.actors import Actor
 from hospital.domain.catalogue import MedicalService
 from hospital.domain.errors import NotFoundError
@@ -104,12 +105,7 @@ class UpdateMedicalService(MedicalServiceUseCase):
             service.update(name=changes.name, description=changes.description)
         image = await self._store_image(changes.image)
         try:
-            async with self._uow() as uow:
-                service = await self._get(uow, service_id)
-                old_image = service.image
-                service.update(name=changes.name, description=changes.description, image=image)
-                await uow.medical_services.save(service)
-                await uow.commit()
+            service, old_image = await self._update(service_id, changes, image)
         except BaseException:
             await self._discard(image)
             raise
@@ -117,10 +113,22 @@ class UpdateMedicalService(MedicalServiceUseCase):
             await self._discard(old_image)
         return service
 
+    @rerun_on_concurrent_change
+    async def _update(self, service_id: int, changes: MedicalServiceChanges,
+                      image: str | None) -> tuple[MedicalService, str]:
+        async with self._uow() as uow:
+            service = await self._get(uow, service_id)
+            old_image = service.image
+            service.update(name=changes.name, description=changes.description, image=image)
+            await uow.medical_services.save(service)
+            await uow.commit()
+        return service, old_image
+
 
 class DeleteMedicalService(MedicalServiceUseCase):
     """Admins only: delete a service and its image."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, service_id: int) -> None:
         require_admin(actor)
         async with self._uow() as uow:

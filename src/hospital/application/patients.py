@@ -14,6 +14,7 @@ from hospital.application.pagination import Page, PageRequest
 from hospital.application.ports.patients import PatientRow, PatientScope
 from hospital.application.ports.storage import ImageStorage, UploadedFile
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from hospital.application.retry import rerun_on_concurrent_change
 from hospital.domain.actors import Actor
 from hospital.domain.errors import ConflictError, NotFoundError, ValidationError
 from hospital.domain.patients import ALREADY_A_PATIENT, DUPLICATE_PHONE, Patient, normalize_patient_phone
@@ -148,15 +149,7 @@ class UpdatePatient(PatientUseCase):
                 await self._changeable(uow, actor, patient_id)
         picture = await self._store_picture(changes)
         try:
-            async with self._uow() as uow:
-                patient = await self._changeable(uow, actor, patient_id)
-                old_picture = patient.profile
-                await self._change_phone(uow, patient, changes.phone)
-                if picture is not None:
-                    patient.change_picture(picture)
-                await uow.patients.save(patient)
-                row = await self._row(uow, patient)
-                await uow.commit()
+            row, old_picture = await self._update(actor, patient_id, changes, picture)
         except BaseException:
             if picture is not None:
                 await self._images.delete(picture)
@@ -165,10 +158,25 @@ class UpdatePatient(PatientUseCase):
             await self._images.delete(old_picture)
         return row
 
+    @rerun_on_concurrent_change
+    async def _update(self, actor: Actor, patient_id: int, changes: PatientChanges,
+                      picture: str | None) -> tuple[PatientRow, str | None]:
+        async with self._uow() as uow:
+            patient = await self._changeable(uow, actor, patient_id)
+            old_picture = patient.profile
+            await self._change_phone(uow, patient, changes.phone)
+            if picture is not None:
+                patient.change_picture(picture)
+            await uow.patients.save(patient)
+            row = await self._row(uow, patient)
+            await uow.commit()
+        return row, old_picture
+
 
 class DeletePatient(PatientUseCase):
     """Deletes the record and the patient's appointments; the user account stays."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, patient_id: int) -> None:
         async with self._uow() as uow:
             patient = await self._changeable(uow, actor, patient_id)

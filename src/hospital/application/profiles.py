@@ -13,6 +13,7 @@ from hospital.application.ports.accounts import ProfileDetails
 from hospital.application.ports.clock import Clock
 from hospital.application.ports.storage import ImageStorage, UploadedFile
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from hospital.application.retry import rerun_on_concurrent_change
 from hospital.application.search import search_terms
 from hospital.domain.actors import Actor
 from hospital.domain.errors import ConflictError, ErrorCollector, NotFoundError
@@ -137,6 +138,7 @@ class CreateProfile(ProfileUseCase):
         async with self._uow() as uow:
             await self._ensure_none(uow, user_id)
 
+        @rerun_on_concurrent_change
         async def create(picture: str | None) -> ProfileDetails:
             async with self._uow() as uow:
                 await self._ensure_none(uow, user_id)
@@ -167,6 +169,7 @@ class UpdateProfile(ProfileUseCase):
             await self._changeable(uow, actor, profile_id)
         replaced: list[str] = []
 
+        @rerun_on_concurrent_change
         async def update(picture: str | None) -> ProfileDetails:
             async with self._uow() as uow:
                 details = await self._changeable(uow, actor, profile_id)
@@ -187,6 +190,7 @@ class UpdateProfile(ProfileUseCase):
 class DeleteProfile(ProfileUseCase):
     """The owner or an admin deletes a profile and its picture; the user account stays."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, profile_id: int) -> None:
         async with self._uow() as uow:
             details = await self._changeable(uow, actor, profile_id)

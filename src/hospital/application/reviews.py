@@ -10,6 +10,7 @@ from hospital.application.pagination import Page, PageRequest
 from hospital.application.ports.clock import Clock
 from hospital.application.ports.reviews import ReviewFilters, ReviewView
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from hospital.application.retry import rerun_on_concurrent_change
 from hospital.domain.actors import Actor
 from hospital.domain.errors import ErrorCollector, NotFoundError, PermissionDeniedError, ValidationError
 from hospital.domain.reviews import NULL_CHARACTERS, Rating, Review
@@ -140,6 +141,7 @@ class CreateReview(ReviewUseCase):
 class UpdateReview(ReviewUseCase):
     """PUT and PATCH alike: only what is given changes. Moving to another doctor keeps the one-each rule."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, review_id: int, changes: ReviewChanges) -> ReviewView:
         async with self._uow() as uow:
             review = await self._changeable(uow, actor, review_id)
@@ -166,6 +168,7 @@ class UpdateReview(ReviewUseCase):
 class DeleteReview(ReviewUseCase):
     """The review's author or an admin deletes it."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, review_id: int) -> None:
         async with self._uow() as uow:
             review = await self._changeable(uow, actor, review_id)

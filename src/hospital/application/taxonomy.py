@@ -13,6 +13,7 @@ from hospital.application.access import require_admin
 from hospital.application.ports.catalogue import DuplicateSlugError, TaxonRepository, TaxonT
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.application.required_fields import require_fields
+from hospital.application.retry import rerun_on_concurrent_change
 from hospital.domain.actors import Actor
 from hospital.domain.errors import NotFoundError
 from hospital.domain.taxonomy import Designation, Specialisation
@@ -93,6 +94,7 @@ class CreateTaxon(TaxonUseCase[TaxonT]):
 class UpdateTaxon(TaxonUseCase[TaxonT]):
     """``partial`` is PATCH; a full update (PUT) must send the name, and may leave the slug as it is."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, taxon_id: int, changes: TaxonChanges, *,
                        partial: bool = False) -> TaxonT:
         require_admin(actor)
@@ -110,6 +112,7 @@ class UpdateTaxon(TaxonUseCase[TaxonT]):
 class DeleteTaxon(TaxonUseCase[TaxonT]):
     """Doctors filed under it simply lose it, as the original's many-to-many did."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, taxon_id: int) -> None:
         require_admin(actor)
         async with self._uow() as uow:

@@ -33,6 +33,9 @@ _PATTERNS = (
     (re.compile(r"\$argon2(?:id|i|d)\$[^\s\"')]+"), MASK),
     # user:password@host in database and Redis URLs.
     (re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s]+@", re.IGNORECASE), rf"\1{MASK}@"),
+    # What PostgreSQL tells of a broken constraint names the values ("Key (lower(username))=(bob)
+    # already exists", "Failing row contains (...)"): usernames, emails, phones never reach a log.
+    (re.compile(r"(DETAIL:)[^\n]*"), rf"\1 {MASK}"),
     # password=..., "token": "...", secret_key: ... in free text.
     (re.compile(r"(?i)([\"']?\b\w*(?:password|secret|token|authorization)\w*[\"']?\s*[:=]\s*)"
                 r"(\"[^\"]*\"|'[^']*'|[^\s,&;}]+)"), rf"\1{MASK}"),
@@ -40,7 +43,7 @@ _PATTERNS = (
 
 
 # Every pattern above needs one of these, so text without any skips them all (most log lines).
-_MAYBE_SECRET = re.compile(r"eyJ|bearer|basic|\$argon2|://|pass|secret|token|authori", re.IGNORECASE)
+_MAYBE_SECRET = re.compile(r"eyJ|bearer|basic|\$argon2|://|pass|secret|token|authori|DETAIL:", re.IGNORECASE)
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:

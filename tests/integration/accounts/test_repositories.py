@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -291,14 +292,20 @@ async def test_a_user_without_a_patient_record_has_none(uow: Factory) -> None:
 
 # --- revoked tokens ---------------------------------------------------------------------------------
 
-async def test_a_revoked_token_stays_revoked_and_revoking_twice_is_fine(uow: Factory) -> None:
+async def _revoke(tx: UnitOfWork, jti: str, user_id: int) -> bool:
+    return await tx.revoked_tokens.revoke(jti=jti, user_id=user_id, expires_at=NOW + timedelta(days=7),
+                                          revoked_at=NOW)
+
+
+async def test_a_revoked_token_stays_revoked_and_only_the_first_revocation_wins(uow: Factory) -> None:
     alice = await add_account(uow, "alice")
+    won = []
     for _ in range(2):
         async with uow() as tx:
-            await tx.revoked_tokens.add(jti="a" * 32, user_id=alice.id, expires_at=NOW + timedelta(days=7),
-                                        revoked_at=NOW)
+            won.append(await _revoke(tx, "a" * 32, alice.id))
             await tx.commit()
 
+    assert won == [True, False]
     async with uow() as tx:
         assert await tx.revoked_tokens.is_revoked("a" * 32)
         assert not await tx.revoked_tokens.is_revoked("b" * 32)
@@ -307,9 +314,43 @@ async def test_a_revoked_token_stays_revoked_and_revoking_twice_is_fine(uow: Fac
 async def test_an_uncommitted_revocation_is_forgotten(uow: Factory) -> None:
     alice = await add_account(uow, "alice")
     async with uow() as tx:
-        await tx.revoked_tokens.add(jti="c" * 32, user_id=alice.id, expires_at=NOW, revoked_at=NOW)
+        assert await _revoke(tx, "c" * 32, alice.id)
     async with uow() as tx:
         assert not await tx.revoked_tokens.is_revoked("c" * 32)
+
+
+async def test_of_concurrent_revocations_of_one_token_exactly_one_wins(uow: Factory) -> None:
+    alice = await add_account(uow, "alice")
+
+    async def revoke_and_commit() -> bool:
+        async with uow() as tx:
+            won = await _revoke(tx, "d" * 32, alice.id)
+            await asyncio.sleep(0.01)  # the others' revocations run meanwhile (and wait for this one)
+            await tx.commit()
+        return won
+
+    assert sorted(await asyncio.gather(*(revoke_and_commit() for _ in range(5)))) == [False] * 4 + [True]
+
+
+async def test_a_revocation_rolled_back_leaves_the_token_to_a_concurrent_one(uow: Factory) -> None:
+    alice = await add_account(uow, "alice")
+    revoked = asyncio.Event()
+
+    async def revoke_then_roll_back() -> bool:
+        async with uow() as tx:
+            won = await _revoke(tx, "e" * 32, alice.id)
+            revoked.set()
+            await asyncio.sleep(0.05)
+        return won
+
+    async def revoke_after() -> bool:
+        await revoked.wait()
+        async with uow() as tx:
+            won = await _revoke(tx, "e" * 32, alice.id)
+            await tx.commit()
+        return won
+
+    assert await asyncio.gather(revoke_then_roll_back(), revoke_after()) == [True, True]
 
 
 @pytest.mark.parametrize("row_id", [0, -1, 2**31, 2**63, 10**30])

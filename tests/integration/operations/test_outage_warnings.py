@@ -62,8 +62,6 @@ async def test_a_redis_that_is_not_there_is_503_everywhere_and_one_warning(sql_c
 
 
 @pytest.mark.skipif(not POSTGRES_URL, reason="needs HOSPITAL_TEST_DATABASE_URL (PostgreSQL)")
-@pytest.mark.xfail(reason="an undefined table is a 503 once branch conc's _is_unavailable classifies it; "
-                          "remove this mark then", strict=False)
 async def test_an_unmigrated_postgresql_database_is_503_everywhere_and_one_warning_saying_migrate(
         tmp_path, caplog) -> None:
     url = scratch_database_url(POSTGRES_URL, "never_migrated")

@@ -1,6 +1,6 @@
 """The pool pings a connection before lending it only when it has been idle a while: busy
 connections cost no extra round trips, and a connection the server dropped while idle is replaced
-before a request gets it."""
+before a request gets it (one asyncpg already saw closed, without a ping)."""
 
 from __future__ import annotations
 
@@ -74,6 +74,8 @@ async def test_a_connection_the_server_dropped_while_idle_is_replaced_before_use
 
         async with engine.connect() as connection:  # no error reaches the caller
             assert await connection.scalar(text("SELECT pg_backend_pid()")) != first_backend
-        assert len(pings) == 1
+        # asyncpg read the server's goodbye while the connection was idle: it is seen closed at
+        # checkout and replaced without even a ping's round trips.
+        assert pings == []
     finally:
         await engine.dispose()

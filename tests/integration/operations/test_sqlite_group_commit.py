@@ -10,9 +10,11 @@ from contextlib import closing
 
 import pytest
 
+from hospital.adapters.sqlalchemy.database_errors import REFERENCE_REMOVED
 from hospital.adapters.sqlalchemy.sqlite_writer import SqliteWriter
 from hospital.application.errors import ServiceUnavailableError
 from hospital.domain.appointments import Appointment
+from hospital.domain.errors import NON_FIELD_ERRORS, ConflictError
 from tests.support.clinic import Cast, cast
 
 UNITS = 12
@@ -83,7 +85,7 @@ async def test_a_unit_that_fails_takes_only_its_own_work_back(sql_container, dat
         return_exceptions=True,
     )
     assert isinstance(results[2], RuntimeError)
-    assert isinstance(results[3], Exception) and "FOREIGN KEY" in str(results[3])
+    assert isinstance(results[3], ConflictError) and results[3].errors == {NON_FIELD_ERRORS: [REFERENCE_REMOVED]}
     assert stored_ids(database_file) == {appointment.id for appointment in good}
     assert len(commits) < len(good), commits
 

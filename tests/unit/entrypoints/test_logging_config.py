@@ -26,6 +26,13 @@ JWT = "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyX2lkIjoxLCJ0b2tlbl90eXBlIjoiYWNjZXNzIn0.c2ln
     ("confirm_password=hunter2&username=alice", "confirm_password=[redacted]&username=alice"),
     ("refresh_token='abc' next", "refresh_token=[redacted] next"),
     ("GET /api/doctors/ 200", "GET /api/doctors/ 200"),
+    # PostgreSQL's detail of a broken constraint: the username, email or phone that clashed.
+    ('duplicate key value violates unique constraint "uq_users_username_lower"\n'
+     "DETAIL:  Key (lower(username::text))=(alice) already exists.\n[SQL: INSERT INTO users ...]",
+     'duplicate key value violates unique constraint "uq_users_username_lower"\nDETAIL: [redacted]\n'
+     "[SQL: INSERT INTO users ...]"),
+    ("null value in column \"email\"\nDETAIL:  Failing row contains (7, bob, bob@example.com).",
+     "null value in column \"email\"\nDETAIL: [redacted]"),
 ])
 def test_redact_masks_credentials_and_keeps_the_rest(text: str, kept: str) -> None:
     assert redact(text) == kept

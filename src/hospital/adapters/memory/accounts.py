@@ -117,7 +117,7 @@ class InMemoryPatientRepository(InMemoryTable):
 
     async def save(self, patient: Patient) -> None:
         self._check_unique(patient)
-        self._rows[patient.id] = patient  # type: ignore[index]
+        self._store(patient)
 
     async def delete(self, patient: Patient) -> None:
         self._remove(patient)
@@ -130,9 +130,14 @@ class InMemoryPatientRepository(InMemoryTable):
 class InMemoryRevokedTokenRepository(InMemoryTable):
     table_name = "revoked_tokens"
 
-    async def add(self, *, jti: str, user_id: int, expires_at: datetime, revoked_at: datetime) -> None:
-        revoked = self._db.table(self.table_name)
-        revoked.setdefault(jti, (user_id, expires_at, revoked_at))  # type: ignore[index]
+    async def revoke(self, *, jti: str, user_id: int, expires_at: datetime, revoked_at: datetime) -> bool:
+        # The jti is the table's key: owned until this transaction ends, as a database's row lock,
+        # so a concurrent revoke waits for this one's outcome.
+        await self._db.claim(self.table_name, jti)
+        if await self.is_revoked(jti):
+            return False
+        self._rows[jti] = (user_id, expires_at, revoked_at)  # type: ignore[index]
+        return True
 
     async def is_revoked(self, jti: str) -> bool:
-        return jti in self._db.table(self.table_name)
+        return jti in self._rows or jti in self._db.committed(self.table_name)

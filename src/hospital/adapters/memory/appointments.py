@@ -38,7 +38,7 @@ class InMemoryAppointmentRepository(InMemoryTable):
         return self._rows.get(appointment_id)
 
     async def save(self, appointment: Appointment) -> None:
-        self._rows[appointment.id] = appointment  # type: ignore[index]
+        self._store(appointment)
 
     async def delete(self, appointment: Appointment) -> None:
         self._remove(appointment)

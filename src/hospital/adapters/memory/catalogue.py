@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from hospital.adapters.memory.database import InMemoryDatabase, InMemoryTable
+from hospital.adapters.memory.database import InMemoryTable, InMemoryTransaction
 from hospital.application.ports.catalogue import DuplicateDoctorError, DuplicateSlugError
 from hospital.domain.catalogue import MedicalService
 from hospital.domain.doctors import Doctor
@@ -38,13 +38,13 @@ class InMemoryDoctorRepository(InMemoryTable):
 
     async def save(self, doctor: Doctor) -> None:
         self._ensure_user_free(doctor)
-        self._rows[doctor.id] = doctor  # type: ignore[index]
+        self._store(doctor)
 
     async def delete(self, doctor: Doctor) -> None:
         self._remove(doctor)
 
 
-def _unlink_from_doctors(db: InMemoryDatabase, attribute: str, linked_id: int | None) -> None:
+def _unlink_from_doctors(db: InMemoryTransaction, attribute: str, linked_id: int | None) -> None:
     # What ON DELETE CASCADE on the link tables does in the database.
     for doctor in db.table(DOCTORS).values():
         ids = getattr(doctor, attribute)
@@ -68,7 +68,7 @@ class _LinkedTable(InMemoryTable):
 class InMemoryTaxonRepository(_LinkedTable):
     """Designations or specialisations, by the table and labels given."""
 
-    def __init__(self, db: InMemoryDatabase, *, table_name: str, doctor_attribute: str, label: str) -> None:
+    def __init__(self, db: InMemoryTransaction, *, table_name: str, doctor_attribute: str, label: str) -> None:
         super().__init__(db)
         self.table_name, self.doctor_attribute, self._label = table_name, doctor_attribute, label
 
@@ -91,7 +91,7 @@ class InMemoryTaxonRepository(_LinkedTable):
 
     async def save(self, taxon: Any) -> None:
         self._ensure_slug_free(taxon)
-        self._rows[taxon.id] = taxon
+        self._store(taxon)
 
 
 class InMemoryAvailableTimeRepository(_LinkedTable):
@@ -108,7 +108,7 @@ class InMemoryAvailableTimeRepository(_LinkedTable):
         return [time for time in self._sorted() if time_id is None or time.id == time_id]
 
     async def save(self, time: AvailableTime) -> None:
-        self._rows[time.id] = time  # type: ignore[index]
+        self._store(time)
 
 
 class InMemoryMedicalServiceRepository(InMemoryTable):
@@ -124,7 +124,7 @@ class InMemoryMedicalServiceRepository(InMemoryTable):
         return self._sorted()
 
     async def save(self, service: MedicalService) -> None:
-        self._rows[service.id] = service  # type: ignore[index]
+        self._store(service)
 
     async def delete(self, service: MedicalService) -> None:
         self._remove(service)

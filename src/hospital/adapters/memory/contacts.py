@@ -19,7 +19,7 @@ class InMemoryContactRepository(InMemoryTable):
         return self._sorted()
 
     async def save(self, contact: Contact) -> None:
-        self._rows[contact.id] = contact  # type: ignore[index]
+        self._store(contact)
 
     async def delete(self, contact: Contact) -> None:
         self._remove(contact)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hospital.adapters.memory.database import InMemoryDatabase
+from hospital.adapters.memory.database import InMemoryTransaction
 from hospital.application.pagination import Page, PageRequest
 from hospital.application.ports.catalogue import DoctorFilters, DoctorReadModel
 from hospital.domain.doctors import Doctor
@@ -22,7 +22,7 @@ def _matches(doctor: Doctor, filters: DoctorFilters) -> bool:
 
 
 class InMemoryDoctorReadQueries:
-    def __init__(self, db: InMemoryDatabase) -> None:
+    def __init__(self, db: InMemoryTransaction) -> None:
         self._db = db
 
     def _names(self, table: str, ids: list[int]) -> tuple[str, ...]:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from hospital.adapters.memory.database import InMemoryDatabase, InMemoryTable
+from hospital.adapters.memory.database import InMemoryTable, InMemoryTransaction
 from hospital.application.pagination import Page, PageRequest
 from hospital.application.ports.reviews import ReviewFilters, ReviewView
 from hospital.domain.reviews import AlreadyReviewedError, Review
 from hospital.domain.users import User, display_name
 
 
-def _live(db: InMemoryDatabase, review: Review | None) -> Review | None:
+def _live(db: InMemoryTransaction, review: Review | None) -> Review | None:
     # The SQL tables delete a review with its doctor or patient (ON DELETE CASCADE); here a
     # review whose doctor or patient is gone is treated as deleted too.
     if review is None or review.reviewer_id not in db.table("patients") or review.doctor_id not in db.table("doctors"):
@@ -41,7 +41,7 @@ class InMemoryReviewRepository(InMemoryTable):
 
     async def save(self, review: Review) -> None:
         self._check_unique(review)
-        self._rows[review.id] = review  # type: ignore[index]
+        self._store(review)
 
     async def delete(self, review: Review) -> None:
         self._remove(review)

@@ -26,8 +26,11 @@ from hospital.adapters.memory.reviews import InMemoryReviewRepository, InMemoryR
 
 
 class InMemoryUnitOfWork:
+    """One transaction of the in-memory database (database.py): rolled back unless committed, and
+    refused at save, delete or commit if another unit of work changed its rows since it read them."""
+
     def __init__(self, db: InMemoryDatabase) -> None:
-        self._db = db
+        self._transaction = db = db.transaction()  # type: ignore[assignment]
         self.users = InMemoryUserRepository(db)
         self.profiles = InMemoryProfileRepository(db)
         self.patients = InMemoryPatientRepository(db)
@@ -50,20 +53,15 @@ class InMemoryUnitOfWork:
         self.contacts = InMemoryContactRepository(db)
 
     async def __aenter__(self) -> Self:
-        await self._db.lock.acquire()
-        self._snapshot = self._db.snapshot()
+        self._transaction.begin()
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                         tb: TracebackType | None) -> None:
-        try:
-            await self.rollback()
-        finally:
-            self._db.lock.release()
+        self._transaction.end()
 
     async def commit(self) -> None:
-        self._snapshot = self._db.snapshot()
-        self._db.commits += 1
+        self._transaction.commit()
 
     async def rollback(self) -> None:
-        self._db.restore(self._snapshot)
+        self._transaction.rollback()

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import bindparam, exists, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hospital.adapters.sqlalchemy.database_errors import flush
 from hospital.adapters.sqlalchemy.dialects import insert_ignoring_duplicates
 from hospital.adapters.sqlalchemy.direct_reads import Reads, SessionOwner
 from hospital.adapters.sqlalchemy.integers import storable
@@ -19,10 +19,9 @@ from hospital.adapters.sqlalchemy.tables.catalogue import doctors
 from hospital.application.pagination import Page, PageRequest
 from hospital.application.ports.accounts import ProfileDetails
 from hospital.domain.actors import Actor
-from hospital.domain.errors import ConflictError
-from hospital.domain.patients import ALREADY_A_PATIENT, DUPLICATE_PHONE, Patient
-from hospital.domain.profiles import PROFILE_EXISTS, UserProfile
-from hospital.domain.users import User, username_taken
+from hospital.domain.patients import Patient
+from hospital.domain.profiles import UserProfile
+from hospital.domain.users import User
 
 # Who the caller is, with their patient and doctor ids: one statement per authenticated request.
 _ACTOR = PreparedQuery(
@@ -45,12 +44,8 @@ class SqlAlchemyUserRepository:
 
     async def add(self, user: User) -> None:
         self._session.add(user)
-        try:
-            await self._session.flush()
-        except IntegrityError:
-            # The username is the only unique column: a concurrent registration won the race that
-            # username_taken() could not see.
-            raise username_taken() from None
+        # A concurrent registration may have won the race that username_taken() could not see.
+        await flush(self._session)
 
     async def get(self, user_id: int) -> User | None:
         return await self._session.get(User, user_id) if storable(user_id) else None
@@ -83,10 +78,7 @@ class SqlAlchemyProfileRepository:
 
     async def add(self, profile: UserProfile) -> None:
         self._session.add(profile)
-        try:
-            await self._session.flush()
-        except IntegrityError:
-            raise ConflictError(PROFILE_EXISTS) from None
+        await flush(self._session)
 
     async def get(self, profile_id: int) -> ProfileDetails | None:
         if not storable(profile_id):
@@ -122,25 +114,17 @@ class SqlAlchemyProfileRepository:
 
     async def delete(self, profile: UserProfile) -> None:
         await self._session.delete(profile)
-        await self._session.flush()
+        await flush(self._session)
 
 
 class SqlAlchemyPatientRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def _flush(self) -> None:
-        try:
-            await self._session.flush()
-        except IntegrityError as error:
-            # Another request took the phone, or made this user's record, after the use case checked.
-            if "phone" in str(error.orig).lower():
-                raise ConflictError.field("phone", DUPLICATE_PHONE) from None
-            raise ConflictError(ALREADY_A_PATIENT) from None
-
     async def add(self, patient: Patient) -> None:
         self._session.add(patient)
-        await self._flush()
+        # Another request may have taken the phone, or made this user's record, after the use case checked.
+        await flush(self._session)
 
     async def get(self, patient_id: int) -> Patient | None:
         return await self._session.get(Patient, patient_id) if storable(patient_id) else None
@@ -158,22 +142,25 @@ class SqlAlchemyPatientRepository:
         return bool(await self._session.scalar(select(exists().where(condition))))
 
     async def save(self, patient: Patient) -> None:
-        await self._flush()
+        await flush(self._session)
 
     async def delete(self, patient: Patient) -> None:
         # The database's ON DELETE CASCADE removes the patient's appointments and reviews.
         await self._session.delete(patient)
-        await self._session.flush()
+        await flush(self._session)
 
 
 class SqlAlchemyRevokedTokenRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def add(self, *, jti: str, user_id: int, expires_at: datetime, revoked_at: datetime) -> None:
+    async def revoke(self, *, jti: str, user_id: int, expires_at: datetime, revoked_at: datetime) -> bool:
         values = {"jti": jti, "user_id": user_id, "expires_at": expires_at, "revoked_at": revoked_at}
-        # Two logouts with the same token at once must not collide: insert-or-ignore.
-        await self._session.execute(insert_ignoring_duplicates(self._session, t.revoked_tokens, values))
+        # One statement decides: the row comes back only to the caller that inserted it. A concurrent
+        # caller's INSERT waits on the key until the first one's transaction ends, then inserts
+        # nothing if it committed (PostgreSQL); SQLite runs the two one after the other.
+        statement = insert_ignoring_duplicates(self._session, t.revoked_tokens, values)
+        return (await self._session.execute(statement.returning(t.revoked_tokens.c.jti))).first() is not None
 
     async def is_revoked(self, jti: str) -> bool:
         query = select(exists().where(t.revoked_tokens.c.jti == jti))

@@ -8,10 +8,11 @@ from typing import Any, Protocol
 from sqlalchemy import ColumnElement, bindparam, cast, exists, false, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
+from hospital.adapters.sqlalchemy.database_errors import breaks_a_foreign_key, flush
 from hospital.adapters.sqlalchemy.direct_reads import Reads
 from hospital.adapters.sqlalchemy.integers import storable
-from hospital.adapters.sqlalchemy.integrity import breaks_a_foreign_key
 from hospital.adapters.sqlalchemy.prepared import PreparedQuery, QueryShapes, bound
 from hospital.adapters.sqlalchemy.tables.care import appointments as a
 from hospital.adapters.sqlalchemy.tables.catalogue import doctor_available_times
@@ -94,8 +95,10 @@ class SqlAlchemyAppointmentRepository:
         return True
 
     def _attach(self, appointment: Appointment) -> None:
-        # Attached as if loaded: a later get() in this unit of work finds it, and save() flushes changes.
+        # Attached as if loaded: a later get() in this unit of work finds it, and save() flushes changes
+        # (checking the version a new row has: the column's default).
         make_transient_to_detached(appointment)
+        set_committed_value(appointment, "version", 1)
         self._session.add(appointment)
 
     async def get(self, appointment_id: int) -> Appointment | None:
@@ -104,11 +107,11 @@ class SqlAlchemyAppointmentRepository:
         return await self._session.get(Appointment, appointment_id)
 
     async def save(self, appointment: Appointment) -> None:
-        await self._session.flush()
+        await flush(self._session)
 
     async def delete(self, appointment: Appointment) -> None:
         await self._session.delete(appointment)
-        await self._session.flush()
+        await flush(self._session)
 
     async def exists_between(self, *, patient_id: int, doctor_id: int) -> bool:
         condition = (a.c.patient_id == patient_id) & (a.c.doctor_id == doctor_id)

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, exists, insert, literal, select, union_all
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, bindparam, delete, exists, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import flag_modified
 
+from hospital.adapters.sqlalchemy.database_errors import flush
+from hospital.adapters.sqlalchemy.dialects import insert_ignoring_duplicates
 from hospital.adapters.sqlalchemy.direct_reads import Reads, SessionOwner
 from hospital.adapters.sqlalchemy.entity_table import EntityTable
 from hospital.adapters.sqlalchemy.integers import storable
 from hospital.adapters.sqlalchemy.prepared import PreparedQuery, decoded_list, list_of
 from hospital.adapters.sqlalchemy.tables import catalogue as t
-from hospital.application.ports.catalogue import DuplicateDoctorError, DuplicateSlugError
 from hospital.domain.catalogue import MedicalService
 from hospital.domain.doctors import Doctor
 from hospital.domain.schedules import AvailableTime
@@ -53,52 +54,50 @@ _TIME_IDS = PreparedQuery(
 
 
 class SqlAlchemyDoctorRepository:
+    """A doctor and its three id lists are one record: the doctor's row carries the version of all
+    of it. A save that changes only a list still moves that version (the row is written with it),
+    so two saves of one doctor are serialised by its row whatever they change, and the lists are
+    then written by difference: the ids removed deleted, the ids added inserted."""
+
     def __init__(self, owner: SessionOwner, reads: Reads) -> None:
         # The session is the owner's, made on first use: a booking reads a doctor's times without one.
         self._owner, self._reads = owner, reads
+        # Each doctor's lists as this unit of work last read or wrote them, by doctor id.
+        self._stored_links: dict[int, dict[str, tuple[int, ...]]] = {}
 
     @property
     def _session(self) -> AsyncSession:
         return self._owner.session
 
-    async def _write_links(self, doctor: Doctor) -> None:
-        for attribute, table, column in DOCTOR_LINKS:
-            await self._session.execute(delete(table).where(table.c.doctor_id == doctor.id))
-            ids = getattr(doctor, attribute)
-            if ids:
-                await self._session.execute(
-                    insert(table), [{"doctor_id": doctor.id, column.name: linked} for linked in ids]
-                )
+    def _remember_links(self, doctor: Doctor) -> None:
+        assert doctor.id is not None
+        self._stored_links[doctor.id] = {
+            attribute: tuple(getattr(doctor, attribute)) for attribute, _, _ in DOCTOR_LINKS
+        }
 
-    async def _flush_and_link(self, doctor: Doctor) -> None:
-        try:
-            await self._session.flush()
-        except IntegrityError as error:
-            # Only a concurrent request gets here: the use case checked the user first.
-            if "user_id" in str(error.orig):
-                raise DuplicateDoctorError() from None
-            raise
-        await self._write_links(doctor)
+    async def _loaded(self, doctor: Doctor | None) -> Doctor | None:
+        if doctor is not None:
+            await load_doctor_links(self._session, [doctor])
+            self._remember_links(doctor)
+        return doctor
 
     async def add(self, doctor: Doctor) -> None:
         self._session.add(doctor)
-        await self._flush_and_link(doctor)
+        await flush(self._session)
+        assert doctor.id is not None
+        self._stored_links[doctor.id] = {attribute: () for attribute, _, _ in DOCTOR_LINKS}
+        await self._write_links(doctor)
 
     async def get(self, doctor_id: int) -> Doctor | None:
         if not storable(doctor_id):
             return None
-        doctor = await self._session.get(Doctor, doctor_id)
-        if doctor is not None:
-            await load_doctor_links(self._session, [doctor])
-        return doctor
+        return await self._loaded(await self._session.get(Doctor, doctor_id))
 
     async def get_by_user(self, user_id: int) -> Doctor | None:
         if not storable(user_id):
             return None
-        doctor = (await self._session.scalars(select(Doctor).where(t.doctors.c.user_id == user_id))).first()
-        if doctor is not None:
-            await load_doctor_links(self._session, [doctor])
-        return doctor
+        query = select(Doctor).where(t.doctors.c.user_id == user_id)
+        return await self._loaded((await self._session.scalars(query)).first())
 
     async def available_time_ids(self, doctor_id: int) -> list[int] | None:
         if not storable(doctor_id):
@@ -107,11 +106,39 @@ class SqlAlchemyDoctorRepository:
         return None if row is None else decoded_list(row[1])
 
     async def save(self, doctor: Doctor) -> None:
-        await self._flush_and_link(doctor)
+        assert doctor.id is not None
+        if doctor.id not in self._stored_links:  # not read through this repository: read its lists now
+            stored = Doctor(user_id=doctor.user_id, designation_ids=[], specialisation_ids=[],
+                            available_time_ids=[], fee=doctor.fee, id=doctor.id)
+            await load_doctor_links(self._session, [stored])
+            self._remember_links(stored)
+        if self._links_changed(doctor):
+            flag_modified(doctor, "fee")  # the row is written, so its version is checked and moved
+        await flush(self._session)
+        await self._write_links(doctor)
+
+    def _links_changed(self, doctor: Doctor) -> bool:
+        stored = self._stored_links[doctor.id]  # type: ignore[index]
+        return any(tuple(getattr(doctor, attribute)) != stored[attribute] for attribute, _, _ in DOCTOR_LINKS)
+
+    async def _write_links(self, doctor: Doctor) -> None:
+        """The lists' difference to what is stored, after the doctor's row was written."""
+        stored = self._stored_links[doctor.id]  # type: ignore[index]
+        for attribute, table, column in DOCTOR_LINKS:
+            before, after = stored[attribute], tuple(getattr(doctor, attribute))
+            removed = [pk for pk in before if pk not in after]
+            added = [pk for pk in after if pk not in before]
+            if removed:
+                await self._session.execute(delete(table).where(table.c.doctor_id == doctor.id, column.in_(removed)))
+            if added:
+                rows = [{"doctor_id": doctor.id, column.name: linked} for linked in added]
+                await self._session.execute(insert_ignoring_duplicates(self._session, table, rows))
+        self._remember_links(doctor)
 
     async def delete(self, doctor: Doctor) -> None:
         await self._session.delete(doctor)
-        await self._session.flush()
+        await flush(self._session)
+        self._stored_links.pop(doctor.id, None)  # type: ignore[arg-type]
 
 
 class SqlAlchemyTaxonRepository(EntityTable[Any]):
@@ -120,13 +147,6 @@ class SqlAlchemyTaxonRepository(EntityTable[Any]):
     def __init__(self, session: AsyncSession, entity: type[Any], table: Table, label: str) -> None:
         super().__init__(session, entity, table)
         self._label = label
-
-    async def _flush(self) -> None:
-        try:
-            await self._session.flush()
-        except IntegrityError:
-            # Only a concurrent request gets here: the use case checked the slug first.
-            raise DuplicateSlugError(self._label) from None
 
     async def slug_taken(self, slug: str, *, exclude_id: int | None = None) -> bool:
         condition = self._table.c.slug == slug

@@ -20,6 +20,7 @@ Every reader tells ``listeners`` each statement it runs (the statement-count tes
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
@@ -28,6 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hospital.adapters.sqlalchemy.database_errors import is_connection_fault
 from hospital.adapters.sqlalchemy.prepared import PreparedQuery
 from hospital.adapters.sqlalchemy.search import SQLITE_UNICODE_LOWER, python_lower
 from hospital.adapters.sqlalchemy.shared_reads import SharedRead
@@ -117,8 +119,20 @@ class AsyncpgDirectReader:
         sql, values = query.bind(self.dialect, parameters)
         for listener in self.listeners:
             listener(sql)
-        async with (await self.pool()).acquire(timeout=POOL_TIMEOUT_SECONDS) as connection:
-            return await connection.fetch(sql, *values)
+        pool = await self.pool()
+        for retry in (False, True):
+            async with pool.acquire(timeout=POOL_TIMEOUT_SECONDS) as connection:
+                try:
+                    return await connection.fetch(sql, *values)
+                except Exception as error:
+                    if retry or not is_connection_fault(error):
+                        raise
+                    # The server ended this connection in the pool (a restart, a failover,
+                    # pg_terminate_backend), and probably its siblings: the pool replaces them
+                    # all, and a read may run again.
+                    discard(connection)
+                    await pool.expire_connections()
+        raise AssertionError("unreachable")
 
     async def pool(self) -> Any:
         """The asyncpg pool, opened on first use (driver_transactions.py writes on it too)."""
@@ -134,6 +148,15 @@ class AsyncpgDirectReader:
         if self._pool is not None:
             pool, self._pool = self._pool, None
             await pool.close()
+
+
+def discard(connection: Any) -> None:
+    """Close a pooled asyncpg connection the server ended, so that the pool opens another in its
+    place; asyncpg may have given it back already, having seen the end itself."""
+    import asyncpg
+
+    with contextlib.suppress(asyncpg.exceptions.InterfaceError):
+        connection.terminate()
 
 
 async def _nothing_to_reset(_connection: Any) -> None:

@@ -26,7 +26,13 @@ from typing import Any, Protocol
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect
 
-from hospital.adapters.sqlalchemy.direct_reads import POOL_TIMEOUT_SECONDS, AsyncpgDirectReader, StatementListener
+from hospital.adapters.sqlalchemy.database_errors import is_connection_fault
+from hospital.adapters.sqlalchemy.direct_reads import (
+    POOL_TIMEOUT_SECONDS,
+    AsyncpgDirectReader,
+    StatementListener,
+    discard,
+)
 from hospital.adapters.sqlalchemy.engine import SQLITE_BEGIN
 from hospital.adapters.sqlalchemy.sqlite_writer import LoopSqliteConnection, SqliteWriter
 
@@ -121,14 +127,24 @@ class AsyncpgTransactions:
 
     async def begin(self) -> DriverTransaction:
         pool = await self._reader.pool()
-        connection = await pool.acquire(timeout=POOL_TIMEOUT_SECONDS)
-        transaction = connection.transaction()
-        try:
-            await transaction.start()
-        except BaseException:
-            await pool.release(connection)
-            raise
-        return _AsyncpgTransaction(pool, connection, transaction, self.listeners)
+        for retry in (False, True):
+            connection = await pool.acquire(timeout=POOL_TIMEOUT_SECONDS)
+            transaction = connection.transaction()
+            try:
+                await transaction.start()
+            except BaseException as error:
+                fault = isinstance(error, Exception) and is_connection_fault(error)
+                if fault:
+                    # The server ended it, and probably its siblings (a restart, a failover): the
+                    # pool replaces them all, and BEGIN runs again on a new one.
+                    discard(connection)
+                    await pool.expire_connections()
+                await pool.release(connection)
+                if fault and not retry:
+                    continue  # nothing began
+                raise
+            return _AsyncpgTransaction(pool, connection, transaction, self.listeners)
+        raise AssertionError("unreachable")
 
     async def close(self) -> None:
         """The pool is the reader's, closed with it."""
@@ -144,7 +160,12 @@ class _AsyncpgTransaction:
     async def rows(self, sql: str, values: Sequence[Any]) -> list[Any]:
         for listener in self._listeners:
             listener(sql)
-        return await self._connection.fetch(sql, *values)
+        try:
+            return await self._connection.fetch(sql, *values)
+        except Exception as error:
+            if is_connection_fault(error):
+                discard(self._connection)  # the pool replaces it when it is given back
+            raise
 
     async def commit(self) -> None:
         try:

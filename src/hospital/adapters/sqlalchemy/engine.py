@@ -10,6 +10,7 @@ from sqlalchemy import event, exc, pool
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from hospital.adapters.sqlalchemy.database_errors import is_connection_fault
 from hospital.adapters.sqlalchemy.search import SQLITE_UNICODE_LOWER, python_lower
 from hospital.adapters.sqlalchemy.sqlite_writer import LoopSqliteConnection, SqliteWriter
 
@@ -105,7 +106,21 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False, null_poo
     engine = create_async_engine(url, connect_args={"timeout": CONNECT_TIMEOUT_SECONDS}, **common)
     if not null_pool:
         ping_connections_idle_for(engine, IDLE_BEFORE_PING_SECONDS)
+    _count_asyncpg_faults_as_disconnects(engine)
     return engine
+
+
+def _count_asyncpg_faults_as_disconnects(engine: AsyncEngine) -> None:
+    """asyncpg's client-side errors on a connection the server ended ("cannot switch to state 12"
+    while its protocol still digests the server's last words) are disconnects too: the connection
+    is invalidated, and with it every pooled connection older than the failure, so the pool
+    replaces the ones that went with it (pg_terminate_backend ends them all at once) instead of
+    handing each out to fail once."""
+
+    @event.listens_for(engine.sync_engine, "handle_error")
+    def _disconnected(context: Any) -> None:
+        if not context.is_disconnect and is_connection_fault(context.original_exception):
+            context.is_disconnect = True
 
 
 def ping_connections_idle_for(engine: AsyncEngine, seconds: float) -> None:
@@ -125,6 +140,8 @@ def ping_connections_idle_for(engine: AsyncEngine, seconds: float) -> None:
 
     @event.listens_for(engine.sync_engine.pool, "checkout")
     def _check(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if _closed_by_the_server(dbapi_connection):
+            raise exc.DisconnectionError("the server closed this connection")
         # ``info`` starts empty for each new DBAPI connection: a fresh connection needs no ping.
         last_use = record.info.get(returned_at)
         if last_use is None or time.monotonic() - last_use < seconds:
@@ -134,6 +151,12 @@ def ping_connections_idle_for(engine: AsyncEngine, seconds: float) -> None:
         except Exception as error:
             # The pool discards this connection and checks out another (a new one if need be).
             raise exc.DisconnectionError(str(error)) from error
+
+
+def _closed_by_the_server(dbapi_connection: Any) -> bool:
+    """Whether asyncpg already saw the connection's end (no round trip: the server's goodbye was read)."""
+    is_closed = getattr(getattr(dbapi_connection, "driver_connection", None), "is_closed", None)
+    return bool(is_closed()) if callable(is_closed) else False
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

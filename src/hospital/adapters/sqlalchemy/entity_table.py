@@ -8,6 +8,7 @@ from typing import Generic, TypeVar
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hospital.adapters.sqlalchemy.database_errors import flush
 from hospital.adapters.sqlalchemy.integers import storable, storable_only
 
 E = TypeVar("E")
@@ -20,7 +21,9 @@ class EntityTable(Generic[E]):
         self._session, self._entity, self._table = session, entity, table
 
     async def _flush(self) -> None:
-        await self._session.flush()
+        # A duplicate (the use case checked first, a concurrent request did not see it), or a row
+        # changed or deleted since it was read: raised as what it means (database_errors.py).
+        await flush(self._session)
 
     async def add(self, entity: E) -> None:
         self._session.add(entity)

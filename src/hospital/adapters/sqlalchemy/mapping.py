@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import event
+from typing import Any
+
+from sqlalchemy import Table, event
 from sqlalchemy.orm import composite, registry
 
 from hospital.adapters.sqlalchemy.tables import accounts, care, catalogue
@@ -29,23 +31,27 @@ def _doctor_loaded(doctor: Doctor, _context) -> None:
             setattr(doctor, name, [])
 
 
+def _map(entity: type, table: Table, **options: Any) -> None:
+    # Every UPDATE and DELETE of the row names the version it was loaded at and moves it on; one
+    # that matches no row (changed or deleted since) raises StaleDataError, which the unit of work
+    # reports as ConcurrentChangeError. The attribute ``version`` is the mapping's, not the domain's.
+    mapper_registry.map_imperatively(entity, table, version_id_col=table.c.version, **options)
+
+
 def start_mappers() -> None:
     """Map every entity once per process; safe to call again."""
     global _started
     if _started:
         return
-    mapper_registry.map_imperatively(User, accounts.users)
-    mapper_registry.map_imperatively(UserProfile, accounts.user_profiles)
-    mapper_registry.map_imperatively(Patient, accounts.patients)
-    mapper_registry.map_imperatively(Designation, catalogue.designations)
-    mapper_registry.map_imperatively(Specialisation, catalogue.specialisations)
-    mapper_registry.map_imperatively(AvailableTime, catalogue.available_times)
-    mapper_registry.map_imperatively(Doctor, catalogue.doctors)
+    for entity, table in (
+        (User, accounts.users), (UserProfile, accounts.user_profiles), (Patient, accounts.patients),
+        (Designation, catalogue.designations), (Specialisation, catalogue.specialisations),
+        (AvailableTime, catalogue.available_times), (Doctor, catalogue.doctors), (MedicalService, catalogue.services),
+        (Contact, catalogue.contacts), (Appointment, care.appointments),
+    ):
+        _map(entity, table)
     event.listen(Doctor, "load", _doctor_loaded)
-    mapper_registry.map_imperatively(MedicalService, catalogue.services)
-    mapper_registry.map_imperatively(Contact, catalogue.contacts)
-    mapper_registry.map_imperatively(Appointment, care.appointments)
-    mapper_registry.map_imperatively(
+    _map(
         Review, care.reviews,
         # The column holds the number of stars; the entity holds a Rating value object.
         properties={"_rating_stars": care.reviews.c.rating, "rating": composite(Rating, care.reviews.c.rating)},

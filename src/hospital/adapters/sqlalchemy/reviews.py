@@ -6,13 +6,12 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, UniqueConstraint, bindparam, exists, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ColumnElement, Select, String, bindparam, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hospital.adapters.sqlalchemy.database_errors import flush
 from hospital.adapters.sqlalchemy.direct_reads import Reads
 from hospital.adapters.sqlalchemy.integers import storable
-from hospital.adapters.sqlalchemy.integrity import breaks_unique
 from hospital.adapters.sqlalchemy.prepared import PreparedQuery, QueryShapes, bound
 from hospital.adapters.sqlalchemy.search import contains_pattern, matches_any
 from hospital.adapters.sqlalchemy.tables.accounts import patients, users
@@ -20,31 +19,18 @@ from hospital.adapters.sqlalchemy.tables.care import reviews
 from hospital.adapters.sqlalchemy.tables.catalogue import doctors
 from hospital.application.pagination import Page, PageRequest
 from hospital.application.ports.reviews import ReviewFilters, ReviewView
-from hospital.domain.reviews import AlreadyReviewedError, Review
+from hospital.domain.reviews import Review
 from hospital.domain.users import display_name
-
-ONE_REVIEW_PER_DOCTOR = next(
-    constraint for constraint in reviews.constraints
-    if isinstance(constraint, UniqueConstraint) and constraint.name == "uq_reviews_reviewer_id_doctor_id"
-)
 
 
 class SqlAlchemyReviewRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def _flush(self) -> None:
-        try:
-            await self._session.flush()
-        except IntegrityError as error:
-            # Two identical creates at once both pass the use case's check; the constraint stops one.
-            if breaks_unique(error, ONE_REVIEW_PER_DOCTOR):
-                raise AlreadyReviewedError() from error
-            raise
-
     async def add(self, review: Review) -> None:
         self._session.add(review)
-        await self._flush()
+        # Two identical creates at once both pass the use case's check; the constraint stops one.
+        await flush(self._session)
 
     async def get(self, review_id: int) -> Review | None:
         return await self._session.get(Review, review_id)
@@ -54,11 +40,11 @@ class SqlAlchemyReviewRepository:
         return bool(await self._session.scalar(select(exists().where(condition))))
 
     async def save(self, review: Review) -> None:
-        await self._flush()
+        await flush(self._session)
 
     async def delete(self, review: Review) -> None:
         await self._session.delete(review)
-        await self._session.flush()
+        await flush(self._session)
 
 
 reviewer_users = users.alias("reviewer_users")

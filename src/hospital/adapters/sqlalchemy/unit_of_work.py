@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping
 from functools import cached_property
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hospital.adapters.sqlalchemy.accounts import (
@@ -26,6 +23,7 @@ from hospital.adapters.sqlalchemy.catalogue import (
     SqlAlchemyTaxonRepository,
 )
 from hospital.adapters.sqlalchemy.contacts import SqlAlchemyContactRepository
+from hospital.adapters.sqlalchemy.database_errors import is_unavailable, raise_as_domain_error
 from hospital.adapters.sqlalchemy.direct_reads import DirectReader, Reads
 from hospital.adapters.sqlalchemy.doctor_reads import SqlAlchemyDoctorReadQueries
 from hospital.adapters.sqlalchemy.driver_transactions import DriverTransaction, DriverTransactions
@@ -36,28 +34,6 @@ from hospital.adapters.sqlalchemy.sqlite_writer import LoopSqliteConnection
 from hospital.adapters.sqlalchemy.tables import catalogue as catalogue_tables
 from hospital.application.errors import ServiceUnavailableError
 from hospital.domain.taxonomy import Designation, Specialisation
-
-# PostgreSQL error classes that mean "the database is not there right now", not "this request is
-# wrong": connection exceptions (08), server shutting down or starting (57P01-57P03), insufficient
-# resources such as too many connections (53), and a database that does not exist (3D000, dropped).
-_UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "57P01", "57P02", "57P03", "53", "3D000")
-
-
-def _is_unavailable(error: BaseException) -> bool:
-    if isinstance(error, PoolTimeoutError | ConnectionError | OSError | OperationalError | sqlite3.OperationalError):
-        return True
-    if isinstance(error, DBAPIError):
-        if error.connection_invalidated:
-            return True
-        error = error.orig or error
-    # asyncpg's own errors (the direct reader's), bare or wrapped by SQLAlchemy, carry the SQLSTATE.
-    sqlstate = getattr(error, "sqlstate", None) or ""
-    return sqlstate.startswith(_UNAVAILABLE_SQLSTATE_PREFIXES) or _is_closed_connection(error)
-
-
-def _is_closed_connection(error: BaseException) -> bool:
-    # asyncpg raises InterfaceError("connection is closed") with no SQLSTATE for a dropped connection.
-    return type(error).__name__ in ("InterfaceError", "ConnectionDoesNotExistError") and "closed" in str(error)
 
 
 class SessionUnavailableError(RuntimeError):
@@ -194,10 +170,12 @@ class SqlAlchemyUnitOfWork:
         try:
             await self._end_uncommitted()
         except Exception as cleanup_error:
-            if exc is None and _is_unavailable(cleanup_error):
+            if exc is None and is_unavailable(cleanup_error):
                 raise ServiceUnavailableError() from cleanup_error
-        if exc is not None and _is_unavailable(exc):
-            raise ServiceUnavailableError() from exc
+        # The one place where what escaped the unit (a flush, the COMMIT, a read) becomes what it
+        # means to the caller: database_errors.py.
+        if exc is not None:
+            raise_as_domain_error(exc)
 
     async def _end_uncommitted(self) -> None:
         driver, self._driver = self._driver, None
@@ -211,6 +189,13 @@ class SqlAlchemyUnitOfWork:
             await session.close()
 
     async def commit(self) -> None:
+        try:
+            await self._commit()
+        except Exception as error:
+            raise_as_domain_error(error)
+            raise
+
+    async def _commit(self) -> None:
         driver, self._driver = self._driver, None
         if driver is not None:
             await driver.commit()

@@ -52,7 +52,10 @@ class ProfileRepository(Protocol):
         """Ordered by id; each ``search`` term is found, ignoring case, in the username, email, first or last name."""
         ...
 
-    async def delete(self, profile: UserProfile) -> None: ...
+    async def delete(self, profile: UserProfile) -> None:
+        """Remove it.
+        ConcurrentChangeError if it changed or went since it was read (unit_of_work.py)."""
+        ...
 
 
 class PatientRepository(Protocol):
@@ -65,17 +68,23 @@ class PatientRepository(Protocol):
     async def phone_taken(self, phone: str, *, exclude_id: int | None = None) -> bool: ...
 
     async def save(self, patient: Patient) -> None:
-        """Write changes now, so a phone that another patient took meanwhile is a ConflictError."""
+        """Write changes now, so a phone that another patient took meanwhile is a ConflictError.
+        ConcurrentChangeError if it changed or went since it was read (unit_of_work.py)."""
         ...
 
     async def delete(self, patient: Patient) -> None:
-        """Remove the record and, with it, the patient's appointments."""
+        """Remove the record and, with it, the patient's appointments.
+        ConcurrentChangeError if it changed or went since it was read (unit_of_work.py)."""
         ...
 
 
 class RevokedTokenRepository(Protocol):
-    async def add(self, *, jti: str, user_id: int, expires_at: datetime, revoked_at: datetime) -> None:
-        """Revoke a refresh token; revoking one twice is not an error."""
+    async def revoke(self, *, jti: str, user_id: int, expires_at: datetime, revoked_at: datetime) -> bool:
+        """Revoke a refresh token (or a family's marker) in one atomic step: True when this call
+        revoked it, False when it was revoked already, by this unit of work or by another one that
+        committed first. Of any number of concurrent callers exactly one gets True; the store
+        decides (a primary key), so a caller that read "not revoked" a moment before can still lose.
+        """
         ...
 
     async def is_revoked(self, jti: str) -> bool: ...

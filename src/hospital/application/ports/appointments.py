@@ -23,10 +23,14 @@ class AppointmentRepository(Protocol):
     async def get(self, appointment_id: int) -> Appointment | None: ...
 
     async def save(self, appointment: Appointment) -> None:
-        """Persist changes made to an appointment got from this repository."""
+        """Persist changes made to an appointment got from this repository.
+        ConcurrentChangeError if it changed or went since it was read (unit_of_work.py)."""
         ...
 
-    async def delete(self, appointment: Appointment) -> None: ...
+    async def delete(self, appointment: Appointment) -> None:
+        """Remove it.
+        ConcurrentChangeError if it changed or went since it was read (unit_of_work.py)."""
+        ...
 
     async def exists_between(self, *, patient_id: int, doctor_id: int) -> bool:
         """Whether the patient has any appointment (in any state) with the doctor."""

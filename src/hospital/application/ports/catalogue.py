@@ -50,10 +50,14 @@ class DoctorRepository(Protocol):
         ...
 
     async def save(self, doctor: Doctor) -> None:
-        """Persist changes made to a doctor got from this repository, id lists included."""
+        """Persist changes made to a doctor got from this repository, id lists included.
+        ConcurrentChangeError if it changed or went since it was read (unit_of_work.py)."""
         ...
 
-    async def delete(self, doctor: Doctor) -> None: ...
+    async def delete(self, doctor: Doctor) -> None:
+        """Remove it.
+        ConcurrentChangeError if it changed or went since it was read (unit_of_work.py)."""
+        ...
 
 
 class TaxonRepository(Protocol[TaxonT]):
@@ -76,11 +80,13 @@ class TaxonRepository(Protocol[TaxonT]):
         ...
 
     async def save(self, taxon: TaxonT) -> None:
-        """Persist changes; raises DuplicateSlugError when the new slug is taken."""
+        """Persist changes; raises DuplicateSlugError when the new slug is taken.
+        ConcurrentChangeError if it changed or went since it was read (unit_of_work.py)."""
         ...
 
     async def delete(self, taxon: TaxonT) -> None:
-        """Remove it, and remove it from every doctor's list."""
+        """Remove it, and remove it from every doctor's list.
+        ConcurrentChangeError if it changed or went since it was read (unit_of_work.py)."""
         ...
 
 
@@ -95,10 +101,14 @@ class AvailableTimeRepository(Protocol):
 
     async def existing_ids(self, ids: Iterable[int]) -> set[int]: ...
 
-    async def save(self, time: AvailableTime) -> None: ...
+    async def save(self, time: AvailableTime) -> None:
+        """Persist changes made to it.
+        ConcurrentChangeError if it changed or went since it was read (unit_of_work.py)."""
+        ...
 
     async def delete(self, time: AvailableTime) -> None:
-        """Remove it, and remove it from every doctor's list."""
+        """Remove it, and remove it from every doctor's list.
+        ConcurrentChangeError if it changed or went since it was read (unit_of_work.py)."""
         ...
 
 
@@ -109,9 +119,15 @@ class MedicalServiceRepository(Protocol):
 
     async def list(self) -> list[MedicalService]: ...
 
-    async def save(self, service: MedicalService) -> None: ...
+    async def save(self, service: MedicalService) -> None:
+        """Persist changes made to it.
+        ConcurrentChangeError if it changed or went since it was read (unit_of_work.py)."""
+        ...
 
-    async def delete(self, service: MedicalService) -> None: ...
+    async def delete(self, service: MedicalService) -> None:
+        """Remove it.
+        ConcurrentChangeError if it changed or went since it was read (unit_of_work.py)."""
+        ...
 
 
 class ContactRepository(Protocol):
@@ -121,9 +137,15 @@ class ContactRepository(Protocol):
 
     async def list(self) -> list[Contact]: ...
 
-    async def save(self, contact: Contact) -> None: ...
+    async def save(self, contact: Contact) -> None:
+        """Persist changes made to it.
+        ConcurrentChangeError if it changed or went since it was read (unit_of_work.py)."""
+        ...
 
-    async def delete(self, contact: Contact) -> None: ...
+    async def delete(self, contact: Contact) -> None:
+        """Remove it.
+        ConcurrentChangeError if it changed or went since it was read (unit_of_work.py)."""
+        ...
 
 
 # The read side (CQRS): what the doctor endpoints answer with, straight from storage.

@@ -24,10 +24,14 @@ class ReviewRepository(Protocol):
     async def exists(self, *, reviewer_id: int, doctor_id: int) -> bool: ...
 
     async def save(self, review: Review) -> None:
-        """Persist changes to a review got from this repository; AlreadyReviewedError as in ``add``."""
+        """Persist changes to a review got from this repository; AlreadyReviewedError as in ``add``.
+        ConcurrentChangeError if it changed or went since it was read (unit_of_work.py)."""
         ...
 
-    async def delete(self, review: Review) -> None: ...
+    async def delete(self, review: Review) -> None:
+        """Remove it.
+        ConcurrentChangeError if it changed or went since it was read (unit_of_work.py)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,16 @@
-"""One transaction per use case: ``async with uow_factory() as uow: ...; await uow.commit()``."""
+"""One transaction per use case: ``async with uow_factory() as uow: ...; await uow.commit()``.
+
+What every store guarantees (SQL and in memory alike):
+
+- **Every change to a record is serialised by its version.** A record is changed or deleted only
+  if it is still the one this unit of work read: ``save`` and ``delete`` of every repository (and
+  ``commit``, for changes made without a ``save``) raise ``ConcurrentChangeError`` when another
+  unit changed or deleted it since, and nothing of this unit is then written. The command runs again
+  from its load (``application/retry.py``). A doctor's id lists are part of the doctor's record.
+- **The store enforces uniqueness** (usernames, slugs, one review per doctor...) when the row is
+  written or at the latest at ``commit``, raising the same refusal the use case's own check raises.
+- Inserts carry no version: a new record cannot have been changed by anyone else.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +39,8 @@ from hospital.domain.taxonomy import Designation, Specialisation
 
 
 class UnitOfWork(Protocol):
+    """Rolled back unless committed; see the module's docstring for what its repositories guarantee."""
+
     users: UserRepository
     profiles: ProfileRepository
     patients: PatientRepository
@@ -51,7 +65,10 @@ class UnitOfWork(Protocol):
         """Roll back whatever was not committed."""
         ...
 
-    async def commit(self) -> None: ...
+    async def commit(self) -> None:
+        """Durable when it returns. Raises ``ConcurrentChangeError`` (nothing written) for a record
+        changed since it was read, and the domain's refusal for a duplicate found only now."""
+        ...
 
     async def rollback(self) -> None: ...
 

@@ -13,7 +13,12 @@ from litestar.exceptions import (
 )
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from hospital.application.errors import AuthenticationError, InvalidTokenError, ServiceUnavailableError
+from hospital.application.errors import (
+    AuthenticationError,
+    ConcurrentChangeError,
+    InvalidTokenError,
+    ServiceUnavailableError,
+)
 from hospital.domain.errors import (
     NON_FIELD_ERRORS,
     DomainError,
@@ -50,6 +55,8 @@ def domain_error(request: Request, error: DomainError) -> Response:
         return _json({"detail": error.message}, 403)
     if isinstance(error, NotFoundError):
         return _json({"detail": error.message}, 404)
+    if isinstance(error, ConcurrentChangeError):
+        return _json({"detail": error.message}, 409)
     if isinstance(error, ServiceUnavailableError):
         outage_log = getattr(request.app.state, "outage_log", None)
         if outage_log is not None:

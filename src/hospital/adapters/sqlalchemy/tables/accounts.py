@@ -13,7 +13,7 @@ from sqlalchemy import (
     func,
 )
 
-from hospital.adapters.sqlalchemy.tables.metadata import metadata
+from hospital.adapters.sqlalchemy.tables.metadata import metadata, version_column
 from hospital.adapters.sqlalchemy.types import UtcDateTime
 
 users = Table(
@@ -30,6 +30,7 @@ users = Table(
     Column("date_joined", UtcDateTime, nullable=False),
     Column("last_login", UtcDateTime, nullable=True),
     Column("token_version", Integer, nullable=False, server_default="0"),
+    version_column(),
 )
 # Usernames are unique ignoring case, as the login lookup is.
 Index("uq_users_username_lower", func.lower(users.c.username), unique=True)
@@ -45,6 +46,7 @@ user_profiles = Table(
     Column("profile_picture", String(255), nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    version_column(),
 )
 
 patients = Table(
@@ -54,6 +56,7 @@ patients = Table(
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False, unique=True),
     Column("phone", String(12), nullable=True, unique=True),
     Column("profile", String(255), nullable=True),
+    version_column(),
 )
 
 revoked_tokens = Table(

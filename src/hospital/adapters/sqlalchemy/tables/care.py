@@ -15,7 +15,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from hospital.adapters.sqlalchemy.tables.metadata import metadata
+from hospital.adapters.sqlalchemy.tables.metadata import metadata, version_column
 from hospital.domain.appointments import AppointmentStatus, AppointmentType
 
 
@@ -44,6 +44,7 @@ appointments = Table(
     ),
     Column("symptoms", Text, nullable=False, server_default=""),
     Column("cancelled", Boolean, nullable=False, server_default="0"),
+    version_column(),
 )
 # Every list is scoped to a doctor or a patient and ordered by id: these make it an index range scan.
 Index("ix_appointments_doctor_id_id", appointments.c.doctor_id, appointments.c.id)
@@ -58,6 +59,7 @@ reviews = Table(
     Column("body", Text, nullable=False),
     Column("rating", SmallInteger, nullable=False, index=True),
     Column("created_on", Date, nullable=False),
+    version_column(),
     UniqueConstraint("reviewer_id", "doctor_id", name="uq_reviews_reviewer_id_doctor_id"),
     CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),
 )

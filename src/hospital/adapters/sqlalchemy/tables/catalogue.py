@@ -2,7 +2,7 @@
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, Table, Text
 
-from hospital.adapters.sqlalchemy.tables.metadata import metadata
+from hospital.adapters.sqlalchemy.tables.metadata import metadata, version_column
 
 designations = Table(
     "designations",
@@ -10,6 +10,7 @@ designations = Table(
     Column("id", Integer, primary_key=True),
     Column("name", String(50), nullable=False),
     Column("slug", String(60), nullable=False, unique=True),
+    version_column(),
 )
 
 specialisations = Table(
@@ -18,6 +19,7 @@ specialisations = Table(
     Column("id", Integer, primary_key=True),
     Column("name", String(50), nullable=False),
     Column("slug", String(60), nullable=False, unique=True),
+    version_column(),
 )
 
 available_times = Table(
@@ -25,6 +27,7 @@ available_times = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("time", String(50), nullable=False),
+    version_column(),
 )
 
 doctors = Table(
@@ -35,6 +38,7 @@ doctors = Table(
     Column("fee", Integer, nullable=False, index=True),
     Column("meet_link", String(250), nullable=False, server_default=""),
     Column("profile", String(255), nullable=True),
+    version_column(),
     CheckConstraint("fee >= 0", name="fee_not_negative"),
 )
 
@@ -60,6 +64,7 @@ services = Table(
     Column("name", String(50), nullable=False),
     Column("description", Text, nullable=False),
     Column("image", String(255), nullable=False),
+    version_column(),
 )
 
 contacts = Table(
@@ -69,4 +74,5 @@ contacts = Table(
     Column("name", String(50), nullable=False),
     Column("phone", String(11), nullable=False),
     Column("massage", Text, nullable=False),
+    version_column(),
 )

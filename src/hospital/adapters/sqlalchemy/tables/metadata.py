@@ -1,4 +1,4 @@
-from sqlalchemy import MetaData
+from sqlalchemy import Column, Integer, MetaData
 
 # Named constraints, so migrations can drop and alter them the same way on every database.
 metadata = MetaData(
@@ -10,3 +10,10 @@ metadata = MetaData(
         "pk": "pk_%(table_name)s",
     }
 )
+
+
+def version_column() -> Column[int]:
+    """The version of a row whose record the use cases change: 1 when inserted, moved by every UPDATE,
+    and checked by every UPDATE and DELETE (``version_id_col`` in mapping.py), so a write made from
+    a stale read changes nothing and fails instead (application/retry.py)."""
+    return Column("version", Integer, nullable=False, server_default="1")

@@ -87,7 +87,7 @@ async def get_appointment(container: Services, actor: CurrentActor, appointment_
 
 
 @put(ITEM, tags=TAGS, security=openapi.BEARER, operation_class=openapi.body(AppointmentPut),
-     responses=openapi.errors(400, 401, 403, 404), summary="Update an appointment")
+     responses=openapi.errors(401, 403, 404, 409), summary="Update an appointment")
 async def put_appointment(request: Request, container: Services, actor: CurrentActor,
                           appointment_id: AppointmentId) -> AppointmentOut:
     changes = await _changes(request, AppointmentPut)
@@ -95,14 +95,14 @@ async def put_appointment(request: Request, container: Services, actor: CurrentA
 
 
 @patch(ITEM, tags=TAGS, security=openapi.BEARER, operation_class=openapi.body(AppointmentPatch, required=False),
-       responses=openapi.errors(400, 401, 403, 404), summary="Partially update an appointment")
+       responses=openapi.errors(401, 403, 404, 409), summary="Partially update an appointment")
 async def patch_appointment(request: Request, container: Services, actor: CurrentActor,
                             appointment_id: AppointmentId) -> AppointmentOut:
     changes = await _changes(request, AppointmentPatch)
     return render(await container.change_appointment()(actor, appointment_id, changes))
 
 
-@delete(ITEM, tags=TAGS, security=openapi.BEARER, responses=openapi.errors(401, 403, 404),
+@delete(ITEM, tags=TAGS, security=openapi.BEARER, responses=openapi.errors(401, 403, 404, 409),
         summary="Delete an appointment")
 async def delete_appointment(container: Services, actor: CurrentActor, appointment_id: AppointmentId) -> None:
     await container.delete_appointment()(actor, appointment_id)

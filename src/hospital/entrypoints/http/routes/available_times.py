@@ -49,7 +49,7 @@ async def get_available_time(container: Services, actor: CurrentActor, time_id: 
 
 
 @put(ITEM, tags=TAGS, security=openapi.BEARER, operation_class=WRITE_DOC,
-     responses=openapi.errors(400, 401, 403, 404), summary="Update an available time (admin)")
+     responses=openapi.errors(401, 403, 404, 409), summary="Update an available time (admin)")
 async def put_available_time(request: Request, container: Services, actor: CurrentActor,
                              time_id: FromPath[int]) -> AvailableTimeOut:
     time = await _time(request)
@@ -57,14 +57,14 @@ async def put_available_time(request: Request, container: Services, actor: Curre
 
 
 @patch(ITEM, tags=TAGS, security=openapi.BEARER, operation_class=PATCH_DOC,
-       responses=openapi.errors(400, 401, 403, 404), summary="Partially update an available time (admin)")
+       responses=openapi.errors(401, 403, 404, 409), summary="Partially update an available time (admin)")
 async def patch_available_time(request: Request, container: Services, actor: CurrentActor,
                                time_id: FromPath[int]) -> AvailableTimeOut:
     time = await _time(request)
     return AvailableTimeOut.of(await container.update_available_time()(actor, time_id, time=time, partial=True))
 
 
-@delete(ITEM, tags=TAGS, security=openapi.BEARER, responses=openapi.errors(401, 403, 404),
+@delete(ITEM, tags=TAGS, security=openapi.BEARER, responses=openapi.errors(401, 403, 404, 409),
         summary="Delete an available time (admin)")
 async def delete_available_time(container: Services, actor: CurrentActor, time_id: FromPath[int]) -> None:
     await container.delete_available_time()(actor, time_id)

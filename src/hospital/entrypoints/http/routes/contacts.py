@@ -47,7 +47,7 @@ async def get_contact(container: Services, actor: CurrentActor, contact_id: From
 
 
 @put(ITEM, tags=TAGS, security=openapi.BEARER, operation_class=WRITE_DOC,
-     responses=openapi.errors(400, 401, 403, 404), summary="Update a contact request (admin)")
+     responses=openapi.errors(401, 403, 404, 409), summary="Update a contact request (admin)")
 async def put_contact(request: Request, container: Services, actor: CurrentActor,
                       contact_id: FromPath[int]) -> ContactOut:
     changes = await _changes(request)
@@ -55,14 +55,14 @@ async def put_contact(request: Request, container: Services, actor: CurrentActor
 
 
 @patch(ITEM, tags=TAGS, security=openapi.BEARER, operation_class=PATCH_DOC,
-       responses=openapi.errors(400, 401, 403, 404), summary="Partially update a contact request (admin)")
+       responses=openapi.errors(401, 403, 404, 409), summary="Partially update a contact request (admin)")
 async def patch_contact(request: Request, container: Services, actor: CurrentActor,
                         contact_id: FromPath[int]) -> ContactOut:
     changes = await _changes(request)
     return ContactOut.of(await container.update_contact()(actor, contact_id, changes, partial=True))
 
 
-@delete(ITEM, tags=TAGS, security=openapi.BEARER, responses=openapi.errors(401, 403, 404),
+@delete(ITEM, tags=TAGS, security=openapi.BEARER, responses=openapi.errors(401, 403, 404, 409),
         summary="Delete a contact request (admin)")
 async def delete_contact(container: Services, actor: CurrentActor, contact_id: FromPath[int]) -> None:
     await container.delete_contact()(actor, contact_id)

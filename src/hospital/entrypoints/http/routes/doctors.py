@@ -119,7 +119,7 @@ async def get_doctor(request: Request, container: Services, actor: CurrentActor,
 
 
 @put(ITEM, tags=TAGS, security=openapi.BEARER, operation_class=WRITE_DOC,
-     responses=openapi.errors(400, 401, 403, 404), summary="Update a doctor (the doctor, admin)")
+     responses=openapi.errors(401, 403, 404, 409), summary="Update a doctor (the doctor, admin)")
 async def put_doctor(request: Request, container: Services, actor: CurrentActor,
                      doctor_id: FromPath[int]) -> DoctorOut:
     changes = await _changes(request)
@@ -127,14 +127,14 @@ async def put_doctor(request: Request, container: Services, actor: CurrentActor,
 
 
 @patch(ITEM, tags=TAGS, security=openapi.BEARER, operation_class=PATCH_DOC,
-       responses=openapi.errors(400, 401, 403, 404), summary="Partially update a doctor (the doctor, admin)")
+       responses=openapi.errors(401, 403, 404, 409), summary="Partially update a doctor (the doctor, admin)")
 async def patch_doctor(request: Request, container: Services, actor: CurrentActor,
                        doctor_id: FromPath[int]) -> DoctorOut:
     changes = await _changes(request)
     return render(request, await container.update_doctor()(actor, doctor_id, changes, partial=True))
 
 
-@delete(ITEM, tags=TAGS, security=openapi.BEARER, responses=openapi.errors(401, 403, 404),
+@delete(ITEM, tags=TAGS, security=openapi.BEARER, responses=openapi.errors(401, 403, 404, 409),
         summary="Delete a doctor (admin)")
 async def delete_doctor(container: Services, actor: CurrentActor, doctor_id: FromPath[int]) -> None:
     await container.delete_doctor()(actor, doctor_id)

@@ -57,7 +57,7 @@ async def get_service(request: Request, container: Services, actor: CurrentActor
 
 
 @put(ITEM, tags=TAGS, security=openapi.BEARER, operation_class=UPDATE_DOC,
-     responses=openapi.errors(400, 401, 403, 404), summary="Update a service (admin)")
+     responses=openapi.errors(401, 403, 404, 409), summary="Update a service (admin)")
 async def put_service(request: Request, container: Services, actor: CurrentActor,
                       service_id: FromPath[int]) -> MedicalServiceOut:
     changes = await _changes(request)
@@ -65,14 +65,14 @@ async def put_service(request: Request, container: Services, actor: CurrentActor
 
 
 @patch(ITEM, tags=TAGS, security=openapi.BEARER, operation_class=UPDATE_DOC,
-       responses=openapi.errors(400, 401, 403, 404), summary="Partially update a service (admin)")
+       responses=openapi.errors(401, 403, 404, 409), summary="Partially update a service (admin)")
 async def patch_service(request: Request, container: Services, actor: CurrentActor,
                         service_id: FromPath[int]) -> MedicalServiceOut:
     changes = await _changes(request)
     return render(request, await container.update_medical_service()(actor, service_id, changes, partial=True))
 
 
-@delete(ITEM, tags=TAGS, security=openapi.BEARER, responses=openapi.errors(401, 403, 404),
+@delete(ITEM, tags=TAGS, security=openapi.BEARER, responses=openapi.errors(401, 403, 404, 409),
         summary="Delete a service (admin)")
 async def delete_service(container: Services, actor: CurrentActor, service_id: FromPath[int]) -> None:
     await container.delete_medical_service()(actor, service_id)

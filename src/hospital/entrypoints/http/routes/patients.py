@@ -61,19 +61,19 @@ async def get_patient(request: Request, container: Services, actor: CurrentActor
 
 
 @put(ITEM, tags=TAGS, security=openapi.BEARER, operation_class=WRITE_DOC,
-     responses=openapi.errors(400, 401, 403, 404), summary="Update a patient")
+     responses=openapi.errors(401, 403, 404, 409), summary="Update a patient")
 async def put_patient(request: Request, container: Services, actor: CurrentActor, patient_id: PatientId) -> PatientOut:
     return render(request, await container.update_patient()(actor, patient_id, await _changes(request)))
 
 
 @patch(ITEM, tags=TAGS, security=openapi.BEARER, operation_class=WRITE_DOC,
-       responses=openapi.errors(400, 401, 403, 404), summary="Partially update a patient")
+       responses=openapi.errors(401, 403, 404, 409), summary="Partially update a patient")
 async def patch_patient(request: Request, container: Services, actor: CurrentActor,
                         patient_id: PatientId) -> PatientOut:
     return render(request, await container.update_patient()(actor, patient_id, await _changes(request)))
 
 
-@delete(ITEM, tags=TAGS, security=openapi.BEARER, responses=openapi.errors(401, 403, 404),
+@delete(ITEM, tags=TAGS, security=openapi.BEARER, responses=openapi.errors(401, 403, 404, 409),
         summary="Delete a patient (and their appointments)")
 async def delete_patient(container: Services, actor: CurrentActor, patient_id: PatientId) -> None:
     await container.delete_patient()(actor, patient_id)

@@ -98,19 +98,19 @@ async def get_profile(request: Request, container: Services, actor: CurrentActor
 
 
 @put(ITEM, tags=TAGS, security=openapi.BEARER, operation_class=WRITE_DOC,
-     responses=openapi.errors(400, 401, 403, 404), summary="Update a profile")
+     responses=openapi.errors(401, 403, 404, 409), summary="Update a profile")
 async def put_profile(request: Request, container: Services, actor: CurrentActor, profile_id: ProfileId) -> ProfileOut:
     return render(request, await container.update_profile()(actor, profile_id, await _changes(request)))
 
 
 @patch(ITEM, tags=TAGS, security=openapi.BEARER, operation_class=WRITE_DOC,
-       responses=openapi.errors(400, 401, 403, 404), summary="Partially update a profile")
+       responses=openapi.errors(401, 403, 404, 409), summary="Partially update a profile")
 async def patch_profile(request: Request, container: Services, actor: CurrentActor,
                         profile_id: ProfileId) -> ProfileOut:
     return render(request, await container.update_profile()(actor, profile_id, await _changes(request)))
 
 
-@delete(ITEM, tags=TAGS, security=openapi.BEARER, responses=openapi.errors(401, 403, 404),
+@delete(ITEM, tags=TAGS, security=openapi.BEARER, responses=openapi.errors(401, 403, 404, 409),
         summary="Delete a profile")
 async def delete_profile(container: Services, actor: CurrentActor, profile_id: ProfileId) -> None:
     await container.delete_profile()(actor, profile_id)

@@ -99,21 +99,21 @@ async def get_review(container: Services, actor: CurrentActor, review_id: Review
 
 
 @put(ITEM, tags=TAGS, security=openapi.BEARER, operation_class=openapi.body(ReviewWrite),
-     responses=openapi.errors(400, 401, 403, 404), summary="Update a review")
+     responses=openapi.errors(401, 403, 404, 409), summary="Update a review")
 async def put_review(request: Request, container: Services, actor: CurrentActor, review_id: ReviewId) -> ReviewOut:
     changes = _changes(to_struct(ReviewWrite, await read_body(request)))
     return ReviewOut.of(await container.update_review()(actor, review_id, changes))
 
 
 @patch(ITEM, tags=TAGS, security=openapi.BEARER, operation_class=openapi.body(ReviewPatch, required=False),
-       responses=openapi.errors(400, 401, 403, 404), summary="Partially update a review")
+       responses=openapi.errors(401, 403, 404, 409), summary="Partially update a review")
 async def patch_review(request: Request, container: Services, actor: CurrentActor,
                        review_id: ReviewId) -> ReviewOut:
     changes = _changes(to_struct(ReviewPatch, await read_body(request)))
     return ReviewOut.of(await container.update_review()(actor, review_id, changes))
 
 
-@delete(ITEM, tags=TAGS, security=openapi.BEARER, responses=openapi.errors(401, 403, 404),
+@delete(ITEM, tags=TAGS, security=openapi.BEARER, responses=openapi.errors(401, 403, 404, 409),
         summary="Delete a review")
 async def delete_review(container: Services, actor: CurrentActor, review_id: ReviewId) -> None:
     await container.delete_review()(actor, review_id)

@@ -63,21 +63,21 @@ def handlers(resource: TaxonResource) -> list:
         return TaxonOut.of(await use_case(container, "get")(actor, taxon_id))
 
     @put(item, tags=tags, security=openapi.BEARER, operation_class=WRITE_DOC,
-         responses=openapi.errors(400, 401, 403, 404), summary=f"Update a {noun} (admin)", operation_id=f"put{kind}")
+         responses=openapi.errors(401, 403, 404, 409), summary=f"Update a {noun} (admin)", operation_id=f"put{kind}")
     async def put_taxon(request: Request, container: Services, actor: CurrentActor,
                         taxon_id: FromPath[int]) -> TaxonOut:
         changes = await _changes(request)
         return TaxonOut.of(await use_case(container, "update")(actor, taxon_id, changes))
 
     @patch(item, tags=tags, security=openapi.BEARER, operation_class=PATCH_DOC,
-           responses=openapi.errors(400, 401, 403, 404), summary=f"Partially update a {noun} (admin)",
+           responses=openapi.errors(401, 403, 404, 409), summary=f"Partially update a {noun} (admin)",
            operation_id=f"patch{kind}")
     async def patch_taxon(request: Request, container: Services, actor: CurrentActor,
                           taxon_id: FromPath[int]) -> TaxonOut:
         changes = await _changes(request)
         return TaxonOut.of(await use_case(container, "update")(actor, taxon_id, changes, partial=True))
 
-    @delete(item, tags=tags, security=openapi.BEARER, responses=openapi.errors(401, 403, 404),
+    @delete(item, tags=tags, security=openapi.BEARER, responses=openapi.errors(401, 403, 404, 409),
             summary=f"Delete a {noun} (admin)", operation_id=f"delete{kind}")
     async def delete_taxon(container: Services, actor: CurrentActor, taxon_id: FromPath[int]) -> None:
         await use_case(container, "delete")(actor, taxon_id)

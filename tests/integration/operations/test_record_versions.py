@@ -1,0 +1,161 @@
+"""The repositories' version rule, the same on every store: a record changed or deleted since a unit of
+work read it can be neither saved nor deleted by that unit (ConcurrentChangeError, nothing written).
+
+Two units of work interleave here, which SQLite cannot do in one process: its transactions take the
+one write lock when they begin, so the second cannot even read before the first ends (its races are
+settled by that lock; the race tests of tests/integration/deployment show it over HTTP).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from hospital.application.errors import ConcurrentChangeError
+from hospital.application.ports.unit_of_work import UnitOfWork
+from hospital.domain.appointments import Appointment, AppointmentStatus
+from hospital.domain.contacts import Contact
+from hospital.domain.doctors import Doctor
+from hospital.domain.errors import ConflictError
+from hospital.domain.patients import Patient
+from hospital.domain.users import USERNAME_TAKEN, User
+from tests.support.backends import BACKENDS, unit_of_work_factory
+
+NOW = datetime(2026, 1, 15, tzinfo=UTC)
+Factory = Callable[[], UnitOfWork]
+
+
+@pytest.fixture(params=[backend for backend in BACKENDS if backend != "sqlite"])
+async def uow(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Factory]:
+    async with unit_of_work_factory(request.param, request, tmp_path) as factory:
+        yield factory
+
+
+async def _contact(uow: Factory) -> int:
+    async with uow() as tx:
+        contact = Contact.create(name="Ann", phone="01712345678", massage="Call me")
+        await tx.contacts.add(contact)
+        await tx.commit()
+    assert contact.id is not None
+    return contact.id
+
+
+async def test_a_save_of_a_record_changed_since_it_was_read_fails(uow: Factory) -> None:
+    contact_id = await _contact(uow)
+    async with uow() as first, uow() as second:
+        mine, theirs = await first.contacts.get(contact_id), await second.contacts.get(contact_id)
+        mine.update(name="First")
+        await first.contacts.save(mine)
+        await first.commit()
+        theirs.update(name="Second")
+        with pytest.raises(ConcurrentChangeError):
+            await second.contacts.save(theirs)
+    async with uow() as tx:
+        assert (await tx.contacts.get(contact_id)).name == "First"
+
+
+async def test_a_record_deleted_since_it_was_read_can_be_neither_saved_nor_deleted(uow: Factory) -> None:
+    ids = [await _contact(uow) for _ in range(2)]
+    async with uow() as deleter, uow() as saver, uow() as second_deleter:
+        for contact_id in ids:
+            await deleter.contacts.delete(await deleter.contacts.get(contact_id))
+        changed = await saver.contacts.get(ids[0])
+        again = await second_deleter.contacts.get(ids[1])
+        await deleter.commit()
+        changed.update(name="Too late")
+        with pytest.raises(ConcurrentChangeError):
+            await saver.contacts.save(changed)
+        with pytest.raises(ConcurrentChangeError):
+            await second_deleter.contacts.delete(again)
+
+
+async def _clinic(uow: Factory) -> tuple[int, int, list[int]]:
+    """A patient and a doctor offering three times (ids made up in memory, rows in SQL)."""
+    async with uow() as tx:
+        users = [User.register(username=name, email="", first_name="", last_name="", password_hash="h",
+                               joined_at=NOW) for name in ("pat", "doc")]
+        for user in users:
+            await tx.users.add(user)
+        patient = Patient.enrol(user_id=users[0].id)
+        await tx.patients.add(patient)
+        session = getattr(tx, "session", None)
+        times = [1, 2, 3]
+        if session is not None:
+            from sqlalchemy import insert
+
+            from hospital.adapters.sqlalchemy.tables.catalogue import available_times
+            times = [(await session.execute(insert(available_times).values(time=f"t{n}")
+                                            .returning(available_times.c.id))).scalar_one() for n in range(3)]
+        doctor = Doctor(user_id=users[1].id, designation_ids=[], specialisation_ids=[], available_time_ids=times,
+                        fee=100)
+        await tx.doctors.add(doctor)
+        await tx.commit()
+    return patient.id, doctor.id, times
+
+
+async def test_a_status_move_and_a_cancel_read_together_cannot_both_be_stored(uow: Factory) -> None:
+    patient_id, doctor_id, times = await _clinic(uow)
+    async with uow() as tx:
+        appointment = Appointment.book(patient_id, doctor_id, times[0], "Online", "", times)
+        await tx.appointments.add(appointment)
+        await tx.commit()
+    async with uow() as cancel, uow() as start:
+        to_cancel = await cancel.appointments.get(appointment.id)
+        to_start = await start.appointments.get(appointment.id)
+        to_cancel.cancelled = True
+        await cancel.appointments.save(to_cancel)
+        await cancel.commit()
+        to_start.status = AppointmentStatus.RUNNING
+        with pytest.raises(ConcurrentChangeError):
+            await start.appointments.save(to_start)
+    async with uow() as tx:
+        stored = await tx.appointments.get(appointment.id)
+    assert (stored.cancelled, stored.status) == (True, AppointmentStatus.PENDING)
+
+
+async def test_a_change_to_a_doctor_s_lists_alone_moves_its_version(uow: Factory) -> None:
+    _, doctor_id, times = await _clinic(uow)
+    async with uow() as first, uow() as second:
+        mine, theirs = await first.doctors.get(doctor_id), await second.doctors.get(doctor_id)
+        mine.update(available_time_ids=[times[0]])
+        await first.doctors.save(mine)
+        await first.commit()
+        theirs.update(available_time_ids=[times[1], times[2]])
+        with pytest.raises(ConcurrentChangeError):
+            await second.doctors.save(theirs)
+    async with uow() as tx:
+        assert (await tx.doctors.get(doctor_id)).available_time_ids == [times[0]]
+
+
+async def test_a_change_committed_without_a_save_is_checked_too(uow: Factory) -> None:
+    async with uow() as tx:
+        user = User.register(username="alice", email="", first_name="", last_name="", password_hash="h", joined_at=NOW)
+        await tx.users.add(user)
+        await tx.commit()
+    async with uow() as first, uow() as second:
+        (await first.users.get(user.id)).rename(first_name="Alice")
+        (await second.users.get(user.id)).logged_in(NOW)
+        await first.commit()
+        with pytest.raises(ConcurrentChangeError):
+            await second.commit()
+
+
+async def test_a_username_taken_between_the_check_and_the_commit_is_refused_at_the_commit(uow: Factory) -> None:
+    async with uow() as tx:
+        alice = User.register(username="alice", email="", first_name="", last_name="", password_hash="h",
+                              joined_at=NOW)
+        await tx.users.add(alice)
+        await tx.commit()
+    async with uow() as renaming:
+        assert not await renaming.users.username_taken("bob")
+        (await renaming.users.get(alice.id)).rename(username="bob")  # written only at the commit
+        async with uow() as registering:
+            await registering.users.add(User.register(username="Bob", email="", first_name="", last_name="",
+                                                      password_hash="h", joined_at=NOW))
+            await registering.commit()
+        with pytest.raises(ConflictError) as refused:
+            await renaming.commit()
+    assert refused.value.errors == {"username": [USERNAME_TAKEN]}

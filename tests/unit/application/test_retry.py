@@ -1,0 +1,106 @@
+"""The write side's one retry policy (application/retry.py), on its own and in the commands that use it
+(in memory: units of work run side by side there, as on PostgreSQL)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from hospital.adapters.memory.appointments import InMemoryAppointmentRepository
+from hospital.application.appointments import AppointmentChanges, Booking
+from hospital.application.errors import ConcurrentChangeError
+from hospital.application.retry import ATTEMPTS, rerun_on_concurrent_change
+from hospital.domain.appointments import AppointmentStatus
+from hospital.domain.errors import NotFoundError, ValidationError
+from tests.support.clinic import cast
+
+
+def _losing(times: int, result: str = "done"):
+    calls: list[int] = []
+
+    @rerun_on_concurrent_change
+    async def unit(value: int) -> str:
+        calls.append(value)
+        if len(calls) <= times:
+            raise ConcurrentChangeError()
+        return result
+
+    return unit, calls
+
+
+async def test_a_unit_that_lost_races_runs_again_from_the_start() -> None:
+    unit, calls = _losing(ATTEMPTS - 1)
+    assert await unit(7) == "done"
+    assert calls == [7] * ATTEMPTS
+
+
+async def test_a_unit_that_keeps_losing_gives_up_with_the_concurrent_change() -> None:
+    unit, calls = _losing(ATTEMPTS)
+    with pytest.raises(ConcurrentChangeError):
+        await unit(1)
+    assert len(calls) == ATTEMPTS
+
+
+async def test_any_other_failure_is_not_retried() -> None:
+    calls = []
+
+    @rerun_on_concurrent_change
+    async def unit() -> None:
+        calls.append(1)
+        raise NotFoundError()
+
+    with pytest.raises(NotFoundError):
+        await unit()
+    assert calls == [1]
+
+
+@pytest.fixture
+def both_read_before_either_writes(monkeypatch: pytest.MonkeyPatch):
+    """The first load of each of two requests waits for the other's: the race happens every time."""
+    barrier = asyncio.Barrier(2)
+    loads = {"count": 0}
+    original = InMemoryAppointmentRepository.get
+
+    async def get_then_wait(self, appointment_id: int):
+        appointment = await original(self, appointment_id)
+        loads["count"] += 1
+        if loads["count"] <= 2:
+            await asyncio.wait_for(barrier.wait(), timeout=5)
+        return appointment
+
+    monkeypatch.setattr(InMemoryAppointmentRepository, "get", get_then_wait)
+    return loads
+
+
+async def test_a_status_move_racing_a_cancel_is_judged_on_the_winner_s_row(container, both_read_before_either_writes):
+    people = await cast(container)
+    booked = await container.book_appointment()(people.owner, Booking(
+        doctor_id=people.doctor.doctor_id, time_id=people.doctor_times[0], appointment_type="Online"))
+    change = container.change_appointment()
+    results = await asyncio.gather(
+        change(people.doctor, booked.id, AppointmentChanges(status="Runing")),
+        change(people.owner, booked.id, AppointmentChanges(cancel=True)),
+        return_exceptions=True,
+    )
+    refused = [result for result in results if isinstance(result, ValidationError)]
+    assert len(refused) == 1 and len(results) - len(refused) == 1, results
+    assert both_read_before_either_writes["count"] == 3  # the loser loaded again
+    final = await container.get_appointment()(people.admin, booked.id)
+    assert not (final.cancelled and final.status == AppointmentStatus.RUNNING)
+
+
+async def test_a_change_racing_a_delete_is_not_found(container, both_read_before_either_writes):
+    people = await cast(container)
+    booked = await container.book_appointment()(people.owner, Booking(
+        doctor_id=people.doctor.doctor_id, time_id=people.doctor_times[0], appointment_type="Online"))
+    results = await asyncio.gather(
+        container.change_appointment()(people.owner, booked.id, AppointmentChanges(symptoms="fever")),
+        container.delete_appointment()(people.owner, booked.id),
+        return_exceptions=True,
+    )
+    changed, deleted = results
+    assert deleted is None  # a delete that lost to the change runs again and deletes the changed row
+    assert isinstance(changed, NotFoundError) or changed.symptoms == "fever"
+    with pytest.raises(NotFoundError):
+        await container.get_appointment()(people.admin, booked.id)
