@@ -75,8 +75,17 @@ async def test_a_record_deleted_since_it_was_read_can_be_neither_saved_nor_delet
 async def _clinic(uow: Factory) -> tuple[int, int, list[int]]:
     """A patient and a doctor offering three times (ids made up in memory, rows in SQL)."""
     async with uow() as tx:
-        users = [User.register(username=name, email="", first_name="", last_name="", password_hash="h",
-                               joined_at=NOW) for name in ("pat", "doc")]
+        users = [
+            User.register(
+                username=name,
+                email=f"{name}@example.com",
+                first_name="",
+                last_name="",
+                password_hash="h",
+                joined_at=NOW,
+            )
+            for name in ("pat", "doc")
+        ]
         for user in users:
             await tx.users.add(user)
         patient = Patient.enrol(user_id=users[0].id)
@@ -87,10 +96,16 @@ async def _clinic(uow: Factory) -> tuple[int, int, list[int]]:
             from sqlalchemy import insert
 
             from hospital.adapters.sqlalchemy.tables.catalogue import available_times
-            times = [(await session.execute(insert(available_times).values(time=f"t{n}")
-                                            .returning(available_times.c.id))).scalar_one() for n in range(3)]
-        doctor = Doctor(user_id=users[1].id, designation_ids=[], specialisation_ids=[], available_time_ids=times,
-                        fee=100)
+
+            times = [
+                (
+                    await session.execute(insert(available_times).values(time=f"t{n}").returning(available_times.c.id))
+                ).scalar_one()
+                for n in range(3)
+            ]
+        doctor = Doctor(
+            user_id=users[1].id, designation_ids=[], specialisation_ids=[], available_time_ids=times, fee=100
+        )
         await tx.doctors.add(doctor)
         await tx.commit()
     return patient.id, doctor.id, times
@@ -132,7 +147,9 @@ async def test_a_change_to_a_doctor_s_lists_alone_moves_its_version(uow: Factory
 
 async def test_a_change_committed_without_a_save_is_checked_too(uow: Factory) -> None:
     async with uow() as tx:
-        user = User.register(username="alice", email="", first_name="", last_name="", password_hash="h", joined_at=NOW)
+        user = User.register(
+            username="alice", email="alice@example.com", first_name="", last_name="", password_hash="h", joined_at=NOW
+        )
         await tx.users.add(user)
         await tx.commit()
     async with uow() as first, uow() as second:
@@ -145,16 +162,25 @@ async def test_a_change_committed_without_a_save_is_checked_too(uow: Factory) ->
 
 async def test_a_username_taken_between_the_check_and_the_commit_is_refused_at_the_commit(uow: Factory) -> None:
     async with uow() as tx:
-        alice = User.register(username="alice", email="", first_name="", last_name="", password_hash="h",
-                              joined_at=NOW)
+        alice = User.register(
+            username="alice", email="alice@example.com", first_name="", last_name="", password_hash="h", joined_at=NOW
+        )
         await tx.users.add(alice)
         await tx.commit()
     async with uow() as renaming:
         assert not await renaming.users.username_taken("bob")
         (await renaming.users.get(alice.id)).rename(username="bob")  # written only at the commit
         async with uow() as registering:
-            await registering.users.add(User.register(username="Bob", email="", first_name="", last_name="",
-                                                      password_hash="h", joined_at=NOW))
+            await registering.users.add(
+                User.register(
+                    username="Bob",
+                    email="bob@example.com",
+                    first_name="",
+                    last_name="",
+                    password_hash="h",
+                    joined_at=NOW,
+                )
+            )
             await registering.commit()
         with pytest.raises(ConflictError) as refused:
             await renaming.commit()

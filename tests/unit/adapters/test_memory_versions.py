@@ -43,7 +43,14 @@ async def _name(uow: Factory, contact_id: int) -> str | None:
 
 
 def _user(username: str) -> User:
-    return User.register(username=username, email="", first_name="", last_name="", password_hash="h", joined_at=NOW)
+    return User.register(
+        username=username,
+        email=f"{username}@example.com",
+        first_name="",
+        last_name="",
+        password_hash="h",
+        joined_at=NOW,
+    )
 
 
 async def test_a_save_of_a_record_changed_since_it_was_read_fails_and_writes_nothing(uow: Factory) -> None:
