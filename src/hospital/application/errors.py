@@ -22,3 +22,8 @@ class ServiceUnavailableError(DomainError):
     """The database (or another backing service) cannot be reached right now."""
 
     default_message = "The service is temporarily unavailable. Please try again shortly."
+
+
+class CommitOutcomeUnknownError(ServiceUnavailableError):
+    """The database did not say whether the work was committed (the connection was lost while the
+    COMMIT was on its way). It may have been: whatever the work refers to (a stored image) must stay."""

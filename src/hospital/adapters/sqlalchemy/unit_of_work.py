@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Mapping
 from functools import cached_property
@@ -25,6 +26,7 @@ from hospital.adapters.sqlalchemy.catalogue import (
     SqlAlchemyMedicalServiceRepository,
     SqlAlchemyTaxonRepository,
 )
+from hospital.adapters.sqlalchemy.commit_outcome import outcome_of, rolled_back_for_sure
 from hospital.adapters.sqlalchemy.contacts import SqlAlchemyContactRepository
 from hospital.adapters.sqlalchemy.direct_reads import DirectReader, Reads
 from hospital.adapters.sqlalchemy.doctor_reads import SqlAlchemyDoctorReadQueries
@@ -34,7 +36,7 @@ from hospital.adapters.sqlalchemy.prepared import PreparedQuery
 from hospital.adapters.sqlalchemy.reviews import SqlAlchemyReviewRepository, SqlAlchemyReviewViews
 from hospital.adapters.sqlalchemy.sqlite_writer import LoopSqliteConnection
 from hospital.adapters.sqlalchemy.tables import catalogue as catalogue_tables
-from hospital.application.errors import ServiceUnavailableError
+from hospital.application.errors import CommitOutcomeUnknownError, ServiceUnavailableError
 from hospital.domain.taxonomy import Designation, Specialisation
 
 # PostgreSQL error classes that mean "the database is not there right now", not "this request is
@@ -58,6 +60,12 @@ def _is_unavailable(error: BaseException) -> bool:
 def _is_closed_connection(error: BaseException) -> bool:
     # asyncpg raises InterfaceError("connection is closed") with no SQLSTATE for a dropped connection.
     return type(error).__name__ in ("InterfaceError", "ConnectionDoesNotExistError") and "closed" in str(error)
+
+
+async def _commit_session(session: AsyncSession, durable: asyncio.Future[None] | None) -> None:
+    await session.commit()
+    if durable is not None:
+        await durable
 
 
 class SessionUnavailableError(RuntimeError):
@@ -211,6 +219,9 @@ class SqlAlchemyUnitOfWork:
             await session.close()
 
     async def commit(self) -> None:
+        """Once the COMMIT is under way it runs to its end even if the caller is cancelled meanwhile,
+        and the caller is told its outcome (commit_outcome.py): returns if the work committed,
+        raises if it did not, and ``CommitOutcomeUnknownError`` when PostgreSQL never said."""
         driver, self._driver = self._driver, None
         if driver is not None:
             await driver.commit()
@@ -218,16 +229,21 @@ class SqlAlchemyUnitOfWork:
         session = self._session
         if session is None:
             return
-        durable = None
-        if session.in_transaction():
-            writer = (await (await session.connection()).get_raw_connection()).driver_connection
-            if isinstance(writer, LoopSqliteConnection):
-                # Group commit (sqlite_writer.py): the connection goes to the next writer at once;
-                # this use case returns only when the COMMIT that includes its work is on disk.
-                durable = writer.defer_commit()
-        await session.commit()
-        if durable is not None:
-            await durable
+        if not session.in_transaction():
+            await session.commit()
+            return
+        await session.flush()  # a refused statement here: nothing was committed
+        connection = await session.connection()
+        writer = (await connection.get_raw_connection()).driver_connection
+        # Group commit (sqlite_writer.py): the connection goes to the next writer at once; this use
+        # case returns only when the COMMIT that includes its work is on disk.
+        durable = writer.defer_commit() if isinstance(writer, LoopSqliteConnection) else None
+        try:
+            await outcome_of(_commit_session(session, durable))
+        except Exception as error:
+            if connection.dialect.name == "postgresql" and not rolled_back_for_sure(error):
+                raise CommitOutcomeUnknownError() from error
+            raise
 
     async def rollback(self) -> None:
         driver, self._driver = self._driver, None

@@ -1,0 +1,69 @@
+"""What a caller is told when it is cancelled while its database work runs somewhere it cannot be
+stopped (a statement on the writer's thread, a COMMIT sent to PostgreSQL).
+
+- ``to_the_end``: the work is awaited until it has ended, then the cancellation is raised. For work
+  that comes before the point of no return (a BEGIN): the caller's unit is then rolled back.
+- ``outcome_of``: a COMMIT, once begun, runs to its end and its caller is told its outcome, as if
+  the cancellation had come just after: the result is returned (committed) or its error raised
+  (not committed), and the cancellation is withdrawn (``Task.uncancel``). A caller is thus told
+  "failed" only when its work did not commit, and compensation (deleting an uploaded image) never
+  runs for work that committed.
+- ``rolled_back_for_sure``: whether a failed PostgreSQL COMMIT is known not to have committed. A
+  connection lost while COMMIT was on its way leaves the outcome unknown: the units of work then
+  raise ``CommitOutcomeUnknownError`` (503), and compensation keeps what the work referred to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+# SQLSTATE classes with which PostgreSQL answers a COMMIT it rolled back: a deferred constraint
+# (23) or a serialization failure or deadlock (40). Any other failure (08 connection, 57 shutdown
+# after the commit was recorded, a timeout, no answer at all) leaves the outcome unknown.
+_ROLLED_BACK_SQLSTATE_CLASSES = ("23", "40")
+
+
+async def _awaited_through_cancellation(awaitable: Awaitable[T]) -> tuple[asyncio.Future[T], int]:
+    future = asyncio.ensure_future(awaitable)
+    cancellations = 0
+    while not future.done():
+        try:
+            await asyncio.shield(future)
+        except asyncio.CancelledError:
+            if future.done():
+                break
+            cancellations += 1
+    return future, cancellations
+
+
+async def to_the_end(awaitable: Awaitable[T]) -> T:
+    """``awaitable``'s result, awaited until it has ended even if the caller is cancelled meanwhile;
+    a cancellation that came meanwhile is raised after (its error, if it failed, as the cause)."""
+    future, cancellations = await _awaited_through_cancellation(awaitable)
+    if cancellations:
+        error = None if future.cancelled() else future.exception()
+        raise asyncio.CancelledError() from error
+    return future.result()
+
+
+async def outcome_of(commit: Awaitable[T]) -> T:
+    """A commit's result or error, awaited until it has ended; cancellations that came meanwhile
+    are withdrawn: the commit's outcome is what its caller is told."""
+    future, cancellations = await _awaited_through_cancellation(commit)
+    task = asyncio.current_task()
+    for _ in range(cancellations if task is not None else 0):
+        task.uncancel()  # type: ignore[union-attr]
+    return future.result()
+
+
+def rolled_back_for_sure(error: BaseException) -> bool:
+    """Whether PostgreSQL answered a COMMIT with an error that means it rolled the transaction back."""
+    for candidate in (error, getattr(error, "orig", None)):
+        sqlstate = getattr(candidate, "sqlstate", None)
+        if isinstance(sqlstate, str) and sqlstate[:2] in _ROLLED_BACK_SQLSTATE_CLASSES:
+            return True
+    return False
