@@ -51,7 +51,13 @@ class UnitOfWork(Protocol):
         """Roll back whatever was not committed."""
         ...
 
-    async def commit(self) -> None: ...
+    async def commit(self) -> None:
+        """Make the work durable. Once the COMMIT is under way it runs to its end even if the caller
+        is cancelled meanwhile, and the caller is told its outcome: it returns when the work
+        committed (the cancellation is withdrawn), raises when it did not, and raises
+        ``CommitOutcomeUnknownError`` when the database never said (then anything the work refers
+        to must be kept: application/staged_uploads.py)."""
+        ...
 
     async def rollback(self) -> None: ...
 
