@@ -19,6 +19,7 @@ from asyncpg.transaction import Transaction
 
 from hospital.application.errors import CommitOutcomeUnknownError
 from hospital.application.pagination import PageRequest
+from hospital.application.ports.appointments import BookingOutcome
 from hospital.bootstrap import Container
 from hospital.domain.appointments import Appointment
 from tests.support.clinic import Cast, cast
@@ -43,7 +44,7 @@ def booking(people: Cast, index: int = 0) -> Appointment:
 
 async def on_the_driver(container: Container, appointment: Appointment) -> int:
     async with container.unit_of_work() as uow:
-        assert await uow.appointments.add_if_time_offered(appointment)
+        assert await uow.appointments.book(appointment) is BookingOutcome.BOOKED
         await uow.commit()
     return appointment.id  # type: ignore[return-value]
 

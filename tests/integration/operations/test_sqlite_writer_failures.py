@@ -20,6 +20,7 @@ from sqlalchemy import insert
 
 from hospital.adapters.sqlalchemy.tables.catalogue import contacts
 from hospital.application.errors import ServiceUnavailableError
+from hospital.application.ports.appointments import BookingOutcome
 from hospital.bootstrap import Container, shutdown
 from hospital.domain.appointments import Appointment
 from tests.support.clinic import Cast, cast
@@ -61,7 +62,7 @@ def booking(people: Cast, index: int = 0) -> Appointment:
 
 async def on_the_driver(container: Container, appointment: Appointment) -> int:
     async with container.unit_of_work() as uow:
-        assert await uow.appointments.add_if_time_offered(appointment)
+        assert await uow.appointments.book(appointment) is BookingOutcome.BOOKED
         await uow.commit()
     assert appointment.id is not None
     return appointment.id

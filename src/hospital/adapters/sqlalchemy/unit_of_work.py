@@ -37,6 +37,7 @@ from hospital.adapters.sqlalchemy.reviews import SqlAlchemyReviewRepository, Sql
 from hospital.adapters.sqlalchemy.sqlite_writer import LoopSqliteConnection
 from hospital.adapters.sqlalchemy.tables import catalogue as catalogue_tables
 from hospital.application.errors import CommitOutcomeUnknownError, ServiceUnavailableError
+from hospital.application.ports.unit_of_work import SessionUnavailableError
 from hospital.domain.taxonomy import Designation, Specialisation
 
 # PostgreSQL error classes that mean "the database is not there right now", not "this request is
@@ -66,10 +67,6 @@ async def _commit_session(session: AsyncSession, durable: asyncio.Future[None] |
     await session.commit()
     if durable is not None:
         await durable
-
-
-class SessionUnavailableError(RuntimeError):
-    """The ORM was asked for in a unit of work whose transaction is a driver transaction."""
 
 
 class SqlAlchemyUnitOfWork:
@@ -111,12 +108,13 @@ class SqlAlchemyUnitOfWork:
         return self._session
 
     async def write(self, query: PreparedQuery, parameters: Mapping[str, Any]) -> list[Any]:
-        """The rows of a write statement run in this unit's transaction: the session's if it has
-        begun one, else a driver transaction, begun by the first such write."""
+        """The rows of a write statement run in this unit's transaction: the session's if the unit
+        has one, else a driver transaction, begun by the first such write."""
         driver = self._driver
         if driver is None:
-            session = self._session
-            if self._driver_transactions is None or (session is not None and session.in_transaction()):
+            # The driver only for a unit that has not touched the ORM: a repository made before holds
+            # the session, and would otherwise open a second transaction beside the driver's.
+            if self._driver_transactions is None or self._session is not None:
                 connection = await self.session.connection()
                 sql, values = query.bind(connection.dialect, parameters)
                 return list((await connection.exec_driver_sql(sql, tuple(values))).all())

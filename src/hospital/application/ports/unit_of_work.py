@@ -26,6 +26,12 @@ from hospital.application.ports.reviews import ReviewRepository, ReviewViews
 from hospital.domain.taxonomy import Designation, Specialisation
 
 
+class SessionUnavailableError(RuntimeError):
+    """A repository that loads or changes aggregates was used while the unit of work's transaction is
+    a booking's (``appointments.book`` was its first write): commit or roll back first. A bug in the
+    use case, never a client's error."""
+
+
 class UnitOfWork(Protocol):
     users: UserRepository
     profiles: ProfileRepository
