@@ -219,10 +219,11 @@ class GroupCommit:
 
     def opened(self) -> None:
         """The writer's connection is (still, or again) open for a new user."""
-        self.closing = False
-        if self.phase is Phase.CLOSED:
-            self.phase = Phase.IDLE
-        self._check()
+        if self.closing or self.phase is Phase.CLOSED:
+            self.closing = False
+            if self.phase is Phase.CLOSED:
+                self.phase = Phase.IDLE
+            self._check()
 
     def close(self) -> bool:
         """The writer's last user has left. True: close the connection now. False: released units wait
