@@ -235,6 +235,11 @@ class WritersTakingTurns(RuleBasedStateMachine):
         self.machine.leave_line(data.draw(st.sampled_from(waiting)))
 
     @precondition(lambda self: self._holder_is_a_caller() and self.machine.phase is Phase.HELD)
+    @rule()
+    def the_holder_is_cancelled_as_the_turn_reaches_it(self) -> None:
+        self.machine.leave_line(self.machine.holder)
+
+    @precondition(lambda self: self._holder_is_a_caller() and self.machine.phase is Phase.HELD)
     @rule(began=st.booleans())
     def the_holder_begins_its_unit(self, began: bool) -> None:
         holder = self.machine.holder
