@@ -27,37 +27,46 @@ T = TypeVar("T")
 _ROLLED_BACK_SQLSTATE_CLASSES = ("23", "40")
 
 
-async def _awaited_through_cancellation(awaitable: Awaitable[T]) -> tuple[asyncio.Future[T], int]:
+async def to_the_end(awaitable: Awaitable[T]) -> T:
+    """``awaitable``'s result, awaited until it has ended even if the caller is cancelled meanwhile;
+    a cancellation that came meanwhile is raised after (its error, if it failed, as the cause)."""
     future = asyncio.ensure_future(awaitable)
+    try:
+        return await asyncio.shield(future)
+    except asyncio.CancelledError:
+        if future.cancelled():
+            raise  # the work itself was cancelled, not only its caller
+        await _through_cancellations(future)
+        raise asyncio.CancelledError() from (None if future.cancelled() else future.exception())
+
+
+async def outcome_of(commit: Awaitable[T]) -> T:
+    """A commit's result or error, awaited until it has ended; cancellations that came meanwhile are
+    withdrawn: the commit's outcome is what its caller is told."""
+    future = asyncio.ensure_future(commit)
+    try:
+        return await asyncio.shield(future)
+    except asyncio.CancelledError:
+        if future.cancelled():
+            raise  # the commit itself was cancelled, not only its caller
+        withdrawn = 1 + await _through_cancellations(future)
+    task = asyncio.current_task()
+    assert task is not None
+    for _ in range(withdrawn):
+        task.uncancel()
+    return future.result()
+
+
+async def _through_cancellations(future: asyncio.Future[T]) -> int:
+    """Wait for ``future`` whatever happens to the caller; returns how many cancellations came."""
     cancellations = 0
     while not future.done():
         try:
             await asyncio.shield(future)
         except asyncio.CancelledError:
-            if future.done():
-                break
-            cancellations += 1
-    return future, cancellations
-
-
-async def to_the_end(awaitable: Awaitable[T]) -> T:
-    """``awaitable``'s result, awaited until it has ended even if the caller is cancelled meanwhile;
-    a cancellation that came meanwhile is raised after (its error, if it failed, as the cause)."""
-    future, cancellations = await _awaited_through_cancellation(awaitable)
-    if cancellations:
-        error = None if future.cancelled() else future.exception()
-        raise asyncio.CancelledError() from error
-    return future.result()
-
-
-async def outcome_of(commit: Awaitable[T]) -> T:
-    """A commit's result or error, awaited until it has ended; cancellations that came meanwhile
-    are withdrawn: the commit's outcome is what its caller is told."""
-    future, cancellations = await _awaited_through_cancellation(commit)
-    task = asyncio.current_task()
-    for _ in range(cancellations if task is not None else 0):
-        task.uncancel()  # type: ignore[union-attr]
-    return future.result()
+            if not future.cancelled():
+                cancellations += 1
+    return cancellations
 
 
 def rolled_back_for_sure(error: BaseException) -> bool:

@@ -51,6 +51,12 @@ class Rollback(StrEnum):
     NOTHING = "nothing"  # the transaction is already gone (LOST)
 
 
+# The members as module names: reading ``Phase.HELD`` costs an attribute lookup on the enum's class
+# (slow on Python 3.11), and these run several times per unit of work.
+IDLE, HELD, BEGINNING, UNIT, LOST, COMMITTING, CLOSED = Phase
+ROLL_BACK_SAVEPOINT, ROLL_BACK_TRANSACTION, ROLL_BACK_NOTHING = Rollback
+
+
 class _Committer:
     def __repr__(self) -> str:
         return "COMMITTER"
@@ -66,7 +72,7 @@ class InvalidTransitionError(AssertionError):
 
 @dataclass(slots=True)
 class GroupCommit:
-    phase: Phase = Phase.IDLE
+    phase: Phase = IDLE
     holder: Hashable | None = None
     transaction: bool = False
     group: list[Hashable] = field(default_factory=list)
@@ -80,7 +86,7 @@ class GroupCommit:
     def ask_turn(self, caller: Hashable) -> bool:
         """True: ``caller`` holds the turn now. False: it waits in line; the event that hands it the
         turn returns it."""
-        self._expect(self.phase is not Phase.CLOSED, "the connection is closed")
+        self._expect(self.phase is not CLOSED, "the connection is closed")
         self._expect(caller is not COMMITTER and caller != self.holder and caller not in self.line,
                      "a caller asks for the turn twice")
         if self.holder is None:
@@ -97,14 +103,14 @@ class GroupCommit:
             self.line.remove(caller)
             self._check()
             return None
-        if caller == self.holder and self.phase is Phase.HELD:
+        if caller == self.holder and self.phase is HELD:
             return self.give_turn(caller)
         return None
 
     def give_turn(self, caller: Hashable) -> Hashable | None:
         """The holder is done: returns who holds the turn now (None: nobody). A holder leaves no
         transaction behind that nobody's work is in: it rolls back what it began and did not use."""
-        self._expect_holder(caller, Phase.HELD)
+        self._expect_holder(caller, HELD)
         self._expect(not self.transaction or bool(self.group), "the turn given up with an empty transaction open")
         self.holder = None
         if self.line:
@@ -113,13 +119,13 @@ class GroupCommit:
                 self.committer_in_line = False
             self._hand(following)
             return following
-        self.phase = Phase.IDLE
+        self.phase = IDLE
         self._check()
         return None
 
     def _hand(self, caller: Hashable) -> None:
         self.holder = caller
-        self.phase = Phase.HELD
+        self.phase = HELD
         self._check()
 
     # --- a unit of work, in its turn -------------------------------------------------------------------
@@ -130,53 +136,53 @@ class GroupCommit:
         return not self.transaction
 
     def begin_started(self, caller: Hashable) -> None:
-        self._expect_holder(caller, Phase.HELD)
+        self._expect_holder(caller, HELD)
         self._expect(not self.transaction, "BEGIN inside a transaction")
-        self.phase = Phase.BEGINNING
+        self.phase = BEGINNING
         self._check()
 
     def begin_ended(self, caller: Hashable, *, began: bool) -> None:
         """The BEGIN has returned (``began``: the transaction is open), or failed."""
-        self._expect_holder(caller, Phase.BEGINNING)
+        self._expect_holder(caller, BEGINNING)
         self.transaction = began
-        self.phase = Phase.HELD
+        self.phase = HELD
         self._check()
 
     def unit_opened(self, caller: Hashable) -> None:
         """The holder's SAVEPOINT is made: its unit runs."""
-        self._expect_holder(caller, Phase.HELD)
+        self._expect_holder(caller, HELD)
         self._expect(self.transaction, "a unit outside a transaction")
-        self.phase = Phase.UNIT
+        self.phase = UNIT
         self._check()
 
     def unit_released(self, caller: Hashable, waiting: Hashable | None) -> None:
         """The holder's savepoint is released. ``waiting`` (the unit's acknowledgement) joins the group
         and the COMMITTER takes its place in line, if it has none yet; None: the holder commits now
         (``commit_started``)."""
-        self._expect_holder(caller, Phase.UNIT)
+        self._expect_holder(caller, UNIT)
         if waiting is not None:
             if not self.group:
                 self.line.append(COMMITTER)
                 self.committer_in_line = True
             self.group.append(waiting)
-        self.phase = Phase.HELD
+        self.phase = HELD
         self._check()
 
     def roll_back_unit(self, caller: Hashable) -> Rollback:
         """The holder's unit ends without committing; returns what the writer must roll back, then
         report with ``rolled_back``."""
-        self._expect_holder(caller, Phase.UNIT, Phase.LOST)
-        if self.phase is Phase.LOST:
-            self.phase = Phase.HELD
+        self._expect_holder(caller, UNIT, LOST)
+        if self.phase is LOST:
+            self.phase = HELD
             self._check()
-            return Rollback.NOTHING
-        self.phase = Phase.HELD
+            return ROLL_BACK_NOTHING
+        self.phase = HELD
         self._check()
-        return Rollback.SAVEPOINT if self.group else Rollback.TRANSACTION
+        return ROLL_BACK_SAVEPOINT if self.group else ROLL_BACK_TRANSACTION
 
     def rolled_back(self, caller: Hashable) -> None:
         """The holder rolled the whole transaction back (nobody else's work was in it)."""
-        self._expect_holder(caller, Phase.HELD)
+        self._expect_holder(caller, HELD)
         self._expect(not self.group, "a rollback would take released units' work")
         self.transaction = False
         self._check()
@@ -184,12 +190,12 @@ class GroupCommit:
     def transaction_lost(self) -> list[Hashable]:
         """An error ended SQLite's transaction (a full disk, an I/O error): returns the released units,
         whose work is gone. A unit running in it can only roll back."""
-        self._expect(self.phase is not Phase.COMMITTING, "use commit_ended for a failed COMMIT")
+        self._expect(self.phase is not COMMITTING, "use commit_ended for a failed COMMIT")
         lost, self.group = self.group, []
         self._drop_committer()
         self.transaction = False
-        if self.phase is Phase.UNIT:
-            self.phase = Phase.LOST
+        if self.phase is UNIT:
+            self.phase = LOST
         self._check()
         return lost
 
@@ -198,20 +204,20 @@ class GroupCommit:
     def commit_started(self, caller: Hashable) -> None:
         """The holder (the COMMITTER, or a caller that commits at once) runs COMMIT: every unit released
         so far is in it."""
-        self._expect_holder(caller, Phase.HELD)
+        self._expect_holder(caller, HELD)
         self._expect(self.transaction, "COMMIT without a transaction")
         self.batch, self.group = self.group, []
         self._drop_committer()
-        self.phase = Phase.COMMITTING
+        self.phase = COMMITTING
         self._check()
 
     def commit_ended(self, caller: Hashable) -> list[Hashable]:
         """The COMMIT has returned, committed or failed (and then rolled back): the transaction is over.
         Returns the units it settles; the holder still holds the turn."""
-        self._expect_holder(caller, Phase.COMMITTING)
+        self._expect_holder(caller, COMMITTING)
         settled, self.batch = self.batch, []
         self.transaction = False
-        self.phase = Phase.HELD
+        self.phase = HELD
         self._check()
         return settled
 
@@ -219,17 +225,17 @@ class GroupCommit:
 
     def opened(self) -> None:
         """The writer's connection is (still, or again) open for a new user."""
-        if self.closing or self.phase is Phase.CLOSED:
+        if self.closing or self.phase is CLOSED:
             self.closing = False
-            if self.phase is Phase.CLOSED:
-                self.phase = Phase.IDLE
+            if self.phase is CLOSED:
+                self.phase = IDLE
             self._check()
 
     def close(self) -> bool:
         """The writer's last user has left. True: close the connection now. False: released units wait
         for their COMMIT, or a COMMIT or BEGIN runs: the connection closes when the turn is given back
         with nothing left to do (``may_close``)."""
-        if self.phase is Phase.CLOSED:
+        if self.phase is CLOSED:
             return False
         self.closing = True
         return self.may_close()
@@ -237,7 +243,7 @@ class GroupCommit:
     def may_close(self) -> bool:
         if not self.closing or self.holder is not None or self.line or self.group or self.transaction:
             return False
-        self.phase, self.closing = Phase.CLOSED, False
+        self.phase, self.closing = CLOSED, False
         self._check()
         return True
 
@@ -271,7 +277,7 @@ class GroupCommit:
             and (not group or (transaction and (committer_waits or holder is COMMITTER)))
             and (group or not committer_waits)
             # 3. A batch exists only while its COMMIT runs.
-            and (not self.batch or phase is Phase.COMMITTING)
+            and (not self.batch or phase is COMMITTING)
             # 4. A unit or a COMMIT runs only in an open transaction; BEGIN, a lost unit and a resting
             #    connection have none.
             and (transaction or phase not in _IN_TRANSACTION)
@@ -280,6 +286,6 @@ class GroupCommit:
             raise InvalidTransitionError(f"an invariant does not hold: {self!r}")
 
 
-_RESTING = frozenset((Phase.IDLE, Phase.CLOSED))
-_IN_TRANSACTION = frozenset((Phase.UNIT, Phase.COMMITTING))
-_NO_TRANSACTION = frozenset((Phase.BEGINNING, Phase.LOST, Phase.IDLE, Phase.CLOSED))
+_RESTING = frozenset((IDLE, CLOSED))
+_IN_TRANSACTION = frozenset((UNIT, COMMITTING))
+_NO_TRANSACTION = frozenset((BEGINNING, LOST, IDLE, CLOSED))

@@ -31,7 +31,14 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from hospital.adapters.sqlalchemy.commit_outcome import outcome_of, to_the_end
-from hospital.adapters.sqlalchemy.group_commit import COMMITTER, GroupCommit, Phase, Rollback
+from hospital.adapters.sqlalchemy.group_commit import (
+    COMMITTER,
+    LOST,
+    ROLL_BACK_NOTHING,
+    ROLL_BACK_SAVEPOINT,
+    ROLL_BACK_TRANSACTION,
+    GroupCommit,
+)
 
 T = TypeVar("T")
 UNIT = "unit_of_work"
@@ -162,7 +169,7 @@ class SqliteWriter:
 
     def run(self, function: Callable[..., T], *args: Any) -> T:
         """A statement, by the caller holding the turn."""
-        if self.machine.phase is Phase.LOST:
+        if self.machine.phase is LOST:
             raise GroupCommitLostError("the transaction was rolled back by an error")
         try:
             return function(*args)
@@ -174,8 +181,11 @@ class SqliteWriter:
         """RELEASE the caller's savepoint: ``waiting`` joins the group, to be settled by its COMMIT;
         None: the caller commits at once (``commit``). If the release fails the unit is rolled back."""
         try:
-            self.run(self.sqlite.execute, _RELEASE)
+            if self.machine.phase is LOST:
+                raise GroupCommitLostError("the transaction was rolled back by an error")
+            self.sqlite.execute(_RELEASE)
         except BaseException:
+            self._check_transaction()
             self.roll_back_unit(caller)
             raise
         self.machine.unit_released(caller, waiting)
@@ -184,10 +194,10 @@ class SqliteWriter:
         """The caller's unit ends without committing: its savepoint, or the whole transaction when
         nobody else's work is in it (the write lock is then free for other processes)."""
         undo = self.machine.roll_back_unit(caller)
-        if undo is Rollback.NOTHING or not self.is_open:
+        if undo is ROLL_BACK_NOTHING or not self.is_open:
             return
         try:
-            if undo is Rollback.SAVEPOINT:
+            if undo is ROLL_BACK_SAVEPOINT:
                 self.sqlite.execute(_ROLLBACK_TO)
                 self.sqlite.execute(_RELEASE)
             else:
@@ -196,7 +206,7 @@ class SqliteWriter:
             self._check_transaction()
             raise
         finally:
-            if undo is Rollback.TRANSACTION and not self.sqlite.in_transaction:
+            if undo is ROLL_BACK_TRANSACTION and not self.sqlite.in_transaction:
                 self.machine.rolled_back(caller)
 
     def _check_transaction(self) -> None:
