@@ -7,7 +7,7 @@ UV_VERSION := 0.13.9
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint unit integration postgres-test format clean openapi browser bench bench-writes
+.PHONY: install run test check typecheck lint unit integration postgres-test format clean openapi browser bench bench-writes
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -22,11 +22,21 @@ run: install
 	HOSPITAL_ENV=$${HOSPITAL_ENV:-development} $(BIN)/hospital serve --host $(HOST) --port $(PORT)
 
 lint: install
-	$(BIN)/ruff check src tests migrations bench
+	$(BIN)/ruff check src tests migrations bench examples
 	$(BIN)/lint-imports
 
-test: lint
+# The whole suite, as CI runs it (.ci/run): lint, contracts, the library example type-checked, every test.
+test: lint typecheck
 	$(BIN)/pytest
+
+# The inner loop (under 2 minutes): lint, contracts, unit tests and the integration tests that
+# start no process (tests that do are marked `slow`; `make test` runs them).
+check: lint
+	$(BIN)/pytest -q -m "not slow"
+
+# The library as a caller sees it (py.typed): examples/ under mypy --strict.
+typecheck: install
+	$(BIN)/mypy --strict examples
 
 unit: install
 	$(BIN)/pytest tests/unit
@@ -69,4 +79,4 @@ format: install
 	$(BIN)/ruff format src tests migrations
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .mypy_cache

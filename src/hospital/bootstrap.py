@@ -3,6 +3,14 @@
 ``Container(settings=...)`` runs on SQLAlchemy (SQLite or PostgreSQL); ``in_memory_container()``
 swaps in the in-memory adapters, for tests and for library users who want no database.
 Tests swap any single adapter with ``container.<provider>.override(...)``.
+
+The library's entry points, for Python services that call the use cases with no HTTP
+(examples/library.py runs them all):
+
+- ``migrate(settings)`` brings the database to the code's schema;
+- ``build_container(settings)`` wires every use case (``container.register_user()``, ...);
+- ``await actor_for(container, user_id)`` is the ``Actor`` a use case is called as;
+- ``await shutdown(container)`` releases its connections.
 """
 
 from __future__ import annotations
@@ -24,8 +32,11 @@ from hospital.adapters.sqlalchemy.direct_reads import direct_reader_for
 from hospital.adapters.sqlalchemy.driver_transactions import driver_transactions_for
 from hospital.adapters.sqlalchemy.engine import create_engine, create_session_factory, sqlite_writer_for
 from hospital.adapters.sqlalchemy.mapping import start_mappers
+from hospital.adapters.sqlalchemy.migration_scripts import alembic_config as alembic_config  # CLI, tests
+from hospital.adapters.sqlalchemy.migration_scripts import downgrade as downgrade
 from hospital.adapters.sqlalchemy.migration_scripts import head_revisions
-from hospital.adapters.sqlalchemy.migration_scripts import migrations_folder as migrations_folder  # for the CLI
+from hospital.adapters.sqlalchemy.migration_scripts import migrations_folder as migrations_folder
+from hospital.adapters.sqlalchemy.migration_scripts import upgrade as upgrade
 from hospital.adapters.sqlalchemy.readiness import DatabaseHealthCheck
 from hospital.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from hospital.adapters.storage.local_images import LocalImageStorage
@@ -40,6 +51,7 @@ from hospital.application import (
 )
 from hospital.application import appointments as appointment_cases
 from hospital.application import patients as patient_cases
+from hospital.application.actor import Actor
 from hospital.application.readiness import CheckReadiness
 from hospital.application.reviews import CreateReview, DeleteReview, GetReview, ListReviews, UpdateReview
 from hospital.settings import Settings
@@ -135,6 +147,7 @@ class Container(containers.DeclarativeContainer):
         accounts.CreateSuperuser, uow=unit_of_work.provider, hasher=password_hasher, clock=clock,
     )
     identify_actor = providers.Singleton(accounts.IdentifyActor, uow=unit_of_work.provider, tokens=tokens)
+    actor_of_user = providers.Singleton(accounts.ActorOfUser, uow=unit_of_work.provider)
 
     # Profiles
     _profile_deps = {"uow": unit_of_work.provider, "clock": clock, "images": images}
@@ -214,9 +227,47 @@ class Container(containers.DeclarativeContainer):
 
 
 def build_container(settings: Settings | None = None) -> Container:
+    """Every use case wired to the database of ``settings`` (SQLite or PostgreSQL).
+
+    Without ``settings``, they are read from the HOSPITAL_* environment variables. Call
+    ``shutdown(container)`` when done. The database must be migrated (``migrate``).
+    """
     container = Container(settings=settings or Settings.from_env())
     start_mappers()
     return container
+
+
+def migrate(settings: Settings, revision: str = "head") -> None:
+    """Bring the database of ``settings`` to ``revision`` (the latest by default), as `hospital migrate` does.
+
+    Safe to run at any time and from several processes at once: an up-to-date database is left as it is.
+    """
+    upgrade(settings.database_url, revision)
+
+
+async def actor_for(container: Container, user_id: int) -> Actor:
+    """The ``Actor`` that the active user ``user_id`` is to the use cases (what their access token gives).
+
+    Raises ``hospital.domain.errors.NotFoundError`` when no active user has that id.
+    """
+    return await container.actor_of_user()(user_id)
+
+
+def configuration_problem(settings: Settings) -> str | None:
+    """A database or Redis URL that cannot work whatever runs behind it, in one line; None when both can."""
+    from hospital.adapters.redis.checks import redis_url_problem
+    from hospital.adapters.sqlalchemy.database_checks import url_problem
+
+    return url_problem(settings.database_url) or redis_url_problem(settings.redis_url)
+
+
+async def service_problem(settings: Settings, *, needs_schema: bool = True) -> str | None:
+    """Why the database (migrated, unless ``needs_schema`` is false) or Redis cannot be used now, or None."""
+    from hospital.adapters.redis.checks import redis_connection_problem
+    from hospital.adapters.sqlalchemy.database_checks import connection_problem
+
+    problem = await connection_problem(settings.database_url, head_revisions, needs_schema=needs_schema)
+    return problem or await redis_connection_problem(settings.redis_url)
 
 
 def in_memory_container(settings: Settings | None = None) -> Container:

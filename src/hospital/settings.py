@@ -86,7 +86,12 @@ class Settings:
         return self.environment in {"development", "test"}
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+    def from_env(cls, env: Mapping[str, str] | None = None, *, needs_secret: bool = True) -> Settings:
+        """The settings of HOSPITAL_* variables; SettingsError names the first bad one.
+
+        ``needs_secret=False`` is for commands that sign no token (`hospital migrate`): the secret
+        is neither required nor generated.
+        """
         env = os.environ if env is None else env
 
         def get(name: str, default: str = "") -> str:
@@ -126,10 +131,12 @@ class Settings:
             response_cache_bytes=_int(get("RESPONSE_CACHE_BYTES", str(defaults.response_cache_bytes)),
                                       "HOSPITAL_RESPONSE_CACHE_BYTES", 0),
         )
-        return settings.checked()
+        return settings.checked(needs_secret=needs_secret)
 
-    def checked(self) -> Settings:
+    def checked(self, *, needs_secret: bool = True) -> Settings:
         """Refuse settings that are unsafe outside development; fill in a development secret."""
+        if not needs_secret:
+            return self
         secret = self.secret_key
         if not secret and self.is_development:
             secret = development_secret()

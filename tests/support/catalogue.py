@@ -73,7 +73,7 @@ async def seed_doctors(container: Container, catalogue: Catalogue, count: int) -
     async with container.unit_of_work() as uow:
         for number in range(count):
             user = User.register(
-                username=unique_username("doc"), email="", first_name="Doctor", last_name=str(number),
+                username=unique_username("doc"), email="doctor@example.com", first_name="Doctor", last_name=str(number),
                 password_hash="not-a-real-hash", joined_at=datetime.now(UTC),
             )
             await uow.users.add(user)

@@ -20,12 +20,16 @@ from hospital.domain.users import User, normalize_username, username_taken
 
 @dataclass(frozen=True, slots=True)
 class TokenPair:
+    """A refresh token and an access token, as login and registration hand them out."""
+
     refresh: str
     access: str
 
 
 @dataclass(frozen=True, slots=True)
 class RegisterCommand:
+    """What a new user sends to register; every field's problem is reported at once (``RegisterUser``)."""
+
     username: str
     email: str
     password: str
@@ -36,6 +40,8 @@ class RegisterCommand:
 
 @dataclass(frozen=True, slots=True)
 class Registration:
+    """The stored user and their first token pair."""
+
     user: User
     tokens: TokenPair
 
@@ -107,6 +113,8 @@ def _require_credentials(username: str, password: str) -> None:
 
 
 class LogIn:
+    """Username and password for a token pair; the same refusal for an unknown user and a wrong password."""
+
     def __init__(self, uow: UnitOfWorkFactory, hasher: PasswordHasher, tokens: TokenService,
                  clock: Clock) -> None:
         self._uow, self._hasher, self._tokens, self._clock = uow, hasher, tokens, clock
@@ -181,6 +189,8 @@ async def _revoke_family_on_reuse(uow: UnitOfWork, tokens: TokenService, token: 
 
 @dataclass(frozen=True, slots=True)
 class RefreshedTokens:
+    """A new access token; with rotation on, a new refresh token too (``refresh`` is None otherwise)."""
+
     access: str
     refresh: str | None = None
 
@@ -240,11 +250,35 @@ class IdentifyActor:
         return actor
 
 
+class ActorOfUser:
+    """The ``Actor`` a Python caller acts as: the active user with this id, as their access token would give.
+
+    For services that call the use cases directly (no HTTP, no token); ``hospital.bootstrap.actor_for``.
+    """
+
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def __call__(self, user_id: int) -> Actor:
+        async with self._uow() as uow:
+            actor = await uow.users.actor_for(user_id)
+        if actor is None:
+            raise NotFoundError(f"No active user has the id {user_id}.")
+        return actor
+
+
 class CreateSuperuser:
     """An administrator account (is_staff), with its profile and patient record like any user."""
 
     def __init__(self, uow: UnitOfWorkFactory, hasher: PasswordHasher, clock: Clock) -> None:
         self._uow, self._hasher, self._clock = uow, hasher, clock
+
+    async def check_username(self, username: str) -> None:
+        """Refuse a malformed or taken username before anyone types a password for it."""
+        normalized = normalize_username(username)
+        async with self._uow() as uow:
+            if await uow.users.username_taken(normalized):
+                raise username_taken()
 
     async def __call__(self, *, username: str, email: str, password: str) -> User:
         now = self._clock.now()

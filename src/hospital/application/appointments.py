@@ -37,6 +37,8 @@ def _unknown_doctor(doctor_id: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Booking:
+    """What a patient sends to book: the doctor, one of the doctor's available times, the type and symptoms."""
+
     doctor_id: int
     time_id: int
     appointment_type: str
@@ -66,6 +68,8 @@ def _scope(actor: Actor) -> AppointmentScope | None:
 
 
 class AppointmentUseCase:
+    """The appointment use cases' shared wiring and access rules (who may read or change one)."""
+
     def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
 
@@ -80,6 +84,9 @@ class AppointmentUseCase:
 
 
 class ListAppointments(AppointmentUseCase):
+    """A page of the appointments the caller may see (admins all; a doctor theirs; a patient their own), filterable
+    by patient and doctor."""
+
     async def __call__(self, actor: Actor, *, page: PageRequest, patient_id: int | None = None,
                        doctor_id: int | None = None) -> Page[AppointmentRow]:
         require_authenticated(actor)
@@ -90,6 +97,8 @@ class ListAppointments(AppointmentUseCase):
 
 
 class GetAppointment(AppointmentUseCase):
+    """One appointment the caller may see; another's is 404, as if it did not exist."""
+
     async def __call__(self, actor: Actor, appointment_id: int) -> AppointmentRow:
         async with self._uow() as uow:
             return AppointmentRow.of(await self._readable(uow, actor, appointment_id))
@@ -178,6 +187,8 @@ class ChangeAppointment(AppointmentUseCase):
 
 
 class DeleteAppointment(AppointmentUseCase):
+    """The patient who booked it, the doctor, or an admin deletes an appointment."""
+
     async def __call__(self, actor: Actor, appointment_id: int) -> None:
         async with self._uow() as uow:
             appointment = await self._readable(uow, actor, appointment_id)

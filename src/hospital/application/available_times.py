@@ -11,6 +11,8 @@ from hospital.domain.schedules import AvailableTime
 
 
 class AvailableTimeUseCase:
+    """The available-time use cases' shared wiring."""
+
     def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
 
@@ -23,18 +25,24 @@ class AvailableTimeUseCase:
 
 
 class ListAvailableTimes(AvailableTimeUseCase):
+    """Every available time (anyone), or only the one ``time_id`` names."""
+
     async def __call__(self, actor: Actor, *, time_id: int | None = None) -> list[AvailableTime]:
         async with self._uow() as uow:
             return await uow.available_times.list(time_id=time_id)
 
 
 class GetAvailableTime(AvailableTimeUseCase):
+    """One available time (anyone); an unknown id is 404."""
+
     async def __call__(self, actor: Actor, time_id: int) -> AvailableTime:
         async with self._uow() as uow:
             return await self._get(uow, time_id)
 
 
 class CreateAvailableTime(AvailableTimeUseCase):
+    """Admins only: a new time slot text that doctors can then offer."""
+
     async def __call__(self, actor: Actor, *, time: str | None) -> AvailableTime:
         require_admin(actor)
         require_fields(time=time)
@@ -47,6 +55,8 @@ class CreateAvailableTime(AvailableTimeUseCase):
 
 
 class UpdateAvailableTime(AvailableTimeUseCase):
+    """Admins only: change a time's text; ``partial`` is PATCH."""
+
     async def __call__(self, actor: Actor, time_id: int, *, time: str | None,
                        partial: bool = False) -> AvailableTime:
         require_admin(actor)

@@ -22,6 +22,8 @@ class ContactChanges:
 
 
 class ContactUseCase:
+    """The contact-request use cases' shared wiring."""
+
     def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
 
@@ -47,6 +49,8 @@ class SubmitContact(ContactUseCase):
 
 
 class ListContacts(ContactUseCase):
+    """Admins only: every contact request submitted."""
+
     async def __call__(self, actor: Actor) -> list[Contact]:
         require_admin(actor)
         async with self._uow() as uow:
@@ -54,6 +58,8 @@ class ListContacts(ContactUseCase):
 
 
 class GetContact(ContactUseCase):
+    """Admins only: one contact request; an unknown id is 404."""
+
     async def __call__(self, actor: Actor, contact_id: int) -> Contact:
         require_admin(actor)
         async with self._uow() as uow:
@@ -77,6 +83,8 @@ class UpdateContact(ContactUseCase):
 
 
 class DeleteContact(ContactUseCase):
+    """Admins only: delete a contact request."""
+
     async def __call__(self, actor: Actor, contact_id: int) -> None:
         require_admin(actor)
         async with self._uow() as uow:

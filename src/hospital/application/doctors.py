@@ -51,6 +51,8 @@ class _IdLookup(Protocol):
 
 
 class DoctorUseCase:
+    """The doctor use cases' shared wiring: records, their pictures, and the checks of the ids they name."""
+
     def __init__(self, uow: UnitOfWorkFactory, images: ImageStorage) -> None:
         self._uow, self._images = uow, images
 
@@ -121,6 +123,8 @@ class DoctorViewsVersion(DoctorUseCase):
 
 
 class GetDoctor(DoctorUseCase):
+    """Public: one doctor as the list shows them; an unknown id is 404."""
+
     async def __call__(self, actor: Actor, doctor_id: int) -> DoctorReadModel:
         async with self._uow() as uow:
             return await self._view(uow, doctor_id)
@@ -202,6 +206,8 @@ class UpdateDoctor(DoctorUseCase):
 
 
 class DeleteDoctor(DoctorUseCase):
+    """Admins only: delete a doctor record (the user account stays) and its picture."""
+
     async def __call__(self, actor: Actor, doctor_id: int) -> None:
         require_admin(actor)
         async with self._uow() as uow:

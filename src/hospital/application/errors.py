@@ -1,5 +1,7 @@
 """Errors that belong to the application, not to any one entity."""
 
+from __future__ import annotations
+
 from hospital.domain.errors import DomainError
 
 
@@ -10,12 +12,26 @@ class AuthenticationError(DomainError):
 
 
 class InvalidCredentialsError(AuthenticationError):
+    """Login refused: an unknown user, a wrong password and an inactive account are told apart by no one."""
+
     # The same words for an unknown user and a wrong password: no account enumeration.
     default_message = "No active account found with the given credentials"
 
 
 class InvalidTokenError(AuthenticationError):
+    """A token that is forged, malformed, revoked, of the wrong type or expired (RFC 6750 ``invalid_token``)."""
+
     default_message = "Token is invalid or expired"
+
+
+class TokenExpiredError(InvalidTokenError):
+    """A genuine token past its expiry: the client should refresh it (or log in again), not give up."""
+
+    default_message = "The token expired"
+
+    @classmethod
+    def of_type(cls, token_type: str) -> TokenExpiredError:
+        return cls(f"The {token_type} token expired")
 
 
 class ServiceUnavailableError(DomainError):

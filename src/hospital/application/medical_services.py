@@ -30,6 +30,8 @@ class MedicalServiceChanges:
 
 
 class MedicalServiceUseCase:
+    """The catalogue use cases' shared wiring: services and their images."""
+
     def __init__(self, uow: UnitOfWorkFactory, images: ImageStorage) -> None:
         self._uow, self._images = uow, images
 
@@ -47,18 +49,24 @@ class MedicalServiceUseCase:
 
 
 class ListMedicalServices(MedicalServiceUseCase):
+    """Public: every service of the hospital's catalogue."""
+
     async def __call__(self, actor: Actor) -> list[MedicalService]:
         async with self._uow() as uow:
             return await uow.medical_services.list()
 
 
 class GetMedicalService(MedicalServiceUseCase):
+    """Public: one service; an unknown id is 404."""
+
     async def __call__(self, actor: Actor, service_id: int) -> MedicalService:
         async with self._uow() as uow:
             return await self._get(uow, service_id)
 
 
 class CreateMedicalService(MedicalServiceUseCase):
+    """Admins only: a new service, with its name, description and image."""
+
     async def __call__(self, actor: Actor, changes: MedicalServiceChanges) -> MedicalService:
         require_admin(actor)
         require_fields(name=changes.name, description=changes.description)
@@ -98,6 +106,8 @@ class UpdateMedicalService(MedicalServiceUseCase):
 
 
 class DeleteMedicalService(MedicalServiceUseCase):
+    """Admins only: delete a service and its image."""
+
     async def __call__(self, actor: Actor, service_id: int) -> None:
         require_admin(actor)
         async with self._uow() as uow:

@@ -17,11 +17,15 @@ MAX_PAGE = 2**31
 
 
 class InvalidPageError(NotFoundError):
+    """A page number that is not a page of this list: 404 ``Invalid page.``, as the original answered."""
+
     default_message = "Invalid page."
 
 
 @dataclass(frozen=True, slots=True)
 class PageRequest:
+    """Which page of a list, and how many items per page (``of`` clamps what a client sends)."""
+
     page: int = 1
     limit: int = DEFAULT_LIMIT
 
@@ -43,6 +47,8 @@ class PageRequest:
 
 @dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
+    """One page of a list: its items, the total count, and the request it answers."""
+
     items: Sequence[T]
     total: int
     request: PageRequest

@@ -42,6 +42,8 @@ def _phone_filter(phone: str | None) -> str | None:
 
 
 class PatientUseCase:
+    """The patient-record use cases' shared wiring and access rules."""
+
     def __init__(self, uow: UnitOfWorkFactory, images: ImageStorage) -> None:
         self._uow, self._images = uow, images
 
@@ -90,6 +92,8 @@ class PatientUseCase:
 
 
 class ListPatients(PatientUseCase):
+    """A page of the patient records the caller may see (admins all; a doctor their patients; a patient their own)."""
+
     async def __call__(self, actor: Actor, *, page: PageRequest, search: str = "",
                        phone: str | None = None) -> Page[PatientRow]:
         require_authenticated(actor)
@@ -101,6 +105,8 @@ class ListPatients(PatientUseCase):
 
 
 class GetPatient(PatientUseCase):
+    """One patient record the caller may see; another's is 404."""
+
     async def __call__(self, actor: Actor, patient_id: int) -> PatientRow:
         async with self._uow() as uow:
             return await self._row(uow, await self._readable(uow, actor, patient_id))
@@ -129,6 +135,8 @@ class CreatePatient(PatientUseCase):
 
 
 class UpdatePatient(PatientUseCase):
+    """The patient or an admin changes a record (phone, picture); only the fields sent change."""
+
     async def __call__(self, actor: Actor, patient_id: int, changes: PatientChanges) -> PatientRow:
         if changes.profile is not None:
             # Refuse strangers before their upload is checked and stored.

@@ -38,6 +38,8 @@ class ProfileChanges:
 
 
 class ProfileUseCase:
+    """The profile use cases' shared wiring and access rules."""
+
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, images: ImageStorage) -> None:
         self._uow, self._clock, self._images = uow, clock, images
 
@@ -82,6 +84,8 @@ class ProfileUseCase:
 
 
 class ListProfiles(ProfileUseCase):
+    """A page of the profiles the caller may see (admins all, others their own), searchable."""
+
     async def __call__(self, actor: Actor, *, page: PageRequest, search: str = "") -> Page[ProfileDetails]:
         require_authenticated(actor)
         async with self._uow() as uow:
@@ -91,12 +95,16 @@ class ListProfiles(ProfileUseCase):
 
 
 class GetProfile(ProfileUseCase):
+    """One profile the caller may see; another's is 404."""
+
     async def __call__(self, actor: Actor, profile_id: int) -> ProfileDetails:
         async with self._uow() as uow:
             return await self._readable(uow, actor, profile_id)
 
 
 class GetMyProfile(ProfileUseCase):
+    """The caller's own profile."""
+
     async def __call__(self, actor: Actor) -> ProfileDetails:
         require_authenticated(actor)
         async with self._uow() as uow:
@@ -150,6 +158,8 @@ class UpdateProfile(ProfileUseCase):
 
 
 class DeleteProfile(ProfileUseCase):
+    """The owner or an admin deletes a profile and its picture; the user account stays."""
+
     async def __call__(self, actor: Actor, profile_id: int) -> None:
         async with self._uow() as uow:
             details = await self._changeable(uow, actor, profile_id)

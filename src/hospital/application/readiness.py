@@ -14,6 +14,8 @@ CHECK_TIMEOUT_SECONDS = 3.0
 
 @dataclass(frozen=True, slots=True)
 class Readiness:
+    """The problems found, by backing service; ready when there are none."""
+
     problems: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -22,6 +24,8 @@ class Readiness:
 
 
 class CheckReadiness:
+    """Asks every health check at once, each within a timeout: is this worker ready for traffic?"""
+
     def __init__(self, checks: Sequence[HealthCheck], timeout: float = CHECK_TIMEOUT_SECONDS) -> None:
         self._checks, self._timeout = list(checks), timeout
 

@@ -19,6 +19,8 @@ NOT_A_PATIENT = "Only patients can write reviews."
 
 @dataclass(frozen=True, slots=True)
 class ReviewDraft:
+    """What a patient sends to review a doctor: the doctor's id, the text and the rating."""
+
     doctor: int
     body: str
     rating: int | str  # 1-5, its digit, or 1-5 stars
@@ -53,6 +55,8 @@ def _with_unknown_doctor(unknown: dict[str, list[str]], error: ValidationError) 
 
 
 class ReviewUseCase:
+    """The review use cases' shared wiring and access rules."""
+
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow, self._clock = uow, clock
 
@@ -79,6 +83,8 @@ class ReviewUseCase:
 
 
 class ListReviews(ReviewUseCase):
+    """Public: a page of reviews, filterable by reviewer and doctor."""
+
     async def __call__(self, actor: Actor, *, page: PageRequest, query: ReviewQuery | None = None) -> Page[ReviewView]:
         query = query or ReviewQuery()
         errors = ErrorCollector()
@@ -96,6 +102,8 @@ class ListReviews(ReviewUseCase):
 
 
 class GetReview(ReviewUseCase):
+    """Public: one review; an unknown id is 404."""
+
     async def __call__(self, actor: Actor, review_id: int) -> ReviewView:
         async with self._uow() as uow:
             return await self._view(uow, review_id if is_valid_id(review_id) else None)
@@ -156,6 +164,8 @@ class UpdateReview(ReviewUseCase):
 
 
 class DeleteReview(ReviewUseCase):
+    """The review's author or an admin deletes it."""
+
     async def __call__(self, actor: Actor, review_id: int) -> None:
         async with self._uow() as uow:
             review = await self._changeable(uow, actor, review_id)

@@ -20,6 +20,8 @@ from hospital.domain.taxonomy import Designation, Specialisation
 
 @dataclass(frozen=True, slots=True)
 class TaxonKind(Generic[TaxonT]):
+    """Designations or specialisations: which entity, which repository, and the word messages use."""
+
     entity: type[TaxonT]
     repository: str  # the unit of work attribute holding this kind
     label: str  # how messages name one of them, as the original's model name did
@@ -38,6 +40,8 @@ class TaxonChanges:
 
 
 class TaxonUseCase(Generic[TaxonT]):
+    """The designation and specialisation use cases' shared wiring, for one kind."""
+
     def __init__(self, uow: UnitOfWorkFactory, kind: TaxonKind[TaxonT]) -> None:
         self._uow, self._kind = uow, kind
 
@@ -56,18 +60,24 @@ class TaxonUseCase(Generic[TaxonT]):
 
 
 class ListTaxa(TaxonUseCase[TaxonT]):
+    """Public: every designation (or specialisation)."""
+
     async def __call__(self, actor: Actor) -> list[TaxonT]:
         async with self._uow() as uow:
             return await self._repository(uow).list()
 
 
 class GetTaxon(TaxonUseCase[TaxonT]):
+    """Public: one designation (or specialisation); an unknown id is 404."""
+
     async def __call__(self, actor: Actor, taxon_id: int) -> TaxonT:
         async with self._uow() as uow:
             return await self._get(uow, taxon_id)
 
 
 class CreateTaxon(TaxonUseCase[TaxonT]):
+    """Admins only: a new designation (or specialisation); a blank slug is made from the name."""
+
     async def __call__(self, actor: Actor, changes: TaxonChanges) -> TaxonT:
         require_admin(actor)
         require_fields(name=changes.name)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -20,8 +20,9 @@ SYMPTOMS_MAX = 5000
 REMOVED_WHILE_BOOKING = "The doctor or the patient was removed while this appointment was being booked."
 
 
-def _invalid_choice(field: str, value: object) -> ValidationError:
-    return ValidationError.field(field, f'"{value}" is not a valid choice.')
+def _invalid_choice(field: str, value: object, choices: Iterable[str]) -> ValidationError:
+    # The original's words, then what would have been accepted.
+    return ValidationError.field(field, f'"{value}" is not a valid choice. Valid choices: {", ".join(choices)}.')
 
 
 class AppointmentStatus(StrEnum):
@@ -35,7 +36,7 @@ class AppointmentStatus(StrEnum):
         """The wire spellings, and the correctly spelled words too, in any case."""
         found = _STATUS_ALIASES.get(value.lower()) if isinstance(value, str) else None
         if found is None:
-            raise _invalid_choice("appointment_status", value)
+            raise _invalid_choice("appointment_status", value, [status.value for status in cls])
         return found
 
     @property
@@ -62,7 +63,7 @@ class AppointmentType(StrEnum):
             for member in cls:
                 if member.value.lower() == value.lower():
                     return member
-        raise _invalid_choice("appointment_type", value)
+        raise _invalid_choice("appointment_type", value, [member.value for member in cls])
 
 
 def _checked_symptoms(symptoms: str) -> str:

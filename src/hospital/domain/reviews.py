@@ -24,7 +24,9 @@ _DIGITS = {str(value): value for value in range(RATING_MIN, RATING_MAX + 1)}
 
 
 def _invalid_rating(raw: object) -> ValidationError:
-    return ValidationError.field("rating", f'"{raw}" is not a valid choice.')
+    # The original's words, then what would have been accepted.
+    return ValidationError.field("rating", f'"{raw}" is not a valid choice. Valid choices: '
+                                           f'{RATING_MIN} to {RATING_MAX}, as a number or as stars ({STAR}).')
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,12 +36,12 @@ def normalize_username(username: str) -> str:
     return username
 
 
-def normalize_email(email: str, *, required: bool = False) -> str:
+def normalize_email(email: str) -> str:
+    """The one rule for every email a user is given (registration, createsuperuser, profile
+    changes): required, valid, at most 254 characters; the domain is lowercased."""
     email = bounded_text(email.strip(), "email", EMAIL_MAX)
     if not email:
-        if required:
-            raise ValidationError.field("email", BLANK)
-        return ""
+        raise ValidationError.field("email", BLANK)
     if not _EMAIL.match(email):
         raise ValidationError.field("email", "Enter a valid email address.")
     local, _, domain = email.rpartition("@")

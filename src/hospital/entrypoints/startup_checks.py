@@ -4,9 +4,11 @@ unsafe, with a message that says what to change; warn about what works but is pr
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 from urllib.parse import urlsplit
 
+from hospital import bootstrap
 from hospital.settings import Settings, SettingsError
 
 
@@ -34,9 +36,19 @@ def _check_cors_origins(settings: Settings) -> None:
 
 
 def refuse_unusable(settings: Settings) -> None:
-    """Raise SettingsError for a setting that parses but cannot be served with."""
+    """Raise SettingsError for a setting that parses but cannot be served with (no connection is made)."""
     _check_trusted_proxies(settings)
     _check_cors_origins(settings)
+    problem = bootstrap.configuration_problem(settings)
+    if problem:
+        raise SettingsError(problem)
+
+
+def refuse_unreachable(settings: Settings, *, needs_schema: bool = True) -> None:
+    """Raise SettingsError unless the database (migrated, with ``needs_schema``) and Redis answer now."""
+    problem = asyncio.run(bootstrap.service_problem(settings, needs_schema=needs_schema))
+    if problem:
+        raise SettingsError(problem)
 
 
 def serving_warnings(settings: Settings, workers: int) -> list[str]:

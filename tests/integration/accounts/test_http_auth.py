@@ -79,11 +79,35 @@ async def test_a_missing_field_is_required(client: AsyncTestClient, missing: str
     assert response.json() == {missing: ["This field is required."]}
 
 
+@pytest.mark.parametrize("email", ["", "   "])
+async def test_a_blank_email_is_refused(client: AsyncTestClient, email: str) -> None:
+    response = await client.post(REGISTER, json=registration(email=email))
+    assert response.status_code == 400
+    assert response.json() == {"email": ["This field may not be blank."]}
+
+
 async def test_an_empty_body_lists_every_required_field(client: AsyncTestClient) -> None:
     response = await client.post(REGISTER, json={})
     assert response.status_code == 400
     assert response.json() == {field: ["This field is required."]
                                for field in ("username", "email", "password", "confirm_password")}
+
+
+async def test_a_missing_field_does_not_hide_the_other_fields_errors(client: AsyncTestClient) -> None:
+    response = await client.post(REGISTER, json={"username": "dave", "email": "bad", "first_name": 7})
+    assert response.status_code == 400
+    assert response.json() == {
+        "email": ["Enter a valid email address."],
+        "password": ["This field is required."],
+        "confirm_password": ["This field is required."],
+        "first_name": ["Not a valid string."],
+    }
+    form = await client.post(REGISTER, data={"username": "not a name!", "password": PASSWORD})
+    assert form.json() == {
+        "username": ["Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters."],
+        "email": ["This field is required."],
+        "confirm_password": ["This field is required."],
+    }
 
 
 async def test_mismatched_passwords_are_refused(client: AsyncTestClient) -> None:
@@ -218,6 +242,44 @@ async def test_expired_tokens_are_refused(sql_settings: Settings) -> None:
         assert (await client.post(REFRESH, json={"refresh": tokens["refresh"]})).status_code == 200
         clock.advance(timedelta(days=7))
         assert_401(await client.post(REFRESH, json={"refresh": tokens["refresh"]}))
+
+
+async def test_an_expired_token_says_it_expired_so_the_client_knows_to_refresh(sql_settings: Settings) -> None:
+    clock = FixedClock(SystemClock().now())
+    async with app_client(sql_settings, clock=clock) as client:
+        tokens = (await register_over_http(client))["tokens"]
+        clock.advance(timedelta(minutes=15))
+
+        expired = await client.get("/api/user/profiles/me/", headers=bearer(tokens["access"]))
+
+        assert_401(expired, "The access token expired")
+        assert expired.headers["www-authenticate"] == (
+            'Bearer error="invalid_token", error_description="The access token expired"')
+        clock.advance(timedelta(days=7))
+        expired_refresh = await client.post(REFRESH, json={"refresh": tokens["refresh"]})
+        assert_401(expired_refresh, "The refresh token expired")
+
+
+@pytest.mark.parametrize(("token", "description"), [
+    ("garbage", "Token is invalid or expired"),
+    ("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dXJlc2lnbmE", "Token is invalid or expired"),
+])
+async def test_a_forged_or_malformed_token_is_invalid_token_with_its_own_description(
+        client: AsyncTestClient, token: str, description: str) -> None:
+    response = await client.get("/api/user/profiles/me/", headers=bearer(token))
+    assert_401(response, description)
+    assert response.headers["www-authenticate"] == (
+        f'Bearer error="invalid_token", error_description="{description}"')
+    refresh = (await register_over_http(client))["tokens"]["refresh"]
+    wrong_type = await client.get("/api/user/profiles/me/", headers=bearer(refresh))
+    assert wrong_type.headers["www-authenticate"] == (
+        'Bearer error="invalid_token", error_description="Token has wrong type"')
+
+
+async def test_no_token_at_all_is_the_bare_bearer_challenge(client: AsyncTestClient) -> None:
+    response = await client.get("/api/user/profiles/me/")
+    assert_401(response, "Authentication credentials were not provided.")
+    assert response.headers["www-authenticate"] == 'Bearer realm="api"'
 
 
 async def test_with_rotation_refresh_answers_a_new_refresh_token_too(sql_settings: Settings) -> None:

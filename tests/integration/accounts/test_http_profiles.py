@@ -139,11 +139,19 @@ async def test_an_over_long_search_is_400_in_drf_words(client: AsyncTestClient) 
     assert response.json() == {"search": ["Ensure this field has no more than 1000 characters."]}
 
 
-@pytest.mark.parametrize("limits", ["abc", "0", "-5", ""])
-async def test_a_bad_page_size_falls_back_to_the_default(client: AsyncTestClient, limits: str) -> None:
+@pytest.mark.parametrize("limits", ["0", "-5", ""])
+async def test_a_page_size_below_one_falls_back_to_the_default(client: AsyncTestClient, limits: str) -> None:
     alice = await user(client, "alice")
     response = await client.get(LIST, params={"limits": limits}, headers=alice["headers"])
     assert response.status_code == 200 and response.json()["count"] == 1
+
+
+@pytest.mark.parametrize("limits", ["abc", "1.5", "١٢"])
+async def test_a_page_size_that_is_not_an_integer_is_refused_by_name(client: AsyncTestClient, limits: str) -> None:
+    # The document says `limits` is an integer; the original silently used the default instead.
+    alice = await user(client, "alice")
+    response = await client.get(LIST, params={"limits": limits}, headers=alice["headers"])
+    assert (response.status_code, response.json()) == (400, {"limits": ["A valid integer is required."]})
 
 
 async def test_page_sizes_are_capped_at_1000(client: AsyncTestClient, sql_settings: Settings) -> None:
@@ -346,6 +354,41 @@ async def test_invalid_updates_are_400_and_change_nothing(client: AsyncTestClien
     assert response.status_code == 400
     assert response.json() == expected
     assert (await client.get(ME, headers=alice["headers"])).json() == before
+
+
+BLANK_EMAIL = {"email": ["This field may not be blank."]}
+
+
+@pytest.mark.parametrize("method", ["PUT", "PATCH"])
+@pytest.mark.parametrize("encoding", ["json", "form", "multipart"])
+@pytest.mark.parametrize("email", ["", "   "])
+async def test_an_email_cannot_be_blanked_by_put_or_patch_and_nothing_changes(
+        client: AsyncTestClient, sql_settings: Settings, method: str, encoding: str, email: str) -> None:
+    """Registration requires an email; no later write may take it away (issue 15)."""
+    alice = await user(client, "alice")
+    before = (await client.get(ME, headers=alice["headers"])).json()
+    fields = {"email": email, "first_name": "Changed", "bio": "Changed"}
+    extra: dict = {"json": fields} if encoding == "json" else {"data": fields}
+    if encoding == "multipart":
+        extra["files"] = {"profile_picture": ("p.png", png_bytes(), "image/png")}
+
+    response = await client.request(method, item(alice["profile_id"]), headers=alice["headers"], **extra)
+
+    assert response.status_code == 400
+    assert response.json() == BLANK_EMAIL
+    assert (await client.get(ME, headers=alice["headers"])).json() == before
+    assert list((sql_settings.media_root / "profile_pictures").glob("*")) == []
+
+
+async def test_creating_a_profile_cannot_blank_the_email_either(client: AsyncTestClient) -> None:
+    alice = await user(client, "alice")
+    await client.delete(item(alice["profile_id"]), headers=alice["headers"])
+
+    response = await client.post(LIST, headers=alice["headers"], json={"email": "", "bio": "Hello"})
+
+    assert response.status_code == 400
+    assert response.json() == BLANK_EMAIL
+    assert (await client.get(ME, headers=alice["headers"])).status_code == 404
 
 
 async def test_a_taken_username_is_400_even_in_another_case(client: AsyncTestClient) -> None:

@@ -64,7 +64,7 @@ async def test_unsupported_content_types_are_415(client: AsyncTestClient, path: 
 
 async def test_json_with_a_charset_or_a_plus_json_type_is_read(client: AsyncTestClient) -> None:
     for content_type in ("application/json; charset=utf-8", "application/vnd.api+json"):
-        body = f'{{"username": "u{len(content_type)}", "email": "", "password": "{PASSWORD}", ' \
+        body = f'{{"username": "u{len(content_type)}", "email": "u@example.com", "password": "{PASSWORD}", ' \
                f'"confirm_password": "{PASSWORD}"}}'
         response = await client.post("/api/user/register/", content=body.encode(),
                                      headers={"Content-Type": content_type})

@@ -6,6 +6,9 @@ import pytest
 
 from tests.support.care_http import Party, book_over_http, http_cast
 
+VALID_TYPES = "Valid choices: Online, Offline."
+VALID_STATUSES = "Valid choices: Pendding, Runing, Complated."
+
 FIELDS = ["id", "patient", "doctor", "appointment_type", "appointment_status", "symptoms", "time", "cancel"]
 
 
@@ -61,16 +64,30 @@ async def test_the_patient_is_always_the_caller(client, people):
     ({"doctor": "abc"}, "doctor", "A valid integer is required."),
     ({"time": 424242}, "time", "This time is not one of the doctor's available times."),
     ({"time": 0}, "time", "Ensure this value is greater than or equal to 1."),
-    ({"appointment_type": "Phone"}, "appointment_type", '"Phone" is not a valid choice.'),
+    ({"appointment_type": "Phone"}, "appointment_type", f'"Phone" is not a valid choice. {VALID_TYPES}'),
     ({"symptoms": "x" * 5001}, "symptoms", "Ensure this field has no more than 5000 characters."),
     ({"cancel": "maybe"}, "cancel", "Must be a valid boolean."),
-    ({"appointment_status": "Done"}, "appointment_status", '"Done" is not a valid choice.'),
+    ({"appointment_status": "Done"}, "appointment_status", f'"Done" is not a valid choice. {VALID_STATUSES}'),
 ])
 async def test_create_refuses_invalid_fields_with_a_400_on_the_field(client, people, change, field, message):
     response = await client.post("/appointments/", json=booking(people["doctor"], **change),
                                  headers=people["owner"].headers)
     assert (response.status_code, response.json()) == (400, {field: [message]})
     assert (await client.get("/appointments/", headers=people["admin"].headers)).json()["count"] == 0
+
+
+async def test_every_field_error_is_reported_at_once_and_a_choice_lists_the_allowed_values(client, people):
+    response = await client.post("/appointments/", json={"appointment_type": "Phone", "cancel": "maybe",
+                                                          "appointment_status": "Done"},
+                                 headers=people["owner"].headers)
+    assert response.status_code == 400
+    assert response.json() == {
+        "doctor": ["This field is required."],
+        "time": ["This field is required."],
+        "appointment_type": [f'"Phone" is not a valid choice. {VALID_TYPES}'],
+        "cancel": ["Must be a valid boolean."],
+        "appointment_status": [f'"Done" is not a valid choice. {VALID_STATUSES}'],
+    }
 
 
 async def test_create_refuses_another_doctors_time(client, people):

@@ -36,7 +36,7 @@ def taxa(request: pytest.FixtureRequest) -> tuple[str, type]:
 
 
 async def add_user(store: Container, first_name: str = "", last_name: str = "") -> int:
-    user = User.register(username=unique_username(), email="", first_name=first_name, last_name=last_name,
+    user = User.register(username=unique_username(), email="u@example.com", first_name=first_name, last_name=last_name,
                          password_hash="x", joined_at=datetime.now(UTC))
     async with store.unit_of_work() as uow:
         await uow.users.add(user)

@@ -53,12 +53,31 @@ async def test_createsuperuser_makes_an_admin_who_can_log_in(environment: Settin
 
 
 async def test_createsuperuser_refuses_a_weak_password_or_a_taken_name(environment: Settings, capsys) -> None:
-    assert await run("createsuperuser", "--username", "root", "--email", "", "--password", "password") == 1
+    email = "root@example.com"
+    assert await run("createsuperuser", "--username", "root", "--email", email, "--password", "password") == 1
     assert "password: This password is too common." in capsys.readouterr().err
 
-    assert await run("createsuperuser", "--username", "root", "--email", "", "--password", PASSWORD) == 0
-    assert await run("createsuperuser", "--username", "ROOT", "--email", "", "--password", PASSWORD) == 1
+    assert await run("createsuperuser", "--username", "root", "--email", "", "--password", PASSWORD) == 1
+    assert capsys.readouterr().err == "Error: email: This field may not be blank.\n"
+
+    assert await run("createsuperuser", "--username", "root", "--email", email, "--password", PASSWORD) == 0
+    assert await run("createsuperuser", "--username", "ROOT", "--email", email, "--password", PASSWORD) == 1
     assert "username: A user with that username already exists." in capsys.readouterr().err
+
+
+async def test_createsuperuser_checks_the_username_before_asking_for_passwords(environment: Settings, monkeypatch,
+                                                                               capsys) -> None:
+    assert await run("createsuperuser", "--username", "taken", "--email", "", "--password", PASSWORD) == 0
+    asked: list[str] = []
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": asked.append(prompt) or PASSWORD)
+    for username in ("   ", "not a name!", "TAKEN"):
+        monkeypatch.setattr("builtins.input", lambda prompt="", answer=username: answer)
+        assert await run("createsuperuser", "--email", "") == 1
+    errors = capsys.readouterr().err
+    assert "username: This field may not be blank." in errors
+    assert "username: Enter a valid username." in errors
+    assert "username: A user with that username already exists." in errors
+    assert asked == []
 
 
 async def test_createsuperuser_asks_for_what_is_not_given(environment: Settings, monkeypatch, capsys) -> None:
@@ -104,6 +123,7 @@ def production_env(secret: str) -> dict[str, str]:
     return {**env, "PYTHONPATH": str(SOURCE), "HOSPITAL_ENV": "production", "HOSPITAL_SECRET_KEY": secret}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("secret", ["", "too-short", "x" * 31])
 def test_production_refuses_to_start_with_a_short_secret(tmp_path: Path, secret: str) -> None:
     result = cli_process("serve", "--port", "1", env=production_env(secret), cwd=tmp_path)
@@ -114,13 +134,15 @@ def test_production_refuses_to_start_with_a_short_secret(tmp_path: Path, secret:
     assert list(tmp_path.iterdir()) == []
 
 
-def test_every_command_that_needs_settings_refuses_them_too(tmp_path: Path, monkeypatch, capsys) -> None:
+def test_every_command_that_signs_tokens_refuses_a_short_secret_and_migrate_needs_none(
+        tmp_path: Path, monkeypatch, capsys) -> None:
     monkeypatch.chdir(tmp_path)
     for name in [name for name in os.environ if name.startswith("HOSPITAL_")]:
         monkeypatch.delenv(name)
     monkeypatch.setenv("HOSPITAL_ENV", "production")
     monkeypatch.setenv("HOSPITAL_SECRET_KEY", "short")
 
-    assert main(["migrate"]) == 2
+    assert main(["migrate"]) == 0
     assert main(["createsuperuser", "--username", "u", "--email", "", "--password", PASSWORD]) == 2
+    assert main(["seed-demo"]) == 2
     assert capsys.readouterr().err.count("configuration error: HOSPITAL_SECRET_KEY") == 2

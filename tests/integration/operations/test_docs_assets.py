@@ -40,3 +40,13 @@ async def test_the_bundle_is_swagger_ui_5_which_renders_openapi_3_1(client) -> N
 @pytest.mark.parametrize("name", ["index.html", "favicon-16x16.png", "..%2Fswagger_ui%2F__init__.py", "nothing.js"])
 async def test_nothing_else_from_the_package_is_served(client, name: str) -> None:
     assert (await client.get(f"/schema/static/{name}")).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/schema/redoc", "/schema/elements", "/schema/rapidoc", "/schema/nope",
+                                  "/schema/nope/deeper", "/schema/openapi.yaml"])
+async def test_other_schema_paths_are_a_json_404_never_an_html_page(client, path: str) -> None:
+    response = await client.get(path)
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == {"detail": "Not found."}
+    assert response.headers["x-content-type-options"] == "nosniff"

@@ -8,6 +8,8 @@ import pytest
 
 from tests.support.reviews_clinic import STARS
 
+VALID_RATINGS = "Valid choices: 1 to 5, as a number or as stars (\u2b50)."
+
 ALREADY = {"non_field_errors": ["You have already reviewed this doctor."]}
 FIELDS = {"id", "reviewer", "doctor_name", "body", "created_on", "rating", "doctor"}
 
@@ -78,8 +80,9 @@ async def test_a_second_review_of_the_same_doctor_is_a_400(api, clinic):
     ({"doctor": 1, "rating": 3}, {"body": ["This field is required."]}),
     ({"doctor": 1, "body": "  ", "rating": 3}, {"body": ["This field may not be blank."]}),
     ({"doctor": 1, "body": "x"}, {"rating": ["This field is required."]}),
-    ({"doctor": 1, "body": "x", "rating": 6}, {"rating": ['"6" is not a valid choice.']}),
-    ({"doctor": 1, "body": "x", "rating": STARS[3] * 2}, {"rating": [f'"{STARS[3] * 2}" is not a valid choice.']}),
+    ({"doctor": 1, "body": "x", "rating": 6}, {"rating": [f'"6" is not a valid choice. {VALID_RATINGS}']}),
+    ({"doctor": 1, "body": "x", "rating": STARS[3] * 2},
+     {"rating": [f'"{STARS[3] * 2}" is not a valid choice. {VALID_RATINGS}']}),
 ])
 async def test_create_refuses_bad_fields_by_name(api, clinic, body, errors):
     response = await api.post("/reviews/", json=body, headers=clinic.author.headers)

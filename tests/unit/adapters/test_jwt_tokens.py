@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from hospital.adapters.clock import FixedClock
 from hospital.adapters.security import jwt_tokens
 from hospital.adapters.security.jwt_tokens import WRONG_TYPE, PyJwtTokenService
-from hospital.application.errors import InvalidTokenError
+from hospital.application.errors import InvalidTokenError, TokenExpiredError
 from hospital.application.ports.security import TokenType
 
 SECRET = "s" * 64
@@ -253,6 +253,24 @@ def test_expiry_follows_the_injected_clock() -> None:
     assert tokens.decode(token, expected_type=TokenType.ACCESS).user_id == 1
     clock.advance(timedelta(seconds=1))  # exp == now: expired, no leeway
     refused(token, tokens=tokens)
+
+
+def test_an_expired_token_is_told_apart_from_a_forged_one_whether_it_was_seen_before_or_not() -> None:
+    clock = FixedClock(START)
+    tokens = service(clock)
+    seen = tokens.issue(user_id=1, token_type=TokenType.ACCESS).token
+    unseen = tokens.issue(user_id=2, token_type=TokenType.REFRESH).token
+    tokens.decode(seen, expected_type=TokenType.ACCESS)  # verified once, then kept
+    clock.advance(timedelta(days=30))
+
+    for token, token_type in ((seen, TokenType.ACCESS), (unseen, TokenType.REFRESH)):
+        with pytest.raises(TokenExpiredError) as expired:
+            tokens.decode(token, expected_type=token_type)
+        assert expired.value.message == f"The {token_type.value} token expired"
+    forged = sign(valid_payload(iat=int(START.timestamp()) - 100, exp=int(START.timestamp()) - 10), key="k" * 40)
+    with pytest.raises(InvalidTokenError) as refused_forgery:
+        tokens.decode(forged, expected_type=TokenType.ACCESS)
+    assert not isinstance(refused_forgery.value, TokenExpiredError)
 
 
 def test_a_token_issued_in_the_future_is_refused() -> None:

@@ -68,7 +68,9 @@ async def test_saved_image_lands_under_root_with_a_server_made_name(storage: Loc
     name = await storage.save_image(upload(content), folder="avatars", field="profile_picture")
 
     assert STORED_NAME.fullmatch(name)
-    assert (root / name).read_bytes() == content
+    with Image.open(root / name) as stored, Image.open(io.BytesIO(content)) as sent:
+        assert stored.format == "PNG"
+        assert stored.tobytes() == sent.tobytes()  # the same pixels, re-encoded
     assert files_under(root) == [root / name]  # no temporary file left behind
 
 
@@ -125,13 +127,13 @@ def test_new_image_name_refuses_bad_folders_too() -> None:
 
 async def test_validation_runs_off_the_event_loop(storage: LocalImageStorage, monkeypatch: pytest.MonkeyPatch) -> None:
     threads: list[threading.Thread] = []
-    real = local_images.inspect_upload
+    real = local_images.clean_upload
 
-    def recording(*args: object, **kwargs: object) -> str:
+    def recording(*args: object, **kwargs: object) -> tuple[str, bytes]:
         threads.append(threading.current_thread())
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(local_images, "inspect_upload", recording)
+    monkeypatch.setattr(local_images, "clean_upload", recording)
     await storage.save_image(upload(real_image()), folder="avatars", field="f")
 
     assert threads and threads[0] is not threading.main_thread()

@@ -15,6 +15,8 @@ from hospital.application.ports.appointments import BookingOutcome
 from hospital.domain.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from tests.support.clinic import Cast, cast
 
+VALID_TYPES = "Valid choices: Online, Offline."
+
 PAGE = PageRequest.of()
 ACTORS = ["anonymous", "owner", "other_patient", "doctor", "other_doctor", "admin"]
 
@@ -127,7 +129,7 @@ async def test_appointment_type_online_or_offline_in_any_case(container, people,
 async def test_appointment_type_refuses_anything_else(container, people):
     with pytest.raises(ValidationError) as error:
         await book(container, people, appointment_type="Phone")
-    assert error.value.errors == {"appointment_type": ['"Phone" is not a valid choice.']}
+    assert error.value.errors == {"appointment_type": [f'"Phone" is not a valid choice. {VALID_TYPES}']}
 
 
 async def test_cancel_true_on_create_books_then_cancels(container, people):

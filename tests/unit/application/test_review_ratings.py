@@ -11,6 +11,8 @@ from hospital.application.reviews import ReviewChanges, ReviewDraft, ReviewQuery
 from hospital.domain.errors import ValidationError
 from tests.support.reviews_clinic import STARS, open_clinic
 
+VALID_RATINGS = "Valid choices: 1 to 5, as a number or as stars (\u2b50)."
+
 STAR, SELECTOR = "\u2b50", "\ufe0f"
 ACCEPTED = [(1, 1), (5, 5), ("1", 1), ("5", 5), (STARS[1], 1), (STARS[4], 4), (STAR + SELECTOR + STAR, 2)]
 REFUSED = [0, 6, -1, 10**30, True, False, "", "0", "6", " 3", "3 ", "03", "3.0", "\uff13", "abc",
@@ -40,7 +42,7 @@ async def test_a_bad_rating_is_refused_and_nothing_is_written(container, cast, g
     with pytest.raises(ValidationError) as error:
         await container.create_review()(cast.author, ReviewDraft(doctor=cast.ada.doctor_id, body="Fine.",
                                                                  rating=given))
-    assert error.value.errors == {"rating": [f'"{given}" is not a valid choice.']}
+    assert error.value.errors == {"rating": [f'"{given}" is not a valid choice. {VALID_RATINGS}']}
     assert (await container.list_reviews()(cast.author, page=PageRequest())).total == 0
 
 

@@ -16,6 +16,9 @@ from hospital.domain.appointments import (
 )
 from hospital.domain.errors import DomainError, NotFoundError, PermissionDeniedError, ValidationError
 
+VALID_TYPES = "Valid choices: Online, Offline."
+VALID_STATUSES = "Valid choices: Pendding, Runing, Complated."
+
 PENDING, RUNNING, COMPLETED = AppointmentStatus
 PATIENT_ID, DOCTOR_ID = 10, 20
 DOCTOR_TIMES = frozenset({100, 101, 102})
@@ -70,7 +73,7 @@ _STATUS_WORDS = {"pendding", "runing", "complated", "pending", "running", "compl
 def test_status_parse_refuses_anything_else(raw):
     with pytest.raises(ValidationError) as error:
         AppointmentStatus.parse(raw)
-    assert error.value.errors == {"appointment_status": [f'"{raw}" is not a valid choice.']}
+    assert error.value.errors == {"appointment_status": [f'"{raw}" is not a valid choice. {VALID_STATUSES}']}
 
 
 @given(st.sampled_from(sorted(_STATUS_WORDS)), st.data())
@@ -91,7 +94,7 @@ def test_type_parse(raw, expected):
 def test_type_parse_refuses_other_values(raw):
     with pytest.raises(ValidationError) as error:
         AppointmentType.parse(raw)
-    assert error.value.errors == {"appointment_type": [f'"{raw}" is not a valid choice.']}
+    assert error.value.errors == {"appointment_type": [f'"{raw}" is not a valid choice. {VALID_TYPES}']}
 
 
 # --- booking ---------------------------------------------------------------------------------------
@@ -208,7 +211,7 @@ def test_move_status_refuses_an_unknown_status():
     appointment = booked()
     with pytest.raises(ValidationError) as error:
         appointment.move_status(DOCTOR, "Done")
-    assert error.value.errors == {"appointment_status": ['"Done" is not a valid choice.']}
+    assert error.value.errors == {"appointment_status": [f'"Done" is not a valid choice. {VALID_STATUSES}']}
 
 
 # --- cancel, reschedule, revise --------------------------------------------------------------------

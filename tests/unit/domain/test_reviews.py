@@ -11,6 +11,8 @@ from hospital.domain.actors import ANONYMOUS, Actor
 from hospital.domain.errors import ConflictError, PermissionDeniedError, ValidationError
 from hospital.domain.reviews import BODY_MAX, Rating, Review
 
+VALID_RATINGS = "Valid choices: 1 to 5, as a number or as stars (\u2b50)."
+
 STAR, SELECTOR = "\u2b50", "\ufe0f"
 TODAY = date(2024, 5, 1)
 AUTHOR = Actor(user_id=1, patient_id=10)
@@ -53,7 +55,7 @@ _VALID_TEXT = {str(n) for n in range(1, 6)} | {STAR * n for n in range(1, 6)}
 def test_rating_refuses_other_text(raw):
     with pytest.raises(ValidationError) as error:
         Rating.parse(raw)
-    assert error.value.errors == {"rating": [f'"{raw}" is not a valid choice.']}
+    assert error.value.errors == {"rating": [f'"{raw}" is not a valid choice. {VALID_RATINGS}']}
 
 
 @pytest.mark.parametrize("raw", [

@@ -103,9 +103,23 @@ def test_invalid_emails_are_refused(email: str) -> None:
     assert field_errors(lambda: normalize_email(email)) == {"email": ["Enter a valid email address."]}
 
 
-def test_an_email_may_be_blank_unless_required() -> None:
-    assert normalize_email("  ") == ""
-    assert field_errors(lambda: normalize_email("", required=True)) == {"email": ["This field may not be blank."]}
+@pytest.mark.parametrize("email", ["", "  ", "\t\n"])
+def test_an_email_is_required(email: str) -> None:
+    assert field_errors(lambda: normalize_email(email)) == {"email": ["This field may not be blank."]}
+
+
+@given(st.text(max_size=30) | st.emails())
+def test_property_an_email_is_refused_or_a_valid_non_blank_address_normalised_once(text: str) -> None:
+    """Whatever is written: a ValidationError on ``email`` alone, or an address that is not blank,
+    has one @ and no white space, is at most 254 characters, and normalises to itself."""
+    try:
+        email = normalize_email(text)
+    except ValidationError as error:
+        assert list(error.errors) == ["email"]
+        return
+    assert email and email.count("@") == 1 and not any(character.isspace() for character in email)
+    assert len(email) <= EMAIL_MAX
+    assert normalize_email(email) == email
 
 
 def test_emails_are_limited_to_254_characters() -> None:
@@ -159,6 +173,20 @@ def test_rename_changes_only_the_fields_given() -> None:
     user.rename(email="new@Example.org")
     assert (user.username, user.email, user.first_name, user.last_name) == (
         "alice", "new@example.org", "Alice", "Liddell")
+
+
+@pytest.mark.parametrize("email", ["", "   "])
+def test_register_requires_an_email(email: str) -> None:
+    assert field_errors(lambda: registered(email=email)) == {"email": ["This field may not be blank."]}
+
+
+@pytest.mark.parametrize("email", ["", "   "])
+def test_rename_may_not_blank_the_email_and_then_changes_nothing(email: str) -> None:
+    user = registered()
+    errors = field_errors(lambda: user.rename(email=email, first_name="Al"))
+
+    assert errors == {"email": ["This field may not be blank."]}
+    assert (user.email, user.first_name) == ("alice@example.com", "Alice")
 
 
 def test_rename_changes_nothing_when_any_field_is_invalid() -> None:

@@ -1,10 +1,10 @@
-"""Images kept in a dict: the same checks as the real storage, no files."""
+"""Images kept in a dict: the same checks and re-encoding as the real storage, no files."""
 
 from __future__ import annotations
 
 import asyncio
 
-from hospital.adapters.storage.local_images import check_folder, inspect_upload, new_image_name
+from hospital.adapters.storage.local_images import check_folder, clean_upload, new_image_name
 from hospital.application.ports.storage import UploadedFile
 
 
@@ -16,12 +16,12 @@ class InMemoryImageStorage:
 
     async def save_image(self, upload: UploadedFile, *, folder: str, field: str) -> str:
         check_folder(folder)
-        extension = await asyncio.to_thread(
-            inspect_upload, upload.content, max_bytes=self._max_bytes, max_pixels=self._max_pixels,
+        extension, content = await asyncio.to_thread(
+            clean_upload, upload.content, max_bytes=self._max_bytes, max_pixels=self._max_pixels,
             field=field,
         )
         name = new_image_name(folder, extension)
-        self.files[name] = upload.content
+        self.files[name] = content
         return name
 
     async def delete(self, name: str) -> None:

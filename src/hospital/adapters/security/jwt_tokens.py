@@ -12,7 +12,7 @@ from typing import Any
 
 import jwt
 
-from hospital.application.errors import InvalidTokenError
+from hospital.application.errors import InvalidTokenError, TokenExpiredError
 from hospital.application.ports.clock import Clock
 from hospital.application.ports.security import IssuedToken, TokenClaims, TokenType
 
@@ -95,10 +95,12 @@ class PyJwtTokenService:
         claims, not_before, expires = verified
         now = self._clock.now().timestamp()
         # The times are checked on every use, cached or not: a cached token still expires.
-        if expires <= now or not_before > now:
+        if not_before > now:
             raise InvalidTokenError()
         if claims.token_type is not TokenType(expected_type):
             raise InvalidTokenError(WRONG_TYPE)
+        if expires <= now:
+            raise TokenExpiredError.of_type(claims.token_type.value)
         return claims
 
     def _verify(self, token: str) -> _Verified:
@@ -112,6 +114,9 @@ class PyJwtTokenService:
         if "nbf" in payload:
             not_before = max(not_before, _integer(payload, "nbf"))
         verified = (claims, not_before, _integer(payload, "exp"))
+        if verified[2] <= self._clock.now().timestamp():
+            # Signed by us and well formed, but expired: said so, so that the client refreshes. Not cached.
+            return verified
         # Each authenticated request decodes its token twice (the rate limiter, then the actor), and
         # a client sends the same token for many requests: the signature and the parsing are done
         # once per token string. Only tokens that verified are kept; bounded, oldest out first.
@@ -130,7 +135,7 @@ class PyJwtTokenService:
                      "verify_iat": False},
         )
         now = self._clock.now().timestamp()
-        if _integer(payload, "exp") <= now or _integer(payload, "iat") > now:
+        if _integer(payload, "iat") > now:
             raise InvalidTokenError()
         if "nbf" in payload and _integer(payload, "nbf") > now:
             raise InvalidTokenError()

@@ -23,6 +23,8 @@ _FORMATS: tuple[tuple[type[ImageFile.ImageFile], str], ...] = (
     (GifImagePlugin.GifImageFile, "gif"),
     *(((WebPImagePlugin.WebPImageFile, "webp"),) if WebPImagePlugin.SUPPORTED else ()),
 )
+# The parser for each canonical extension, for code that decodes an image already judged here.
+PARSERS: dict[str, type[ImageFile.ImageFile]] = {extension: parser for parser, extension in _FORMATS}
 _BOMB = (Image.DecompressionBombError, Image.DecompressionBombWarning)
 # warnings.catch_warnings() swaps process-wide state; one inspection at a time keeps the swaps from
 # interleaving between our worker threads. Header parsing and verify() take milliseconds.
@@ -42,10 +44,8 @@ def inspect_image(content: bytes, *, max_bytes: int, max_pixels: int, field: str
         raise ValidationError.field(field, EMPTY)
     if len(content) > max_bytes:
         raise ValidationError.field(field, f"Ensure this file is no larger than {_human_size(max_bytes)}.")
-    # Pillow refuses more than its own limit in some parsers whatever we say; one limit, stated honestly.
-    if Image.MAX_IMAGE_PIXELS is not None:
-        max_pixels = min(max_pixels, Image.MAX_IMAGE_PIXELS)
-    too_many_pixels = ValidationError.field(field, f"Ensure this image has no more than {max_pixels} pixels.")
+    max_pixels = pixel_limit(max_pixels)
+    too_many_pixels = too_many_pixels_error(field, max_pixels)
     try:
         with _PILLOW_LOCK, warnings.catch_warnings():
             # Pillow's own bomb warning would otherwise only be logged; make it a refusal like the error.
@@ -56,6 +56,15 @@ def inspect_image(content: bytes, *, max_bytes: int, max_pixels: int, field: str
     if extension is None:
         raise ValidationError.field(field, INVALID)
     return extension
+
+
+def pixel_limit(max_pixels: int) -> int:
+    # Pillow refuses more than its own limit in some parsers whatever we say; one limit, stated honestly.
+    return max_pixels if Image.MAX_IMAGE_PIXELS is None else min(max_pixels, Image.MAX_IMAGE_PIXELS)
+
+
+def too_many_pixels_error(field: str, max_pixels: int) -> ValidationError:
+    return ValidationError.field(field, f"Ensure this image has no more than {max_pixels} pixels.")
 
 
 def _check(content: bytes, max_pixels: int) -> str | None:

@@ -9,7 +9,6 @@ import re
 import secrets
 import tempfile
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 from hospital.application.ports.storage import UploadedFile
 
@@ -28,11 +27,18 @@ def new_image_name(folder: str, extension: str) -> str:
     return f"{folder}/{secrets.token_hex(16)}.{extension}"
 
 
-def inspect_upload(content: bytes, **limits: Any) -> str:
+def clean_upload(content: bytes, *, max_bytes: int, max_pixels: int, field: str) -> tuple[str, bytes]:
+    """The canonical extension of an acceptable image, and the image re-encoded without metadata
+    (EXIF, GPS, XMP, comments, text chunks, ICC profiles): what is stored and served.
+
+    Raises ValidationError on ``field`` for anything that is not an acceptable image.
+    """
     # Pillow (some 10 MB resident) loads with the first upload, not in every worker at start.
+    from hospital.adapters.storage.image_reencoding import reencode_image
     from hospital.adapters.storage.image_validation import inspect_image
 
-    return inspect_image(content, **limits)
+    extension = inspect_image(content, max_bytes=max_bytes, max_pixels=max_pixels, field=field)
+    return extension, reencode_image(content, extension, max_pixels=max_pixels, field=field)
 
 
 class LocalImageStorage:
@@ -47,12 +53,12 @@ class LocalImageStorage:
 
     async def save_image(self, upload: UploadedFile, *, folder: str, field: str) -> str:
         check_folder(folder)
-        extension = await asyncio.to_thread(
-            inspect_upload, upload.content, max_bytes=self._max_bytes, max_pixels=self._max_pixels,
+        extension, content = await asyncio.to_thread(
+            clean_upload, upload.content, max_bytes=self._max_bytes, max_pixels=self._max_pixels,
             field=field,
         )
         name = new_image_name(folder, extension)
-        await asyncio.to_thread(self._write, name, upload.content)
+        await asyncio.to_thread(self._write, name, content)
         return name
 
     async def delete(self, name: str) -> None:

@@ -22,6 +22,7 @@ from hospital.entrypoints.http.auth import provide_actor
 from hospital.entrypoints.http.client_address import ClientAddressResolver
 from hospital.entrypoints.http.errors import EXCEPTION_HANDLERS
 from hospital.entrypoints.http.middleware import RateLimitMiddleware, SecurityHeadersMiddleware
+from hospital.entrypoints.http.outage_log import OutageLog
 from hospital.entrypoints.http.request_context import RequestContextMiddleware
 from hospital.entrypoints.http.response_cache import ResponseCache
 from hospital.entrypoints.http.routes import ROUTE_HANDLERS, health
@@ -68,7 +69,8 @@ def create_app(container: Container | None = None) -> Litestar:
             version=__version__,
             description="Wire-compatible with the Hospital Management System API guide.",
             components=openapi.components(),
-            render_plugins=[docs_assets.swagger_plugin()],
+            operation_id_creator=openapi.operation_id,
+            render_plugins=[docs_assets.swagger_plugin(), openapi.FinishedJsonRenderPlugin()],
             path="/schema",
         ),
         request_max_body_size=settings.max_body_bytes,
@@ -77,6 +79,7 @@ def create_app(container: Container | None = None) -> Litestar:
         logging_config=None,
     )
     app.state.container = container
+    app.state.outage_log = OutageLog()
     app.state.response_cache = ResponseCache(settings.response_cache_bytes) if settings.response_cache_bytes else None
     # Outside Litestar's per-route middleware, so that every response (404s and CORS preflights
     # included) carries its request id and is logged.

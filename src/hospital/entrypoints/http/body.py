@@ -10,6 +10,7 @@ import functools
 import re
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -165,11 +166,58 @@ def _required(struct_type: type[msgspec.Struct]) -> tuple[str, ...]:
     return tuple(f.encode_name for f in msgspec.structs.fields(struct_type) if f.required)
 
 
+@functools.cache
+def _field_types(struct_type: type[msgspec.Struct]) -> tuple[tuple[str, Any], ...]:
+    return tuple((f.encode_name, f.type) for f in msgspec.structs.fields(struct_type))
+
+
+def _field_checks(struct_type: type[msgspec.Struct]) -> dict[str, Callable[[Any], object]]:
+    """A struct's ``field_checks``: the domain's checks of one field alone (an email's form, a name's
+    characters), which Django REST Framework ran per field before any check of several fields."""
+    return getattr(struct_type, "field_checks", {})
+
+
+def _every_error(struct_type: type[msgspec.Struct], data: dict[str, Any]) -> ValidationError:
+    """Every field's problem at once, as the original listed them: each field converted on its
+    own (msgspec stops at the first problem), missing ones named, the domain's per-field checks run.
+
+    Only called once the body is known to be wrong, so the fast path stays one ``convert``.
+    """
+    errors: dict[str, list[str]] = {}
+    required = set(_required(struct_type))
+    checks = _field_checks(struct_type)
+    for name, field_type in _field_types(struct_type):
+        if name not in data:
+            if name in required:
+                errors[name] = [REQUIRED]
+            continue
+        try:
+            value = msgspec.convert(data[name], field_type, strict=False)
+        except msgspec.ValidationError as error:
+            _, message = _located(error)
+            errors[name] = [drf_message(message)]
+            continue
+        check = checks.get(name)
+        if check is not None and value is not msgspec.UNSET:
+            try:
+                check(value)
+            except ValidationError as error:
+                for field_name, messages in error.errors.items():
+                    errors.setdefault(field_name, []).extend(messages)
+    return ValidationError(errors or {NON_FIELD_ERRORS: ["Invalid input."]})
+
+
+def _located(error: msgspec.ValidationError) -> tuple[str, str]:
+    match = _MESSAGE.match(str(error))
+    return (match.group("path") or "", match.group("text")) if match else ("", str(error))
+
+
 def to_struct(struct_type: type[S], body: RequestBody) -> S:
     """Convert body fields to ``struct_type``; a form's single values are unwrapped from lists.
 
     Fields not sent keep their struct default (msgspec.UNSET where "unchanged" must be told
-    apart from "set to empty", as PATCH needs).
+    apart from "set to empty", as PATCH needs). A body with any problem is refused with every
+    field's problem at once (``_every_error``).
     """
     data: dict[str, Any] = dict(body.fields)
     if body.is_form:
@@ -179,11 +227,14 @@ def to_struct(struct_type: type[S], body: RequestBody) -> S:
                 del data[name]
             elif not _is_list_type(hints[name]):
                 data[name] = values[-1]
-    # msgspec stops at the first missing field; the original listed every one.
-    missing = [name for name in _required(struct_type) if name not in data]
-    if missing:
-        raise ValidationError({name: [REQUIRED] for name in missing})
+    if any(name not in data for name in _required(struct_type)):
+        raise _every_error(struct_type, data)
     try:
-        return msgspec.convert(data, struct_type, strict=False)
+        converted = msgspec.convert(data, struct_type, strict=False)
     except msgspec.ValidationError as error:
-        raise _field_error(error) from None
+        found = _every_error(struct_type, data)
+        if NON_FIELD_ERRORS in found.errors:  # a problem no single field shows: msgspec's own words
+            raise _field_error(error) from None
+        raise found from None
+    # Every field converted: the use case's own checks report every problem they find at once.
+    return converted

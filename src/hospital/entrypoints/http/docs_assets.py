@@ -9,13 +9,16 @@ served: the package's own index.html points at an example API on the internet.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from litestar import get
+from litestar import Request, get
 from litestar.exceptions import NotFoundException
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.params import FromPath
 from litestar.response import File
 from openapi_ui_bundles import swagger_ui
+
+from hospital.entrypoints.http import openapi
 
 STATIC_PATH = "/schema/static"
 _ASSETS = {
@@ -32,8 +35,18 @@ def asset_folder() -> Path:
     return Path(swagger_ui.static_path)
 
 
+class FinishedSwaggerRenderPlugin(SwaggerRenderPlugin):
+    """The page shows the finished document (openapi.py), the one /schema/openapi.json serves."""
+
+    def render(self, request: Request, openapi_schema: dict[str, Any]) -> bytes:
+        cached = getattr(self, "_finished", None)
+        if cached is None or cached[0] is not openapi_schema:
+            cached = self._finished = (openapi_schema, openapi.finished(openapi_schema))
+        return super().render(request, cached[1])
+
+
 def swagger_plugin() -> SwaggerRenderPlugin:
-    return SwaggerRenderPlugin(
+    return FinishedSwaggerRenderPlugin(
         js_url=f"{STATIC_PATH}/swagger-ui-bundle.js",
         css_url=f"{STATIC_PATH}/swagger-ui.css",
         standalone_preset_js_url=f"{STATIC_PATH}/swagger-ui-standalone-preset.js",

@@ -13,7 +13,7 @@ from litestar.exceptions import (
 )
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from hospital.application.errors import AuthenticationError, ServiceUnavailableError
+from hospital.application.errors import AuthenticationError, InvalidTokenError, ServiceUnavailableError
 from hospital.domain.errors import (
     NON_FIELD_ERRORS,
     DomainError,
@@ -28,20 +28,32 @@ log = logging.getLogger("hospital.http")
 WWW_AUTHENTICATE = {"WWW-Authenticate": 'Bearer realm="api"'}
 
 
+def _challenge(error: AuthenticationError) -> dict[str, str]:
+    """RFC 6750 §3: a token that was sent and refused is ``invalid_token``, with why (expired, revoked, ...),
+    so that a client can tell "refresh it" from "log in again"; no token at all gets the bare challenge."""
+    if not isinstance(error, InvalidTokenError):
+        return WWW_AUTHENTICATE
+    description = error.message.replace("\\", "\\\\").replace('"', '\\"')
+    return {"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{description}"'}
+
+
 def _json(body: object, status: int, headers: dict[str, str] | None = None) -> Response:
     return Response(content=body, status_code=status, media_type=MediaType.JSON, headers=headers)
 
 
-def domain_error(_: Request, error: DomainError) -> Response:
+def domain_error(request: Request, error: DomainError) -> Response:
     if isinstance(error, ValidationError):
         return _json(error.errors, 400)
     if isinstance(error, AuthenticationError):
-        return _json({"detail": error.message}, 401, WWW_AUTHENTICATE)
+        return _json({"detail": error.message}, 401, _challenge(error))
     if isinstance(error, PermissionDeniedError):
         return _json({"detail": error.message}, 403)
     if isinstance(error, NotFoundError):
         return _json({"detail": error.message}, 404)
     if isinstance(error, ServiceUnavailableError):
+        outage_log = getattr(request.app.state, "outage_log", None)
+        if outage_log is not None:
+            outage_log.failed(error)
         return _json({"detail": error.message}, 503, {"Retry-After": "5"})
     return _json({"detail": error.message}, 400)
 

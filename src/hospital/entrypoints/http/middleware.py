@@ -73,8 +73,15 @@ class RateLimitMiddleware:
         await send({"type": "http.response.body", "body": body})
 
 
+_NOT_FOUND = msgspec.json.encode({"detail": "Not found."})
+
+
 class SecurityHeadersMiddleware:
-    """nosniff everywhere; API data is never cached by browsers or proxies.
+    """nosniff everywhere; API data is never cached by browsers or proxies; no error is an HTML page.
+
+    Litestar answers unknown /schema/* paths (/schema/redoc, ...) with an HTML 404 page of its own,
+    outside the exception handlers; DESIGN.md §2 says never HTML, so an HTML error is answered as
+    the API's JSON ``{"detail": "Not found."}`` instead.
 
     Wraps the whole application (not a per-route middleware), so 404s for unknown paths, 405s and
     errors raised before routing carry the headers too. It also corrects ``Allow`` on automatic
@@ -93,11 +100,23 @@ class SecurityHeadersMiddleware:
             return
         is_media = scope["path"].startswith("/media/")
         is_options = scope.get("method") == "OPTIONS"
+        html_error = False
 
         async def send_with_headers(message: Message) -> None:
+            nonlocal html_error
+            if html_error:  # the page's body: replaced by the JSON one, sent with the start
+                if not message.get("more_body", False):
+                    await send({"type": "http.response.body", "body": _NOT_FOUND})
+                return
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 names = {name.lower() for name, _ in headers}
+                if message["status"] == 404 and any(name.lower() == b"content-type" and value.startswith(b"text/html")
+                                                    for name, value in headers):
+                    html_error = True
+                    headers = [(b"content-type", b"application/json"),
+                               (b"content-length", str(len(_NOT_FOUND)).encode())]
+                    names = {b"content-type", b"content-length"}
                 if b"x-content-type-options" not in names:
                     headers.append((b"x-content-type-options", b"nosniff"))
                 if b"x-frame-options" not in names:

@@ -1,18 +1,38 @@
-"""OpenAPI for bodies we read ourselves, and the error responses every route may give.
+"""OpenAPI for bodies we read ourselves, the error responses every route may give, and the
+conventions that make the document generate clean clients (openapi-python-client is tested:
+tests/integration/accounts/test_generated_client.py).
 
-Handlers read their body once by Content-Type (see body.py), so Litestar cannot see a ``data``
-parameter; each write route names its request struct here instead, and the schema lists it
-under every media type the route really accepts.
+Conventions, for every route (a new route follows them by using what is here):
+
+- **Operation ids** are the handler's name in camelCase (``list_doctors`` -> ``listDoctors``,
+  ``book_appointment`` -> ``bookAppointment``): short, stable, unique. A handler whose name is
+  shared (one function per resource kind) passes ``operation_id=`` itself.
+- **Request bodies**: handlers read their body once by Content-Type (body.py), so Litestar cannot
+  see a ``data`` parameter; each write route names its msgspec struct with
+  ``operation_class=openapi.body(Struct)``. The struct becomes a named component
+  (``#/components/schemas/Struct``). The server accepts JSON, urlencoded and multipart forms
+  for every body; the document offers one media type per body (JSON, or multipart when the body
+  carries files), and says so in the body's description: generators mishandle a required
+  body offered in several media types (openapi-python-client emits code that does not import).
+- **Choices** are enums in the document (``choice()`` below), while the domain still parses the
+  spellings it accepts.
+- **Query parameters the server parses itself** (``page``, ``limits``, id filters) are declared
+  as strings with a pattern so that the server's own messages answer a bad value; the document
+  gives clients their real type, ``integer`` (``finished``).
+- **Component names** carry no module path (``PaginatedDoctorOut``, not
+  ``Paginated_hospital.entrypoints...DoctorOut_``).
 """
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import (
     Components,
     Link,
@@ -23,6 +43,12 @@ from litestar.openapi.spec import (
     SecurityScheme,
 )
 from litestar.openapi.spec.base import BaseSchemaObject
+
+from hospital.entrypoints.http.params import ID_FILTER_PATTERN, INTEGER_FILTER_PATTERN
+
+if TYPE_CHECKING:
+    from litestar import Request
+    from litestar.handlers import HTTPRouteHandler
 
 REF_TEMPLATE = "#/components/schemas/{name}"
 REF_PREFIX = REF_TEMPLATE.removesuffix("{name}")
@@ -43,39 +69,6 @@ class RawSchema(BaseSchemaObject):
         return self.value
 
 
-def _inlined(schema: Any, definitions: dict[str, Any], seen: tuple[str, ...] = ()) -> Any:
-    """``schema`` with every reference to ``definitions`` replaced by the definition itself.
-
-    Litestar rebuilds components/schemas from its own registry, dropping any schema given to it,
-    so a request body must not point into components: it carries its whole schema.
-    """
-    if isinstance(schema, list):
-        return [_inlined(item, definitions, seen) for item in schema]
-    if not isinstance(schema, dict):
-        return schema
-    ref = schema.get("$ref")
-    if isinstance(ref, str) and ref.startswith(REF_PREFIX):
-        name = ref.removeprefix(REF_PREFIX)
-        if name in seen:  # a recursive struct; request bodies have none, but never loop
-            return {"type": "object"}
-        return _inlined(definitions[name], definitions, (*seen, name))
-    return {key: _inlined(value, definitions, seen) for key, value in schema.items()}
-
-
-def _schema_of(struct: type, files: tuple[str, ...] = ()) -> dict[str, Any]:
-    (schema,), definitions = msgspec.json.schema_components([struct], ref_template=REF_TEMPLATE)
-    schema = _inlined(schema, definitions)
-    if not schema.get("required", True):
-        del schema["required"]  # msgspec writes an empty list; OpenAPI 3.0 tools refuse one
-    if not files:
-        return schema
-    # The multipart variant: the same fields plus the uploaded files, as binary strings.
-    properties = dict(schema.get("properties", {}))
-    for file_field in files:
-        properties[file_field] = {"type": "string", "format": "binary"}
-    return {**schema, "properties": properties, "title": f"{struct.__name__}Multipart"}
-
-
 def created_links(item: str) -> dict[str, Link]:
     """Links from a 201 answer to the read, update and delete of what it created (OpenAPI 3.1 §4.8.20).
 
@@ -92,30 +85,148 @@ def created_links(item: str) -> dict[str, Link]:
     }
 
 
+# Request body structs, as components (name -> JSON schema): filled by ``body()`` as the route
+# modules are imported, added to the document by ``finished()``.
+_BODY_COMPONENTS: dict[str, dict[str, Any]] = {}
+
+
+def _component(struct: type, files: tuple[str, ...] = ()) -> str:
+    """Register ``struct`` (and the structs it holds) as components; the name of its own."""
+    (schema,), definitions = msgspec.json.schema_components([struct], ref_template=REF_TEMPLATE)
+    name = schema["$ref"].removeprefix(REF_PREFIX)
+    for definition_name, definition in definitions.items():
+        definition = dict(definition)
+        if not definition.get("required", True):
+            del definition["required"]  # msgspec writes an empty list; OpenAPI 3.0 tools refuse one
+        _BODY_COMPONENTS[definition_name] = definition
+    if not files:
+        return name
+    # The multipart variant: the same fields plus the uploaded files, as binary strings.
+    plain = _BODY_COMPONENTS[name]
+    properties = dict(plain.get("properties", {}))
+    for file_field in files:
+        properties[file_field] = {"type": "string", "format": "binary"}
+    multipart_name = f"{name}Multipart"
+    _BODY_COMPONENTS[multipart_name] = {**plain, "properties": properties, "title": multipart_name}
+    return multipart_name
+
+
 def body(struct: type, *, files: tuple[str, ...] = (), required: bool = True,
          item: str | None = None) -> type[Operation]:
-    """An operation class documenting ``struct`` as the body, in every media type it accepts.
+    """An operation class documenting ``struct`` as the body (a named component; see the module's doc).
 
     With ``item``, a 201 answer links to that item's operations (see ``created_links``).
     """
-    plain = RawSchema(_schema_of(struct))
-    multipart = RawSchema(_schema_of(struct, files)) if files else plain
-    content = {
-        JSON: OpenAPIMediaType(schema=plain),
-        FORM: OpenAPIMediaType(schema=plain),
-        MULTIPART: OpenAPIMediaType(schema=multipart),
-    }
+    name = _component(struct, files)
+    media_type = MULTIPART if files else JSON
+    others = f"{JSON} or {FORM}, without the files" if files else f"{FORM} or {MULTIPART}"
+    content = {media_type: OpenAPIMediaType(schema=RawSchema({"$ref": REF_TEMPLATE.format(name=name)}))}
+    description = f"Also accepted as {others}, with the same fields."
 
     @dataclass
     class DocumentedBody(Operation):
         def __post_init__(self) -> None:
-            self.request_body = RequestBody(required=required, content=content)
+            self.request_body = RequestBody(required=required, content=content, description=description)
             created = (self.responses or {}).get("201")
             if item and isinstance(created, OpenAPIResponse):
                 created.links = dict(created_links(item))
 
     DocumentedBody.__name__ = f"{struct.__name__}Operation"
     return DocumentedBody
+
+
+def choice(*values: str, max_length: int = 32) -> Any:
+    """A string field the domain parses, documented as an enum of ``values``."""
+    return msgspec.Meta(max_length=max_length, extra_json_schema={"enum": list(values)})
+
+
+def operation_id(route_handler: HTTPRouteHandler, http_method: str, path_components: list[str]) -> str:
+    """The handler's name in camelCase: ``list_doctors`` -> ``listDoctors`` (OpenAPIConfig.operation_id_creator)."""
+    first, *rest = route_handler.handler_name.strip("_").split("_")
+    return first + "".join(word[:1].upper() + word[1:] for word in rest)
+
+
+_INTEGER_PATTERNS = {ID_FILTER_PATTERN, INTEGER_FILTER_PATTERN}
+_GENERIC = re.compile(r"(?P<base>[A-Za-z][A-Za-z0-9]*)_(?P<argument>[\w.]+)_")
+
+
+def _component_name(name: str) -> str:
+    # Litestar names a generic struct's component after its parameter's dotted path:
+    # Paginated_hospital.entrypoints.http.schemas.doctors.DoctorOut_ -> PaginatedDoctorOut.
+    match = _GENERIC.fullmatch(name)
+    if match is None or "." not in name:
+        return name
+    return match["base"] + match["argument"].rsplit(".", 1)[-1]
+
+
+def _integer_parameter(parameter: dict[str, Any]) -> None:
+    schema = parameter.get("schema", {})
+    pattern = schema.get("pattern")
+    name = parameter.get("name")
+    if parameter.get("in") != "query":
+        return
+    if name == "page":
+        parameter["schema"] = {"type": "integer", "minimum": 1, "description": schema.get("description", "")}
+    elif name == "limits" or pattern in _INTEGER_PATTERNS:
+        parameter["schema"] = {"type": "integer", "description": schema.get("description", "")}
+
+
+def _walk_refs(node: Any, renames: dict[str, str]) -> None:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith(REF_PREFIX):
+            name = ref.removeprefix(REF_PREFIX)
+            node["$ref"] = REF_TEMPLATE.format(name=renames.get(name, name))
+        for value in node.values():
+            _walk_refs(value, renames)
+    elif isinstance(node, list):
+        for value in node:
+            _walk_refs(value, renames)
+
+
+# The DRF field-errors shape, {"field": ["message", ...]}: one component, not one model per operation.
+_FIELD_ERRORS = {"additionalProperties": {"items": {"type": "string"}, "type": "array"}, "type": "object"}
+
+
+def _named_field_errors(node: Any) -> Any:
+    if node == _FIELD_ERRORS:
+        return {"$ref": REF_TEMPLATE.format(name="FieldErrors")}
+    if isinstance(node, dict):
+        return {key: _named_field_errors(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_named_field_errors(value) for value in node]
+    return node
+
+
+def finished(document: dict[str, Any]) -> dict[str, Any]:
+    """Litestar's document with the conventions of this module applied (a new dict)."""
+    document = _named_field_errors(copy.deepcopy(document))
+    components = document.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    schemas["FieldErrors"] = {**_FIELD_ERRORS, "title": "FieldErrors",
+                              "description": "Messages per field, as Django REST Framework reports them"}
+    for name, schema in _BODY_COMPONENTS.items():
+        schemas.setdefault(name, copy.deepcopy(schema))
+    renames = {name: _component_name(name) for name in schemas
+               if _component_name(name) != name and _component_name(name) not in schemas}
+    components["schemas"] = {renames.get(name, name): schema for name, schema in sorted(schemas.items())}
+    _walk_refs(document, renames)
+    for path_item in document.get("paths", {}).values():
+        for operation in path_item.values():
+            if isinstance(operation, dict):
+                for parameter in operation.get("parameters", []):
+                    _integer_parameter(parameter)
+    return document
+
+
+class FinishedJsonRenderPlugin(JsonRenderPlugin):
+    """/schema/openapi.json: the finished document, made once per application."""
+
+    def render(self, request: Request, openapi_schema: dict[str, Any]) -> bytes:
+        cached = getattr(self, "_finished", None)
+        if cached is None or cached[0] is not openapi_schema:
+            cached = self._finished = (openapi_schema, finished(openapi_schema))
+        return super().render(request, cached[1])
 
 
 def components() -> Components:

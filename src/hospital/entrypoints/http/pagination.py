@@ -11,6 +11,7 @@ import msgspec
 from litestar import Request
 
 from hospital.application.pagination import InvalidPageError, Page, PageRequest
+from hospital.entrypoints.http.filters import integer_value
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -25,15 +26,15 @@ class Paginated(msgspec.Struct, Generic[R]):
 
 def page_request(request: Request) -> PageRequest:
     params = request.query_params
-    raw_page, raw_limit = params.get("page"), params.get("limits")
+    raw_page = params.get("page")
     try:
         page = int(raw_page) if raw_page not in (None, "") else 1
     except ValueError:
         raise InvalidPageError() from None
-    try:
-        limit = int(raw_limit) if raw_limit not in (None, "") else None
-    except ValueError:
-        limit = None  # like the original: a bad page size falls back to the default
+    # The document says `limits` is an integer (openapi.py); a value that is not one is refused by
+    # name (the original fell back to the default size, which hid the client's mistake). Zero,
+    # negative and oversized values still fall back or are capped, as the original did.
+    limit = integer_value(request, "limits")
     return PageRequest.of(page, limit)
 
 

@@ -45,37 +45,40 @@ async def _changes(request: Request) -> TaxonChanges:
 def handlers(resource: TaxonResource) -> list:
     path, item, tags, noun = resource.path, resource.path + "{taxon_id:int}/", [resource.tag], resource.noun
     use_case = resource.use_case
+    # One function per action serves both kinds: the operation ids name the kind (openapi.py).
+    kind = noun.title().replace(" ", "")
 
-    @get(path, tags=tags, summary=f"List {noun}s (anyone)")
+    @get(path, tags=tags, summary=f"List {noun}s (anyone)", operation_id=f"list{kind}s")
     async def list_taxa(container: Services, actor: CurrentActor) -> list[TaxonOut]:
         return [TaxonOut.of(taxon) for taxon in await use_case(container, "list")(actor)]
 
     @post(path, tags=tags, security=openapi.BEARER, operation_class=openapi.body(TaxonWrite, item=item),
           status_code=201,
-          responses=openapi.errors(400, 401, 403), summary=f"Create a {noun} (admin)")
+          responses=openapi.errors(400, 401, 403), summary=f"Create a {noun} (admin)", operation_id=f"create{kind}")
     async def create_taxon(request: Request, container: Services, actor: CurrentActor) -> TaxonOut:
         return TaxonOut.of(await use_case(container, "create")(actor, await _changes(request)))
 
-    @get(item, tags=tags, responses=openapi.errors(404), summary=f"Get a {noun} (anyone)")
+    @get(item, tags=tags, responses=openapi.errors(404), summary=f"Get a {noun} (anyone)", operation_id=f"get{kind}")
     async def get_taxon(container: Services, actor: CurrentActor, taxon_id: FromPath[int]) -> TaxonOut:
         return TaxonOut.of(await use_case(container, "get")(actor, taxon_id))
 
     @put(item, tags=tags, security=openapi.BEARER, operation_class=WRITE_DOC,
-         responses=openapi.errors(400, 401, 403, 404), summary=f"Update a {noun} (admin)")
+         responses=openapi.errors(400, 401, 403, 404), summary=f"Update a {noun} (admin)", operation_id=f"put{kind}")
     async def put_taxon(request: Request, container: Services, actor: CurrentActor,
                         taxon_id: FromPath[int]) -> TaxonOut:
         changes = await _changes(request)
         return TaxonOut.of(await use_case(container, "update")(actor, taxon_id, changes))
 
     @patch(item, tags=tags, security=openapi.BEARER, operation_class=PATCH_DOC,
-           responses=openapi.errors(400, 401, 403, 404), summary=f"Partially update a {noun} (admin)")
+           responses=openapi.errors(400, 401, 403, 404), summary=f"Partially update a {noun} (admin)",
+           operation_id=f"patch{kind}")
     async def patch_taxon(request: Request, container: Services, actor: CurrentActor,
                           taxon_id: FromPath[int]) -> TaxonOut:
         changes = await _changes(request)
         return TaxonOut.of(await use_case(container, "update")(actor, taxon_id, changes, partial=True))
 
     @delete(item, tags=tags, security=openapi.BEARER, responses=openapi.errors(401, 403, 404),
-            summary=f"Delete a {noun} (admin)")
+            summary=f"Delete a {noun} (admin)", operation_id=f"delete{kind}")
     async def delete_taxon(container: Services, actor: CurrentActor, taxon_id: FromPath[int]) -> None:
         await use_case(container, "delete")(actor, taxon_id)
 
