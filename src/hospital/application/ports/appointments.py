@@ -11,6 +11,8 @@ from hospital.domain.appointments import Appointment
 
 
 class BookingOutcome(StrEnum):
+    """What ``AppointmentRepository.book`` did: stored the appointment, or nothing."""
+
     BOOKED = "booked"
     TIME_NOT_OFFERED = "time not offered"
 
