@@ -67,12 +67,13 @@ async def test_createsuperuser_refuses_a_weak_password_or_a_taken_name(environme
 
 async def test_createsuperuser_checks_the_username_before_asking_for_passwords(environment: Settings, monkeypatch,
                                                                                capsys) -> None:
-    assert await run("createsuperuser", "--username", "taken", "--email", "", "--password", PASSWORD) == 0
+    assert await run("createsuperuser", "--username", "taken", "--email", "taken@example.com",
+                     "--password", PASSWORD) == 0
     asked: list[str] = []
     monkeypatch.setattr("getpass.getpass", lambda prompt="": asked.append(prompt) or PASSWORD)
     for username in ("   ", "not a name!", "TAKEN"):
         monkeypatch.setattr("builtins.input", lambda prompt="", answer=username: answer)
-        assert await run("createsuperuser", "--email", "") == 1
+        assert await run("createsuperuser", "--email", "someone@example.com") == 1
     errors = capsys.readouterr().err
     assert "username: This field may not be blank." in errors
     assert "username: Enter a valid username." in errors
