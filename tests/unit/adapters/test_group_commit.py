@@ -208,6 +208,13 @@ def test_an_event_that_cannot_happen_now_is_refused(wrong):
         wrong(machine)
 
 
+def test_the_invariants_are_checked_after_every_event_in_the_tests():
+    machine = GroupCommit()
+    machine.group.append("released into no transaction")  # a state no event leads to
+    with pytest.raises(InvalidTransitionError, match="invariant"):
+        machine.ask_turn("a")
+
+
 class WritersTakingTurns(RuleBasedStateMachine):
     """Any interleaving of callers asking for the turn, running units that release, roll back or
     commit at once, giving up in line, COMMITs that run, and errors that end the transaction: the
@@ -302,3 +309,4 @@ class WritersTakingTurns(RuleBasedStateMachine):
 
 
 TestWritersTakingTurns = WritersTakingTurns.TestCase
+

@@ -40,12 +40,25 @@ async def to_the_end(awaitable: Awaitable[T]) -> T:
         raise asyncio.CancelledError() from (None if future.cancelled() else future.exception())
 
 
+class Outcome(asyncio.Future[T]):
+    """A future its waiter cannot cancel: a task cancelled while awaiting it is woken when it is
+    settled (the cancellation is then raised at the await), instead of cancelling it. Cheaper to
+    await to the end than a shielded future (no second future, no extra turn of the loop); used
+    for a unit's acknowledgement by its group's COMMIT. ``abandon`` cancels it for good."""
+
+    def cancel(self, msg: object = None) -> bool:
+        return False
+
+    def abandon(self) -> None:
+        asyncio.Future.cancel(self)
+
+
 async def outcome_of(commit: Awaitable[T]) -> T:
     """A commit's result or error, awaited until it has ended; cancellations that came meanwhile are
     withdrawn: the commit's outcome is what its caller is told."""
     future = asyncio.ensure_future(commit)
     try:
-        return await asyncio.shield(future)
+        return await (future if isinstance(future, Outcome) else asyncio.shield(future))
     except asyncio.CancelledError:
         if future.cancelled():
             raise  # the commit itself was cancelled, not only its caller

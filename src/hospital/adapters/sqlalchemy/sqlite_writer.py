@@ -30,7 +30,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from hospital.adapters.sqlalchemy.commit_outcome import outcome_of, to_the_end
+from hospital.adapters.sqlalchemy.commit_outcome import Outcome, outcome_of, to_the_end
 from hospital.adapters.sqlalchemy.group_commit import (
     COMMITTER,
     LOST,
@@ -321,7 +321,7 @@ class LoopSqliteConnection:
         self._closed = False
         self._holding = False
         self._in_unit = False
-        self._deferred: asyncio.Future[None] | None = None
+        self._deferred: Outcome[None] | None = None
 
     async def _take_turn(self) -> None:
         await self.writer.take_turn(self)
@@ -351,10 +351,10 @@ class LoopSqliteConnection:
         finally:
             self._give_turn()
 
-    def defer_commit(self) -> asyncio.Future[None]:
+    def defer_commit(self) -> Outcome[None]:
         """The next commit() only releases this unit; the future resolves once its work is durable,
         or fails with the COMMIT. A rollback instead cancels it."""
-        self._deferred = asyncio.get_running_loop().create_future()
+        self._deferred = Outcome(loop=asyncio.get_running_loop())
         return self._deferred
 
     # --- what SQLAlchemy's aiosqlite adapter reads and calls ---------------------------------------
@@ -384,7 +384,7 @@ class LoopSqliteConnection:
                     writer.release_unit(self, deferred)
                 except BaseException:
                     if deferred is not None:
-                        deferred.cancel()
+                        deferred.abandon()
                     raise
                 if deferred is not None:
                     return
@@ -396,7 +396,7 @@ class LoopSqliteConnection:
     async def rollback(self) -> None:
         deferred, self._deferred = self._deferred, None
         if deferred is not None:
-            deferred.cancel()
+            deferred.abandon()
         if not self._holding:
             return
         try:
