@@ -9,7 +9,11 @@ import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
+from hospital.adapters.sqlalchemy.group_commit import GroupCommit
 from hospital.settings import RateLimit, Settings
+
+# The SQLite writer's state machine checks its invariants after every event in every test.
+GroupCommit.check_invariants = True
 
 hypothesis_settings.register_profile(
     "default", deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

@@ -12,18 +12,19 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from dependency_injector import providers
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from hospital.adapters.memory.passwords import FastInsecurePasswordHasher
 from hospital.adapters.sqlalchemy.tables import metadata
-from hospital.bootstrap import Container, build_container, shutdown
+from hospital.bootstrap import Container, shutdown
 from hospital.entrypoints.http.app import create_app
 from hospital.entrypoints.migrations import upgrade
 from hospital.settings import Settings
 from tests.conftest import make_settings
+from tests.support.backends import any_container, production_container
+
+__all__ = ["any_container"]  # the adapters' contract tests' backends (tests/support/backends.py)
 
 POSTGRES_URL = os.environ.get("HOSPITAL_TEST_DATABASE_URL", "")
 
@@ -82,8 +83,7 @@ def sql_settings(tmp_path: Path, database_url: str) -> Settings:
 @pytest.fixture
 async def sql_container(sql_settings: Settings) -> AsyncIterator[Container]:
     """The production wiring on the test database, with a fast password hasher."""
-    container = build_container(sql_settings)
-    container.password_hasher.override(providers.Singleton(FastInsecurePasswordHasher))
+    container = production_container(sql_settings)
     yield container
     await shutdown(container)
 

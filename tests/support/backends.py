@@ -1,40 +1,48 @@
-"""Units of work on each backend a repository contract runs against: in memory, SQLite, PostgreSQL.
+"""Every backend a port's contract runs against, each built the way production builds it.
 
-A contract test parametrizes a fixture over ``BACKENDS`` and calls ``unit_of_work_factory``; every
-implementation of a port must then pass the same test.
+``any_container`` is parametrized over ``BACKENDS``: the in-memory container
+(``bootstrap.in_memory_container``), and the container ``bootstrap.build_container`` makes for a
+served process, on a migrated, empty SQLite file and, when HOSPITAL_TEST_DATABASE_URL names a
+PostgreSQL server, on that database: the same engine, SQLite writer, direct reader and driver
+transactions as in production (only the password hasher is a fast one). A contract test takes
+``any_container`` and every implementation of the port passes it. The integration conftest
+makes the fixture available to every integration test.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from dependency_injector import providers
 
-from hospital.adapters.memory.database import InMemoryDatabase
-from hospital.adapters.memory.unit_of_work import InMemoryUnitOfWork
-from hospital.adapters.sqlalchemy.engine import create_engine, create_session_factory
-from hospital.adapters.sqlalchemy.mapping import start_mappers
-from hospital.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
-from hospital.application.ports.unit_of_work import UnitOfWork
+from hospital.adapters.memory.passwords import FastInsecurePasswordHasher
+from hospital.bootstrap import Container, build_container, in_memory_container, shutdown
+from hospital.settings import Settings
+from tests.conftest import make_settings
 
 POSTGRES_URL = os.environ.get("HOSPITAL_TEST_DATABASE_URL", "")
-# SQLite always; PostgreSQL as well when a server is given.
+# In memory and SQLite always; PostgreSQL as well when a server is given.
 BACKENDS = ["memory", "sqlite", *(["postgresql"] if POSTGRES_URL else [])]
 
 
-@asynccontextmanager
-async def unit_of_work_factory(backend: str, request: pytest.FixtureRequest,
-                               tmp_path: Path) -> AsyncIterator[Callable[[], UnitOfWork]]:
-    """A fresh, empty store on ``backend``; the SQL ones need the integration conftest's fixtures."""
-    if backend == "memory":
-        database = InMemoryDatabase()
-        yield lambda: InMemoryUnitOfWork(database)
+def production_container(settings: Settings) -> Container:
+    """``build_container``, with a fast password hasher; ``shutdown`` it after."""
+    container = build_container(settings)
+    container.password_hasher.override(providers.Singleton(FastInsecurePasswordHasher))
+    return container
+
+
+@pytest.fixture(params=BACKENDS)
+async def any_container(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Container]:
+    """A fresh, empty store on each backend, wired as production wires it."""
+    if request.param == "memory":
+        yield in_memory_container(make_settings(tmp_path))
         return
-    if backend == "sqlite":
+    if request.param == "sqlite":
         path = tmp_path / "contract.sqlite3"
         shutil.copyfile(request.getfixturevalue("migrated_sqlite_template"), path)
         url = f"sqlite+aiosqlite:///{path}"
@@ -44,10 +52,8 @@ async def unit_of_work_factory(backend: str, request: pytest.FixtureRequest,
 
         url = request.getfixturevalue("migrated_postgres")
         await _truncate_postgres(url)
-    start_mappers()
-    engine = create_engine(url)
-    session_factory = create_session_factory(engine)
+    container = production_container(make_settings(tmp_path, database_url=url))
     try:
-        yield lambda: SqlAlchemyUnitOfWork(session_factory)
+        yield container
     finally:
-        await engine.dispose()
+        await shutdown(container)

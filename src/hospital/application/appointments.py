@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from hospital.application.access import require_authenticated
 from hospital.application.pagination import Page, PageRequest
-from hospital.application.ports.appointments import AppointmentRow, AppointmentScope
+from hospital.application.ports.appointments import AppointmentRow, AppointmentScope, BookingOutcome
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.application.retry import rerun_on_concurrent_change
 from hospital.domain.actors import Actor
@@ -119,11 +119,11 @@ class BookAppointment(AppointmentUseCase):
             # statement, which saves reading the doctor's times on every booking. Invalid input or a
             # refused insert reads them, so the errors say what is wrong as Appointment.book words it.
             appointment = _provisional_booking(actor, booking)
-            if appointment is None or not await uow.appointments.add_if_time_offered(appointment):
+            if appointment is None or await uow.appointments.book(appointment) is not BookingOutcome.BOOKED:
                 for _ in range(_READS_BEFORE_GIVING_UP):
                     doctor_time_ids = await uow.doctors.available_time_ids(booking.doctor_id)
                     appointment = _checked_booking(actor, booking, doctor_time_ids)
-                    if await uow.appointments.add_if_time_offered(appointment):
+                    if await uow.appointments.book(appointment) is BookingOutcome.BOOKED:
                         break
                 else:  # the doctor's times kept changing between the read and the insert
                     raise ConflictError({"time": [TIMES_CHANGED]})

@@ -7,6 +7,7 @@ fixed number of statements; writes go through the Doctor entity and its reposito
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -21,6 +22,7 @@ from hospital.application.ports.storage import ImageStorage, UploadedFile
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.application.required_fields import require_fields
 from hospital.application.retry import rerun_on_concurrent_change
+from hospital.application.staged_uploads import StagedUpload, staged_upload
 from hospital.domain.actors import Actor
 from hospital.domain.doctors import Doctor
 from hospital.domain.errors import ErrorCollector, NotFoundError
@@ -98,15 +100,10 @@ class DoctorUseCase:
                 if pk not in existing:
                     errors.add(field, unknown_pk(pk))
 
-    async def _store_profile(self, upload: UploadedFile | None) -> str | None:
-        if upload is None:
-            return None
-        return await self._images.save_image(upload, folder=PROFILE_FOLDER, field="profile")
-
-    async def _discard(self, names: Iterable[str | None]) -> None:
-        for name in names:
-            if name:
-                await self._images.delete(name)
+    def _staged_profile(self, upload: UploadedFile | None) -> AbstractAsyncContextManager[StagedUpload]:
+        """The upload, stored before the transaction opens (image checks are slow and hold no lock),
+        kept or removed by the transaction's outcome (staged_uploads.py)."""
+        return staged_upload(self._images, upload, folder=PROFILE_FOLDER, field="profile")
 
 
 class ListDoctors(DoctorUseCase):
@@ -159,16 +156,11 @@ class CreateDoctor(DoctorUseCase):
             # Refuse bad input before the upload is checked and stored: that is the slow part.
             async with self._uow() as uow:
                 await self._build(uow, user_id, changes, None)
-        profile = await self._store_profile(changes.profile)
-        try:
-            async with self._uow() as uow:
-                doctor = await self._build(uow, user_id, changes, profile)
-                await uow.doctors.add(doctor)
-                view = await self._view(uow, doctor.id)
-                await uow.commit()
-        except BaseException:
-            await self._discard([profile])
-            raise
+        async with self._staged_profile(changes.profile) as profile, self._uow() as uow:
+            doctor = await self._build(uow, user_id, changes, profile.name)
+            await uow.doctors.add(doctor)
+            view = await self._view(uow, doctor.id)
+            await profile.commit(uow)
         return view
 
 
@@ -204,27 +196,20 @@ class UpdateDoctor(DoctorUseCase):
         if changes.profile is not None:
             async with self._uow() as uow:
                 await self._apply(uow, actor, await self._doctor(uow, doctor_id), changes, partial, None)
-        profile = await self._store_profile(changes.profile)
-        try:
-            view, old_profile = await self._update(actor, doctor_id, changes, partial, profile)
-        except BaseException:
-            await self._discard([profile])
-            raise
-        if profile is not None and old_profile != profile:
-            await self._discard([old_profile])
-        return view
+        async with self._staged_profile(changes.profile) as profile:
+            return await self._update(actor, doctor_id, changes, partial, profile)
 
     @rerun_on_concurrent_change
     async def _update(self, actor: Actor, doctor_id: int, changes: DoctorChanges, partial: bool,
-                      profile: str | None) -> tuple[DoctorReadModel, str | None]:
+                      profile: StagedUpload) -> DoctorReadModel:
         async with self._uow() as uow:
             doctor = await self._doctor(uow, doctor_id)
             old_profile = doctor.profile
-            await self._apply(uow, actor, doctor, changes, partial, profile)
+            await self._apply(uow, actor, doctor, changes, partial, profile.name)
             await uow.doctors.save(doctor)
             view = await self._view(uow, doctor.id)
-            await uow.commit()
-        return view, old_profile
+            await profile.commit(uow, replacing=old_profile)
+        return view
 
 
 class DeleteDoctor(DoctorUseCase):
@@ -238,4 +223,5 @@ class DeleteDoctor(DoctorUseCase):
             profile = doctor.profile
             await uow.doctors.delete(doctor)
             await uow.commit()
-        await self._discard([profile])
+        if profile:
+            await self._images.delete(profile)

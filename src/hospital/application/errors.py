@@ -49,3 +49,8 @@ class ConcurrentChangeError(DomainError):
     """
 
     default_message = "This record was changed by another request; reload it and try again."
+
+
+class CommitOutcomeUnknownError(ServiceUnavailableError):
+    """The database did not say whether the work was committed (the connection was lost while the
+    COMMIT was on its way). It may have been: whatever the work refers to (a stored image) must stay."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
 from hospital.application.access import require_admin
@@ -9,6 +10,7 @@ from hospital.application.ports.storage import ImageStorage, UploadedFile
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.application.required_fields import require_fields
 from hospital.application.retry import rerun_on_concurrent_change
+from hospital.application.staged_uploads import StagedUpload, staged_upload
 from hospital.domain.actors import Actor
 from hospital.domain.catalogue import MedicalService
 from hospital.domain.errors import NotFoundError
@@ -41,14 +43,10 @@ class MedicalServiceUseCase:
             raise NotFoundError()
         return service
 
-    async def _store_image(self, upload: UploadedFile | None) -> str | None:
-        if upload is None:
-            return None
-        return await self._images.save_image(upload, folder=IMAGE_FOLDER, field="image")
-
-    async def _discard(self, name: str | None) -> None:
-        if name:
-            await self._images.delete(name)
+    def _staged_image(self, upload: UploadedFile | None) -> AbstractAsyncContextManager[StagedUpload]:
+        """The upload, stored before the transaction opens (image checks are slow and hold no lock),
+        kept or removed by the transaction's outcome (staged_uploads.py)."""
+        return staged_upload(self._images, upload, folder=IMAGE_FOLDER, field="image")
 
 
 class ListMedicalServices(MedicalServiceUseCase):
@@ -78,16 +76,12 @@ class CreateMedicalService(MedicalServiceUseCase):
             name=changes.name, description=changes.description,
             image=_PENDING_IMAGE if changes.image is not None else "",
         )
-        image = await self._store_image(changes.image)
-        assert image is not None
-        try:
-            service = MedicalService.create(name=changes.name, description=changes.description, image=image)
+        async with self._staged_image(changes.image) as image:
+            assert image.name is not None
+            service = MedicalService.create(name=changes.name, description=changes.description, image=image.name)
             async with self._uow() as uow:
                 await uow.medical_services.add(service)
-                await uow.commit()
-        except BaseException:
-            await self._discard(image)
-            raise
+                await image.commit(uow)
         return service
 
 
@@ -103,26 +97,19 @@ class UpdateMedicalService(MedicalServiceUseCase):
             if not partial:
                 require_fields(name=changes.name, description=changes.description)
             service.update(name=changes.name, description=changes.description)
-        image = await self._store_image(changes.image)
-        try:
-            service, old_image = await self._update(service_id, changes, image)
-        except BaseException:
-            await self._discard(image)
-            raise
-        if image is not None and old_image != image:
-            await self._discard(old_image)
-        return service
+        async with self._staged_image(changes.image) as image:
+            return await self._update(service_id, changes, image)
 
     @rerun_on_concurrent_change
     async def _update(self, service_id: int, changes: MedicalServiceChanges,
-                      image: str | None) -> tuple[MedicalService, str]:
+                      image: StagedUpload) -> MedicalService:
         async with self._uow() as uow:
             service = await self._get(uow, service_id)
             old_image = service.image
-            service.update(name=changes.name, description=changes.description, image=image)
+            service.update(name=changes.name, description=changes.description, image=image.name)
             await uow.medical_services.save(service)
-            await uow.commit()
-        return service, old_image
+            await image.commit(uow, replacing=old_image)
+        return service
 
 
 class DeleteMedicalService(MedicalServiceUseCase):
@@ -136,4 +123,5 @@ class DeleteMedicalService(MedicalServiceUseCase):
             image = service.image
             await uow.medical_services.delete(service)
             await uow.commit()
-        await self._discard(image)
+        if image:
+            await self._images.delete(image)

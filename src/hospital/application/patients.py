@@ -7,6 +7,7 @@ tries gets a 403, anyone else a 404.
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
 from hospital.application.access import require_authenticated
@@ -15,6 +16,7 @@ from hospital.application.ports.patients import PatientRow, PatientScope
 from hospital.application.ports.storage import ImageStorage, UploadedFile
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.application.retry import rerun_on_concurrent_change
+from hospital.application.staged_uploads import StagedUpload, staged_upload
 from hospital.domain.actors import Actor
 from hospital.domain.errors import ConflictError, NotFoundError, ValidationError
 from hospital.domain.patients import ALREADY_A_PATIENT, DUPLICATE_PHONE, Patient, normalize_patient_phone
@@ -84,10 +86,10 @@ class PatientUseCase:
             raise ConflictError.field("phone", DUPLICATE_PHONE)
         patient.change_phone(phone)
 
-    async def _store_picture(self, changes: PatientChanges) -> str | None:
-        if changes.profile is None:
-            return None
-        return await self._images.save_image(changes.profile, folder=PROFILE_FOLDER, field="profile")
+    def _staged_picture(self, changes: PatientChanges) -> AbstractAsyncContextManager[StagedUpload]:
+        """The upload, stored before the transaction opens (image checks are slow and hold no lock),
+        kept or removed by the transaction's outcome (staged_uploads.py)."""
+        return staged_upload(self._images, changes.profile, folder=PROFILE_FOLDER, field="profile")
 
 
 class ListPatients(PatientUseCase):
@@ -122,20 +124,14 @@ class CreatePatient(PatientUseCase):
             async with self._uow() as uow:
                 if await uow.patients.get_by_user(actor.user_id) is not None:
                     raise ConflictError(ALREADY_A_PATIENT)
-        picture = await self._store_picture(changes)
-        try:
-            async with self._uow() as uow:
-                if await uow.patients.get_by_user(actor.user_id) is not None:
-                    raise ConflictError(ALREADY_A_PATIENT)
-                patient = Patient.enrol(user_id=actor.user_id, profile=picture)
-                await self._change_phone(uow, patient, changes.phone)
-                await uow.patients.add(patient)
-                row = await self._row(uow, patient)
-                await uow.commit()
-        except BaseException:
-            if picture is not None:
-                await self._images.delete(picture)
-            raise
+        async with self._staged_picture(changes) as picture, self._uow() as uow:
+            if await uow.patients.get_by_user(actor.user_id) is not None:
+                raise ConflictError(ALREADY_A_PATIENT)
+            patient = Patient.enrol(user_id=actor.user_id, profile=picture.name)
+            await self._change_phone(uow, patient, changes.phone)
+            await uow.patients.add(patient)
+            row = await self._row(uow, patient)
+            await picture.commit(uow)
         return row
 
 
@@ -147,30 +143,22 @@ class UpdatePatient(PatientUseCase):
             # Refuse strangers before their upload is checked and stored.
             async with self._uow() as uow:
                 await self._changeable(uow, actor, patient_id)
-        picture = await self._store_picture(changes)
-        try:
-            row, old_picture = await self._update(actor, patient_id, changes, picture)
-        except BaseException:
-            if picture is not None:
-                await self._images.delete(picture)
-            raise
-        if picture is not None and old_picture and old_picture != picture:
-            await self._images.delete(old_picture)
-        return row
+        async with self._staged_picture(changes) as picture:
+            return await self._update(actor, patient_id, changes, picture)
 
     @rerun_on_concurrent_change
     async def _update(self, actor: Actor, patient_id: int, changes: PatientChanges,
-                      picture: str | None) -> tuple[PatientRow, str | None]:
+                      picture: StagedUpload) -> PatientRow:
         async with self._uow() as uow:
             patient = await self._changeable(uow, actor, patient_id)
             old_picture = patient.profile
             await self._change_phone(uow, patient, changes.phone)
-            if picture is not None:
-                patient.change_picture(picture)
+            if picture.name is not None:
+                patient.change_picture(picture.name)
             await uow.patients.save(patient)
             row = await self._row(uow, patient)
-            await uow.commit()
-        return row, old_picture
+            await picture.commit(uow, replacing=old_picture)
+        return row
 
 
 class DeletePatient(PatientUseCase):

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date
-from typing import TypeVar
 
 from hospital.application.access import require_authenticated
 from hospital.application.pagination import Page, PageRequest
@@ -15,13 +14,13 @@ from hospital.application.ports.storage import ImageStorage, UploadedFile
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.application.retry import rerun_on_concurrent_change
 from hospital.application.search import search_terms
+from hospital.application.staged_uploads import StagedUpload, staged_upload
 from hospital.domain.actors import Actor
 from hospital.domain.errors import ConflictError, ErrorCollector, NotFoundError
 from hospital.domain.profiles import PROFILE_EXISTS, UserProfile
 from hospital.domain.users import USERNAME_TAKEN
 
 PICTURE_FOLDER = "profile_pictures"
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +43,11 @@ class ProfileUseCase:
 
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, images: ImageStorage) -> None:
         self._uow, self._clock, self._images = uow, clock, images
+
+    def _staged_picture(self, changes: ProfileChanges) -> AbstractAsyncContextManager[StagedUpload]:
+        """The upload, stored before the transaction opens (image checks are slow and hold no lock),
+        kept or removed by the transaction's outcome (staged_uploads.py)."""
+        return staged_upload(self._images, changes.profile_picture, folder=PICTURE_FOLDER, field="profile_picture")
 
     async def _readable(self, uow: UnitOfWork, actor: Actor, profile_id: int) -> ProfileDetails:
         require_authenticated(actor)
@@ -78,22 +82,6 @@ class ProfileUseCase:
             profile_picture=picture,
         ))
         errors.raise_if_any()
-
-    async def _with_picture(self, changes: ProfileChanges, work: Callable[[str | None], Awaitable[T]]) -> T:
-        """Store the upload, then run ``work`` with its name; the upload is removed if ``work`` fails.
-
-        Image checks are slow, so they run before the transaction opens and hold no lock; a
-        transaction that then fails must not leave the file behind.
-        """
-        if changes.profile_picture is None:
-            return await work(None)
-        picture = await self._images.save_image(changes.profile_picture, folder=PICTURE_FOLDER,
-                                                field="profile_picture")
-        try:
-            return await work(picture)
-        except BaseException:
-            await self._images.delete(picture)
-            raise
 
 
 class ListProfiles(ProfileUseCase):
@@ -139,7 +127,7 @@ class CreateProfile(ProfileUseCase):
             await self._ensure_none(uow, user_id)
 
         @rerun_on_concurrent_change
-        async def create(picture: str | None) -> ProfileDetails:
+        async def create(picture: StagedUpload) -> ProfileDetails:
             async with self._uow() as uow:
                 await self._ensure_none(uow, user_id)
                 user = await uow.users.get(user_id)
@@ -147,12 +135,13 @@ class CreateProfile(ProfileUseCase):
                     raise NotFoundError()
                 details = ProfileDetails(profile=UserProfile.create(user_id=user_id, now=self._clock.now()),
                                          user=user)
-                await self._apply(uow, details, changes, picture)
+                await self._apply(uow, details, changes, picture.name)
                 await uow.profiles.add(details.profile)
-                await uow.commit()
+                await picture.commit(uow)
             return details
 
-        return await self._with_picture(changes, create)
+        async with self._staged_picture(changes) as picture:
+            return await create(picture)
 
     @staticmethod
     async def _ensure_none(uow: UnitOfWork, user_id: int) -> None:
@@ -167,24 +156,18 @@ class UpdateProfile(ProfileUseCase):
         # Checked before the upload is stored too, so a stranger cannot make us store files.
         async with self._uow() as uow:
             await self._changeable(uow, actor, profile_id)
-        replaced: list[str] = []
 
         @rerun_on_concurrent_change
-        async def update(picture: str | None) -> ProfileDetails:
+        async def update(picture: StagedUpload) -> ProfileDetails:
             async with self._uow() as uow:
                 details = await self._changeable(uow, actor, profile_id)
                 old_picture = details.profile.profile_picture
-                await self._apply(uow, details, changes, picture)
-                await uow.commit()
-            if picture is not None and old_picture and old_picture != picture:
-                replaced.append(old_picture)
+                await self._apply(uow, details, changes, picture.name)
+                await picture.commit(uow, replacing=old_picture)
             return details
 
-        details = await self._with_picture(changes, update)
-        # Only once the new picture is committed may the old file go.
-        for name in replaced:
-            await self._images.delete(name)
-        return details
+        async with self._staged_picture(changes) as picture:
+            return await update(picture)
 
 
 class DeleteProfile(ProfileUseCase):

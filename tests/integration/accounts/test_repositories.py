@@ -3,30 +3,28 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from hospital.application.pagination import InvalidPageError, PageRequest
 from hospital.application.ports.unit_of_work import UnitOfWork
+from hospital.bootstrap import Container
 from hospital.domain.actors import Actor
 from hospital.domain.doctors import Doctor
 from hospital.domain.errors import ConflictError
 from hospital.domain.patients import Patient
 from hospital.domain.profiles import UserProfile
 from hospital.domain.users import User
-from tests.support.backends import BACKENDS, unit_of_work_factory
 
 NOW = datetime(2026, 1, 15, 9, 30, 12, 345678, tzinfo=UTC)
 Factory = Callable[[], UnitOfWork]
 
 
-@pytest.fixture(params=BACKENDS)
-async def uow(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Factory]:
-    async with unit_of_work_factory(request.param, request, tmp_path) as factory:
-        yield factory
+@pytest.fixture
+def uow(any_container: Container) -> Factory:
+    return any_container.unit_of_work
 
 
 def new_user(username: str, **fields: object) -> User:

@@ -1,6 +1,7 @@
 """Repository contract: the in-memory and SQLAlchemy catalogue repositories behave the same.
 
-Every test runs on both; the SQLAlchemy run uses SQLite, or PostgreSQL with HOSPITAL_TEST_DATABASE_URL.
+Every test runs on every backend (tests/support/backends.py: in memory, SQLite, and PostgreSQL with
+HOSPITAL_TEST_DATABASE_URL), each wired as production wires it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import pytest
 
 from hospital.application.pagination import PageRequest
 from hospital.application.ports.catalogue import DoctorFilters, DuplicateDoctorError, DuplicateSlugError
-from hospital.bootstrap import Container, in_memory_container
+from hospital.bootstrap import Container
 from hospital.domain.catalogue import MedicalService
 from hospital.domain.contacts import Contact
 from hospital.domain.doctors import Doctor
@@ -23,11 +24,9 @@ from tests.support.actors import unique_username
 HUGE = 2**40  # more than any INTEGER column holds
 
 
-@pytest.fixture(params=["memory", "sqlalchemy"])
-def store(request: pytest.FixtureRequest, settings) -> Container:
-    if request.param == "memory":
-        return in_memory_container(settings)
-    return request.getfixturevalue("sql_container")
+@pytest.fixture
+def store(any_container: Container) -> Container:
+    return any_container
 
 
 @pytest.fixture(params=[("designations", Designation), ("specialisations", Specialisation)],

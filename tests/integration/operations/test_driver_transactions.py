@@ -8,9 +8,10 @@ import asyncio
 
 import pytest
 
-from hospital.adapters.sqlalchemy.unit_of_work import SessionUnavailableError
 from hospital.application.errors import ServiceUnavailableError
 from hospital.application.pagination import PageRequest
+from hospital.application.ports.appointments import BookingOutcome
+from hospital.application.ports.unit_of_work import SessionUnavailableError
 from hospital.domain.appointments import Appointment
 from tests.support.clinic import Cast, cast
 
@@ -30,7 +31,7 @@ async def test_a_booking_unit_runs_on_the_driver_and_commits(sql_container):
     people = await cast(sql_container)
     appointment = booking(people)
     async with sql_container.unit_of_work() as uow:
-        assert await uow.appointments.add_if_time_offered(appointment)
+        assert await uow.appointments.book(appointment) is BookingOutcome.BOOKED
         assert uow.current_driver_transaction is not None and uow.current_session is None
         # Its reads run in its transaction: it sees its own write, others do not yet.
         assert (await uow.appointment_queries.list(page=PageRequest(), scope=None)).total == 1
@@ -43,10 +44,10 @@ async def test_a_driver_transaction_not_committed_leaves_nothing(sql_container):
     people = await cast(sql_container)
     with pytest.raises(RuntimeError, match="refuses"):
         async with sql_container.unit_of_work() as uow:
-            assert await uow.appointments.add_if_time_offered(booking(people))
+            assert await uow.appointments.book(booking(people)) is BookingOutcome.BOOKED
             raise RuntimeError("the use case refuses after writing")
     async with sql_container.unit_of_work() as uow:
-        assert await uow.appointments.add_if_time_offered(booking(people, 1))
+        assert await uow.appointments.book(booking(people, 1)) is BookingOutcome.BOOKED
         await uow.rollback()
         await uow.commit()  # nothing left to commit
     assert await total(sql_container) == 0
@@ -55,7 +56,7 @@ async def test_a_driver_transaction_not_committed_leaves_nothing(sql_container):
 async def test_the_orm_is_refused_during_a_driver_transaction_and_available_after_it(sql_container):
     people = await cast(sql_container)
     async with sql_container.unit_of_work() as uow:
-        assert await uow.appointments.add_if_time_offered(booking(people))
+        assert await uow.appointments.book(booking(people)) is BookingOutcome.BOOKED
         with pytest.raises(SessionUnavailableError):
             await uow.profiles.get_by_user(people.owner.user_id)
         await uow.commit()
@@ -68,7 +69,7 @@ async def test_after_an_orm_write_the_booking_joins_the_sessions_transaction(sql
     async with sql_container.unit_of_work() as uow:
         (await uow.profiles.get_by_user(people.owner.user_id)).profile.bio = "changed in the same unit"
         appointment = booking(people)
-        assert await uow.appointments.add_if_time_offered(appointment)
+        assert await uow.appointments.book(appointment) is BookingOutcome.BOOKED
         assert uow.current_driver_transaction is None
         assert (await uow.appointments.get(appointment.id)) is appointment  # attached to the session
         # no commit: the profile change and the booking go back together
@@ -77,12 +78,25 @@ async def test_after_an_orm_write_the_booking_joins_the_sessions_transaction(sql
         assert (await uow.profiles.get_by_user(people.owner.user_id)).profile.bio != "changed in the same unit"
 
 
+async def test_a_repository_made_before_the_booking_makes_it_join_the_sessions_transaction(sql_container):
+    """Made (it holds the session) but not used yet: a driver transaction beside it would be a second
+    transaction, which on SQLite waits for the first's turn until the busy timeout."""
+    people = await cast(sql_container)
+    async with sql_container.unit_of_work() as uow:
+        profiles = uow.profiles
+        assert await uow.appointments.book(booking(people)) is BookingOutcome.BOOKED
+        assert uow.current_driver_transaction is None
+        assert await profiles.get_by_user(people.owner.user_id) is not None
+        await uow.commit()
+    assert await total(sql_container) == 1
+
+
 async def test_concurrent_driver_and_session_units_all_commit(sql_container):
     people = await cast(sql_container)
 
     async def on_the_driver(index: int) -> None:
         async with sql_container.unit_of_work() as uow:
-            assert await uow.appointments.add_if_time_offered(booking(people, index))
+            assert await uow.appointments.book(booking(people, index)) is BookingOutcome.BOOKED
             await uow.commit()
 
     async def through_the_session(index: int) -> None:
@@ -110,6 +124,6 @@ async def test_a_database_that_cannot_be_reached_is_service_unavailable(sql_cont
     try:
         with pytest.raises(ServiceUnavailableError):
             async with sql_container.unit_of_work() as uow:
-                await uow.appointments.add_if_time_offered(booking(people))
+                await uow.appointments.book(booking(people))
     finally:
         sql_container.driver_transactions.reset_override()

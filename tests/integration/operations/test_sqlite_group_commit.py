@@ -1,6 +1,7 @@
 """SQLite group commit (adapters/sqlalchemy/sqlite_writer.py): units of work that queue behind each
 other share one COMMIT, yet each is all or nothing, fails alone, and is acknowledged only once its
-work is on disk."""
+work is on disk. What goes wrong around it (a failed COMMIT, cancelled callers, ...) is in
+test_sqlite_writer_failures.py."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ import pytest
 
 from hospital.adapters.sqlalchemy.database_errors import REFERENCE_REMOVED
 from hospital.adapters.sqlalchemy.sqlite_writer import SqliteWriter
-from hospital.application.errors import ServiceUnavailableError
 from hospital.domain.appointments import Appointment
 from hospital.domain.errors import NON_FIELD_ERRORS, ConflictError
 from tests.support.clinic import Cast, cast
@@ -31,13 +31,13 @@ def database_file(database_url: str) -> str:
 def commits(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """How many COMMITs the writer ran, each with how many units waiting on it."""
     counted: list[int] = []
-    original = SqliteWriter.commit_group
+    original = SqliteWriter.commit
 
-    async def counting(self: SqliteWriter) -> None:
-        counted.append(len(self._waiting))
-        await original(self)
+    async def counting(self: SqliteWriter, caller) -> None:
+        counted.append(len(self.machine.group))
+        await original(self, caller)
 
-    monkeypatch.setattr(SqliteWriter, "commit_group", counting)
+    monkeypatch.setattr(SqliteWriter, "commit", counting)
     return counted
 
 
@@ -88,24 +88,3 @@ async def test_a_unit_that_fails_takes_only_its_own_work_back(sql_container, dat
     assert isinstance(results[3], ConflictError) and results[3].errors == {NON_FIELD_ERRORS: [REFERENCE_REMOVED]}
     assert stored_ids(database_file) == {appointment.id for appointment in good}
     assert len(commits) < len(good), commits
-
-
-async def test_a_failed_commit_fails_every_unit_waiting_on_it_and_keeps_none_of_them(
-        sql_container, database_file, monkeypatch):
-    people = await cast(sql_container)
-    before = stored_ids(database_file)
-    original = SqliteWriter.off_loop
-
-    async def failing_commit(self, function, *args):
-        if getattr(function, "__name__", "") == "commit":
-            raise sqlite3.OperationalError("disk I/O error")
-        return await original(self, function, *args)
-
-    monkeypatch.setattr(SqliteWriter, "off_loop", failing_commit)
-    results = await asyncio.gather(*(book(sql_container, booking(people, n), database_file) for n in range(UNITS)),
-                                   return_exceptions=True)
-    assert all(isinstance(result, ServiceUnavailableError) for result in results), results
-    assert stored_ids(database_file) == before
-
-    monkeypatch.setattr(SqliteWriter, "off_loop", original)  # the disk is back: the lock was given back too
-    assert await book(sql_container, booking(people), database_file) in stored_ids(database_file)

@@ -8,7 +8,7 @@ import pytest
 
 from hospital.application.pagination import InvalidPageError, PageRequest
 from hospital.application.ports.reviews import ReviewFilters, ReviewView
-from hospital.bootstrap import Container, in_memory_container
+from hospital.bootstrap import Container
 from hospital.domain.reviews import AlreadyReviewedError, Rating, Review
 from tests.support.actors import register
 from tests.support.reviews_clinic import ReviewCast, add_doctor, open_clinic
@@ -16,11 +16,9 @@ from tests.support.reviews_clinic import ReviewCast, add_doctor, open_clinic
 DAY = date(2024, 5, 1)
 
 
-@pytest.fixture(params=["memory", "sqlalchemy"])
-def container(request: pytest.FixtureRequest, settings) -> Container:
-    if request.param == "memory":
-        return in_memory_container(settings)
-    return request.getfixturevalue("sql_container")
+@pytest.fixture
+def container(any_container: Container) -> Container:
+    return any_container
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from hospital.application.actor import ANONYMOUS
 from hospital.application.appointments import TIMES_CHANGED, AppointmentChanges, Booking
 from hospital.application.errors import AuthenticationError
 from hospital.application.pagination import PageRequest
+from hospital.application.ports.appointments import BookingOutcome
 from hospital.domain.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from tests.support.clinic import Cast, cast
 
@@ -77,14 +78,14 @@ async def test_the_doctor_must_exist(container, people):
 
 def _refusing_inserts(monkeypatch, times: int) -> list[int]:
     """The store refuses the first ``times`` inserts, as if the doctor's times changed just then."""
-    real = InMemoryAppointmentRepository.add_if_time_offered
+    real = InMemoryAppointmentRepository.book
     calls: list[int] = []
 
-    async def add_if_time_offered(self, appointment):
+    async def book(self, appointment):
         calls.append(appointment.time_id)
-        return False if len(calls) <= times else await real(self, appointment)
+        return BookingOutcome.TIME_NOT_OFFERED if len(calls) <= times else await real(self, appointment)
 
-    monkeypatch.setattr(InMemoryAppointmentRepository, "add_if_time_offered", add_if_time_offered)
+    monkeypatch.setattr(InMemoryAppointmentRepository, "book", book)
     return calls
 
 

@@ -6,7 +6,7 @@ from hospital.adapters.memory.accounts import PATIENTS
 from hospital.adapters.memory.catalogue import DOCTORS
 from hospital.adapters.memory.database import InMemoryTable
 from hospital.application.pagination import Page, PageRequest
-from hospital.application.ports.appointments import AppointmentRow, AppointmentScope
+from hospital.application.ports.appointments import AppointmentRow, AppointmentScope, BookingOutcome
 from hospital.domain.appointments import REMOVED_WHILE_BOOKING, Appointment
 from hospital.domain.errors import ConflictError
 
@@ -25,14 +25,15 @@ class InMemoryAppointmentRepository(InMemoryTable):
     async def add(self, appointment: Appointment) -> None:
         self._insert(appointment)
 
-    async def add_if_time_offered(self, appointment: Appointment) -> bool:
+    async def book(self, appointment: Appointment) -> BookingOutcome:
+        # The check and the insert are one step: the unit of work holds the database's one lock.
         doctor = self._db.table(DOCTORS).get(appointment.doctor_id)
         if doctor is None or appointment.time_id not in doctor.available_time_ids:
-            return False
+            return BookingOutcome.TIME_NOT_OFFERED
         if appointment.patient_id not in self._db.table(PATIENTS):  # a foreign key, in SQL
             raise ConflictError(REMOVED_WHILE_BOOKING)
         self._insert(appointment)
-        return True
+        return BookingOutcome.BOOKED
 
     async def get(self, appointment_id: int) -> Appointment | None:
         return self._rows.get(appointment_id)

@@ -1,9 +1,19 @@
-"""The in-memory unit of work: a snapshot on entry, restored unless committed."""
+"""The in-memory unit of work: one transaction of the in-memory database (database.py).
+
+It keeps the SQL unit of work's one restriction (the booking port's docstring): when
+``appointments.book`` is a unit's first write, its transaction is a booking's, and until it commits
+or rolls back every repository but ``book``, ``doctors.available_time_ids``, ``users.actor_for``
+and the read ports raises ``SessionUnavailableError``; a repository used before the booking makes it
+join the unit's ordinary transaction instead. The SQL store runs such a booking on the database
+driver, outside the ORM's session; here the same use case fails the same way.
+"""
 
 from __future__ import annotations
 
+import inspect
+from enum import Enum, auto
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from hospital.adapters.memory.accounts import (
     InMemoryPatientRepository,
@@ -23,6 +33,42 @@ from hospital.adapters.memory.database import InMemoryDatabase
 from hospital.adapters.memory.doctor_reads import InMemoryDoctorReadQueries
 from hospital.adapters.memory.patients import InMemoryPatientQueries
 from hospital.adapters.memory.reviews import InMemoryReviewRepository, InMemoryReviewViews
+from hospital.application.ports.appointments import BookingOutcome
+from hospital.application.ports.unit_of_work import SessionUnavailableError
+from hospital.domain.appointments import Appointment
+
+
+class _Transaction(Enum):
+    NONE = auto()
+    ORDINARY = auto()  # the SQL store's session transaction
+    BOOKING = auto()  # the SQL store's driver transaction
+
+
+class _ThroughTheSession:
+    """A repository the SQL store serves through its ORM session: refused in a booking's transaction,
+    and otherwise its use makes the unit's transaction an ordinary one. ``free`` names the methods
+    the SQL store serves without the session."""
+
+    def __init__(self, repository: Any, uow: InMemoryUnitOfWork, free: frozenset[str] = frozenset()) -> None:
+        self._repository, self._uow, self._free = repository, uow, free
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._repository, name)
+        if name in self._free or not inspect.iscoroutinefunction(attribute):
+            return attribute
+        uow = self._uow
+
+        async def in_an_ordinary_transaction(*args: Any, **kwargs: Any) -> Any:
+            uow.use_session()
+            return await attribute(*args, **kwargs)
+
+        return in_an_ordinary_transaction
+
+
+class _Appointments(_ThroughTheSession):
+    async def book(self, appointment: Appointment) -> BookingOutcome:
+        self._uow.book()
+        return await self._repository.book(appointment)
 
 
 class InMemoryUnitOfWork:
@@ -31,26 +77,40 @@ class InMemoryUnitOfWork:
 
     def __init__(self, db: InMemoryDatabase) -> None:
         self._transaction = db = db.transaction()  # type: ignore[assignment]
-        self.users = InMemoryUserRepository(db)
-        self.profiles = InMemoryProfileRepository(db)
-        self.patients = InMemoryPatientRepository(db)
-        self.revoked_tokens = InMemoryRevokedTokenRepository(db)
-        self.doctors = InMemoryDoctorRepository(db)
-        self.reviews = InMemoryReviewRepository(db)
+        self._kind = _Transaction.NONE
+        orm = _ThroughTheSession
+        self.users = orm(InMemoryUserRepository(db), self, frozenset({"actor_for"}))
+        self.profiles = orm(InMemoryProfileRepository(db), self)
+        self.patients = orm(InMemoryPatientRepository(db), self)
+        self.revoked_tokens = orm(InMemoryRevokedTokenRepository(db), self)
+        self.doctors = orm(InMemoryDoctorRepository(db), self, frozenset({"available_time_ids"}))
+        self.reviews = orm(InMemoryReviewRepository(db), self)
         self.review_views = InMemoryReviewViews(db)
         self.patient_queries = InMemoryPatientQueries(db)
-        self.appointments = InMemoryAppointmentRepository(db)
+        self.appointments = _Appointments(InMemoryAppointmentRepository(db), self)
         self.appointment_queries = InMemoryAppointmentQueries(db)
         self.doctor_reads = InMemoryDoctorReadQueries(db)
-        self.designations = InMemoryTaxonRepository(
+        self.designations = orm(InMemoryTaxonRepository(
             db, table_name="designations", doctor_attribute="designation_ids", label="designation",
-        )
-        self.specialisations = InMemoryTaxonRepository(
+        ), self)
+        self.specialisations = orm(InMemoryTaxonRepository(
             db, table_name="specialisations", doctor_attribute="specialisation_ids", label="specialisation",
-        )
-        self.available_times = InMemoryAvailableTimeRepository(db)
-        self.medical_services = InMemoryMedicalServiceRepository(db)
-        self.contacts = InMemoryContactRepository(db)
+        ), self)
+        self.available_times = orm(InMemoryAvailableTimeRepository(db), self)
+        self.medical_services = orm(InMemoryMedicalServiceRepository(db), self)
+        self.contacts = orm(InMemoryContactRepository(db), self)
+
+    def use_session(self) -> None:
+        if self._kind is _Transaction.BOOKING:
+            raise SessionUnavailableError(
+                "This unit of work's transaction is a booking's (it began with appointments.book); "
+                "commit or roll it back before using the other repositories."
+            )
+        self._kind = _Transaction.ORDINARY
+
+    def book(self) -> None:
+        if self._kind is _Transaction.NONE:
+            self._kind = _Transaction.BOOKING
 
     async def __aenter__(self) -> Self:
         self._transaction.begin()
@@ -59,9 +119,12 @@ class InMemoryUnitOfWork:
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                         tb: TracebackType | None) -> None:
         self._transaction.end()
+        self._kind = _Transaction.NONE
 
     async def commit(self) -> None:
         self._transaction.commit()
+        self._kind = _Transaction.NONE
 
     async def rollback(self) -> None:
         self._transaction.rollback()
+        self._kind = _Transaction.NONE

@@ -17,7 +17,7 @@ from hospital.adapters.sqlalchemy.prepared import PreparedQuery, QueryShapes, bo
 from hospital.adapters.sqlalchemy.tables.care import appointments as a
 from hospital.adapters.sqlalchemy.tables.catalogue import doctor_available_times
 from hospital.application.pagination import Page, PageRequest
-from hospital.application.ports.appointments import AppointmentRow, AppointmentScope
+from hospital.application.ports.appointments import AppointmentRow, AppointmentScope, BookingOutcome
 from hospital.domain.appointments import REMOVED_WHILE_BOOKING, Appointment
 from hospital.domain.errors import ConflictError
 
@@ -56,7 +56,7 @@ class TransactionOwner(Protocol):
 
 
 class SqlAlchemyAppointmentRepository:
-    """``add_if_time_offered`` (a booking) is one prepared statement, written where the unit of work
+    """``book`` is one prepared statement, written where the unit of work
     says (``SqlAlchemyUnitOfWork.write``): on the driver when it is the unit's first write. The rest
     goes through the ORM session."""
 
@@ -75,9 +75,9 @@ class SqlAlchemyAppointmentRepository:
         appointment.id = (await connection.exec_driver_sql(sql, tuple(values))).scalar_one()
         self._attach(appointment)
 
-    async def add_if_time_offered(self, appointment: Appointment) -> bool:
+    async def book(self, appointment: Appointment) -> BookingOutcome:
         if not (storable(appointment.doctor_id) and storable(appointment.time_id)):
-            return False  # no such row can exist, and PostgreSQL would refuse the parameter
+            return BookingOutcome.TIME_NOT_OFFERED  # no such row can exist; PostgreSQL would refuse the parameter
         try:
             rows = await self._uow.write(_INSERT_IF_OFFERED, _inserted_values(appointment))
         except Exception as error:
@@ -87,12 +87,12 @@ class SqlAlchemyAppointmentRepository:
                 raise ConflictError(REMOVED_WHILE_BOOKING) from None
             raise
         if not rows:
-            return False
+            return BookingOutcome.TIME_NOT_OFFERED
         appointment.id = rows[0][0]
         session = self._uow.current_session
         if session is not None and session.in_transaction():
             self._attach(appointment)
-        return True
+        return BookingOutcome.BOOKED
 
     def _attach(self, appointment: Appointment) -> None:
         # Attached as if loaded: a later get() in this unit of work finds it, and save() flushes changes

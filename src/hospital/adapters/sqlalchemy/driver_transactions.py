@@ -26,6 +26,7 @@ from typing import Any, Protocol
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect
 
+from hospital.adapters.sqlalchemy.commit_outcome import outcome_of, rolled_back_for_sure
 from hospital.adapters.sqlalchemy.database_errors import is_connection_fault
 from hospital.adapters.sqlalchemy.direct_reads import (
     POOL_TIMEOUT_SECONDS,
@@ -35,6 +36,7 @@ from hospital.adapters.sqlalchemy.direct_reads import (
 )
 from hospital.adapters.sqlalchemy.engine import SQLITE_BEGIN
 from hospital.adapters.sqlalchemy.sqlite_writer import LoopSqliteConnection, SqliteWriter
+from hospital.application.errors import CommitOutcomeUnknownError
 
 
 class DriverTransaction(Protocol):
@@ -43,7 +45,9 @@ class DriverTransaction(Protocol):
     async def rows(self, sql: str, values: Sequence[Any]) -> list[Any]: ...
 
     async def commit(self) -> None:
-        """Durable when it returns; the transaction is over either way."""
+        """Durable when it returns; the transaction is over either way. Once begun it runs to its end
+        even if the caller is cancelled meanwhile, and the caller is told its outcome
+        (commit_outcome.py): an error means not committed, except ``CommitOutcomeUnknownError``."""
         ...
 
     async def rollback(self) -> None: ...
@@ -109,7 +113,8 @@ class _SqliteTransaction:
             await self._connection.commit()
         finally:
             self._connection.stop()
-        await durable
+        # Released into the group: its COMMIT decides, and the caller is told what it decided.
+        await outcome_of(durable)
 
     async def rollback(self) -> None:
         try:
@@ -169,7 +174,13 @@ class _AsyncpgTransaction:
 
     async def commit(self) -> None:
         try:
-            await self._transaction.commit()
+            await outcome_of(self._transaction.commit())
+        except Exception as error:
+            if is_connection_fault(error):
+                discard(self._connection)
+            if not rolled_back_for_sure(error):
+                raise CommitOutcomeUnknownError() from error
+            raise
         finally:
             await self._pool.release(self._connection)
 

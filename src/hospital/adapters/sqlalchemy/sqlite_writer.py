@@ -1,30 +1,24 @@
-"""How the units of work write a SQLite file: one sqlite3 connection per process, its statements run
-on the event loop's own thread, only what can wait (taking the write lock, the commit's fsync) on a
-thread of its own, and one COMMIT for all the transactions that queued up behind each other.
+"""How the units of work write a SQLite file: one sqlite3 connection per process (``SqliteWriter``),
+its statements run on the event loop's own thread, only what can wait (BEGIN IMMEDIATE, which may
+wait for another process's write lock, and COMMIT's fsync) on a thread of its own, and one COMMIT
+for all the units of work that queued up behind each other (group commit).
 
-Through aiosqlite each statement was three or four round trips to a driver thread (make a cursor,
-execute, fetch, close), and SQLite's write lock, which every transaction takes at BEGIN (engine.py),
-was held across all of them while the other writers slept in SQLite's busy handler. A statement of
-a unit of work costs SQLite microseconds once the lock is held (WAL: it never waits for readers).
+Who may use the connection when, and what each event does, is decided by a plain state machine
+(group_commit.py, with its diagram and invariants in docs/architecture.md); this module performs
+what it decides: it runs the statements, hands the turn to the caller the machine names, and
+settles the units it returns. ``LoopSqliteConnection``, the pool's connection, is the thin layer
+that speaks the subset of aiosqlite's API that SQLAlchemy's aiosqlite dialect uses, so the dialect,
+its pool and the ORM work on it unchanged (``create_async_engine(async_creator=...)``); the driver
+transactions (driver_transactions.py) use it too.
 
-What may block stays off the loop: ``BEGIN IMMEDIATE`` waits up to the busy timeout for a writer of
-another process, and ``COMMIT`` is an fsync (``synchronous=FULL``). Both run on the writer's
-thread; the transactions of the process take turns (``SqliteWriter.turn``, first come first
-served), so the sqlite3 object is only ever used by one caller, on one thread, at a time.
-
-Group commit: a unit of work may ask for its commit to be deferred (``defer_commit``). Each
-transaction the engine begins is a SAVEPOINT inside one SQLite transaction; a deferred commit only
-releases it, gives the turn to the next transaction waiting, and waits for the one COMMIT (one
-fsync) that makes the whole group durable, which runs when the turns queued before it are done.
-Each unit is still all or nothing (a refusal rolls back to its own savepoint and leaves the others'
-work alone), a unit reads what the units before it in the group wrote (as it would have after their
-commits), and none is acknowledged before its work is on disk. A commit that is not deferred
-(anything outside the units of work) commits at once, and with it whatever the group had released.
-If the COMMIT fails or the connection is lost, every unit waiting on it fails: none was acknowledged.
-
-The pool's connections (``LoopSqliteConnection``) are views of the one writer, speaking the subset
-of aiosqlite's API that SQLAlchemy's aiosqlite dialect uses, so the dialect, its pool and the ORM
-work on them unchanged (``create_async_engine(async_creator=...)``).
+In short: each unit of work is a SAVEPOINT inside one SQLite transaction. A unit whose commit is
+deferred (``defer_commit``) only releases its savepoint, gives the turn to the next caller in line,
+and waits for the group's COMMIT, which takes its place in line behind the callers already waiting
+when the group's first unit was released. Each unit is all or nothing (a refusal rolls back to its
+own savepoint), reads what the units before it in the group wrote, and is acknowledged only once
+the COMMIT that holds it has returned; if that COMMIT fails, or an error ends SQLite's transaction,
+every unit in it fails. Once begun, a BEGIN or a COMMIT keeps the turn until it has returned from
+the writer's thread, whatever happens to its caller meanwhile (commit_outcome.py).
 """
 
 from __future__ import annotations
@@ -32,16 +26,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from hospital.adapters.sqlalchemy.commit_outcome import Outcome, outcome_of, to_the_end
+from hospital.adapters.sqlalchemy.group_commit import (
+    COMMITTER,
+    LOST,
+    ROLL_BACK_NOTHING,
+    ROLL_BACK_SAVEPOINT,
+    ROLL_BACK_TRANSACTION,
+    GroupCommit,
+)
+
 T = TypeVar("T")
 UNIT = "unit_of_work"
+_SAVEPOINT, _RELEASE, _ROLLBACK_TO = f"SAVEPOINT {UNIT}", f"RELEASE {UNIT}", f"ROLLBACK TO {UNIT}"
 
 
 class GroupCommitLostError(sqlite3.OperationalError):
-    """The transaction a deferred commit was waiting on ended without committing."""
+    """The transaction a unit of work was released into ended without committing."""
 
 
 def _waits_for_the_lock(sql: str) -> bool:
@@ -49,18 +54,24 @@ def _waits_for_the_lock(sql: str) -> bool:
 
 
 class SqliteWriter:
-    """The process's one connection to a SQLite file, shared by the pool's connections in turn."""
+    """The process's one connection to a SQLite file, shared by the pool's connections in turn.
+
+    Every method that takes a ``caller`` expects it to hold the turn (``take_turn``), except
+    ``take_turn`` itself.
+    """
+
+    connection_class: type[sqlite3.Connection] = sqlite3.Connection  # tests swap in a faulty one
 
     def __init__(self, database: str, *, uri: bool, busy_seconds: float,
                  configure: Callable[[sqlite3.Connection], None]) -> None:
         self._database, self._uri, self.busy_seconds = database, uri, busy_seconds
         self._configure = configure
-        self.turn = asyncio.Lock()
+        self.machine = GroupCommit()
         self._sqlite: sqlite3.Connection | None = None
         self._users = 0
         self._thread: ThreadPoolExecutor | None = None
-        self._waiting: list[asyncio.Future[None]] = []
-        self._commit_task: asyncio.Task[None] | None = None
+        self._turns: dict[Hashable, asyncio.Future[None]] = {}  # callers waiting in line
+        self._commits: set[asyncio.Task[None]] = set()  # the group's COMMIT, while it runs
 
     @property
     def sqlite(self) -> sqlite3.Connection:
@@ -74,83 +85,168 @@ class SqliteWriter:
     def open(self) -> None:
         if self._sqlite is None:
             connection = sqlite3.connect(self._database, uri=self._uri, timeout=self.busy_seconds,
-                                         isolation_level=None, check_same_thread=False)
+                                         isolation_level=None, check_same_thread=False,
+                                         factory=self.connection_class)
             self._configure(connection)
             self._sqlite = connection
         self._users += 1
+        self.machine.opened()
 
     def leave(self) -> None:
+        """A user is done with the writer; the last one closes it, once no COMMIT is due or running."""
         self._users -= 1
-        if self._users <= 0 and self._sqlite is not None:
-            self._lose("the connection closed before the commit")
+        if self._users <= 0 and self._sqlite is not None and self.machine.close():
+            self._close()
+
+    def _close(self) -> None:
+        if self._sqlite is not None:
             self._sqlite.close()
             self._sqlite = None
-            if self._thread is not None:
-                self._thread.shutdown(wait=False)
-                self._thread = None
+        if self._thread is not None:
+            self._thread.shutdown(wait=False)
+            self._thread = None
 
-    async def off_loop(self, function: Callable[..., T], *args: Any) -> T:
+    def _on_thread(self, function: Callable[..., T], *args: Any) -> asyncio.Future[T]:
         if self._thread is None:
             self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
-        return await asyncio.get_running_loop().run_in_executor(self._thread, function, *args)
+        return asyncio.get_running_loop().run_in_executor(self._thread, function, *args)
 
-    async def take_turn(self) -> None:
+    # --- the turn -------------------------------------------------------------------------------------
+
+    async def take_turn(self, caller: Hashable) -> None:
+        if self.machine.ask_turn(caller):
+            return
+        granted = asyncio.get_running_loop().create_future()
+        self._turns[caller] = granted
         try:
             async with asyncio.timeout(self.busy_seconds):
-                await self.turn.acquire()
-        except TimeoutError:
-            # As SQLite says it when its own busy timeout runs out; the unit of work answers 503.
-            raise sqlite3.OperationalError("database is locked") from None
+                await granted
+        except BaseException as error:
+            self._turns.pop(caller, None)
+            self._hand_over(self.machine.leave_line(caller))  # passed on if it reached us meanwhile
+            if isinstance(error, TimeoutError):
+                # As SQLite says it when its own busy timeout runs out; the unit of work answers 503.
+                raise sqlite3.OperationalError("database is locked") from None
+            raise
 
-    # --- group commit (the caller holds the turn) -----------------------------------------------
+    def give_turn(self, caller: Hashable) -> None:
+        self._hand_over(self.machine.give_turn(caller))
 
-    def wait_for_commit(self, deferred: asyncio.Future[None]) -> None:
-        self._waiting.append(deferred)
-        if self._commit_task is None:
-            self._commit_task = asyncio.get_running_loop().create_task(self._commit_in_turn())
+    def _hand_over(self, holder: Hashable | None) -> None:
+        while holder is not None and holder is not COMMITTER:
+            granted = self._turns.pop(holder)
+            if not granted.done():
+                granted.set_result(None)
+                return
+            holder = self.machine.leave_line(holder)  # cancelled meanwhile: it will not come for it
+        if holder is COMMITTER:
+            task = asyncio.get_running_loop().create_task(self._commit_group())
+            self._commits.add(task)
+            task.add_done_callback(self._commits.discard)
+        elif self.machine.may_close():
+            self._close()
 
-    async def _commit_in_turn(self) -> None:
-        # Queued behind the transactions already waiting for the turn: their work joins this COMMIT.
-        async with self.turn:
-            self._commit_task = None
-            if self.is_open:
-                with contextlib.suppress(Exception):  # the units waiting on it got the error
-                    await self.commit_group()
+    # --- a unit of work, in its turn -------------------------------------------------------------------
 
-    async def commit_group(self) -> None:
-        """COMMIT whatever was released; settled even if the caller is cancelled meanwhile."""
-        waiting, self._waiting = self._waiting, []
-        if not self.sqlite.in_transaction:
-            _settle(waiting, GroupCommitLostError("the transaction ended before its commit") if waiting else None)
-            return
-        committed = asyncio.ensure_future(self.off_loop(self.sqlite.commit))
-
-        def settle(done: asyncio.Future[None]) -> None:
-            error = GroupCommitLostError("the commit was cancelled") if done.cancelled() else done.exception()
-            if error is not None and self.is_open and self.sqlite.in_transaction:
+    async def begin_unit(self, caller: Hashable, begin: str) -> None:
+        """BEGIN (if no transaction is open to join) and the unit's SAVEPOINT. On failure or
+        cancellation the caller holds the turn with no transaction of its own left open."""
+        machine = self.machine
+        try:
+            if machine.must_begin:
+                machine.begin_started(caller)
+                try:
+                    await to_the_end(self._on_thread(self.sqlite.execute, begin))
+                finally:
+                    machine.begin_ended(caller, began=self.sqlite.in_transaction)
+            self.sqlite.execute(_SAVEPOINT)
+        except BaseException:
+            if machine.transaction and not machine.group and self.is_open:
                 self.sqlite.rollback()
-            _settle(waiting, error)
+                machine.rolled_back(caller)
+            raise
+        machine.unit_opened(caller)
 
-        committed.add_done_callback(settle)
-        await asyncio.shield(committed)
+    def run(self, function: Callable[..., T], *args: Any) -> T:
+        """A statement, by the caller holding the turn."""
+        if self.machine.phase is LOST:
+            raise GroupCommitLostError("the transaction was rolled back by an error")
+        try:
+            return function(*args)
+        except sqlite3.Error:
+            self._check_transaction()
+            raise
 
-    @property
-    def has_waiting(self) -> bool:
-        return bool(self._waiting)
+    def release_unit(self, caller: Hashable, waiting: asyncio.Future[None] | None) -> None:
+        """RELEASE the caller's savepoint: ``waiting`` joins the group, to be settled by its COMMIT;
+        None: the caller commits at once (``commit``). If the release fails the unit is rolled back."""
+        try:
+            if self.machine.phase is LOST:
+                raise GroupCommitLostError("the transaction was rolled back by an error")
+            self.sqlite.execute(_RELEASE)
+        except BaseException:
+            self._check_transaction()
+            self.roll_back_unit(caller)
+            raise
+        self.machine.unit_released(caller, waiting)
 
-    def check_group(self) -> None:
+    def roll_back_unit(self, caller: Hashable) -> None:
+        """The caller's unit ends without committing: its savepoint, or the whole transaction when
+        nobody else's work is in it (the write lock is then free for other processes)."""
+        undo = self.machine.roll_back_unit(caller)
+        if undo is ROLL_BACK_NOTHING or not self.is_open:
+            return
+        try:
+            if undo is ROLL_BACK_SAVEPOINT:
+                self.sqlite.execute(_ROLLBACK_TO)
+                self.sqlite.execute(_RELEASE)
+            else:
+                self.sqlite.rollback()
+        except sqlite3.Error:
+            self._check_transaction()
+            raise
+        finally:
+            if undo is ROLL_BACK_TRANSACTION and not self.sqlite.in_transaction:
+                self.machine.rolled_back(caller)
+
+    def _check_transaction(self) -> None:
         """After a failed statement: some errors (a full disk, I/O) end SQLite's whole transaction,
-        and with it the work of the group."""
-        if self.is_open and not self.sqlite.in_transaction:
-            self._lose("the transaction was rolled back by an error")
+        and with it the work of the units released into it."""
+        if self.machine.transaction and self.is_open and not self.sqlite.in_transaction:
+            lost = self.machine.transaction_lost()
+            _settle(lost, GroupCommitLostError("the transaction was rolled back by an error"))
 
-    def _lose(self, reason: str) -> None:
-        waiting, self._waiting = self._waiting, []
-        _settle(waiting, GroupCommitLostError(reason) if waiting else None)
+    # --- the COMMIT ---------------------------------------------------------------------------------------
+
+    async def commit(self, caller: Hashable) -> None:
+        """COMMIT by the caller holding the turn: its own work and every unit released before it.
+        Runs to its end even if the caller is cancelled meanwhile, and settles those units with its
+        outcome, which is also what the caller is told."""
+        self.machine.commit_started(caller)
+        failure: BaseException | None = None
+        try:
+            await outcome_of(self._on_thread(self.sqlite.commit))
+        except BaseException as error:
+            failure = error
+            if self.sqlite.in_transaction:
+                self.sqlite.rollback()  # a COMMIT that failed leaves nothing of the group behind
+            raise
+        finally:
+            _settle(self.machine.commit_ended(caller), failure)
+
+    async def _commit_group(self) -> None:
+        """The group's COMMIT, in its turn."""
+        try:
+            await self.commit(COMMITTER)
+        except Exception:  # noqa: S110 - the units waiting on it were given the error
+            pass
+        finally:
+            self.give_turn(COMMITTER)
 
 
-def _settle(waiting: list[asyncio.Future[None]], error: BaseException | None) -> None:
+def _settle(waiting: Iterable[Hashable], error: BaseException | None) -> None:
     for future in waiting:
+        assert isinstance(future, asyncio.Future)
         if future.done():
             continue
         if error is None:
@@ -217,7 +313,7 @@ class _Cursor:
 
 
 class LoopSqliteConnection:
-    """A pool connection: the writer, for one transaction at a time, in its turn."""
+    """A pool connection: the writer, for one caller at a time, in its turn."""
 
     def __init__(self, writer: SqliteWriter) -> None:
         writer.open()
@@ -225,46 +321,40 @@ class LoopSqliteConnection:
         self._closed = False
         self._holding = False
         self._in_unit = False
-        self._deferred: asyncio.Future[None] | None = None
+        self._deferred: Outcome[None] | None = None
+
+    async def _take_turn(self) -> None:
+        await self.writer.take_turn(self)
+        self._holding = True
 
     def _give_turn(self) -> None:
         if self._holding:
             self._holding = False
-            self.writer.turn.release()
+            self.writer.give_turn(self)
 
     async def begin(self, sql: str) -> None:
-        writer = self.writer
-        if not self._holding:
-            await writer.take_turn()
-            self._holding = True
+        await self._take_turn()
         try:
-            if not writer.sqlite.in_transaction:
-                await writer.off_loop(writer.sqlite.execute, sql)
-            writer.sqlite.execute(f"SAVEPOINT {UNIT}")
+            await self.writer.begin_unit(self, sql)
         except BaseException:
             self._give_turn()
             raise
         self._in_unit = True
 
     async def run(self, function: Callable[..., T], *args: Any) -> T:
-        """A statement: in this connection's transaction, or else in a turn of its own."""
-        borrowed = not self._holding
-        if borrowed:
-            await self.writer.take_turn()
-            self._holding = True
+        """A statement: in this connection's unit, or else in a turn of its own."""
+        if self._holding:
+            return self.writer.run(function, *args)
+        await self._take_turn()
         try:
-            return function(*args)
-        except sqlite3.Error:
-            self.writer.check_group()
-            raise
+            return self.writer.run(function, *args)
         finally:
-            if borrowed:
-                self._give_turn()
+            self._give_turn()
 
-    def defer_commit(self) -> asyncio.Future[None]:
-        """The next commit() only releases this transaction; the future resolves once its work is
-        durable, or fails with the COMMIT. A rollback instead cancels it."""
-        self._deferred = asyncio.get_running_loop().create_future()
+    def defer_commit(self) -> Outcome[None]:
+        """The next commit() only releases this unit; the future resolves once its work is durable,
+        or fails with the COMMIT. A rollback instead cancels it."""
+        self._deferred = Outcome(loop=asyncio.get_running_loop())
         return self._deferred
 
     # --- what SQLAlchemy's aiosqlite adapter reads and calls ---------------------------------------
@@ -282,40 +372,37 @@ class LoopSqliteConnection:
 
     async def commit(self) -> None:
         deferred, self._deferred = self._deferred, None
+        if not self._holding:
+            if deferred is not None:
+                deferred.set_result(None)  # nothing was begun: nothing to wait for
+            return
         writer = self.writer
         try:
             if self._in_unit:
                 self._in_unit = False
                 try:
-                    writer.sqlite.execute(f"RELEASE {UNIT}")
-                except sqlite3.Error:
-                    writer.check_group()
+                    writer.release_unit(self, deferred)
+                except BaseException:
+                    if deferred is not None:
+                        deferred.abandon()
                     raise
                 if deferred is not None:
-                    writer.wait_for_commit(deferred)
                     return
-            if self._holding:
-                await writer.commit_group()
+            if writer.machine.transaction:
+                await writer.commit(self)
         finally:
             self._give_turn()
 
     async def rollback(self) -> None:
         deferred, self._deferred = self._deferred, None
         if deferred is not None:
-            deferred.cancel()
-        writer = self.writer
+            deferred.abandon()
+        if not self._holding:
+            return
         try:
             if self._in_unit:
                 self._in_unit = False
-                try:
-                    writer.sqlite.execute(f"ROLLBACK TO {UNIT}")
-                    writer.sqlite.execute(f"RELEASE {UNIT}")
-                except sqlite3.Error:
-                    writer.check_group()
-                    raise
-            # Nothing of the group waits for a commit: give the write lock back now.
-            if self._holding and writer.sqlite.in_transaction and not writer.has_waiting:
-                writer.sqlite.rollback()
+                self.writer.roll_back_unit(self)
         finally:
             self._give_turn()
 
@@ -326,15 +413,15 @@ class LoopSqliteConnection:
         self.stop()
 
     def stop(self) -> None:
-        if not self._closed:
-            self._closed = True
-            if self._in_unit and self.writer.is_open:
-                # Closed mid-transaction (an invalidated connection): its work must not join the group.
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if self._holding and self._in_unit:
+                # Closed mid-unit (an invalidated connection): its work must not join the group.
                 self._in_unit = False
-                try:
-                    self.writer.sqlite.execute(f"ROLLBACK TO {UNIT}")
-                    self.writer.sqlite.execute(f"RELEASE {UNIT}")
-                except sqlite3.Error:
-                    self.writer.check_group()
+                with contextlib.suppress(sqlite3.Error):  # the transaction is gone; its units were told
+                    self.writer.roll_back_unit(self)
             self._give_turn()
+        finally:
             self.writer.leave()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from functools import cached_property
 from types import TracebackType
@@ -22,6 +23,7 @@ from hospital.adapters.sqlalchemy.catalogue import (
     SqlAlchemyMedicalServiceRepository,
     SqlAlchemyTaxonRepository,
 )
+from hospital.adapters.sqlalchemy.commit_outcome import outcome_of, rolled_back_for_sure
 from hospital.adapters.sqlalchemy.contacts import SqlAlchemyContactRepository
 from hospital.adapters.sqlalchemy.database_errors import is_unavailable, raise_as_domain_error
 from hospital.adapters.sqlalchemy.direct_reads import DirectReader, Reads
@@ -32,12 +34,15 @@ from hospital.adapters.sqlalchemy.prepared import PreparedQuery
 from hospital.adapters.sqlalchemy.reviews import SqlAlchemyReviewRepository, SqlAlchemyReviewViews
 from hospital.adapters.sqlalchemy.sqlite_writer import LoopSqliteConnection
 from hospital.adapters.sqlalchemy.tables import catalogue as catalogue_tables
-from hospital.application.errors import ServiceUnavailableError
+from hospital.application.errors import CommitOutcomeUnknownError, ServiceUnavailableError
+from hospital.application.ports.unit_of_work import SessionUnavailableError
 from hospital.domain.taxonomy import Designation, Specialisation
 
 
-class SessionUnavailableError(RuntimeError):
-    """The ORM was asked for in a unit of work whose transaction is a driver transaction."""
+async def _commit_session(session: AsyncSession, durable: asyncio.Future[None] | None) -> None:
+    await session.commit()
+    if durable is not None:
+        await durable
 
 
 class SqlAlchemyUnitOfWork:
@@ -79,12 +84,13 @@ class SqlAlchemyUnitOfWork:
         return self._session
 
     async def write(self, query: PreparedQuery, parameters: Mapping[str, Any]) -> list[Any]:
-        """The rows of a write statement run in this unit's transaction: the session's if it has
-        begun one, else a driver transaction, begun by the first such write."""
+        """The rows of a write statement run in this unit's transaction: the session's if the unit
+        has one, else a driver transaction, begun by the first such write."""
         driver = self._driver
         if driver is None:
-            session = self._session
-            if self._driver_transactions is None or (session is not None and session.in_transaction()):
+            # The driver only for a unit that has not touched the ORM: a repository made before holds
+            # the session, and would otherwise open a second transaction beside the driver's.
+            if self._driver_transactions is None or self._session is not None:
                 connection = await self.session.connection()
                 sql, values = query.bind(connection.dialect, parameters)
                 return list((await connection.exec_driver_sql(sql, tuple(values))).all())
@@ -189,6 +195,9 @@ class SqlAlchemyUnitOfWork:
             await session.close()
 
     async def commit(self) -> None:
+        """Once the COMMIT is under way it runs to its end even if the caller is cancelled meanwhile,
+        and the caller is told its outcome (commit_outcome.py): returns if the work committed,
+        raises if it did not, and ``CommitOutcomeUnknownError`` when PostgreSQL never said."""
         try:
             await self._commit()
         except Exception as error:
@@ -203,16 +212,21 @@ class SqlAlchemyUnitOfWork:
         session = self._session
         if session is None:
             return
-        durable = None
-        if session.in_transaction():
-            writer = (await (await session.connection()).get_raw_connection()).driver_connection
-            if isinstance(writer, LoopSqliteConnection):
-                # Group commit (sqlite_writer.py): the connection goes to the next writer at once;
-                # this use case returns only when the COMMIT that includes its work is on disk.
-                durable = writer.defer_commit()
-        await session.commit()
-        if durable is not None:
-            await durable
+        if not session.in_transaction():
+            await session.commit()
+            return
+        await session.flush()  # a refused statement here: nothing was committed
+        connection = await session.connection()
+        writer = (await connection.get_raw_connection()).driver_connection
+        # Group commit (sqlite_writer.py): the connection goes to the next writer at once; this use
+        # case returns only when the COMMIT that includes its work is on disk.
+        durable = writer.defer_commit() if isinstance(writer, LoopSqliteConnection) else None
+        try:
+            await outcome_of(_commit_session(session, durable))
+        except Exception as error:
+            if connection.dialect.name == "postgresql" and not rolled_back_for_sure(error):
+                raise CommitOutcomeUnknownError() from error
+            raise
 
     async def rollback(self) -> None:
         driver, self._driver = self._driver, None

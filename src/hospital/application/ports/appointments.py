@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Protocol
 
 from hospital.application.pagination import Page, PageRequest
 from hospital.domain.appointments import Appointment
+
+
+class BookingOutcome(StrEnum):
+    """What ``AppointmentRepository.book`` did: stored the appointment, or nothing."""
+
+    BOOKED = "booked"
+    TIME_NOT_OFFERED = "time not offered"
 
 
 class AppointmentRepository(Protocol):
@@ -14,10 +22,20 @@ class AppointmentRepository(Protocol):
         """Store a new appointment and give it an id."""
         ...
 
-    async def add_if_time_offered(self, appointment: Appointment) -> bool:
-        """``add``, in one step with the check that the appointment's doctor offers its time: False,
-        storing nothing, when the doctor does not (or does not exist). No change to the doctor's
-        times can come between the check and the insert."""
+    async def book(self, appointment: Appointment) -> BookingOutcome:
+        """Store a new appointment if its doctor offers its time, and give it an id (BOOKED); else
+        store nothing (TIME_NOT_OFFERED, also for a doctor that does not exist).
+
+        The store checks "the doctor offers this time" in the same statement as the insert (SQL:
+        ``INSERT ... SELECT ... WHERE`` the doctor's time exists), so no change to the doctor's times
+        can fall between the check and the insert. A patient or doctor deleted by a transaction
+        that committed first is a ConflictError (REMOVED_WHILE_BOOKING).
+
+        When ``book`` is the unit of work's first write, its transaction is a booking's: until it
+        commits or rolls back, the unit offers only ``book`` again, the read ports and
+        ``doctors.available_time_ids``; any other repository raises ``SessionUnavailableError``
+        (the SQL store runs the booking on the database driver, outside the ORM's session).
+        """
         ...
 
     async def get(self, appointment_id: int) -> Appointment | None: ...

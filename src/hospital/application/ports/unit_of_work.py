@@ -38,6 +38,12 @@ from hospital.application.ports.reviews import ReviewRepository, ReviewViews
 from hospital.domain.taxonomy import Designation, Specialisation
 
 
+class SessionUnavailableError(RuntimeError):
+    """A repository that loads or changes aggregates was used while the unit of work's transaction is
+    a booking's (``appointments.book`` was its first write): commit or roll back first. A bug in the
+    use case, never a client's error."""
+
+
 class UnitOfWork(Protocol):
     """Rolled back unless committed; see the module's docstring for what its repositories guarantee."""
 
@@ -66,8 +72,13 @@ class UnitOfWork(Protocol):
         ...
 
     async def commit(self) -> None:
-        """Durable when it returns. Raises ``ConcurrentChangeError`` (nothing written) for a record
-        changed since it was read, and the domain's refusal for a duplicate found only now."""
+        """Make the work durable. Once the COMMIT is under way it runs to its end even if the caller
+        is cancelled meanwhile, and the caller is told its outcome: it returns when the work
+        committed (the cancellation is withdrawn), raises when it did not, and raises
+        ``CommitOutcomeUnknownError`` when the database never said (then anything the work refers
+        to must be kept: application/staged_uploads.py). Raises ``ConcurrentChangeError`` (nothing
+        written) for a record changed since it was read, and the domain's refusal for a duplicate
+        found only now."""
         ...
 
     async def rollback(self) -> None: ...

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from hospital.application.pagination import InvalidPageError, PageRequest
-from hospital.application.ports.appointments import AppointmentRow, AppointmentScope
+from hospital.application.ports.appointments import AppointmentRow, AppointmentScope, BookingOutcome
+from hospital.application.ports.unit_of_work import SessionUnavailableError
 from hospital.domain.appointments import REMOVED_WHILE_BOOKING, Appointment, AppointmentStatus, AppointmentType
 from hospital.domain.errors import ConflictError
 from tests.support.clinic import Cast, cast
@@ -85,10 +86,10 @@ def _booked(people: Cast, doctor_id: int, time_id: int) -> Appointment:
                        appointment_type=AppointmentType.ONLINE, symptoms="cough", cancelled=True)
 
 
-async def test_add_if_time_offered_stores_a_time_the_doctor_offers(any_container, people):
+async def test_book_stores_a_time_the_doctor_offers(any_container, people):
     appointment = _booked(people, people.doctor.doctor_id, people.doctor_times[1])
     async with any_container.unit_of_work() as uow:
-        assert await uow.appointments.add_if_time_offered(appointment) is True
+        assert await uow.appointments.book(appointment) is BookingOutcome.BOOKED
         await uow.commit()
     async with any_container.unit_of_work() as uow:
         assert fields(await uow.appointments.get(appointment.id)) == fields(appointment)
@@ -96,7 +97,7 @@ async def test_add_if_time_offered_stores_a_time_the_doctor_offers(any_container
 
 @pytest.mark.parametrize("which", ["another doctor's time", "unknown time", "unknown doctor", "unstorable doctor",
                                    "unstorable time"])
-async def test_add_if_time_offered_refuses_anything_else_and_stores_nothing(any_container, people, which):
+async def test_book_refuses_anything_else_and_stores_nothing(any_container, people, which):
     doctor_id, time_id = {
         "another doctor's time": (people.doctor.doctor_id, people.other_doctor_times[0]),
         "unknown time": (people.doctor.doctor_id, 987654),
@@ -106,36 +107,77 @@ async def test_add_if_time_offered_refuses_anything_else_and_stores_nothing(any_
     }[which]
     appointment = _booked(people, doctor_id, time_id)
     async with any_container.unit_of_work() as uow:
-        assert await uow.appointments.add_if_time_offered(appointment) is False
+        assert await uow.appointments.book(appointment) is BookingOutcome.TIME_NOT_OFFERED
         await uow.commit()
     assert appointment.id is None
     assert await listed(any_container) == []
 
 
 @pytest.mark.parametrize("after_a_read", [False, True], ids=["first statement", "after an ORM read"])
-async def test_add_if_time_offered_for_a_patient_removed_meanwhile_is_a_conflict(any_container, people, after_a_read):
+async def test_book_for_a_patient_removed_meanwhile_is_a_conflict(any_container, people, after_a_read):
     appointment = _booked(people, people.doctor.doctor_id, people.doctor_times[0])
     appointment.patient_id = 987654  # as if deleted after the caller was identified (a foreign key in SQL)
     with pytest.raises(ConflictError) as refused:
         async with any_container.unit_of_work() as uow:
             if after_a_read:  # on SQLAlchemy the insert then runs in the session's transaction
                 await uow.appointments.get(1)
-            await uow.appointments.add_if_time_offered(appointment)
+            await uow.appointments.book(appointment)
             await uow.commit()
     assert refused.value.errors == {"non_field_errors": [REMOVED_WHILE_BOOKING]}
     assert await listed(any_container) == []
 
 
-async def test_add_if_time_offered_sees_the_doctors_times_as_they_are_now(any_container, people):
+async def test_book_sees_the_doctors_times_as_they_are_now(any_container, people):
     async with any_container.unit_of_work() as uow:
         doctor = await uow.doctors.get(people.doctor.doctor_id)
         doctor.available_time_ids = [people.other_doctor_times[0]]
         await uow.doctors.save(doctor)
         await uow.commit()
     async with any_container.unit_of_work() as uow:
-        assert not await uow.appointments.add_if_time_offered(_booked(people, doctor.id, people.doctor_times[0]))
-        assert await uow.appointments.add_if_time_offered(_booked(people, doctor.id, people.other_doctor_times[0]))
+        old = _booked(people, doctor.id, people.doctor_times[0])
+        new = _booked(people, doctor.id, people.other_doctor_times[0])
+        assert await uow.appointments.book(old) is BookingOutcome.TIME_NOT_OFFERED
+        assert await uow.appointments.book(new) is BookingOutcome.BOOKED
         await uow.commit()
+
+
+# --- a booking's transaction (the port's restriction, on every adapter) ------------------------------------
+
+@pytest.mark.parametrize("end", ["commit", "rollback"])
+async def test_a_booking_as_the_first_write_refuses_the_other_repositories_until_it_ends(any_container, people, end):
+    appointment = _booked(people, people.doctor.doctor_id, people.doctor_times[0])
+    async with any_container.unit_of_work() as uow:
+        assert await uow.appointments.book(appointment) is BookingOutcome.BOOKED
+        # What a booking's transaction still offers, seeing its own write:
+        assert await uow.doctors.available_time_ids(people.doctor.doctor_id) == people.doctor_times
+        assert [row.id for row in (await listed_in(uow))] == [appointment.id]
+        assert await uow.appointments.book(_booked(people, people.doctor.doctor_id, people.doctor_times[1])) \
+            is BookingOutcome.BOOKED
+        # and what it refuses:
+        with pytest.raises(SessionUnavailableError):
+            await uow.appointments.get(appointment.id)
+        with pytest.raises(SessionUnavailableError):
+            await uow.profiles.get_by_user(people.owner.user_id)
+        with pytest.raises(SessionUnavailableError):
+            await uow.users.get(people.owner.user_id)
+        await getattr(uow, end)()
+        assert await uow.profiles.get_by_user(people.owner.user_id) is not None  # available again
+    assert len(await listed(any_container)) == (2 if end == "commit" else 0)
+
+
+async def test_a_repository_used_before_the_booking_makes_it_join_the_units_ordinary_transaction(
+        any_container, people):
+    appointment = _booked(people, people.doctor.doctor_id, people.doctor_times[0])
+    async with any_container.unit_of_work() as uow:
+        assert await uow.profiles.get_by_user(people.owner.user_id) is not None
+        assert await uow.appointments.book(appointment) is BookingOutcome.BOOKED
+        assert fields(await uow.appointments.get(appointment.id)) == fields(appointment)
+        await uow.commit()
+    assert await listed(any_container) == [appointment.id]
+
+
+async def listed_in(uow) -> list[AppointmentRow]:
+    return list((await uow.appointment_queries.list(page=PageRequest.of(), scope=None)).items)
 
 
 async def test_delete(any_container, people):
