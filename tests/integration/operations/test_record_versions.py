@@ -8,30 +8,30 @@ settled by that lock; the race tests of tests/integration/deployment show it ove
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from hospital.application.errors import ConcurrentChangeError
 from hospital.application.ports.unit_of_work import UnitOfWork
+from hospital.bootstrap import Container
 from hospital.domain.appointments import Appointment, AppointmentStatus
 from hospital.domain.contacts import Contact
 from hospital.domain.doctors import Doctor
 from hospital.domain.errors import ConflictError
 from hospital.domain.patients import Patient
 from hospital.domain.users import USERNAME_TAKEN, User
-from tests.support.backends import BACKENDS, unit_of_work_factory
 
 NOW = datetime(2026, 1, 15, tzinfo=UTC)
 Factory = Callable[[], UnitOfWork]
 
 
-@pytest.fixture(params=[backend for backend in BACKENDS if backend != "sqlite"])
-async def uow(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Factory]:
-    async with unit_of_work_factory(request.param, request, tmp_path) as factory:
-        yield factory
+@pytest.fixture
+def uow(any_container: Container, request: pytest.FixtureRequest) -> Factory:
+    if request.node.callspec.params.get("any_container") == "sqlite":
+        pytest.skip("SQLite's units of work cannot interleave in one process (see the module)")
+    return any_container.unit_of_work
 
 
 async def _contact(uow: Factory) -> int:
