@@ -157,12 +157,12 @@ class CreateDoctor(DoctorUseCase):
         assert user_id is not None
         if changes.profile is not None:
             # Refuse bad input before the upload is checked and stored: that is the slow part.
-            await self._check(user_id, changes)
+            await self._refuse_before_upload(user_id, changes)
         async with self._staged_profile(changes.profile) as profile:
             return await self._create(user_id, changes, profile)
 
     @rerun_on_concurrent_change
-    async def _check(self, user_id: int, changes: DoctorChanges) -> None:
+    async def _refuse_before_upload(self, user_id: int, changes: DoctorChanges) -> None:
         async with self._uow() as uow:
             await self._build(uow, user_id, changes, None)
 
@@ -206,12 +206,12 @@ class UpdateDoctor(DoctorUseCase):
                        partial: bool = False) -> DoctorReadModel:
         require_authenticated(actor)
         if changes.profile is not None:
-            await self._check(actor, doctor_id, changes, partial)
+            await self._refuse_before_upload(actor, doctor_id, changes, partial)
         async with self._staged_profile(changes.profile) as profile:
             return await self._update(actor, doctor_id, changes, partial, profile)
 
     @rerun_on_concurrent_change
-    async def _check(self, actor: Actor, doctor_id: int, changes: DoctorChanges, partial: bool) -> None:
+    async def _refuse_before_upload(self, actor: Actor, doctor_id: int, changes: DoctorChanges, partial: bool) -> None:
         """The request's refusals, before its upload is checked and stored (the slow part); nothing is written."""
         async with self._uow() as uow:
             await self._apply(uow, actor, await self._doctor(uow, doctor_id), changes, partial, None)

@@ -97,12 +97,12 @@ class UpdateMedicalService(MedicalServiceUseCase):
     async def __call__(self, actor: Actor, service_id: int, changes: MedicalServiceChanges, *,
                        partial: bool = False) -> MedicalService:
         require_admin(actor)
-        await self._check(service_id, changes, partial)
+        await self._refuse_before_upload(service_id, changes, partial)
         async with self._staged_image(changes.image) as image:
             return await self._update(service_id, changes, image)
 
     @rerun_on_concurrent_change
-    async def _check(self, service_id: int, changes: MedicalServiceChanges, partial: bool) -> None:
+    async def _refuse_before_upload(self, service_id: int, changes: MedicalServiceChanges, partial: bool) -> None:
         async with self._uow() as uow:
             # Checked here and left uncommitted, so bad text is refused before the upload is stored.
             service = await self._get(uow, service_id)

@@ -152,12 +152,12 @@ class UpdatePatient(PatientUseCase):
     async def __call__(self, actor: Actor, patient_id: int, changes: PatientChanges) -> PatientRow:
         if changes.profile is not None:
             # Refuse strangers before their upload is checked and stored.
-            await self._check(actor, patient_id)
+            await self._refuse_before_upload(actor, patient_id)
         async with self._staged_picture(changes) as picture:
             return await self._update(actor, patient_id, changes, picture)
 
     @rerun_on_concurrent_change
-    async def _check(self, actor: Actor, patient_id: int) -> None:
+    async def _refuse_before_upload(self, actor: Actor, patient_id: int) -> None:
         async with self._uow() as uow:
             await self._changeable(uow, actor, patient_id)
 

@@ -126,7 +126,7 @@ class CreateProfile(ProfileUseCase):
         user_id = actor.user_id
         assert user_id is not None
         # Checked before the upload is stored too, so a doomed request costs no image work.
-        await self._check(user_id)
+        await self._refuse_before_upload(user_id)
 
         @rerun_on_concurrent_change
         async def create(picture: StagedUpload) -> ProfileDetails:
@@ -146,7 +146,7 @@ class CreateProfile(ProfileUseCase):
             return await create(picture)
 
     @rerun_on_concurrent_change
-    async def _check(self, user_id: int) -> None:
+    async def _refuse_before_upload(self, user_id: int) -> None:
         async with self._uow() as uow:
             await self._ensure_none(uow, user_id)
 
@@ -161,7 +161,7 @@ class UpdateProfile(ProfileUseCase):
 
     async def __call__(self, actor: Actor, profile_id: int, changes: ProfileChanges) -> ProfileDetails:
         # Checked before the upload is stored too, so a stranger cannot make us store files.
-        await self._check(actor, profile_id)
+        await self._refuse_before_upload(actor, profile_id)
 
         @rerun_on_concurrent_change
         async def update(picture: StagedUpload) -> ProfileDetails:
@@ -176,7 +176,7 @@ class UpdateProfile(ProfileUseCase):
             return await update(picture)
 
     @rerun_on_concurrent_change
-    async def _check(self, actor: Actor, profile_id: int) -> None:
+    async def _refuse_before_upload(self, actor: Actor, profile_id: int) -> None:
         async with self._uow() as uow:
             await self._changeable(uow, actor, profile_id)
 
