@@ -71,6 +71,14 @@ def _new_user(*, username: str, email: str, first_name: str, last_name: str, pas
     return user
 
 
+def _unsaved_copy(template: User, now: datetime) -> User:
+    """A new, unsaved user like ``template``: each run of a unit adds its own (one added by a run that
+    was rolled back carries the id that run was given)."""
+    return User.register(username=template.username, email=template.email, first_name=template.first_name,
+                         last_name=template.last_name, password_hash=template.password_hash, joined_at=now,
+                         is_staff=template.is_staff)
+
+
 async def _open_account(uow: UnitOfWork, user: User, now: datetime) -> None:
     """Store the user with the profile and patient record every account has, in the caller's transaction."""
     if await uow.users.username_taken(user.username):
@@ -97,10 +105,16 @@ class RegisterUser:
         )
         # Hash before the transaction opens, so no connection is held during the slow part.
         user.password_hash = await self._hasher.hash(command.password)
+        user = await self._open(user, now)
+        return Registration(user=user, tokens=_issue_pair(self._tokens, user))
+
+    @rerun_on_concurrent_change
+    async def _open(self, template: User, now: datetime) -> User:
+        user = _unsaved_copy(template, now)
         async with self._uow() as uow:
             await _open_account(uow, user, now)
             await uow.commit()
-        return Registration(user=user, tokens=_issue_pair(self._tokens, user))
+        return user
 
 
 def _require_credentials(username: str, password: str) -> None:
@@ -127,8 +141,7 @@ class LogIn:
         except ValidationError:
             await self._hasher.verify_dummy(password)
             raise InvalidCredentialsError() from None
-        async with self._uow() as uow:
-            user = await uow.users.get_by_username(username)
+        user = await self._user_named(username)
         if user is None:
             await self._hasher.verify_dummy(password)
             raise InvalidCredentialsError()
@@ -137,6 +150,11 @@ class LogIn:
         rehash = self._hasher.needs_rehash(user.password_hash)
         new_hash = await self._hasher.hash(password) if rehash else None
         return _issue_pair(self._tokens, await self._record_login(user, new_hash))
+
+    @rerun_on_concurrent_change
+    async def _user_named(self, username: str) -> User | None:
+        async with self._uow() as uow:
+            return await uow.users.get_by_username(username)
 
     @rerun_on_concurrent_change
     async def _record_login(self, verified: User, new_hash: str | None) -> User:
@@ -221,6 +239,7 @@ class RefreshAccessToken:
                  rotate: bool = False) -> None:
         self._uow, self._tokens, self._clock, self._rotate = uow, tokens, clock, rotate
 
+    @rerun_on_concurrent_change
     async def __call__(self, refresh_token: str) -> RefreshedTokens:
         async with self._uow() as uow:
             try:
@@ -252,6 +271,7 @@ class LogOut:
     def __init__(self, uow: UnitOfWorkFactory, tokens: TokenService, clock: Clock) -> None:
         self._uow, self._tokens, self._clock = uow, tokens, clock
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, refresh_token: str) -> None:
         async with self._uow() as uow:
             claims, _ = await _valid_refresh(uow, self._tokens, refresh_token)
@@ -267,6 +287,7 @@ class IdentifyActor:
     def __init__(self, uow: UnitOfWorkFactory, tokens: TokenService) -> None:
         self._uow, self._tokens = uow, tokens
 
+    @rerun_on_concurrent_change
     async def __call__(self, access_token: str) -> Actor:
         claims = self._tokens.decode(access_token, expected_type=TokenType.ACCESS)
         async with self._uow() as uow:
@@ -285,6 +306,7 @@ class ActorOfUser:
     def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
 
+    @rerun_on_concurrent_change
     async def __call__(self, user_id: int) -> Actor:
         async with self._uow() as uow:
             actor = await uow.users.actor_for(user_id)
@@ -299,6 +321,7 @@ class CreateSuperuser:
     def __init__(self, uow: UnitOfWorkFactory, hasher: PasswordHasher, clock: Clock) -> None:
         self._uow, self._hasher, self._clock = uow, hasher, clock
 
+    @rerun_on_concurrent_change
     async def check_username(self, username: str) -> None:
         """Refuse a malformed or taken username before anyone types a password for it."""
         normalized = normalize_username(username)
@@ -311,6 +334,11 @@ class CreateSuperuser:
         user = _new_user(username=username, email=email, first_name="", last_name="", password=password,
                          confirm_password=password, now=now, is_staff=True)
         user.password_hash = await self._hasher.hash(password)
+        return await self._open(user, now)
+
+    @rerun_on_concurrent_change
+    async def _open(self, template: User, now: datetime) -> User:
+        user = _unsaved_copy(template, now)
         async with self._uow() as uow:
             await _open_account(uow, user, now)
             await uow.commit()
@@ -333,8 +361,7 @@ class ChangePassword:
                        confirm_password: str) -> None:
         if not actor.is_authenticated or actor.user_id is None:
             raise InvalidCredentialsError()
-        async with self._uow() as uow:
-            user = await uow.users.get(actor.user_id)
+        user = await self._user(actor.user_id)
         if user is None or not user.is_active:
             raise InvalidCredentialsError()
         if not await self._hasher.verify(user.password_hash, current_password):
@@ -342,6 +369,11 @@ class ChangePassword:
         validate_password_pair(new_password, confirm_password, username=user.username, email=user.email,
                                first_name=user.first_name, last_name=user.last_name)
         await self._store(user, await self._hasher.hash(new_password))
+
+    @rerun_on_concurrent_change
+    async def _user(self, user_id: int) -> User | None:
+        async with self._uow() as uow:
+            return await uow.users.get(user_id)
 
     @rerun_on_concurrent_change
     async def _store(self, verified: User, new_hash: str) -> None:

@@ -88,6 +88,7 @@ class ListAppointments(AppointmentUseCase):
     """A page of the appointments the caller may see (admins all; a doctor theirs; a patient their own), filterable
     by patient and doctor."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, *, page: PageRequest, patient_id: int | None = None,
                        doctor_id: int | None = None) -> Page[AppointmentRow]:
         require_authenticated(actor)
@@ -100,6 +101,7 @@ class ListAppointments(AppointmentUseCase):
 class GetAppointment(AppointmentUseCase):
     """One appointment the caller may see; another's is 404, as if it did not exist."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, appointment_id: int) -> AppointmentRow:
         async with self._uow() as uow:
             return AppointmentRow.of(await self._readable(uow, actor, appointment_id))
@@ -108,6 +110,7 @@ class GetAppointment(AppointmentUseCase):
 class BookAppointment(AppointmentUseCase):
     """The caller books for their own patient record, never for anyone else's."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, booking: Booking) -> AppointmentRow:
         require_authenticated(actor)
         if actor.patient_id is None:

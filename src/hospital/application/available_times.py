@@ -28,6 +28,7 @@ class AvailableTimeUseCase:
 class ListAvailableTimes(AvailableTimeUseCase):
     """Every available time (anyone), or only the one ``time_id`` names."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, *, time_id: int | None = None) -> list[AvailableTime]:
         async with self._uow() as uow:
             return await uow.available_times.list(time_id=time_id)
@@ -36,6 +37,7 @@ class ListAvailableTimes(AvailableTimeUseCase):
 class GetAvailableTime(AvailableTimeUseCase):
     """One available time (anyone); an unknown id is 404."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, time_id: int) -> AvailableTime:
         async with self._uow() as uow:
             return await self._get(uow, time_id)
@@ -44,6 +46,7 @@ class GetAvailableTime(AvailableTimeUseCase):
 class CreateAvailableTime(AvailableTimeUseCase):
     """Admins only: a new time slot text that doctors can then offer."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, *, time: str | None) -> AvailableTime:
         require_admin(actor)
         require_fields(time=time)

@@ -39,6 +39,7 @@ class ContactUseCase:
 class SubmitContact(ContactUseCase):
     """Open to anyone, signed in or not; the HTTP layer rate-limits it per client address."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, changes: ContactChanges) -> Contact:
         require_fields(name=changes.name, phone=changes.phone, massage=changes.massage)
         assert changes.name is not None and changes.phone is not None and changes.massage is not None
@@ -52,6 +53,7 @@ class SubmitContact(ContactUseCase):
 class ListContacts(ContactUseCase):
     """Admins only: every contact request submitted."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor) -> list[Contact]:
         require_admin(actor)
         async with self._uow() as uow:
@@ -61,6 +63,7 @@ class ListContacts(ContactUseCase):
 class GetContact(ContactUseCase):
     """Admins only: one contact request; an unknown id is 404."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, contact_id: int) -> Contact:
         require_admin(actor)
         async with self._uow() as uow:

@@ -109,6 +109,7 @@ class DoctorUseCase:
 class ListDoctors(DoctorUseCase):
     """Public: anyone, signed in or not, browses the doctors."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, *, page: PageRequest,
                        filters: DoctorFilters = DoctorFilters()) -> Page[DoctorReadModel]:
         async with self._uow() as uow:
@@ -118,6 +119,7 @@ class ListDoctors(DoctorUseCase):
 class DoctorViewsVersion(DoctorUseCase):
     """Where the doctor views stand: cached views made at another number are stale."""
 
+    @rerun_on_concurrent_change
     async def __call__(self) -> int:
         async with self._uow() as uow:
             return await uow.doctor_reads.version()
@@ -126,6 +128,7 @@ class DoctorViewsVersion(DoctorUseCase):
 class GetDoctor(DoctorUseCase):
     """Public: one doctor as the list shows them; an unknown id is 404."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, doctor_id: int) -> DoctorReadModel:
         async with self._uow() as uow:
             return await self._view(uow, doctor_id)
@@ -154,9 +157,18 @@ class CreateDoctor(DoctorUseCase):
         assert user_id is not None
         if changes.profile is not None:
             # Refuse bad input before the upload is checked and stored: that is the slow part.
-            async with self._uow() as uow:
-                await self._build(uow, user_id, changes, None)
-        async with self._staged_profile(changes.profile) as profile, self._uow() as uow:
+            await self._refuse_before_upload(user_id, changes)
+        async with self._staged_profile(changes.profile) as profile:
+            return await self._create(user_id, changes, profile)
+
+    @rerun_on_concurrent_change
+    async def _refuse_before_upload(self, user_id: int, changes: DoctorChanges) -> None:
+        async with self._uow() as uow:
+            await self._build(uow, user_id, changes, None)
+
+    @rerun_on_concurrent_change
+    async def _create(self, user_id: int, changes: DoctorChanges, profile: StagedUpload) -> DoctorReadModel:
+        async with self._uow() as uow:
             doctor = await self._build(uow, user_id, changes, profile.name)
             await uow.doctors.add(doctor)
             view = await self._view(uow, doctor.id)
@@ -194,10 +206,15 @@ class UpdateDoctor(DoctorUseCase):
                        partial: bool = False) -> DoctorReadModel:
         require_authenticated(actor)
         if changes.profile is not None:
-            async with self._uow() as uow:
-                await self._apply(uow, actor, await self._doctor(uow, doctor_id), changes, partial, None)
+            await self._refuse_before_upload(actor, doctor_id, changes, partial)
         async with self._staged_profile(changes.profile) as profile:
             return await self._update(actor, doctor_id, changes, partial, profile)
+
+    @rerun_on_concurrent_change
+    async def _refuse_before_upload(self, actor: Actor, doctor_id: int, changes: DoctorChanges, partial: bool) -> None:
+        """The request's refusals, before its upload is checked and stored (the slow part); nothing is written."""
+        async with self._uow() as uow:
+            await self._apply(uow, actor, await self._doctor(uow, doctor_id), changes, partial, None)
 
     @rerun_on_concurrent_change
     async def _update(self, actor: Actor, doctor_id: int, changes: DoctorChanges, partial: bool,

@@ -52,6 +52,7 @@ class MedicalServiceUseCase:
 class ListMedicalServices(MedicalServiceUseCase):
     """Public: every service of the hospital's catalogue."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor) -> list[MedicalService]:
         async with self._uow() as uow:
             return await uow.medical_services.list()
@@ -60,6 +61,7 @@ class ListMedicalServices(MedicalServiceUseCase):
 class GetMedicalService(MedicalServiceUseCase):
     """Public: one service; an unknown id is 404."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, service_id: int) -> MedicalService:
         async with self._uow() as uow:
             return await self._get(uow, service_id)
@@ -77,11 +79,15 @@ class CreateMedicalService(MedicalServiceUseCase):
             image=_PENDING_IMAGE if changes.image is not None else "",
         )
         async with self._staged_image(changes.image) as image:
-            assert image.name is not None
-            service = MedicalService.create(name=changes.name, description=changes.description, image=image.name)
-            async with self._uow() as uow:
-                await uow.medical_services.add(service)
-                await image.commit(uow)
+            return await self._add(changes, image)
+
+    @rerun_on_concurrent_change
+    async def _add(self, changes: MedicalServiceChanges, image: StagedUpload) -> MedicalService:
+        assert changes.name is not None and changes.description is not None and image.name is not None
+        service = MedicalService.create(name=changes.name, description=changes.description, image=image.name)
+        async with self._uow() as uow:
+            await uow.medical_services.add(service)
+            await image.commit(uow)
         return service
 
 
@@ -91,14 +97,18 @@ class UpdateMedicalService(MedicalServiceUseCase):
     async def __call__(self, actor: Actor, service_id: int, changes: MedicalServiceChanges, *,
                        partial: bool = False) -> MedicalService:
         require_admin(actor)
+        await self._refuse_before_upload(service_id, changes, partial)
+        async with self._staged_image(changes.image) as image:
+            return await self._update(service_id, changes, image)
+
+    @rerun_on_concurrent_change
+    async def _refuse_before_upload(self, service_id: int, changes: MedicalServiceChanges, partial: bool) -> None:
         async with self._uow() as uow:
             # Checked here and left uncommitted, so bad text is refused before the upload is stored.
             service = await self._get(uow, service_id)
             if not partial:
                 require_fields(name=changes.name, description=changes.description)
             service.update(name=changes.name, description=changes.description)
-        async with self._staged_image(changes.image) as image:
-            return await self._update(service_id, changes, image)
 
     @rerun_on_concurrent_change
     async def _update(self, service_id: int, changes: MedicalServiceChanges,

@@ -87,6 +87,7 @@ class ProfileUseCase:
 class ListProfiles(ProfileUseCase):
     """A page of the profiles the caller may see (admins all, others their own), searchable."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, *, page: PageRequest, search: str = "") -> Page[ProfileDetails]:
         require_authenticated(actor)
         async with self._uow() as uow:
@@ -98,6 +99,7 @@ class ListProfiles(ProfileUseCase):
 class GetProfile(ProfileUseCase):
     """One profile the caller may see; another's is 404."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, profile_id: int) -> ProfileDetails:
         async with self._uow() as uow:
             return await self._readable(uow, actor, profile_id)
@@ -106,6 +108,7 @@ class GetProfile(ProfileUseCase):
 class GetMyProfile(ProfileUseCase):
     """The caller's own profile."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor) -> ProfileDetails:
         require_authenticated(actor)
         async with self._uow() as uow:
@@ -123,8 +126,7 @@ class CreateProfile(ProfileUseCase):
         user_id = actor.user_id
         assert user_id is not None
         # Checked before the upload is stored too, so a doomed request costs no image work.
-        async with self._uow() as uow:
-            await self._ensure_none(uow, user_id)
+        await self._refuse_before_upload(user_id)
 
         @rerun_on_concurrent_change
         async def create(picture: StagedUpload) -> ProfileDetails:
@@ -143,6 +145,11 @@ class CreateProfile(ProfileUseCase):
         async with self._staged_picture(changes) as picture:
             return await create(picture)
 
+    @rerun_on_concurrent_change
+    async def _refuse_before_upload(self, user_id: int) -> None:
+        async with self._uow() as uow:
+            await self._ensure_none(uow, user_id)
+
     @staticmethod
     async def _ensure_none(uow: UnitOfWork, user_id: int) -> None:
         if await uow.profiles.get_by_user(user_id) is not None:
@@ -154,8 +161,7 @@ class UpdateProfile(ProfileUseCase):
 
     async def __call__(self, actor: Actor, profile_id: int, changes: ProfileChanges) -> ProfileDetails:
         # Checked before the upload is stored too, so a stranger cannot make us store files.
-        async with self._uow() as uow:
-            await self._changeable(uow, actor, profile_id)
+        await self._refuse_before_upload(actor, profile_id)
 
         @rerun_on_concurrent_change
         async def update(picture: StagedUpload) -> ProfileDetails:
@@ -168,6 +174,11 @@ class UpdateProfile(ProfileUseCase):
 
         async with self._staged_picture(changes) as picture:
             return await update(picture)
+
+    @rerun_on_concurrent_change
+    async def _refuse_before_upload(self, actor: Actor, profile_id: int) -> None:
+        async with self._uow() as uow:
+            await self._changeable(uow, actor, profile_id)
 
 
 class DeleteProfile(ProfileUseCase):

@@ -63,6 +63,7 @@ class TaxonUseCase(Generic[TaxonT]):
 class ListTaxa(TaxonUseCase[TaxonT]):
     """Public: every designation (or specialisation)."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor) -> list[TaxonT]:
         async with self._uow() as uow:
             return await self._repository(uow).list()
@@ -71,6 +72,7 @@ class ListTaxa(TaxonUseCase[TaxonT]):
 class GetTaxon(TaxonUseCase[TaxonT]):
     """Public: one designation (or specialisation); an unknown id is 404."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, taxon_id: int) -> TaxonT:
         async with self._uow() as uow:
             return await self._get(uow, taxon_id)
@@ -79,6 +81,7 @@ class GetTaxon(TaxonUseCase[TaxonT]):
 class CreateTaxon(TaxonUseCase[TaxonT]):
     """Admins only: a new designation (or specialisation); a blank slug is made from the name."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, changes: TaxonChanges) -> TaxonT:
         require_admin(actor)
         require_fields(name=changes.name)
