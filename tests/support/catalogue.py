@@ -39,9 +39,9 @@ async def seed_catalogue(container: Container, admin: Actor) -> Catalogue:
         for label in ("Mon 9-10", "Tue 14-15")
     ]
     return Catalogue(
-        designations=(designations[0].id, designations[1].id),  # type: ignore[arg-type]
-        specialisations=(specialisations[0].id, specialisations[1].id),  # type: ignore[arg-type]
-        times=(times[0].id, times[1].id),  # type: ignore[arg-type]
+        designations=(designations[0].id, designations[1].id),
+        specialisations=(specialisations[0].id, specialisations[1].id),
+        times=(times[0].id, times[1].id),
     )
 
 

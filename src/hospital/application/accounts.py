@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from hospital.application.errors import InvalidCredentialsError, InvalidTokenError
+from hospital.application.ports.accounts import UserView
 from hospital.application.ports.clock import Clock
 from hospital.application.ports.security import PasswordHasher, TokenClaims, TokenService, TokenType
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -81,9 +82,9 @@ class ChangePasswordCommand:
 
 @dataclass(frozen=True, slots=True)
 class Registration:
-    """The stored user and their first token pair."""
+    """The stored user (its ``id`` is an ``int``) and their first token pair."""
 
-    user: User
+    user: UserView
     tokens: TokenPair
 
 
@@ -140,7 +141,7 @@ class RegisterUser:
         async with self._uow() as uow:
             await _open_account(uow, user, now)
             await uow.commit()
-        return Registration(user=user, tokens=_issue_pair(self._tokens, user))
+        return Registration(user=UserView.of(user), tokens=_issue_pair(self._tokens, user))
 
 
 def _require_credentials(username: str, password: str) -> None:
@@ -348,7 +349,7 @@ class CreateSuperuser:
             if await uow.users.username_taken(normalized):
                 raise username_taken()
 
-    async def __call__(self, command: CreateSuperuserCommand) -> User:
+    async def __call__(self, command: CreateSuperuserCommand) -> UserView:
         now = self._clock.now()
         user = _new_user(username=command.username, email=command.email, first_name="", last_name="",
                          password=command.password, confirm_password=command.password, now=now, is_staff=True)
@@ -356,7 +357,7 @@ class CreateSuperuser:
         async with self._uow() as uow:
             await _open_account(uow, user, now)
             await uow.commit()
-        return user
+        return UserView.of(user)
 
 
 WRONG_PASSWORD = "Your old password was entered incorrectly."

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hospital.application.access import require_admin
+from hospital.application.ports.catalogue import AvailableTimeView
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.application.required_fields import require_fields
 from hospital.application.retry import rerun_on_concurrent_change
@@ -38,23 +39,23 @@ class AvailableTimeUseCase:
 class ListAvailableTimes(AvailableTimeUseCase):
     """Every available time (anyone), or only the one ``id`` names (the list's ``?id=`` filter)."""
 
-    async def __call__(self, actor: Actor, *, id: int | None = None) -> list[AvailableTime]:
+    async def __call__(self, actor: Actor, *, id: int | None = None) -> list[AvailableTimeView]:
         async with self._uow() as uow:
-            return await uow.available_times.list(time_id=id)
+            return [AvailableTimeView.of(time) for time in await uow.available_times.list(time_id=id)]
 
 
 class GetAvailableTime(AvailableTimeUseCase):
     """One available time (anyone); an unknown id is 404."""
 
-    async def __call__(self, actor: Actor, time_id: int) -> AvailableTime:
+    async def __call__(self, actor: Actor, time_id: int) -> AvailableTimeView:
         async with self._uow() as uow:
-            return await self._get(uow, time_id)
+            return AvailableTimeView.of(await self._get(uow, time_id))
 
 
 class CreateAvailableTime(AvailableTimeUseCase):
     """Admins only: a new time slot text that doctors can then offer."""
 
-    async def __call__(self, actor: Actor, changes: AvailableTimeChanges) -> AvailableTime:
+    async def __call__(self, actor: Actor, changes: AvailableTimeChanges) -> AvailableTimeView:
         require_admin(actor)
         require_fields(time=changes.time)
         assert changes.time is not None
@@ -62,7 +63,7 @@ class CreateAvailableTime(AvailableTimeUseCase):
         async with self._uow() as uow:
             await uow.available_times.add(available)
             await uow.commit()
-        return available
+        return AvailableTimeView.of(available)
 
 
 class UpdateAvailableTime(AvailableTimeUseCase):
@@ -70,7 +71,7 @@ class UpdateAvailableTime(AvailableTimeUseCase):
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, time_id: int, changes: AvailableTimeChanges, *,
-                       partial: bool = False) -> AvailableTime:
+                       partial: bool = False) -> AvailableTimeView:
         require_admin(actor)
         async with self._uow() as uow:
             available = await self._get(uow, time_id)
@@ -79,7 +80,7 @@ class UpdateAvailableTime(AvailableTimeUseCase):
             available.update(time=changes.time)
             await uow.available_times.save(available)
             await uow.commit()
-        return available
+        return AvailableTimeView.of(available)
 
 
 class DeleteAvailableTime(AvailableTimeUseCase):
