@@ -98,7 +98,7 @@ async def test_a_booking_whose_driver_connection_ended_before_commit_runs_again_
         postgres, sql_container, people, monkeypatch) -> None:
     calls = end_sessions_after_first(monkeypatch, SqlAlchemyAppointmentRepository, "book", postgres, then_read=False)
     booked = await sql_container.book_appointment()(people.owner, Booking(
-        doctor_id=people.doctor.doctor_id, time_id=people.doctor_times[0], appointment_type="Online"))
+        doctor=people.doctor.doctor_id, time=people.doctor_times[0], appointment_type="Online"))
     assert booked.id is not None
     assert len(calls) == 2
     monkeypatch.undo()
@@ -118,7 +118,7 @@ async def test_a_booking_whose_connection_was_lost_during_commit_is_not_run_agai
     monkeypatch.setattr(Transaction, "commit", committed_then_lost)
     with pytest.raises(CommitOutcomeUnknownError):
         await sql_container.book_appointment()(people.owner, Booking(
-            doctor_id=people.doctor.doctor_id, time_id=people.doctor_times[0], appointment_type="Online"))
+            doctor=people.doctor.doctor_id, time=people.doctor_times[0], appointment_type="Online"))
     assert commits == [1]  # once: a second run would have booked twice
     monkeypatch.undo()
     assert await bookings_stored(sql_container) == 1

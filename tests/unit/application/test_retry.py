@@ -159,10 +159,10 @@ def both_read_before_either_writes(monkeypatch: pytest.MonkeyPatch):
 async def test_a_status_move_racing_a_cancel_is_judged_on_the_winner_s_row(container, both_read_before_either_writes):
     people = await cast(container)
     booked = await container.book_appointment()(people.owner, Booking(
-        doctor_id=people.doctor.doctor_id, time_id=people.doctor_times[0], appointment_type="Online"))
+        doctor=people.doctor.doctor_id, time=people.doctor_times[0], appointment_type="Online"))
     change = container.change_appointment()
     results = await asyncio.gather(
-        change(people.doctor, booked.id, AppointmentChanges(status="Runing")),
+        change(people.doctor, booked.id, AppointmentChanges(appointment_status="Runing")),
         change(people.owner, booked.id, AppointmentChanges(cancel=True)),
         return_exceptions=True,
     )
@@ -170,13 +170,13 @@ async def test_a_status_move_racing_a_cancel_is_judged_on_the_winner_s_row(conta
     assert len(refused) == 1 and len(results) - len(refused) == 1, results
     assert both_read_before_either_writes["count"] == 3  # the loser loaded again
     final = await container.get_appointment()(people.admin, booked.id)
-    assert not (final.cancelled and final.status == AppointmentStatus.RUNNING)
+    assert not (final.cancel and final.appointment_status == AppointmentStatus.RUNNING)
 
 
 async def test_a_change_racing_a_delete_is_not_found(container, both_read_before_either_writes):
     people = await cast(container)
     booked = await container.book_appointment()(people.owner, Booking(
-        doctor_id=people.doctor.doctor_id, time_id=people.doctor_times[0], appointment_type="Online"))
+        doctor=people.doctor.doctor_id, time=people.doctor_times[0], appointment_type="Online"))
     results = await asyncio.gather(
         container.change_appointment()(people.owner, booked.id, AppointmentChanges(symptoms="fever")),
         container.delete_appointment()(people.owner, booked.id),

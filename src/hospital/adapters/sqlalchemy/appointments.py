@@ -177,8 +177,8 @@ class SqlAlchemyAppointmentQueries:
         total, rows = await self._reads.counted_page(_COUNT(*shape), _PAGE(*shape), values, page)
         items = [
             AppointmentRow(
-                id=row_id, patient_id=patient, doctor_id=doctor, appointment_type=appointment_type,
-                status=status, symptoms=symptoms, time_id=time_id, cancelled=bool(cancelled),
+                id=row_id, patient=patient, doctor=doctor, appointment_type=appointment_type,
+                appointment_status=status, symptoms=symptoms, time=time_id, cancel=bool(cancelled),
             )
             for row_id, patient, doctor, appointment_type, status, symptoms, time_id, cancelled in rows
         ]
