@@ -3,6 +3,8 @@ and the bounded asking that settles a COMMIT lost on its way."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from hospital.adapters.sqlalchemy import lost_commits
@@ -60,7 +62,7 @@ class FakeConnection:
             raise answer
         return answer
 
-    async def close(self) -> None:
+    def terminate(self) -> None:
         self.closed = True
 
 
@@ -103,3 +105,12 @@ async def test_settling_without_a_connection_is_unknown() -> None:
 async def test_a_status_known_without_asking_needs_no_connection() -> None:
     assert await settle(XactStatus.NOTHING_WRITTEN, None) is Verdict.COMMITTED
     assert await settle(XactStatus.UNAVAILABLE, None) is Verdict.UNKNOWN
+
+
+async def test_settling_is_bounded_in_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lost_commits, "SETTLE_SECONDS", 0.05)
+
+    async def unresponsive() -> None:
+        await asyncio.sleep(10)  # a server that accepts and never answers
+
+    assert await settle(42, unresponsive) is Verdict.UNKNOWN

@@ -117,6 +117,7 @@ _STATUS_SQL = "SELECT pg_xact_status($1::xid8)"
 # Waits between asks while the old backend still holds the transaction: about 0.75 s in all.
 WAITS_BETWEEN_ASKS = (0.05, 0.1, 0.2, 0.4)
 ASK_TIMEOUT_SECONDS = 2.0
+SETTLE_SECONDS = 5.0  # all of it, connecting included: the caller waits that long at most
 
 
 def conclude(verdict: Verdict, lost: BaseException | None = None) -> None:
@@ -132,12 +133,23 @@ def conclude(verdict: Verdict, lost: BaseException | None = None) -> None:
 async def settle(transaction: int | XactStatus, connect: Callable[[], Awaitable[Any]] | None) -> Verdict:
     """The verdict on a unit whose connection was lost during its COMMIT. ``transaction``: its id,
     whose status is asked on a new asyncpg connection from ``connect`` (None: nothing to ask with),
-    while it is in progress at most ``len(WAITS_BETWEEN_ASKS) + 1`` times; or its status when it is
-    known without asking (no id was assigned: ``NOTHING_WRITTEN``; none was learned: ``UNAVAILABLE``)."""
+    while it is in progress at most ``len(WAITS_BETWEEN_ASKS) + 1`` times, all within
+    ``SETTLE_SECONDS``; or its status when it is known without asking (no id was assigned:
+    ``NOTHING_WRITTEN``; none was learned: ``UNAVAILABLE``)."""
     if isinstance(transaction, XactStatus):
         return decide(Phase.DURING_COMMIT, transaction)
     if connect is None:
         return decide(Phase.DURING_COMMIT, XactStatus.UNAVAILABLE)
+    try:
+        async with asyncio.timeout(SETTLE_SECONDS):
+            return await _ask(transaction, connect)
+    except TimeoutError:
+        log.warning("A COMMIT lost on its way: no answer about its transaction %s in %s s, so %s", transaction,
+                    SETTLE_SECONDS, Verdict.UNKNOWN.value)
+        return Verdict.UNKNOWN
+
+
+async def _ask(transaction: int, connect: Callable[[], Awaitable[Any]]) -> Verdict:
     try:
         connection = await connect()
     except Exception:
@@ -160,4 +172,4 @@ async def settle(transaction: int | XactStatus, connect: Callable[[], Awaitable[
         return Verdict.UNKNOWN
     finally:
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(connection.close(), ASK_TIMEOUT_SECONDS)
+            connection.terminate()  # its own connection: closed at once, no round trip to wait for

@@ -206,7 +206,8 @@ class SqlAlchemyUnitOfWork:
     async def commit(self) -> None:
         """Once the COMMIT is under way it runs to its end even if the caller is cancelled meanwhile,
         and the caller is told its outcome (commit_outcome.py): returns if the work committed,
-        raises if it did not, and ``CommitOutcomeUnknownError`` when PostgreSQL never said."""
+        raises if it did not, and ``CommitOutcomeUnknownError`` when PostgreSQL could not say
+        (lost_commits.py)."""
         try:
             await self._commit()
         except Exception as error:
