@@ -237,11 +237,14 @@ class SqlAlchemyUnitOfWork:
         if _closed(writer):
             # The server ended the session before this COMMIT could be sent (commit_outcome.py).
             conclude(decide(Phase.BEFORE_COMMIT, None))
-        # One round trip more, on the driver itself: the id that settles a COMMIT lost on its way
+        # One round trip more, on asyncpg itself: the id that settles a COMMIT lost on its way
         # (lost_commits.py). A lost connection here is a loss before the COMMIT, like any statement's.
-        transaction_id = await writer.fetchval(TRANSACTION_ID_SQL)
-        await outcome_of(self._commit_or_settle(session, XactStatus.NOTHING_WRITTEN if transaction_id is None
-                                                else transaction_id))
+        # (Another driver's lost COMMIT stays unsettled: 503, outcome unknown.)
+        transaction: int | XactStatus = XactStatus.UNAVAILABLE
+        if callable(fetchval := getattr(writer, "fetchval", None)):
+            transaction_id = await fetchval(TRANSACTION_ID_SQL)
+            transaction = XactStatus.NOTHING_WRITTEN if transaction_id is None else transaction_id
+        await outcome_of(self._commit_or_settle(session, transaction))
 
     async def _commit_or_settle(self, session: AsyncSession, transaction: int | XactStatus) -> None:
         try:
