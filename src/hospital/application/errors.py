@@ -61,8 +61,9 @@ class ConnectionLostError(ServiceUnavailableError):
 
 class CommitOutcomeUnknownError(ServiceUnavailableError):
     """The database did not say whether the work was committed (the connection was lost while the
-    COMMIT was on its way). It may have been: whatever the work refers to (a stored image) must stay,
-    and the work is never run again by itself (it could then be done twice)."""
+    COMMIT was on its way, and asked afterwards what became of the transaction, it did not answer).
+    It may have been: whatever the work refers to (a stored image) must stay, and the work is never
+    run again by itself (it could then be done twice)."""
 
     default_message = ("The connection to the database was lost while this change was being saved: it may or "
                        "may not have been saved. Reload the record before trying again.")

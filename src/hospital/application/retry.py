@@ -13,7 +13,11 @@ Two such reasons, and only these two:
   session ended; run again, the unit gets a new connection from a pool that has replaced the
   dead ones.
 
-Never run again: a unit whose connection was lost *while* its COMMIT was on its way
+A unit whose connection was lost *while* its COMMIT was on its way is settled by the adapter,
+which asks the database what became of its transaction: committed, the unit returns; certainly
+rolled back, it raises ``ConnectionLostError`` and runs again here.
+
+Never run again: a unit whose COMMIT's outcome could not be learned
 (``CommitOutcomeUnknownError``: it may have committed, and running it again could do it twice;
 the caller gets 503 and reloads), any refusal, any other failure, and a caller that was
 cancelled (the cancellation goes through). After ``ATTEMPTS`` runs the last failure is the

@@ -1,7 +1,8 @@
 """A unit of work whose PostgreSQL session ends before its COMMIT runs again on a new connection
 (application/retry.py, adapters/sqlalchemy/database_errors.py): the end of the session rolled its work
 back, so the caller is answered as if nothing had happened, and the work is stored once. One whose
-session ends during its COMMIT is not run again: it may have committed (503, outcome unknown).
+session ends during its COMMIT is not run again when PostgreSQL cannot say what became of it: it may
+have committed (503, outcome unknown; settled when it can say: test_lost_commits.py).
 
 The sessions are ended as a failover or ``pg_terminate_backend`` ends them, on both transaction
 paths: the ORM session (a contact) and the driver transaction (a booking).
@@ -19,6 +20,7 @@ from sqlalchemy.engine import make_url
 
 from hospital.adapters.sqlalchemy.appointments import SqlAlchemyAppointmentRepository
 from hospital.adapters.sqlalchemy.contacts import SqlAlchemyContactRepository
+from hospital.adapters.sqlalchemy.direct_reads import AsyncpgDirectReader
 from hospital.application.appointments import Booking
 from hospital.application.contacts import ContactChanges
 from hospital.application.errors import CommitOutcomeUnknownError
@@ -105,7 +107,7 @@ async def test_a_booking_whose_driver_connection_ended_before_commit_runs_again_
     assert await bookings_stored(sql_container) == 1
 
 
-async def test_a_booking_whose_connection_was_lost_during_commit_is_not_run_again(
+async def test_a_booking_whose_connection_was_lost_during_commit_is_not_run_again_if_no_one_can_ask(
         postgres, sql_container, people, monkeypatch) -> None:
     real_commit = Transaction.commit
     commits: list[int] = []
@@ -115,7 +117,11 @@ async def test_a_booking_whose_connection_was_lost_during_commit_is_not_run_agai
         commits.append(1)
         raise ConnectionDoesNotExistError("connection was closed in the middle of operation")
 
+    async def refused(self: AsyncpgDirectReader) -> None:
+        raise ConnectionRefusedError("the database is gone")
+
     monkeypatch.setattr(Transaction, "commit", committed_then_lost)
+    monkeypatch.setattr(AsyncpgDirectReader, "new_connection", refused)  # what became of it cannot be asked
     with pytest.raises(CommitOutcomeUnknownError):
         await sql_container.book_appointment()(people.owner, Booking(
             doctor=people.doctor.doctor_id, time=people.doctor_times[0], appointment_type="Online"))
@@ -128,3 +134,30 @@ async def test_the_pools_serve_at_once_after_every_session_ended(postgres, sql_c
     assert await end_every_session(postgres) > 0
     assert await bookings_stored(sql_container) == 0
     assert await contacts_stored(sql_container, people.admin) == 0
+
+
+
+async def test_a_booking_whose_connection_fails_as_it_is_given_back_after_its_commit_is_not_run_again(
+        postgres, sql_container, people, monkeypatch) -> None:
+    """The server ended the session just after the COMMIT, and the pool's release of the connection
+    (closing it, as an expired one is closed) fails: the booking committed, and running it again
+    would book twice."""
+    real_release, real_book = asyncpg.pool.Pool.release, SqlAlchemyAppointmentRepository.book
+    runs: list[int] = []
+
+    async def release_then_fail(self, connection, **options) -> None:
+        await real_release(self, connection, **options)
+        raise ConnectionDoesNotExistError("connection was closed in the middle of operation")
+
+    async def counted_book(self, appointment):
+        runs.append(1)
+        return await real_book(self, appointment)
+
+    monkeypatch.setattr(asyncpg.pool.Pool, "release", release_then_fail)
+    monkeypatch.setattr(SqlAlchemyAppointmentRepository, "book", counted_book)
+    booked = await sql_container.book_appointment()(people.owner, Booking(
+        doctor_id=people.doctor.doctor_id, time_id=people.doctor_times[0], appointment_type="Online"))
+    assert booked.id is not None
+    assert len(runs) == 1
+    monkeypatch.undo()
+    assert await bookings_stored(sql_container) == 1

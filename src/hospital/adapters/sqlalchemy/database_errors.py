@@ -12,8 +12,8 @@ session's flushes and commits, the direct reads (direct_reads.py) and the driver
   gone, 409 if it keeps losing;
 - a connection that worked was lost (the server ended the session) before the COMMIT was sent:
   ``ConnectionLostError``, which the same retry runs again on a new connection (the session's end
-  rolled the work back); lost during the COMMIT, the units of work raise
-  ``CommitOutcomeUnknownError`` instead (commit_outcome.py), which is never run again;
+  rolled the work back); lost during the COMMIT, the units of work ask PostgreSQL what became of
+  the transaction (lost_commits.py), and raise ``CommitOutcomeUnknownError`` when it cannot say;
 - the database is not there: ``ServiceUnavailableError`` (503);
 - anything else (a missing column, a bug): unchanged, logged with its stack (500).
 
