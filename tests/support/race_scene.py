@@ -156,6 +156,4 @@ class Scene:
         return contact.id
 
     async def profile_id(self, person: Person) -> int:
-        details = await self.container.get_my_profile()(person.actor)
-        assert details.profile.id is not None
-        return details.profile.id
+        return (await self.container.get_my_profile()(person.actor)).id
