@@ -52,7 +52,7 @@ async def main(database: Path) -> None:
             print(f"alice may not: {refused.message}")
 
         profile = await container.get_my_profile()(alice)
-        print(f"alice's profile {profile.profile.id} belongs to {profile.user.username}")
+        print(f"alice's profile {profile.id} belongs to {profile.user.username}")
         doctors = await container.list_doctors()(alice, page=PageRequest())
         print(f"{doctors.total} doctors so far")
     finally:

@@ -155,5 +155,5 @@ class Scene:
 
     async def profile_id(self, person: Person) -> int:
         details = await self.container.get_my_profile()(person.actor)
-        assert details.profile.id is not None
-        return details.profile.id
+        assert details.id is not None
+        return details.id

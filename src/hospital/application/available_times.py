@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from hospital.application.access import require_admin
+from hospital.application.ports.catalogue import AvailableTimeView
+from hospital.application.ports.read_side import ReadSide
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.application.required_fields import require_fields
 from hospital.application.retry import rerun_on_concurrent_change
@@ -25,20 +27,27 @@ class AvailableTimeUseCase:
         return time
 
 
-class ListAvailableTimes(AvailableTimeUseCase):
+class ListAvailableTimes:
     """Every available time (anyone), or only the one ``time_id`` names."""
 
-    async def __call__(self, actor: Actor, *, time_id: int | None = None) -> list[AvailableTime]:
-        async with self._uow() as uow:
-            return await uow.available_times.list(time_id=time_id)
+    def __init__(self, reads: ReadSide) -> None:
+        self._reads = reads
+
+    async def __call__(self, actor: Actor, *, time_id: int | None = None) -> list[AvailableTimeView]:
+        return await self._reads.available_times.list(time_id=time_id)
 
 
-class GetAvailableTime(AvailableTimeUseCase):
+class GetAvailableTime:
     """One available time (anyone); an unknown id is 404."""
 
-    async def __call__(self, actor: Actor, time_id: int) -> AvailableTime:
-        async with self._uow() as uow:
-            return await self._get(uow, time_id)
+    def __init__(self, reads: ReadSide) -> None:
+        self._reads = reads
+
+    async def __call__(self, actor: Actor, time_id: int) -> AvailableTimeView:
+        time = await self._reads.available_times.get(time_id)
+        if time is None:
+            raise NotFoundError()
+        return time
 
 
 class CreateAvailableTime(AvailableTimeUseCase):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hospital.application.access import require_admin
+from hospital.application.ports.catalogue import ContactView
+from hospital.application.ports.read_side import ReadSide
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.application.required_fields import require_fields
 from hospital.application.retry import rerun_on_concurrent_change
@@ -49,22 +51,29 @@ class SubmitContact(ContactUseCase):
         return contact
 
 
-class ListContacts(ContactUseCase):
+class ListContacts:
     """Admins only: every contact request submitted."""
 
-    async def __call__(self, actor: Actor) -> list[Contact]:
+    def __init__(self, reads: ReadSide) -> None:
+        self._reads = reads
+
+    async def __call__(self, actor: Actor) -> list[ContactView]:
         require_admin(actor)
-        async with self._uow() as uow:
-            return await uow.contacts.list()
+        return await self._reads.contacts.list()
 
 
-class GetContact(ContactUseCase):
+class GetContact:
     """Admins only: one contact request; an unknown id is 404."""
 
-    async def __call__(self, actor: Actor, contact_id: int) -> Contact:
+    def __init__(self, reads: ReadSide) -> None:
+        self._reads = reads
+
+    async def __call__(self, actor: Actor, contact_id: int) -> ContactView:
         require_admin(actor)
-        async with self._uow() as uow:
-            return await self._get(uow, contact_id)
+        contact = await self._reads.contacts.get(contact_id)
+        if contact is None:
+            raise NotFoundError()
+        return contact
 
 
 class UpdateContact(ContactUseCase):

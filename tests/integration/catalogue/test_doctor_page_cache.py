@@ -32,7 +32,7 @@ async def _page(client) -> dict:
 async def _rename_user(direct, boss, doctor_caller):
     actor = await actor_of(direct, doctor_caller.user_id)
     profile = await direct.get_my_profile()(actor)
-    await direct.update_profile()(actor, profile.profile.id, ProfileChanges(first_name="Greg"))
+    await direct.update_profile()(actor, profile.id, ProfileChanges(first_name="Greg"))
 
 
 async def _second_doctor(direct, boss, catalogue):

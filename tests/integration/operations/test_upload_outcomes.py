@@ -39,7 +39,7 @@ async def upload(container: Container, people: Cast, area: str) -> object:
     """The area's use case, storing a new image (replacing the old one where there is one)."""
     picture = png_upload()
     if area == "profile":
-        profile_id = (await container.get_my_profile()(people.owner)).profile.id
+        profile_id = (await container.get_my_profile()(people.owner)).id
         return await container.update_profile()(people.owner, profile_id, ProfileChanges(profile_picture=picture))
     if area == "patient":
         return await container.update_patient()(people.owner, people.owner.patient_id, PatientChanges(profile=picture))

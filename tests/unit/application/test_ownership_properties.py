@@ -58,7 +58,7 @@ async def _snapshot(world: World) -> tuple:
     admin = world.actor("admin")
     c = world.container
     patients = [await c.get_patient()(admin, world.actor(name).patient_id) for name in PEOPLE]
-    profiles = [(await c.get_profile()(admin, world.profiles[name])).profile for name in PEOPLE]
+    profiles = [await c.get_profile()(admin, world.profiles[name]) for name in PEOPLE]
     appointments = []
     for booked in world.appointments:
         if not booked.deleted:
@@ -129,7 +129,7 @@ async def _scenario(tmp_path, steps) -> None:
     container = in_memory_container(make_settings(tmp_path))
     world = World(container, await cast(container))
     for name in PEOPLE:
-        world.profiles[name] = (await container.get_my_profile()(world.actor(name))).profile.id
+        world.profiles[name] = (await container.get_my_profile()(world.actor(name))).id
     for kind, who, whom, index, text in steps:
         before = await _snapshot(world)
         allowed, succeeded = await _attempt(world, kind, who, whom, index, text)

@@ -1,18 +1,20 @@
 """Where read queries run: straight on the database driver, outside the ORM session when it can.
 
 - SQLite file: one read-only ``sqlite3`` connection per process, called on the event loop's own
-  thread. Through aiosqlite every statement was a round trip to a driver thread and every
-  transaction took the write lock (engine.py); in WAL mode a reader neither waits for the writer
-  nor holds it up.
+  thread while a statement is quick, and a few on threads for those that are not
+  (``SqliteDirectReader``). Through aiosqlite every statement was a round trip to a driver thread
+  and every transaction took the write lock (engine.py); in WAL mode a reader neither waits for the
+  writer nor holds it up, and never sees the writer's open group-commit transaction.
 - PostgreSQL: an asyncpg pool of its own, statements prepared once per connection by asyncpg's
   cache; no BEGIN/ROLLBACK round trips and no SQLAlchemy pool events around a read.
 
 Each statement is its own read transaction (autocommit), which is what PostgreSQL's default READ
 COMMITTED gives the same queries: a count and its page may straddle a concurrent commit.
 
-A unit of work whose session is in a transaction (it wrote, or read through the ORM) runs its
-reads through that session instead, so it sees its own uncommitted writes. In-memory SQLite has no
-second connection to read from, so there every read goes through the session.
+The read side (read_side.py) runs every statement here (``CommittedReads``). A unit of work whose
+session is in a transaction (it wrote, or read through the ORM) runs its reads through that session
+instead (``Reads``), so a command sees its own uncommitted writes. In-memory SQLite has no second
+connection to read from: there the read side reads on the engine's connections (``EngineDirectReader``).
 
 Every reader tells ``listeners`` each statement it runs (the statement-count tests listen).
 """
@@ -27,7 +29,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from hospital.adapters.sqlalchemy.database_errors import is_connection_fault
 from hospital.adapters.sqlalchemy.prepared import PreparedQuery
@@ -181,6 +183,34 @@ def direct_reader_for(url: str, pool_size: int = 10) -> DirectReader | None:
     return None
 
 
+class EngineDirectReader:
+    """Where no driver of ours can read (in-memory SQLite: one connection holds the database): each
+    statement on a Core connection of the engine, outside any ORM session, committed data only
+    (a connection of its own, as far as the engine's pool allows)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self.listeners: list[StatementListener] = []
+
+    async def rows(self, query: PreparedQuery, parameters: Mapping[str, Any] | None = None) -> list[Any]:
+        async with self._engine.connect() as connection:
+            sql, values = query.bind(connection.dialect, parameters)
+            for listener in self.listeners:
+                listener(sql)
+            return list((await connection.exec_driver_sql(sql, tuple(values))).all())
+
+    async def shared_rows(self, query: PreparedQuery) -> list[Any]:
+        return await self.rows(query)
+
+    async def close(self) -> None:
+        """The engine is disposed of by its owner."""
+
+
+def committed_reads_for(direct: DirectReader | None, engine: AsyncEngine) -> CommittedReads:
+    """The read side's runner: the direct reader, or the engine's connections where there is none."""
+    return CommittedReads(direct if direct is not None else EngineDirectReader(engine))
+
+
 class DriverRows(Protocol):
     """A driver transaction (driver_transactions.py), as far as reads need it."""
 
@@ -202,8 +232,57 @@ class SessionOwner(Protocol):
     def session(self) -> AsyncSession: ...
 
 
-class Reads:
-    """What read queries run through: the direct reader, unless the unit of work is in a transaction
+class ReadRunner:
+    """What the read queries (doctor_reads.py, reviews.py, ...) are written against: ``rows`` of a
+    prepared query, and the shapes built on it."""
+
+    __slots__ = ()
+
+    async def rows(self, query: PreparedQuery, parameters: Mapping[str, Any] | None = None) -> list[Any]:
+        raise NotImplementedError
+
+    async def shared_value(self, query: PreparedQuery) -> Any:
+        """``value`` of a query without parameters, whose statement concurrent callers may share."""
+        return await self.value(query)
+
+    async def counted_page(self, count: PreparedQuery, rows: PreparedQuery, values: Mapping[str, Any],
+                           page: PageRequest) -> tuple[int, list[Any]]:
+        """The total and the rows of ``page``; past the end, the rows are not even asked for."""
+        total = await self.value(count, values) or 0
+        if page.offset >= total:
+            return total, []
+        return total, await self.rows(rows, {**values, "offset": page.offset, "limit": page.limit})
+
+    async def first(self, query: PreparedQuery, parameters: Mapping[str, Any] | None = None) -> Any:
+        rows = await self.rows(query, parameters)
+        return rows[0] if rows else None
+
+    async def value(self, query: PreparedQuery, parameters: Mapping[str, Any] | None = None) -> Any:
+        row = await self.first(query, parameters)
+        return row[0] if row is not None else None
+
+
+class CommittedReads(ReadRunner):
+    """The read side's runner (read_side.py): every statement on the direct reader, never in a
+    transaction that writes, so it sees committed rows only. On SQLite the direct reader's
+    connection is not the writer's: a unit released into the writer's open group (its COMMIT still
+    to come) is invisible to it, and its statements take no lock a writer waits for."""
+
+    __slots__ = ("_direct",)
+
+    def __init__(self, direct: DirectReader) -> None:
+        self._direct = direct
+
+    async def rows(self, query: PreparedQuery, parameters: Mapping[str, Any] | None = None) -> list[Any]:
+        return await self._direct.rows(query, parameters)
+
+    async def shared_value(self, query: PreparedQuery) -> Any:
+        rows = await self._direct.shared_rows(query)
+        return rows[0][0] if rows else None
+
+
+class Reads(ReadRunner):
+    """The read queries of a unit of work: the direct reader, unless the unit is in a transaction
     (its session's or a driver transaction), whose own writes the read must see."""
 
     __slots__ = ("_direct", "_owner")
@@ -223,24 +302,7 @@ class Reads:
         sql, values = query.bind(connection.dialect, parameters)
         return list((await connection.exec_driver_sql(sql, tuple(values))).all())
 
-    async def counted_page(self, count: PreparedQuery, rows: PreparedQuery, values: Mapping[str, Any],
-                           page: PageRequest) -> tuple[int, list[Any]]:
-        """The total and the rows of ``page``; past the end, the rows are not even asked for."""
-        total = await self.value(count, values) or 0
-        if page.offset >= total:
-            return total, []
-        return total, await self.rows(rows, {**values, "offset": page.offset, "limit": page.limit})
-
-    async def first(self, query: PreparedQuery, parameters: Mapping[str, Any] | None = None) -> Any:
-        rows = await self.rows(query, parameters)
-        return rows[0] if rows else None
-
-    async def value(self, query: PreparedQuery, parameters: Mapping[str, Any] | None = None) -> Any:
-        row = await self.first(query, parameters)
-        return row[0] if row is not None else None
-
     async def shared_value(self, query: PreparedQuery) -> Any:
-        """``value`` of a query without parameters, whose statement concurrent callers may share."""
         current = self._owner.current_session
         if self._direct is None or self._owner.current_driver_transaction is not None or (
                 current is not None and current.in_transaction()):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 from hospital.application.pagination import Page, PageRequest
@@ -16,10 +16,68 @@ from hospital.domain.users import User
 
 @dataclass(frozen=True, slots=True)
 class ProfileDetails:
-    """A profile with its user, the shape every profile endpoint answers with."""
+    """A profile with its user, loaded to be changed (the write side)."""
 
     profile: UserProfile
     user: User
+
+
+@dataclass(frozen=True, slots=True)
+class UserView:
+    """A user as the profile endpoints show it (never its password hash or token version)."""
+
+    id: int
+    username: str
+    email: str
+    first_name: str
+    last_name: str
+    is_staff: bool
+    is_active: bool
+    date_joined: datetime
+
+    @classmethod
+    def of(cls, user: User) -> UserView:
+        assert user.id is not None and user.date_joined is not None
+        return cls(id=user.id, username=user.username, email=user.email, first_name=user.first_name,
+                   last_name=user.last_name, is_staff=user.is_staff, is_active=user.is_active,
+                   date_joined=user.date_joined)
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileView:
+    """A profile with its user, as every profile endpoint answers; ``profile_picture`` is the stored
+    image's name."""
+
+    id: int
+    user: UserView
+    bio: str
+    address: str
+    date_of_birth: date | None
+    profile_picture: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, details: ProfileDetails) -> ProfileView:
+        profile = details.profile
+        assert profile.id is not None and profile.created_at is not None and profile.updated_at is not None
+        return cls(id=profile.id, user=UserView.of(details.user), bio=profile.bio, address=profile.address,
+                   date_of_birth=profile.date_of_birth, profile_picture=profile.profile_picture,
+                   created_at=profile.created_at, updated_at=profile.updated_at)
+
+
+class ProfileReads(Protocol):
+    """The read side of profiles (read_side.py says what every read port guarantees)."""
+
+    async def page(self, *, page: PageRequest, search: Sequence[str] = (),
+                   user_id: int | None = None) -> Page[ProfileView]:
+        """Ordered by id; each ``search`` term is found, ignoring case, in the username, email, first
+        or last name; ``user_id`` keeps only that user's profile."""
+        ...
+
+    async def get(self, profile_id: int) -> ProfileView | None: ...
+
+    async def get_by_user(self, user_id: int) -> ProfileView | None: ...
 
 
 class UserRepository(Protocol):
@@ -46,11 +104,6 @@ class ProfileRepository(Protocol):
     async def get(self, profile_id: int) -> ProfileDetails | None: ...
 
     async def get_by_user(self, user_id: int) -> ProfileDetails | None: ...
-
-    async def list(self, *, page: PageRequest, search: Sequence[str] = (),
-                   user_id: int | None = None) -> Page[ProfileDetails]:
-        """Ordered by id; each ``search`` term is found, ignoring case, in the username, email, first or last name."""
-        ...
 
     async def delete(self, profile: UserProfile) -> None:
         """Remove it.

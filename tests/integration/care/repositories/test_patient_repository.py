@@ -27,8 +27,7 @@ async def set_phone(container, patient_id: int, phone: str | None) -> None:
 
 
 async def listed(container, scope=None, **filters) -> list[int]:
-    async with container.unit_of_work() as uow:
-        page = await uow.patient_queries.list(page=PageRequest.of(), scope=scope, **filters)
+    page = await container.read_side().patients.list(page=PageRequest.of(), scope=scope, **filters)
     return [row.id for row in page.items]
 
 
@@ -84,7 +83,7 @@ async def test_rows_carry_the_username(any_container, people):
     async with any_container.unit_of_work() as uow:
         user = await uow.users.get(people.owner.user_id)
         scope = PatientScope(patient_id=people.owner.patient_id)
-        page = await uow.patient_queries.list(page=PageRequest.of(), scope=scope)
+        page = await any_container.read_side().patients.list(page=PageRequest.of(), scope=scope)
     assert page.items == [PatientRow(id=people.owner.patient_id, username=user.username, phone="123", profile=None)]
 
 

@@ -10,7 +10,7 @@ from litestar import Request, delete, get, patch, post, put
 from litestar.params import FromPath
 from msgspec import UNSET
 
-from hospital.application.ports.accounts import ProfileDetails
+from hospital.application.ports.accounts import ProfileView
 from hospital.application.profiles import ProfileChanges
 from hospital.domain.errors import ValidationError
 from hospital.entrypoints.http import openapi
@@ -28,13 +28,15 @@ ProfileId = FromPath[int]
 WRITE_DOC = openapi.body(ProfileWrite, files=("profile_picture",), required=False, item=ITEM)
 
 
-def render(request: Request, details: ProfileDetails) -> ProfileOut:
-    profile = details.profile
-    assert profile.id is not None and profile.created_at and profile.updated_at
+def render(request: Request, profile: ProfileView) -> ProfileOut:
+    user = profile.user
     return ProfileOut(
-        id=profile.id, user=UserOut.of(details.user), bio=profile.bio, address=profile.address,
-        date_of_birth=profile.date_of_birth, profile_picture=media_url(request, profile.profile_picture),
-        created_at=profile.created_at, updated_at=profile.updated_at,
+        id=profile.id, user=UserOut(id=user.id, username=user.username, email=user.email,
+                                    first_name=user.first_name, last_name=user.last_name, is_staff=user.is_staff,
+                                    is_active=user.is_active, date_joined=user.date_joined),
+        bio=profile.bio, address=profile.address, date_of_birth=profile.date_of_birth,
+        profile_picture=media_url(request, profile.profile_picture), created_at=profile.created_at,
+        updated_at=profile.updated_at,
     )
 
 
@@ -76,7 +78,7 @@ async def _changes(request: Request) -> ProfileChanges:
 async def list_profiles(request: Request, container: Services, actor: CurrentActor, page: PageParam = None,
                         limits: LimitsParam = None, search: SearchParam = None) -> Paginated[ProfileOut]:
     result = await container.list_profiles()(actor, page=page_request(request), search=search or "")
-    return paginated(request, result, lambda details: render(request, details))
+    return paginated(request, result, lambda profile: render(request, profile))
 
 
 @post(PATH, tags=TAGS, security=openapi.BEARER, operation_class=WRITE_DOC, status_code=201,

@@ -7,6 +7,7 @@ from typing import Annotated
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from hospital.application.ports.catalogue import AvailableTimeView
 from hospital.domain.schedules import TIME_MAX, AvailableTime
 from hospital.entrypoints.http.schemas.text import stripped_text
 
@@ -23,6 +24,6 @@ class AvailableTimeOut(msgspec.Struct):
     time: str
 
     @classmethod
-    def of(cls, time: AvailableTime) -> AvailableTimeOut:
+    def of(cls, time: AvailableTime | AvailableTimeView) -> AvailableTimeOut:
         assert time.id is not None
         return cls(id=time.id, time=time.time)

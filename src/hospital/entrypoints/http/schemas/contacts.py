@@ -7,6 +7,7 @@ from typing import Annotated
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from hospital.application.ports.catalogue import ContactView
 from hospital.domain.contacts import MASSAGE_MAX, NAME_MAX, PHONE_MAX, Contact
 from hospital.entrypoints.http.schemas.text import stripped_text
 
@@ -26,6 +27,6 @@ class ContactOut(msgspec.Struct):
     massage: str
 
     @classmethod
-    def of(cls, contact: Contact) -> ContactOut:
+    def of(cls, contact: Contact | ContactView) -> ContactOut:
         assert contact.id is not None
         return cls(id=contact.id, name=contact.name, phone=contact.phone, massage=contact.massage)

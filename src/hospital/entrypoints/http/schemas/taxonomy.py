@@ -7,6 +7,7 @@ from typing import Annotated
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from hospital.application.ports.catalogue import TaxonView
 from hospital.domain.taxonomy import NAME_MAX, SLUG_MAX, Designation, Specialisation
 from hospital.entrypoints.http.schemas.text import SPACE, stripped_text
 
@@ -32,6 +33,6 @@ class TaxonOut(msgspec.Struct):
     slug: str
 
     @classmethod
-    def of(cls, taxon: Designation | Specialisation) -> TaxonOut:
+    def of(cls, taxon: Designation | Specialisation | TaxonView) -> TaxonOut:
         assert taxon.id is not None
         return cls(id=taxon.id, name=taxon.name, slug=taxon.slug)
