@@ -41,7 +41,8 @@ def _conditions(by_user: bool, terms: int) -> list[ColumnElement[bool]]:
 
 
 def _count(by_user: bool, terms: int):
-    return select(func.count()).select_from(_JOINED).where(*_conditions(by_user, terms))
+    # Only a search needs the users' fields: a plain count stays on the profiles table.
+    return select(func.count()).select_from(_JOINED if terms else p).where(*_conditions(by_user, terms))
 
 
 def _page(by_user: bool, terms: int):

@@ -236,6 +236,20 @@ async def test_scopes(any_container, people):
     assert await listed(any_container, AppointmentScope()) == []
 
 
+async def test_one_is_read_within_the_scope_as_the_list_shows_it(any_container, people):
+    mine = await add(any_container, people)
+    theirs = await add(any_container, people, patient=people.other_patient, doctor=people.other_doctor)
+    reads = any_container.read_side().appointments
+    (listed_row,) = [row for row in (await reads.list(page=PageRequest.of(), scope=None)).items if row.id == mine.id]
+    assert await reads.get(mine.id, scope=None) == listed_row
+    assert await reads.get(mine.id, scope=AppointmentScope(patient_id=people.owner.patient_id)) == listed_row
+    assert await reads.get(mine.id, scope=AppointmentScope(doctor_id=people.doctor.doctor_id)) == listed_row
+    assert await reads.get(theirs.id, scope=AppointmentScope(patient_id=people.owner.patient_id,
+                                                             doctor_id=people.doctor.doctor_id)) is None
+    assert await reads.get(mine.id, scope=AppointmentScope()) is None
+    assert [await reads.get(wanted, scope=None) for wanted in (0, 987654, 2**31, 10**30)] == [None] * 4
+
+
 async def test_filters_narrow_within_the_scope(any_container, people):
     mine = await add(any_container, people)
     theirs = await add(any_container, people, patient=people.other_patient, doctor=people.other_doctor)
