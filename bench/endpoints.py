@@ -26,6 +26,8 @@ from pathlib import Path
 from bench import run
 
 SECONDS = int(os.environ.get("BENCH_ENDPOINT_SECONDS", "3"))
+# A comma-separated subset of the endpoints' names, to measure only those (empty: all).
+ONLY = {name for name in os.environ.get("BENCH_ENDPOINTS", "").split(",") if name}
 UPDATE_CONNECTIONS = 4  # several PATCHes of one row at once also measure the version retries
 ADMIN = "benchadmin"
 GET_GOALS = {"sqlite": 0.25, "postgresql": 0.20}
@@ -200,8 +202,9 @@ def measure(backend: str, env: dict[str, str], directory: Path) -> list[run.Figu
     uncached = {**env, "HOSPITAL_RESPONSE_CACHE_BYTES": "0"}
     with run.running(serve, uncached, f"{base}/health/live", directory / "endpoints.log"):
         tokens, ids = _fixtures(base, env)
-        chosen = endpoints(ids)
+        chosen = [e for e in endpoints(ids) if not ONLY or e.name in ONLY]
         captured = {e.name: _capture(base, e, tokens.get(e.who or "")) for e in chosen}
+        captured["ready"] = run.request(f"{base}/doctors/?limits=10").decode()  # the bare app's warm-up
         run.wrk(f"{base}/doctors/?limits=10", seconds=1)
         real = {e.name: _load(base + e.path, e, tokens.get(e.who or ""), directory) for e in chosen}
     responses, structs = directory / "endpoint-responses.json", directory / "endpoint-structs.json"
@@ -209,8 +212,8 @@ def measure(backend: str, env: dict[str, str], directory: Path) -> list[run.Figu
     structs.write_text(json.dumps({e.name: e.schema for e in chosen if e.schema}))
     bare_env = {**env, "BENCH_BARE_RESPONSES": str(responses), "BENCH_BARE_STRUCTS": str(structs)}
     bare_serve = [sys.executable, "-m", "bench.serve", "uvicorn", "bench.bare_app:create_app", str(run.BARE_PORT)]
-    with run.running(bare_serve, bare_env, f"{bare_base}/bare/doctors10", directory / "endpoints-bare.log"):
-        run.wrk(f"{bare_base}/bare/doctors10", seconds=1)
+    with run.running(bare_serve, bare_env, f"{bare_base}/bare/ready", directory / "endpoints-bare.log"):
+        run.wrk(f"{bare_base}/bare/ready", seconds=1)
         bare = {e.name: _load(f"{bare_base}/bare/{e.name}", e, None, directory) for e in chosen}
     figures = []
     for e in chosen:

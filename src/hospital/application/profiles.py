@@ -165,9 +165,10 @@ class UpdateProfile(ProfileUseCase):
     """PUT and PATCH alike: only the fields sent change."""
 
     async def __call__(self, actor: Actor, profile_id: int, changes: ProfileChanges) -> ProfileView:
-        # Checked before the upload is stored too, so a stranger cannot make us store files.
-        async with self._uow() as uow:
-            await self._changeable(uow, actor, profile_id)
+        if changes.profile_picture is not None:
+            # Checked before the upload is stored too, so a stranger cannot make us store files.
+            async with self._uow() as uow:
+                await self._changeable(uow, actor, profile_id)
 
         @rerun_on_concurrent_change
         async def update(picture: StagedUpload) -> ProfileDetails:
