@@ -153,8 +153,8 @@ class Container(containers.DeclarativeContainer):
     create_superuser = providers.Singleton(
         accounts.CreateSuperuser, uow=unit_of_work.provider, hasher=password_hasher, clock=clock,
     )
-    identify_actor = providers.Singleton(accounts.IdentifyActor, uow=unit_of_work.provider, tokens=tokens)
-    actor_of_user = providers.Singleton(accounts.ActorOfUser, uow=unit_of_work.provider)
+    identify_actor = providers.Singleton(accounts.IdentifyActor, reads=read_side, tokens=tokens)
+    actor_of_user = providers.Singleton(accounts.ActorOfUser, reads=read_side)
 
     # Profiles
     _profile_deps = {"uow": unit_of_work.provider, "clock": clock, "images": images}

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import Any, Generic, TypeVar
 
+from hospital.adapters.memory.accounts import InMemoryUserRepository
 from hospital.adapters.memory.appointments import InMemoryAppointmentQueries
 from hospital.adapters.memory.database import InMemoryDatabase
 from hospital.adapters.memory.doctor_reads import InMemoryDoctorReadQueries
@@ -95,6 +96,10 @@ class InMemoryReadSide:
 
     def __init__(self, db: InMemoryDatabase) -> None:
         self._db: Any = db  # the read ports take a transaction's view; the database's is the committed one
+
+    @cached_property
+    def actors(self) -> InMemoryUserRepository:
+        return InMemoryUserRepository(self._db)  # only its actor_for: the read it shares with the write side
 
     @cached_property
     def doctors(self) -> InMemoryDoctorReadQueries:

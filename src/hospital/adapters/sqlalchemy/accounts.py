@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hospital.adapters.sqlalchemy.database_errors import flush
 from hospital.adapters.sqlalchemy.dialects import insert_ignoring_duplicates
-from hospital.adapters.sqlalchemy.direct_reads import Reads, SessionOwner
+from hospital.adapters.sqlalchemy.direct_reads import ReadRunner, Reads, SessionOwner
 from hospital.adapters.sqlalchemy.integers import storable
 from hospital.adapters.sqlalchemy.prepared import PreparedQuery
 from hospital.adapters.sqlalchemy.tables import accounts as t
@@ -30,10 +30,23 @@ _ACTOR = PreparedQuery(
 )
 
 
+class SqlAlchemyActorReads:
+    def __init__(self, reads: ReadRunner) -> None:
+        self._reads = reads
+
+    async def actor_for(self, user_id: int) -> Actor | None:
+        if not storable(user_id):
+            return None
+        row = await self._reads.first(_ACTOR, {"user_id": user_id})
+        if row is None:
+            return None
+        return Actor(user_id=user_id, is_staff=bool(row[0]), patient_id=row[1], doctor_id=row[2])
+
+
 class SqlAlchemyUserRepository:
     def __init__(self, owner: SessionOwner, reads: Reads) -> None:
         # The session is the owner's, made on first use: identifying a caller reads without one.
-        self._owner, self._reads = owner, reads
+        self._owner, self._actors = owner, SqlAlchemyActorReads(reads)
 
     @property
     def _session(self) -> AsyncSession:
@@ -58,12 +71,7 @@ class SqlAlchemyUserRepository:
         return bool(await self._session.scalar(select(exists().where(condition))))
 
     async def actor_for(self, user_id: int) -> Actor | None:
-        if not storable(user_id):
-            return None
-        row = await self._reads.first(_ACTOR, {"user_id": user_id})
-        if row is None:
-            return None
-        return Actor(user_id=user_id, is_staff=bool(row[0]), patient_id=row[1], doctor_id=row[2])
+        return await self._actors.actor_for(user_id)
 
 
 class SqlAlchemyProfileRepository:

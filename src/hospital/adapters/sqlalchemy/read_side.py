@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from hospital.adapters.sqlalchemy.accounts import SqlAlchemyActorReads
 from hospital.adapters.sqlalchemy.appointments import SqlAlchemyAppointmentQueries
 from hospital.adapters.sqlalchemy.catalogue_reads import (
     SqlAlchemyAvailableTimeReads,
@@ -30,6 +31,10 @@ from hospital.application.ports.catalogue import ContactView, MedicalServiceView
 class SqlAlchemyReadSide:
     def __init__(self, reads: ReadRunner) -> None:
         self._reads = reads
+
+    @cached_property
+    def actors(self) -> SqlAlchemyActorReads:
+        return SqlAlchemyActorReads(self._reads)
 
     @cached_property
     def doctors(self) -> SqlAlchemyDoctorReadQueries:

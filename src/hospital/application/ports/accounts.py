@@ -80,6 +80,14 @@ class ProfileReads(Protocol):
     async def get_by_user(self, user_id: int) -> ProfileView | None: ...
 
 
+class ActorReads(Protocol):
+    """Who a user is to the use cases (read_side.py says what every read port guarantees)."""
+
+    async def actor_for(self, user_id: int) -> Actor | None:
+        """The actor for an active user (with its patient and doctor ids), None otherwise."""
+        ...
+
+
 class UserRepository(Protocol):
     async def add(self, user: User) -> None:
         """Store a new user and give it an id."""

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from hospital.application.ports.accounts import ProfileReads
+from hospital.application.ports.accounts import ActorReads, ProfileReads
 from hospital.application.ports.appointments import AppointmentQueries
 from hospital.application.ports.catalogue import (
     AvailableTimeReads,
@@ -36,6 +36,7 @@ from hospital.application.ports.reviews import ReviewViews
 
 
 class ReadSide(Protocol):
+    actors: ActorReads
     doctors: DoctorReadQueries
     reviews: ReviewViews
     patients: PatientQueries
