@@ -17,7 +17,7 @@ from hospital.domain.errors import NotFoundError
 
 @dataclass(frozen=True, slots=True)
 class ContactChanges:
-    """None means "not sent"."""
+    """What a visitor sends to the contact form, or an admin to change a request. None means "not sent"."""
 
     name: str | None = None
     phone: str | None = None
@@ -41,14 +41,15 @@ class ContactUseCase:
 class SubmitContact(ContactUseCase):
     """Open to anyone, signed in or not; the HTTP layer rate-limits it per client address."""
 
-    async def __call__(self, actor: Actor, changes: ContactChanges) -> Contact:
+    @rerun_on_concurrent_change
+    async def __call__(self, actor: Actor, changes: ContactChanges) -> ContactView:
         require_fields(name=changes.name, phone=changes.phone, massage=changes.massage)
         assert changes.name is not None and changes.phone is not None and changes.massage is not None
         contact = Contact.create(name=changes.name, phone=changes.phone, massage=changes.massage)
         async with self._uow() as uow:
             await uow.contacts.add(contact)
             await uow.commit()
-        return contact
+        return ContactView.of(contact)
 
 
 class ListContacts:
@@ -57,6 +58,7 @@ class ListContacts:
     def __init__(self, reads: ReadSide) -> None:
         self._reads = reads
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor) -> list[ContactView]:
         require_admin(actor)
         return await self._reads.contacts.list()
@@ -68,6 +70,7 @@ class GetContact:
     def __init__(self, reads: ReadSide) -> None:
         self._reads = reads
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, contact_id: int) -> ContactView:
         require_admin(actor)
         contact = await self._reads.contacts.get(contact_id)
@@ -81,7 +84,7 @@ class UpdateContact(ContactUseCase):
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, contact_id: int, changes: ContactChanges, *,
-                       partial: bool = False) -> Contact:
+                       partial: bool = False) -> ContactView:
         require_admin(actor)
         async with self._uow() as uow:
             contact = await self._get(uow, contact_id)
@@ -90,7 +93,7 @@ class UpdateContact(ContactUseCase):
             contact.update(name=changes.name, phone=changes.phone, massage=changes.massage)
             await uow.contacts.save(contact)
             await uow.commit()
-        return contact
+        return ContactView.of(contact)
 
 
 class DeleteContact(ContactUseCase):

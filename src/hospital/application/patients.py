@@ -98,6 +98,7 @@ class ListPatients:
     def __init__(self, reads: ReadSide) -> None:
         self._reads = reads
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, *, page: PageRequest, search: str = "",
                        phone: str | None = None) -> Page[PatientRow]:
         require_authenticated(actor)
@@ -112,6 +113,7 @@ class GetPatient:
     def __init__(self, reads: ReadSide) -> None:
         self._reads = reads
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, patient_id: int) -> PatientRow:
         require_authenticated(actor)
         row = await self._reads.patients.get(patient_id, scope=_scope(actor))
@@ -128,13 +130,22 @@ class CreatePatient(PatientUseCase):
         assert actor.user_id is not None
         if changes.profile is not None:
             # Refuse before the upload is checked and stored, which is the slow part.
-            async with self._uow() as uow:
-                if await uow.patients.get_by_user(actor.user_id) is not None:
-                    raise ConflictError(ALREADY_A_PATIENT)
-        async with self._staged_picture(changes) as picture, self._uow() as uow:
-            if await uow.patients.get_by_user(actor.user_id) is not None:
+            await self._ensure_none(actor.user_id)
+        async with self._staged_picture(changes) as picture:
+            return await self._enrol(actor.user_id, changes, picture)
+
+    @rerun_on_concurrent_change
+    async def _ensure_none(self, user_id: int) -> None:
+        async with self._uow() as uow:
+            if await uow.patients.get_by_user(user_id) is not None:
                 raise ConflictError(ALREADY_A_PATIENT)
-            patient = Patient.enrol(user_id=actor.user_id, profile=picture.name)
+
+    @rerun_on_concurrent_change
+    async def _enrol(self, user_id: int, changes: PatientChanges, picture: StagedUpload) -> PatientRow:
+        async with self._uow() as uow:
+            if await uow.patients.get_by_user(user_id) is not None:
+                raise ConflictError(ALREADY_A_PATIENT)
+            patient = Patient.enrol(user_id=user_id, profile=picture.name)
             await self._change_phone(uow, patient, changes.phone)
             await uow.patients.add(patient)
             row = await self._row(uow, patient)
@@ -148,10 +159,14 @@ class UpdatePatient(PatientUseCase):
     async def __call__(self, actor: Actor, patient_id: int, changes: PatientChanges) -> PatientRow:
         if changes.profile is not None:
             # Refuse strangers before their upload is checked and stored.
-            async with self._uow() as uow:
-                await self._changeable(uow, actor, patient_id)
+            await self._refuse_before_upload(actor, patient_id)
         async with self._staged_picture(changes) as picture:
             return await self._update(actor, patient_id, changes, picture)
+
+    @rerun_on_concurrent_change
+    async def _refuse_before_upload(self, actor: Actor, patient_id: int) -> None:
+        async with self._uow() as uow:
+            await self._changeable(uow, actor, patient_id)
 
     @rerun_on_concurrent_change
     async def _update(self, actor: Actor, patient_id: int, changes: PatientChanges,

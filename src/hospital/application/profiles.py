@@ -91,6 +91,7 @@ class ListProfiles:
     def __init__(self, reads: ReadSide) -> None:
         self._reads = reads
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, *, page: PageRequest, search: str = "") -> Page[ProfileView]:
         require_authenticated(actor)
         return await self._reads.profiles.page(
@@ -104,6 +105,7 @@ class GetProfile:
     def __init__(self, reads: ReadSide) -> None:
         self._reads = reads
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, profile_id: int) -> ProfileView:
         require_authenticated(actor)
         view = await self._reads.profiles.get(profile_id)
@@ -119,6 +121,7 @@ class GetMyProfile:
     def __init__(self, reads: ReadSide) -> None:
         self._reads = reads
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor) -> ProfileView:
         require_authenticated(actor)
         view = await self._reads.profiles.get_by_user(actor.user_id)  # type: ignore[arg-type]
@@ -135,11 +138,10 @@ class CreateProfile(ProfileUseCase):
         user_id = actor.user_id
         assert user_id is not None
         # Checked before the upload is stored too, so a doomed request costs no image work.
-        async with self._uow() as uow:
-            await self._ensure_none(uow, user_id)
+        await self._refuse_before_upload(user_id)
 
         @rerun_on_concurrent_change
-        async def create(picture: StagedUpload) -> ProfileDetails:
+        async def create(picture: StagedUpload) -> ProfileView:
             async with self._uow() as uow:
                 await self._ensure_none(uow, user_id)
                 user = await uow.users.get(user_id)
@@ -150,10 +152,15 @@ class CreateProfile(ProfileUseCase):
                 await self._apply(uow, details, changes, picture.name)
                 await uow.profiles.add(details.profile)
                 await picture.commit(uow)
-            return details
+            return ProfileView.of(details)
 
         async with self._staged_picture(changes) as picture:
-            return ProfileView.of(await create(picture))
+            return await create(picture)
+
+    @rerun_on_concurrent_change
+    async def _refuse_before_upload(self, user_id: int) -> None:
+        async with self._uow() as uow:
+            await self._ensure_none(uow, user_id)
 
     @staticmethod
     async def _ensure_none(uow: UnitOfWork, user_id: int) -> None:
@@ -167,20 +174,24 @@ class UpdateProfile(ProfileUseCase):
     async def __call__(self, actor: Actor, profile_id: int, changes: ProfileChanges) -> ProfileView:
         if changes.profile_picture is not None:
             # Checked before the upload is stored too, so a stranger cannot make us store files.
-            async with self._uow() as uow:
-                await self._changeable(uow, actor, profile_id)
+            await self._refuse_before_upload(actor, profile_id)
 
         @rerun_on_concurrent_change
-        async def update(picture: StagedUpload) -> ProfileDetails:
+        async def update(picture: StagedUpload) -> ProfileView:
             async with self._uow() as uow:
                 details = await self._changeable(uow, actor, profile_id)
                 old_picture = details.profile.profile_picture
                 await self._apply(uow, details, changes, picture.name)
                 await picture.commit(uow, replacing=old_picture)
-            return details
+            return ProfileView.of(details)
 
         async with self._staged_picture(changes) as picture:
-            return ProfileView.of(await update(picture))
+            return await update(picture)
+
+    @rerun_on_concurrent_change
+    async def _refuse_before_upload(self, actor: Actor, profile_id: int) -> None:
+        async with self._uow() as uow:
+            await self._changeable(uow, actor, profile_id)
 
 
 class DeleteProfile(ProfileUseCase):

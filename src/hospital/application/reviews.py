@@ -90,6 +90,7 @@ class ListReviews:
     def __init__(self, reads: ReadSide) -> None:
         self._reads = reads
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, *, page: PageRequest, query: ReviewQuery | None = None) -> Page[ReviewView]:
         query = query or ReviewQuery()
         errors = ErrorCollector()
@@ -111,6 +112,7 @@ class GetReview:
     def __init__(self, reads: ReadSide) -> None:
         self._reads = reads
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, review_id: int) -> ReviewView:
         view = await self._reads.reviews.get(review_id) if is_valid_id(review_id) else None
         if view is None:
@@ -121,6 +123,7 @@ class GetReview:
 class CreateReview(ReviewUseCase):
     """The reviewer is always the caller's patient record, never something the caller names."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, draft: ReviewDraft) -> ReviewView:
         require_authenticated(actor)
         reviewer_id = actor.patient_id

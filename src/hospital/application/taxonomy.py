@@ -35,7 +35,8 @@ SPECIALISATIONS = TaxonKind(Specialisation, "specialisations", "specialisation")
 
 @dataclass(frozen=True, slots=True)
 class TaxonChanges:
-    """None means "not sent". A blank or missing slug is made from the name."""
+    """What an admin sends to create or change a designation or specialisation. None means "not sent";
+    a blank or missing slug is made from the name."""
 
     name: str | None = None
     slug: str | None = None
@@ -71,6 +72,7 @@ class TaxonReadCase:
 class ListTaxa(TaxonReadCase):
     """Public: every designation (or specialisation)."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor) -> list[TaxonView]:
         return await self._taxa.list()
 
@@ -78,6 +80,7 @@ class ListTaxa(TaxonReadCase):
 class GetTaxon(TaxonReadCase):
     """Public: one designation (or specialisation); an unknown id is 404."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, taxon_id: int) -> TaxonView:
         taxon = await self._taxa.get(taxon_id)
         if taxon is None:
@@ -88,7 +91,8 @@ class GetTaxon(TaxonReadCase):
 class CreateTaxon(TaxonUseCase[TaxonT]):
     """Admins only: a new designation (or specialisation); a blank slug is made from the name."""
 
-    async def __call__(self, actor: Actor, changes: TaxonChanges) -> TaxonT:
+    @rerun_on_concurrent_change
+    async def __call__(self, actor: Actor, changes: TaxonChanges) -> TaxonView:
         require_admin(actor)
         require_fields(name=changes.name)
         assert changes.name is not None
@@ -97,7 +101,7 @@ class CreateTaxon(TaxonUseCase[TaxonT]):
             await self._ensure_slug_free(uow, taxon)
             await self._repository(uow).add(taxon)
             await uow.commit()
-        return taxon
+        return TaxonView.of(taxon)
 
 
 class UpdateTaxon(TaxonUseCase[TaxonT]):
@@ -105,7 +109,7 @@ class UpdateTaxon(TaxonUseCase[TaxonT]):
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, taxon_id: int, changes: TaxonChanges, *,
-                       partial: bool = False) -> TaxonT:
+                       partial: bool = False) -> TaxonView:
         require_admin(actor)
         async with self._uow() as uow:
             taxon = await self._get(uow, taxon_id)
@@ -115,7 +119,7 @@ class UpdateTaxon(TaxonUseCase[TaxonT]):
             await self._ensure_slug_free(uow, taxon)
             await self._repository(uow).save(taxon)
             await uow.commit()
-        return taxon
+        return TaxonView.of(taxon)
 
 
 class DeleteTaxon(TaxonUseCase[TaxonT]):

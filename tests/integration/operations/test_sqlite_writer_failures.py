@@ -311,7 +311,7 @@ async def test_no_read_ever_returns_a_booking_whose_groups_commit_then_fails(sql
     guessed = max(before, default=0) + 1  # the id the booking's INSERT will be given
     gate = faults.gate("BEGIN")
     faults.fail("COMMIT", sqlite3.OperationalError("disk I/O error"))
-    booking_made = Booking(doctor_id=people.doctor.doctor_id, time_id=people.doctor_times[0],
+    booking_made = Booking(doctor=people.doctor.doctor_id, time=people.doctor_times[0],
                            appointment_type="Online", symptoms="never committed")
     booked = asyncio.create_task(sql_container.book_appointment()(people.owner, booking_made))
     await started(faults, "BEGIN")

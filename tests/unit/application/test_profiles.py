@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from hospital.application.accounts import LogInCommand
 from hospital.application.actor import ANONYMOUS, Actor
 from hospital.application.errors import AuthenticationError
 from hospital.application.pagination import InvalidPageError, PageRequest
@@ -348,7 +349,7 @@ async def test_the_owner_deletes_their_profile_and_its_picture(container: Contai
         await container.get_profile()(alice, profile_id)
     assert stored_images(container) == set()
     # the account itself stays
-    assert await container.log_in()("alice", "Correct-Horse-Battery-9")
+    assert await container.log_in()(LogInCommand(username="alice", password="Correct-Horse-Battery-9"))
 
 
 async def test_an_admin_deletes_anyones_profile(container: Container) -> None:

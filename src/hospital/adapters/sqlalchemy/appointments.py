@@ -168,8 +168,8 @@ def page_query(page: PageRequest, scope: AppointmentScope | None, patient_id: in
 def _row(row: Any) -> AppointmentRow:
     row_id, patient, doctor, appointment_type, status, symptoms, time_id, cancelled = row
     return AppointmentRow(
-        id=row_id, patient_id=patient, doctor_id=doctor, appointment_type=appointment_type,
-        status=status, symptoms=symptoms, time_id=time_id, cancelled=bool(cancelled),
+        id=row_id, patient=patient, doctor=doctor, appointment_type=appointment_type,
+        appointment_status=status, symptoms=symptoms, time=time_id, cancel=bool(cancelled),
     )
 
 

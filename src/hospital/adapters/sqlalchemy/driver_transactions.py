@@ -36,7 +36,7 @@ from hospital.adapters.sqlalchemy.direct_reads import (
 )
 from hospital.adapters.sqlalchemy.engine import SQLITE_BEGIN
 from hospital.adapters.sqlalchemy.sqlite_writer import LoopSqliteConnection, SqliteWriter
-from hospital.application.errors import CommitOutcomeUnknownError
+from hospital.application.errors import CommitOutcomeUnknownError, ConnectionLostError
 
 
 class DriverTransaction(Protocol):
@@ -173,6 +173,11 @@ class _AsyncpgTransaction:
             raise
 
     async def commit(self) -> None:
+        if self._connection.is_closed():
+            # The server ended the session before this COMMIT could be sent (commit_outcome.py).
+            discard(self._connection)
+            await self._pool.release(self._connection)
+            raise ConnectionLostError()
         try:
             await outcome_of(self._transaction.commit())
         except Exception as error:

@@ -73,7 +73,7 @@ class SqlAlchemyPatientQueries:
         if row is None:
             return None
         row_id, username, phone, profile = row
-        return PatientRow(id=row_id, username=username, phone=phone, profile=profile)
+        return PatientRow(id=row_id, user=username, phone=phone, profile=profile)
 
     async def list(self, *, page: PageRequest, scope: PatientScope | None, search: str = "",
                    phone: str | None = None) -> Page[PatientRow]:
@@ -84,6 +84,6 @@ class SqlAlchemyPatientQueries:
                               scope_doctor=scope.doctor_id if scope else None, phone=phone, search=pattern)
         shape = (scope is not None, *shape)
         total, rows = await self._reads.counted_page(_COUNT(*shape), _PAGE(*shape), values, page)
-        items = [PatientRow(id=row_id, username=username, phone=row_phone, profile=profile)
+        items = [PatientRow(id=row_id, user=username, phone=row_phone, profile=profile)
                  for row_id, username, row_phone, profile in rows]
         return Page(items, total, page)

@@ -25,7 +25,7 @@ from hospital.adapters.sqlalchemy.catalogue import (
 )
 from hospital.adapters.sqlalchemy.commit_outcome import outcome_of, rolled_back_for_sure
 from hospital.adapters.sqlalchemy.contacts import SqlAlchemyContactRepository
-from hospital.adapters.sqlalchemy.database_errors import is_unavailable, raise_as_domain_error
+from hospital.adapters.sqlalchemy.database_errors import is_connection_fault, is_unavailable, raise_as_domain_error
 from hospital.adapters.sqlalchemy.direct_reads import DirectReader, Reads
 from hospital.adapters.sqlalchemy.doctor_reads import SqlAlchemyDoctorReadQueries
 from hospital.adapters.sqlalchemy.driver_transactions import DriverTransaction, DriverTransactions
@@ -33,7 +33,7 @@ from hospital.adapters.sqlalchemy.prepared import PreparedQuery
 from hospital.adapters.sqlalchemy.reviews import SqlAlchemyReviewRepository, SqlAlchemyReviewViews
 from hospital.adapters.sqlalchemy.sqlite_writer import LoopSqliteConnection
 from hospital.adapters.sqlalchemy.tables import catalogue as catalogue_tables
-from hospital.application.errors import CommitOutcomeUnknownError, ServiceUnavailableError
+from hospital.application.errors import CommitOutcomeUnknownError, ConnectionLostError, ServiceUnavailableError
 from hospital.application.ports.unit_of_work import SessionUnavailableError
 from hospital.domain.taxonomy import Designation, Specialisation
 
@@ -42,6 +42,12 @@ async def _commit_session(session: AsyncSession, durable: asyncio.Future[None] |
     await session.commit()
     if durable is not None:
         await durable
+
+
+def _closed(driver_connection: object) -> bool:
+    """Whether the driver already knows its connection ended (asyncpg read the server's goodbye)."""
+    is_closed = getattr(driver_connection, "is_closed", None)
+    return bool(is_closed()) if callable(is_closed) else False
 
 
 class SqlAlchemyUnitOfWork:
@@ -167,7 +173,9 @@ class SqlAlchemyUnitOfWork:
         try:
             await self._end_uncommitted()
         except Exception as cleanup_error:
-            if exc is None and is_unavailable(cleanup_error):
+            # A connection the server ended cannot roll back, and need not: the end of its session
+            # rolled back what was not committed, and what the unit read stays true.
+            if exc is None and is_unavailable(cleanup_error) and not is_connection_fault(cleanup_error):
                 raise ServiceUnavailableError() from cleanup_error
         # The one place where what escaped the unit (a flush, the COMMIT, a read) becomes what it
         # means to the caller: database_errors.py.
@@ -212,6 +220,9 @@ class SqlAlchemyUnitOfWork:
         # Group commit (sqlite_writer.py): the connection goes to the next writer at once; this use
         # case returns only when the COMMIT that includes its work is on disk.
         durable = writer.defer_commit() if isinstance(writer, LoopSqliteConnection) else None
+        if connection.dialect.name == "postgresql" and _closed(writer):
+            # The server ended the session before this COMMIT could be sent (commit_outcome.py).
+            raise ConnectionLostError()
         try:
             await outcome_of(_commit_session(session, durable))
         except Exception as error:

@@ -16,7 +16,7 @@ from hospital.domain.users import User
 
 @dataclass(frozen=True, slots=True)
 class ProfileDetails:
-    """A profile with its user, loaded to be changed (the write side)."""
+    """A profile with its user, as the profile use cases load them to check and change them."""
 
     profile: UserProfile
     user: User
@@ -24,7 +24,8 @@ class ProfileDetails:
 
 @dataclass(frozen=True, slots=True)
 class UserView:
-    """A user as the profile endpoints show it (never its password hash or token version)."""
+    """A stored account as callers see it (no password hash, no token version): what registration,
+    ``CreateSuperuser`` and every profile answer with."""
 
     id: int
     username: str
@@ -37,16 +38,18 @@ class UserView:
 
     @classmethod
     def of(cls, user: User) -> UserView:
-        assert user.id is not None and user.date_joined is not None
-        return cls(id=user.id, username=user.username, email=user.email, first_name=user.first_name,
-                   last_name=user.last_name, is_staff=user.is_staff, is_active=user.is_active,
-                   date_joined=user.date_joined)
+        assert user.id is not None and user.date_joined is not None, "only a stored user is shown"
+        return cls(
+            id=user.id, username=user.username, email=user.email, first_name=user.first_name,
+            last_name=user.last_name, is_staff=user.is_staff, is_active=user.is_active,
+            date_joined=user.date_joined,
+        )
 
 
 @dataclass(frozen=True, slots=True)
 class ProfileView:
-    """A profile with its user, as every profile endpoint answers; ``profile_picture`` is the stored
-    image's name."""
+    """A profile with its user, the shape every profile endpoint answers with; ``profile_picture`` is
+    the stored picture's name (the HTTP layer makes it a URL)."""
 
     id: int
     user: UserView
@@ -60,10 +63,12 @@ class ProfileView:
     @classmethod
     def of(cls, details: ProfileDetails) -> ProfileView:
         profile = details.profile
-        assert profile.id is not None and profile.created_at is not None and profile.updated_at is not None
-        return cls(id=profile.id, user=UserView.of(details.user), bio=profile.bio, address=profile.address,
-                   date_of_birth=profile.date_of_birth, profile_picture=profile.profile_picture,
-                   created_at=profile.created_at, updated_at=profile.updated_at)
+        assert profile.id is not None and profile.created_at and profile.updated_at, "only a stored profile is shown"
+        return cls(
+            id=profile.id, user=UserView.of(details.user), bio=profile.bio, address=profile.address,
+            date_of_birth=profile.date_of_birth, profile_picture=profile.profile_picture,
+            created_at=profile.created_at, updated_at=profile.updated_at,
+        )
 
 
 class ProfileReads(Protocol):

@@ -29,14 +29,10 @@ WRITE_DOC = openapi.body(ProfileWrite, files=("profile_picture",), required=Fals
 
 
 def render(request: Request, profile: ProfileView) -> ProfileOut:
-    user = profile.user
     return ProfileOut(
-        id=profile.id, user=UserOut(id=user.id, username=user.username, email=user.email,
-                                    first_name=user.first_name, last_name=user.last_name, is_staff=user.is_staff,
-                                    is_active=user.is_active, date_joined=user.date_joined),
-        bio=profile.bio, address=profile.address, date_of_birth=profile.date_of_birth,
-        profile_picture=media_url(request, profile.profile_picture), created_at=profile.created_at,
-        updated_at=profile.updated_at,
+        id=profile.id, user=UserOut.of(profile.user), bio=profile.bio, address=profile.address,
+        date_of_birth=profile.date_of_birth, profile_picture=media_url(request, profile.profile_picture),
+        created_at=profile.created_at, updated_at=profile.updated_at,
     )
 
 
