@@ -59,11 +59,14 @@ async def test_a_slow_statement_moves_to_a_thread_and_answers_the_same(database)
         rows, longest = await _longest_pause_of_the_loop_while(reader.rows(COUNT_TO, {"n": SLOW}))
         took = time.monotonic() - started
         assert rows == [(SLOW,)]
-        # The loop ran its ticker all along: it was held at most about the budget, not the statement's time.
-        assert longest < 0.1 < took, (longest, took)
+        # The loop ran its ticker all along: it was held about the budget (and whatever the busy
+        # machine adds), not the statement's time (on the loop, the longest pause was all of it).
+        assert longest < took / 4, (longest, took)
         # Remembered as slow: the next run goes straight to the thread (no budget spent on the loop).
+        started = time.monotonic()
         rows, longest = await _longest_pause_of_the_loop_while(reader.rows(COUNT_TO, {"n": SLOW}))
-        assert rows == [(SLOW,)] and longest < 0.1
+        assert rows == [(SLOW,)]
+        assert longest < (time.monotonic() - started) / 4, longest
     finally:
         await reader.close()
 

@@ -39,6 +39,7 @@ from hospital.adapters.sqlalchemy.database_errors import is_connection_fault, ra
 from hospital.adapters.sqlalchemy.prepared import PreparedQuery
 from hospital.adapters.sqlalchemy.search import SQLITE_UNICODE_LOWER, python_lower
 from hospital.adapters.sqlalchemy.shared_reads import SharedRead
+from hospital.adapters.thread_priority import lower_this_threads_priority
 from hospital.application.pagination import PageRequest
 
 BUSY_TIMEOUT_MS = 10000
@@ -50,6 +51,8 @@ PROGRESS_STEPS = 2000
 # Threads (each with its connection) for the slow reads of a worker: few, so that scans running at
 # once cannot take every core from the event loops.
 SLOW_READ_THREADS = 1
+# The slow-read thread yields the CPU to the event loop, as the hashing threads do (argon2_hasher.py).
+SLOW_READ_NICENESS = 10
 SLOW_MEMORY_SECONDS = 10.0
 SLOW_MEMORY_ENTRIES = 256
 CONNECT_TIMEOUT_SECONDS = 5
@@ -147,7 +150,9 @@ class SqliteDirectReader:
 
     def _thread_pool(self) -> ThreadPoolExecutor:
         if self._executor is None:
-            self._executor = ThreadPoolExecutor(self._threads, thread_name_prefix="hospital-slow-read")
+            self._executor = ThreadPoolExecutor(self._threads, thread_name_prefix="hospital-slow-read",
+                                                initializer=lower_this_threads_priority,
+                                                initargs=(SLOW_READ_NICENESS,))
         return self._executor
 
     def _on_thread(self, sql: str, values: list[Any]) -> list[Any]:
