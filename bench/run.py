@@ -372,6 +372,13 @@ def run_backend(backend: str, work: Path, base_env: dict[str, str], servers: lis
     ))
     result.figures.append(Figure("Peak RSS of the worker", f"{rss:.0f} MB", "", rss / 120, "<= 120 MB", rss <= 120))
 
+    # Every documented GET with the response cache off, and every repeatable create and update
+    # (bench/endpoints.py), each against its own bare endpoint.
+    from bench import endpoints
+
+    result.figures += endpoints.measure(backend, env, directory)
+    print(f"  endpoints done ({time.monotonic() - started:.0f}s)", flush=True)
+
     result.servers["uvicorn"] = {"bare": bare["doctors10"].rps, "real": real["doctors10"].rps}
     for name in servers:
         if name == "uvicorn":

@@ -8,6 +8,7 @@ from datetime import datetime
 from hospital.application.errors import InvalidCredentialsError, InvalidTokenError
 from hospital.application.ports.accounts import UserView
 from hospital.application.ports.clock import Clock
+from hospital.application.ports.read_side import ReadSide
 from hospital.application.ports.security import PasswordHasher, TokenClaims, TokenService, TokenType
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.application.retry import rerun_on_concurrent_change
@@ -327,14 +328,13 @@ class LogOut:
 class IdentifyActor:
     """Who the bearer of an access token is; refused if the user is gone or inactive."""
 
-    def __init__(self, uow: UnitOfWorkFactory, tokens: TokenService) -> None:
-        self._uow, self._tokens = uow, tokens
+    def __init__(self, reads: ReadSide, tokens: TokenService) -> None:
+        self._reads, self._tokens = reads, tokens
 
     @rerun_on_concurrent_change
     async def __call__(self, access_token: str) -> Actor:
         claims = self._tokens.decode(access_token, expected_type=TokenType.ACCESS)
-        async with self._uow() as uow:
-            actor = await uow.users.actor_for(claims.user_id)
+        actor = await self._reads.actors.actor_for(claims.user_id)
         if actor is None:
             raise InvalidTokenError("User not found")
         return actor
@@ -346,13 +346,12 @@ class ActorOfUser:
     For services that call the use cases directly (no HTTP, no token); ``hospital.bootstrap.actor_for``.
     """
 
-    def __init__(self, uow: UnitOfWorkFactory) -> None:
-        self._uow = uow
+    def __init__(self, reads: ReadSide) -> None:
+        self._reads = reads
 
     @rerun_on_concurrent_change
     async def __call__(self, user_id: int) -> Actor:
-        async with self._uow() as uow:
-            actor = await uow.users.actor_for(user_id)
+        actor = await self._reads.actors.actor_for(user_id)
         if actor is None:
             raise NotFoundError(f"No active user has the id {user_id}.")
         return actor

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from hospital.application.access import require_authenticated
 from hospital.application.pagination import Page, PageRequest
 from hospital.application.ports.appointments import AppointmentRow, AppointmentScope, BookingOutcome
+from hospital.application.ports.read_side import ReadSide
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.application.retry import rerun_on_concurrent_change
 from hospital.domain.actors import Actor
@@ -64,6 +65,7 @@ class AppointmentChanges:
 
 
 def _scope(actor: Actor) -> AppointmentScope | None:
+    """What ``Appointment.ensure_readable_by`` allows, as a condition the read side applies."""
     if actor.is_admin:
         return None
     return AppointmentScope(patient_id=actor.patient_id, doctor_id=actor.doctor_id)
@@ -85,27 +87,35 @@ class AppointmentUseCase:
         return appointment
 
 
-class ListAppointments(AppointmentUseCase):
+class ListAppointments:
     """A page of the appointments the caller may see (admins all; a doctor theirs; a patient their own), filterable
     by patient and doctor."""
+
+    def __init__(self, reads: ReadSide) -> None:
+        self._reads = reads
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, *, page: PageRequest, patient_id: int | None = None,
                        doctor_id: int | None = None) -> Page[AppointmentRow]:
         require_authenticated(actor)
-        async with self._uow() as uow:
-            return await uow.appointment_queries.list(
-                page=page, scope=_scope(actor), patient_id=patient_id, doctor_id=doctor_id,
-            )
+        return await self._reads.appointments.list(
+            page=page, scope=_scope(actor), patient_id=patient_id, doctor_id=doctor_id,
+        )
 
 
-class GetAppointment(AppointmentUseCase):
-    """One appointment the caller may see; another's is 404, as if it did not exist."""
+class GetAppointment:
+    """One appointment the caller may see (the list's scope); another's is 404, as if it did not exist."""
+
+    def __init__(self, reads: ReadSide) -> None:
+        self._reads = reads
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, appointment_id: int) -> AppointmentRow:
-        async with self._uow() as uow:
-            return AppointmentRow.of(await self._readable(uow, actor, appointment_id))
+        require_authenticated(actor)
+        row = await self._reads.appointments.get(appointment_id, scope=_scope(actor))
+        if row is None:
+            raise NotFoundError()
+        return row
 
 
 class BookAppointment(AppointmentUseCase):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from hospital.application.access import require_admin
 from hospital.application.ports.catalogue import ContactView
+from hospital.application.ports.read_side import ReadSide
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.application.required_fields import require_fields
 from hospital.application.retry import rerun_on_concurrent_change
@@ -51,24 +52,31 @@ class SubmitContact(ContactUseCase):
         return ContactView.of(contact)
 
 
-class ListContacts(ContactUseCase):
+class ListContacts:
     """Admins only: every contact request submitted."""
+
+    def __init__(self, reads: ReadSide) -> None:
+        self._reads = reads
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor) -> list[ContactView]:
         require_admin(actor)
-        async with self._uow() as uow:
-            return [ContactView.of(contact) for contact in await uow.contacts.list()]
+        return await self._reads.contacts.list()
 
 
-class GetContact(ContactUseCase):
+class GetContact:
     """Admins only: one contact request; an unknown id is 404."""
+
+    def __init__(self, reads: ReadSide) -> None:
+        self._reads = reads
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, contact_id: int) -> ContactView:
         require_admin(actor)
-        async with self._uow() as uow:
-            return ContactView.of(await self._get(uow, contact_id))
+        contact = await self._reads.contacts.get(contact_id)
+        if contact is None:
+            raise NotFoundError()
+        return contact
 
 
 class UpdateContact(ContactUseCase):

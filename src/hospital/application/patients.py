@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from hospital.application.access import require_authenticated
 from hospital.application.pagination import Page, PageRequest
 from hospital.application.ports.patients import PatientRow, PatientScope
+from hospital.application.ports.read_side import ReadSide
 from hospital.application.ports.storage import ImageStorage, UploadedFile
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.application.retry import rerun_on_concurrent_change
@@ -56,19 +57,12 @@ class PatientUseCase:
         assert patient.id is not None
         return await uow.appointments.exists_between(patient_id=patient.id, doctor_id=actor.doctor_id)
 
-    async def _readable(self, uow: UnitOfWork, actor: Actor, patient_id: int) -> Patient:
-        return await self._load(uow, actor, patient_id, to_change=False)
-
     async def _changeable(self, uow: UnitOfWork, actor: Actor, patient_id: int) -> Patient:
-        return await self._load(uow, actor, patient_id, to_change=True)
-
-    async def _load(self, uow: UnitOfWork, actor: Actor, patient_id: int, *, to_change: bool) -> Patient:
         require_authenticated(actor)
         patient = await uow.patients.get(patient_id)
         if patient is None:
             raise NotFoundError()
-        check = patient.ensure_changeable_by if to_change else patient.ensure_readable_by
-        check(actor, treated_by_actor=await self._treats(uow, actor, patient))
+        patient.ensure_changeable_by(actor, treated_by_actor=await self._treats(uow, actor, patient))
         return patient
 
     @staticmethod
@@ -92,27 +86,40 @@ class PatientUseCase:
         return staged_upload(self._images, changes.profile, folder=PROFILE_FOLDER, field="profile")
 
 
-class ListPatients(PatientUseCase):
+def _scope(actor: Actor) -> PatientScope | None:
+    """What ``Patient.ensure_readable_by`` allows (admins all; a doctor their patients; a patient
+    their own record), as a condition the read side applies."""
+    return None if actor.is_admin else PatientScope(patient_id=actor.patient_id, doctor_id=actor.doctor_id)
+
+
+class ListPatients:
     """A page of the patient records the caller may see (admins all; a doctor their patients; a patient their own)."""
+
+    def __init__(self, reads: ReadSide) -> None:
+        self._reads = reads
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, *, page: PageRequest, search: str = "",
                        phone: str | None = None) -> Page[PatientRow]:
         require_authenticated(actor)
-        scope = None if actor.is_admin else PatientScope(patient_id=actor.patient_id, doctor_id=actor.doctor_id)
-        async with self._uow() as uow:
-            # Surrounding blanks are no search term, as in the original.
-            return await uow.patient_queries.list(page=page, scope=scope, search=search.strip(),
-                                                  phone=_phone_filter(phone))
+        # Surrounding blanks are no search term, as in the original.
+        return await self._reads.patients.list(page=page, scope=_scope(actor), search=search.strip(),
+                                               phone=_phone_filter(phone))
 
 
-class GetPatient(PatientUseCase):
+class GetPatient:
     """One patient record the caller may see; another's is 404."""
+
+    def __init__(self, reads: ReadSide) -> None:
+        self._reads = reads
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, patient_id: int) -> PatientRow:
-        async with self._uow() as uow:
-            return await self._row(uow, await self._readable(uow, actor, patient_id))
+        require_authenticated(actor)
+        row = await self._reads.patients.get(patient_id, scope=_scope(actor))
+        if row is None:
+            raise NotFoundError()
+        return row
 
 
 class CreatePatient(PatientUseCase):

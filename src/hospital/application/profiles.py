@@ -10,6 +10,7 @@ from hospital.application.access import require_authenticated
 from hospital.application.pagination import Page, PageRequest
 from hospital.application.ports.accounts import ProfileDetails, ProfileView
 from hospital.application.ports.clock import Clock
+from hospital.application.ports.read_side import ReadSide
 from hospital.application.ports.storage import ImageStorage, UploadedFile
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.application.retry import rerun_on_concurrent_change
@@ -17,7 +18,7 @@ from hospital.application.search import search_terms
 from hospital.application.staged_uploads import StagedUpload, staged_upload
 from hospital.domain.actors import Actor
 from hospital.domain.errors import ConflictError, ErrorCollector, NotFoundError
-from hospital.domain.profiles import PROFILE_EXISTS, UserProfile
+from hospital.domain.profiles import PROFILE_EXISTS, UserProfile, ensure_profile_readable_by
 from hospital.domain.users import USERNAME_TAKEN
 
 PICTURE_FOLDER = "profile_pictures"
@@ -84,39 +85,49 @@ class ProfileUseCase:
         errors.raise_if_any()
 
 
-class ListProfiles(ProfileUseCase):
+class ListProfiles:
     """A page of the profiles the caller may see (admins all, others their own), searchable."""
+
+    def __init__(self, reads: ReadSide) -> None:
+        self._reads = reads
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, *, page: PageRequest, search: str = "") -> Page[ProfileView]:
         require_authenticated(actor)
-        async with self._uow() as uow:
-            found = await uow.profiles.list(
-                page=page, search=search_terms(search), user_id=None if actor.is_admin else actor.user_id,
-            )
-        return Page([ProfileView.of(details) for details in found.items], found.total, found.request)
+        return await self._reads.profiles.page(
+            page=page, search=search_terms(search), user_id=None if actor.is_admin else actor.user_id,
+        )
 
 
-class GetProfile(ProfileUseCase):
+class GetProfile:
     """One profile the caller may see; another's is 404."""
+
+    def __init__(self, reads: ReadSide) -> None:
+        self._reads = reads
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, profile_id: int) -> ProfileView:
-        async with self._uow() as uow:
-            return ProfileView.of(await self._readable(uow, actor, profile_id))
+        require_authenticated(actor)
+        view = await self._reads.profiles.get(profile_id)
+        if view is None:
+            raise NotFoundError()
+        ensure_profile_readable_by(actor, owner=view.user.id)
+        return view
 
 
-class GetMyProfile(ProfileUseCase):
+class GetMyProfile:
     """The caller's own profile."""
+
+    def __init__(self, reads: ReadSide) -> None:
+        self._reads = reads
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor) -> ProfileView:
         require_authenticated(actor)
-        async with self._uow() as uow:
-            details = await uow.profiles.get_by_user(actor.user_id)  # type: ignore[arg-type]
-        if details is None:
+        view = await self._reads.profiles.get_by_user(actor.user_id)  # type: ignore[arg-type]
+        if view is None:
             raise NotFoundError("You have no profile yet.")
-        return ProfileView.of(details)
+        return view
 
 
 class CreateProfile(ProfileUseCase):
@@ -161,8 +172,9 @@ class UpdateProfile(ProfileUseCase):
     """PUT and PATCH alike: only the fields sent change."""
 
     async def __call__(self, actor: Actor, profile_id: int, changes: ProfileChanges) -> ProfileView:
-        # Checked before the upload is stored too, so a stranger cannot make us store files.
-        await self._refuse_before_upload(actor, profile_id)
+        if changes.profile_picture is not None:
+            # Checked before the upload is stored too, so a stranger cannot make us store files.
+            await self._refuse_before_upload(actor, profile_id)
 
         @rerun_on_concurrent_change
         async def update(picture: StagedUpload) -> ProfileView:

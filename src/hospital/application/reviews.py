@@ -8,6 +8,7 @@ from hospital.application.access import require_authenticated
 from hospital.application.ids import is_valid_id
 from hospital.application.pagination import Page, PageRequest
 from hospital.application.ports.clock import Clock
+from hospital.application.ports.read_side import ReadSide
 from hospital.application.ports.reviews import ReviewFilters, ReviewView
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.application.retry import rerun_on_concurrent_change
@@ -83,8 +84,11 @@ class ReviewUseCase:
         return is_valid_id(doctor_id) and await uow.doctors.get(doctor_id) is not None
 
 
-class ListReviews(ReviewUseCase):
+class ListReviews:
     """Public: a page of reviews, filterable by reviewer and doctor."""
+
+    def __init__(self, reads: ReadSide) -> None:
+        self._reads = reads
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, *, page: PageRequest, query: ReviewQuery | None = None) -> Page[ReviewView]:
@@ -99,17 +103,21 @@ class ListReviews(ReviewUseCase):
             return Page([], 0, page)  # such an id names no doctor or patient
         filters = ReviewFilters(doctor_id=query.doctor, reviewer_id=query.reviewer, rating=rating,
                                 search=query.search.strip())
-        async with self._uow() as uow:
-            return await uow.review_views.list(filters, page)
+        return await self._reads.reviews.list(filters, page)
 
 
-class GetReview(ReviewUseCase):
+class GetReview:
     """Public: one review; an unknown id is 404."""
+
+    def __init__(self, reads: ReadSide) -> None:
+        self._reads = reads
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, review_id: int) -> ReviewView:
-        async with self._uow() as uow:
-            return await self._view(uow, review_id if is_valid_id(review_id) else None)
+        view = await self._reads.reviews.get(review_id) if is_valid_id(review_id) else None
+        if view is None:
+            raise NotFoundError()
+        return view
 
 
 class CreateReview(ReviewUseCase):

@@ -22,8 +22,7 @@ def _verbs(statements: list[str]) -> list[str]:
 
 
 async def _appointment_count(container) -> int:
-    async with container.unit_of_work() as uow:
-        return (await uow.appointment_queries.list(page=PageRequest(), scope=None)).total
+    return (await container.read_side().appointments.list(page=PageRequest(), scope=None)).total
 
 
 async def test_a_booking_is_one_insert_that_checks_the_doctors_times(sql_container):

@@ -21,7 +21,7 @@ from hospital.adapters.memory.accounts import (
     InMemoryRevokedTokenRepository,
     InMemoryUserRepository,
 )
-from hospital.adapters.memory.appointments import InMemoryAppointmentQueries, InMemoryAppointmentRepository
+from hospital.adapters.memory.appointments import InMemoryAppointmentRepository
 from hospital.adapters.memory.catalogue import (
     InMemoryAvailableTimeRepository,
     InMemoryDoctorRepository,
@@ -31,7 +31,6 @@ from hospital.adapters.memory.catalogue import (
 from hospital.adapters.memory.contacts import InMemoryContactRepository
 from hospital.adapters.memory.database import InMemoryDatabase
 from hospital.adapters.memory.doctor_reads import InMemoryDoctorReadQueries
-from hospital.adapters.memory.patients import InMemoryPatientQueries
 from hospital.adapters.memory.reviews import InMemoryReviewRepository, InMemoryReviewViews
 from hospital.application.ports.appointments import BookingOutcome
 from hospital.application.ports.unit_of_work import SessionUnavailableError
@@ -86,9 +85,7 @@ class InMemoryUnitOfWork:
         self.doctors = orm(InMemoryDoctorRepository(db), self, frozenset({"available_time_ids"}))
         self.reviews = orm(InMemoryReviewRepository(db), self)
         self.review_views = InMemoryReviewViews(db)
-        self.patient_queries = InMemoryPatientQueries(db)
         self.appointments = _Appointments(InMemoryAppointmentRepository(db), self)
-        self.appointment_queries = InMemoryAppointmentQueries(db)
         self.doctor_reads = InMemoryDoctorReadQueries(db)
         self.designations = orm(InMemoryTaxonRepository(
             db, table_name="designations", doctor_attribute="designation_ids", label="designation",

@@ -16,7 +16,7 @@ from hospital.adapters.sqlalchemy.accounts import (
     SqlAlchemyRevokedTokenRepository,
     SqlAlchemyUserRepository,
 )
-from hospital.adapters.sqlalchemy.appointments import SqlAlchemyAppointmentQueries, SqlAlchemyAppointmentRepository
+from hospital.adapters.sqlalchemy.appointments import SqlAlchemyAppointmentRepository
 from hospital.adapters.sqlalchemy.catalogue import (
     SqlAlchemyAvailableTimeRepository,
     SqlAlchemyDoctorRepository,
@@ -30,7 +30,6 @@ from hospital.adapters.sqlalchemy.direct_reads import AsyncpgDirectReader, Direc
 from hospital.adapters.sqlalchemy.doctor_reads import SqlAlchemyDoctorReadQueries
 from hospital.adapters.sqlalchemy.driver_transactions import DriverTransaction, DriverTransactions
 from hospital.adapters.sqlalchemy.lost_commits import TRANSACTION_ID_SQL, Phase, XactStatus, conclude, decide, settle
-from hospital.adapters.sqlalchemy.patients import SqlAlchemyPatientQueries
 from hospital.adapters.sqlalchemy.prepared import PreparedQuery
 from hospital.adapters.sqlalchemy.reviews import SqlAlchemyReviewRepository, SqlAlchemyReviewViews
 from hospital.adapters.sqlalchemy.sqlite_writer import LoopSqliteConnection
@@ -138,16 +137,8 @@ class SqlAlchemyUnitOfWork:
         return SqlAlchemyReviewViews(self._reads)
 
     @cached_property
-    def patient_queries(self) -> SqlAlchemyPatientQueries:
-        return SqlAlchemyPatientQueries(self._reads)
-
-    @cached_property
     def appointments(self) -> SqlAlchemyAppointmentRepository:
         return SqlAlchemyAppointmentRepository(self)
-
-    @cached_property
-    def appointment_queries(self) -> SqlAlchemyAppointmentQueries:
-        return SqlAlchemyAppointmentQueries(self._reads)
 
     @cached_property
     def doctor_reads(self) -> SqlAlchemyDoctorReadQueries:

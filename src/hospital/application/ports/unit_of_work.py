@@ -24,7 +24,7 @@ from hospital.application.ports.accounts import (
     RevokedTokenRepository,
     UserRepository,
 )
-from hospital.application.ports.appointments import AppointmentQueries, AppointmentRepository
+from hospital.application.ports.appointments import AppointmentRepository
 from hospital.application.ports.catalogue import (
     AvailableTimeRepository,
     ContactRepository,
@@ -33,7 +33,6 @@ from hospital.application.ports.catalogue import (
     MedicalServiceRepository,
     TaxonRepository,
 )
-from hospital.application.ports.patients import PatientQueries
 from hospital.application.ports.reviews import ReviewRepository, ReviewViews
 from hospital.domain.taxonomy import Designation, Specialisation
 
@@ -53,10 +52,10 @@ class UnitOfWork(Protocol):
     revoked_tokens: RevokedTokenRepository
     doctors: DoctorRepository
     reviews: ReviewRepository
+    # Read ports bound to this unit's transaction, for commands that answer with a read model made
+    # after their writes; pure reads use the read side (read_side.py) instead.
     review_views: ReviewViews
-    patient_queries: PatientQueries
     appointments: AppointmentRepository
-    appointment_queries: AppointmentQueries
     doctor_reads: DoctorReadQueries
     designations: TaxonRepository[Designation]
     specialisations: TaxonRepository[Specialisation]
