@@ -19,7 +19,10 @@ from datetime import timedelta
 
 from dependency_injector import containers, providers
 
+from hospital.adapters.audit_lanes import AuditLanes
+from hospital.adapters.audit_log import BufferedAuditLog
 from hospital.adapters.clock import SystemClock
+from hospital.adapters.memory.audit import InMemoryAuditEvents
 from hospital.adapters.memory.database import InMemoryDatabase
 from hospital.adapters.memory.images import InMemoryImageStorage
 from hospital.adapters.memory.passwords import FastInsecurePasswordHasher
@@ -28,6 +31,7 @@ from hospital.adapters.memory.readiness import AlwaysHealthy
 from hospital.adapters.memory.unit_of_work import InMemoryUnitOfWork
 from hospital.adapters.security.argon2_hasher import Argon2PasswordHasher
 from hospital.adapters.security.jwt_tokens import PyJwtTokenService
+from hospital.adapters.sqlalchemy.audit import SqlAlchemyAuditEvents
 from hospital.adapters.sqlalchemy.direct_reads import direct_reader_for
 from hospital.adapters.sqlalchemy.driver_transactions import driver_transactions_for
 from hospital.adapters.sqlalchemy.engine import create_engine, create_session_factory, sqlite_writer_for
@@ -104,8 +108,14 @@ class Container(containers.DeclarativeContainer):
                                         pool_size=settings.provided.db_pool_size)
     # Write transactions of prepared statements, on the same drivers (driver_transactions.py).
     driver_transactions = providers.Singleton(driver_transactions_for, sqlite_writer, direct_reader)
+    # This process's audit chains (adapters/audit_lanes.py): one set per process, whatever the store.
+    audit_lanes = providers.Singleton(AuditLanes)
     unit_of_work = providers.Factory(SqlAlchemyUnitOfWork, session_factory=session_factory,
-                                     direct_reader=direct_reader, driver_transactions=driver_transactions)
+                                     direct_reader=direct_reader, driver_transactions=driver_transactions,
+                                     audit_lanes=audit_lanes, clock=clock)
+    # Events that change nothing (reads, refusals, logins): HOSPITAL_AUDIT_READS (adapters/audit_log.py).
+    audit_log = providers.Singleton(BufferedAuditLog, uow=unit_of_work.provider, mode=settings.provided.audit_reads)
+    audit_events = providers.Singleton(SqlAlchemyAuditEvents, engine)
 
     password_hasher = providers.Singleton(
         Argon2PasswordHasher, max_concurrency=settings.provided.password_hash_concurrency,
@@ -275,7 +285,9 @@ def in_memory_container(settings: Settings | None = None) -> Container:
     settings = settings or Settings(environment="test").checked()
     container = Container(settings=settings)
     database = InMemoryDatabase()
-    container.unit_of_work.override(providers.Factory(InMemoryUnitOfWork, db=database))
+    container.unit_of_work.override(providers.Factory(InMemoryUnitOfWork, db=database,
+                                                      audit_lanes=container.audit_lanes, clock=container.clock))
+    container.audit_events.override(providers.Singleton(InMemoryAuditEvents, database))
     container.password_hasher.override(providers.Singleton(FastInsecurePasswordHasher))
     container.images.override(providers.Singleton(InMemoryImageStorage))
     container.rate_limiter.override(providers.Singleton(InMemoryRateLimiter))
@@ -284,7 +296,9 @@ def in_memory_container(settings: Settings | None = None) -> Container:
 
 
 async def shutdown(container: Container) -> None:
-    """Release the connection pools, the Redis connections and the hashing threads."""
+    """Write the queued audit events, then release the connection pools, the Redis connections and
+    the hashing threads."""
+    await container.audit_log().close()
     transactions = container.driver_transactions()
     if transactions is not None:
         await transactions.close()

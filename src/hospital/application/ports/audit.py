@@ -38,6 +38,10 @@ class AuditTrail(Protocol):
         if the unit commits. Raises (and the unit must not commit) when it cannot be written."""
         ...
 
+    async def append_many(self, entries: Sequence[AuditEntry]) -> list[AuditEvent]:
+        """``append`` of several entries, in order (a batch of buffered reads)."""
+        ...
+
 
 class AuditLog(Protocol):
     """Events that change nothing: reads, lists, refusals and authentication events."""
