@@ -176,7 +176,7 @@ class Container(containers.DeclarativeContainer):
     update_review = providers.Singleton(UpdateReview, **_review_deps)
     delete_review = providers.Singleton(DeleteReview, **_review_deps)
     # Patients
-    _patient_deps = {"uow": unit_of_work.provider, "images": images}
+    _patient_deps = {"uow": unit_of_work.provider, "images": images, "audit": audit_log}
     list_patients = providers.Singleton(patient_cases.ListPatients, **_patient_deps)
     get_patient = providers.Singleton(patient_cases.GetPatient, **_patient_deps)
     create_patient = providers.Singleton(patient_cases.CreatePatient, **_patient_deps)
@@ -184,11 +184,12 @@ class Container(containers.DeclarativeContainer):
     delete_patient = providers.Singleton(patient_cases.DeletePatient, **_patient_deps)
 
     # Appointments
-    list_appointments = providers.Singleton(appointment_cases.ListAppointments, uow=unit_of_work.provider)
-    get_appointment = providers.Singleton(appointment_cases.GetAppointment, uow=unit_of_work.provider)
-    book_appointment = providers.Singleton(appointment_cases.BookAppointment, uow=unit_of_work.provider)
-    change_appointment = providers.Singleton(appointment_cases.ChangeAppointment, uow=unit_of_work.provider)
-    delete_appointment = providers.Singleton(appointment_cases.DeleteAppointment, uow=unit_of_work.provider)
+    _appointment_deps = {"uow": unit_of_work.provider, "audit": audit_log}
+    list_appointments = providers.Singleton(appointment_cases.ListAppointments, **_appointment_deps)
+    get_appointment = providers.Singleton(appointment_cases.GetAppointment, **_appointment_deps)
+    book_appointment = providers.Singleton(appointment_cases.BookAppointment, **_appointment_deps)
+    change_appointment = providers.Singleton(appointment_cases.ChangeAppointment, **_appointment_deps)
+    delete_appointment = providers.Singleton(appointment_cases.DeleteAppointment, **_appointment_deps)
 
     # Designations and specialisations: one use case class per action, one instance per kind
     _designations = {"uow": unit_of_work.provider, "kind": taxonomy.DESIGNATIONS}
