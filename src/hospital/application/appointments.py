@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from hospital.application.access import require_authenticated
 from hospital.application.auditing import Attempt, attempt, entry
 from hospital.application.pagination import Page, PageRequest
-from hospital.application.ports.audit import AuditLog
 from hospital.application.ports.appointments import AppointmentRow, AppointmentScope, BookingOutcome
+from hospital.application.ports.audit import AuditLog
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.application.retry import rerun_on_concurrent_change
 from hospital.domain.actors import Actor
