@@ -145,14 +145,17 @@ class Container(containers.DeclarativeContainer):
     )
     log_in = providers.Singleton(
         accounts.LogIn, uow=unit_of_work.provider, hasher=password_hasher, tokens=tokens, clock=clock,
+        audit=audit_log,
     )
     refresh_access_token = providers.Singleton(
-        accounts.RefreshAccessToken, uow=unit_of_work.provider, tokens=tokens, clock=clock,
+        accounts.RefreshAccessToken, uow=unit_of_work.provider, tokens=tokens, clock=clock, audit=audit_log,
         rotate=settings.provided.rotate_refresh_tokens,
     )
-    log_out = providers.Singleton(accounts.LogOut, uow=unit_of_work.provider, tokens=tokens, clock=clock)
-    change_password = providers.Singleton(accounts.ChangePassword, uow=unit_of_work.provider, hasher=password_hasher)
-    deactivate_user = providers.Singleton(accounts.DeactivateUser, uow=unit_of_work.provider)
+    log_out = providers.Singleton(accounts.LogOut, uow=unit_of_work.provider, tokens=tokens, clock=clock,
+                                  audit=audit_log)
+    change_password = providers.Singleton(accounts.ChangePassword, uow=unit_of_work.provider, hasher=password_hasher,
+                                          audit=audit_log)
+    deactivate_user = providers.Singleton(accounts.DeactivateUser, uow=unit_of_work.provider, audit=audit_log)
     create_superuser = providers.Singleton(
         accounts.CreateSuperuser, uow=unit_of_work.provider, hasher=password_hasher, clock=clock,
     )
@@ -160,7 +163,7 @@ class Container(containers.DeclarativeContainer):
     actor_of_user = providers.Singleton(accounts.ActorOfUser, uow=unit_of_work.provider)
 
     # Profiles
-    _profile_deps = {"uow": unit_of_work.provider, "clock": clock, "images": images}
+    _profile_deps = {"uow": unit_of_work.provider, "clock": clock, "images": images, "audit": audit_log}
     list_profiles = providers.Singleton(profiles.ListProfiles, **_profile_deps)
     get_profile = providers.Singleton(profiles.GetProfile, **_profile_deps)
     get_my_profile = providers.Singleton(profiles.GetMyProfile, **_profile_deps)
@@ -169,7 +172,7 @@ class Container(containers.DeclarativeContainer):
     delete_profile = providers.Singleton(profiles.DeleteProfile, **_profile_deps)
 
     # Reviews
-    _review_deps = {"uow": unit_of_work.provider, "clock": clock}
+    _review_deps = {"uow": unit_of_work.provider, "clock": clock, "audit": audit_log}
     list_reviews = providers.Singleton(ListReviews, **_review_deps)
     get_review = providers.Singleton(GetReview, **_review_deps)
     create_review = providers.Singleton(CreateReview, **_review_deps)
@@ -230,11 +233,12 @@ class Container(containers.DeclarativeContainer):
     delete_medical_service = providers.Singleton(medical_services.DeleteMedicalService, **_service_deps)
 
     # Contacts
-    submit_contact = providers.Singleton(contacts.SubmitContact, uow=unit_of_work.provider)
-    list_contacts = providers.Singleton(contacts.ListContacts, uow=unit_of_work.provider)
-    get_contact = providers.Singleton(contacts.GetContact, uow=unit_of_work.provider)
-    update_contact = providers.Singleton(contacts.UpdateContact, uow=unit_of_work.provider)
-    delete_contact = providers.Singleton(contacts.DeleteContact, uow=unit_of_work.provider)
+    _contact_deps = {"uow": unit_of_work.provider, "audit": audit_log}
+    submit_contact = providers.Singleton(contacts.SubmitContact, **_contact_deps)
+    list_contacts = providers.Singleton(contacts.ListContacts, **_contact_deps)
+    get_contact = providers.Singleton(contacts.GetContact, **_contact_deps)
+    update_contact = providers.Singleton(contacts.UpdateContact, **_contact_deps)
+    delete_contact = providers.Singleton(contacts.DeleteContact, **_contact_deps)
 
 
 def build_container(settings: Settings | None = None) -> Container:

@@ -5,12 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from hospital.application.auditing import attempt, entry
 from hospital.application.errors import InvalidCredentialsError, InvalidTokenError
+from hospital.application.ports.audit import AuditLog
 from hospital.application.ports.clock import Clock
 from hospital.application.ports.security import PasswordHasher, TokenClaims, TokenService, TokenType
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.application.retry import rerun_on_concurrent_change
-from hospital.domain.actors import Actor
+from hospital.domain.actors import ANONYMOUS, Actor
+from hospital.domain.audit import AuditAction, AuditOutcome, ResourceType
 from hospital.domain.errors import ErrorCollector, NotFoundError, PermissionDeniedError, ValidationError
 from hospital.domain.passwords import validate_password_pair
 from hospital.domain.patients import Patient
@@ -71,14 +74,19 @@ def _new_user(*, username: str, email: str, first_name: str, last_name: str, pas
     return user
 
 
-async def _open_account(uow: UnitOfWork, user: User, now: datetime) -> None:
-    """Store the user with the profile and patient record every account has, in the caller's transaction."""
+async def _open_account(uow: UnitOfWork, user: User, now: datetime, by: Actor | None = None) -> None:
+    """Store the user with the profile and patient record every account has, in the caller's
+    transaction, and its audit event (by the new user themself unless ``by`` says who)."""
     if await uow.users.username_taken(user.username):
         raise username_taken()
     await uow.users.add(user)
     assert user.id is not None
     await uow.profiles.add(UserProfile.create(user_id=user.id, now=now))
-    await uow.patients.add(Patient.enrol(user_id=user.id))
+    patient = Patient.enrol(user_id=user.id)
+    await uow.patients.add(patient)
+    actor = by or Actor(user_id=user.id, is_staff=user.is_staff, patient_id=patient.id)
+    await uow.audit.append(entry(actor, AuditAction.CREATE, ResourceType.USER, resource_id=user.id,
+                                 patient_ids=[patient.id]))
 
 
 class RegisterUser:
@@ -114,13 +122,25 @@ def _require_credentials(username: str, password: str) -> None:
 
 
 class LogIn:
-    """Username and password for a token pair; the same refusal for an unknown user and a wrong password."""
+    """Username and password for a token pair; the same refusal for an unknown user and a wrong password.
+    Audited either way, with the username as sent (never the password)."""
 
     def __init__(self, uow: UnitOfWorkFactory, hasher: PasswordHasher, tokens: TokenService,
-                 clock: Clock) -> None:
+                 clock: Clock, audit: AuditLog) -> None:
         self._uow, self._hasher, self._tokens, self._clock = uow, hasher, tokens, clock
+        self._audit = audit
 
     async def __call__(self, username: str, password: str) -> TokenPair:
+        try:
+            return await self._log_in(username, password)
+        except (InvalidCredentialsError, ValidationError) as error:
+            outcome = AuditOutcome.INVALID if isinstance(error, ValidationError) else AuditOutcome.DENIED
+            await self._audit.record(entry(ANONYMOUS, AuditAction.LOGIN, ResourceType.USER, outcome=outcome,
+                                           username=username))
+            raise
+
+    async def _log_in(self, username: str, password: str) -> TokenPair:
+        sent = username
         _require_credentials(username, password)
         try:
             username = normalize_username(username)
@@ -136,16 +156,19 @@ class LogIn:
             raise InvalidCredentialsError()
         rehash = self._hasher.needs_rehash(user.password_hash)
         new_hash = await self._hasher.hash(password) if rehash else None
-        return _issue_pair(self._tokens, await self._record_login(user, new_hash))
+        return _issue_pair(self._tokens, await self._record_login(user, new_hash, sent))
 
     @rerun_on_concurrent_change
-    async def _record_login(self, verified: User, new_hash: str | None) -> User:
+    async def _record_login(self, verified: User, new_hash: str | None, sent: str) -> User:
         async with self._uow() as uow:
             stored = await uow.users.get(verified.id)  # type: ignore[arg-type]
             # The password checked must still be the user's (a change in between refuses it).
             if stored is None or not stored.is_active or stored.password_hash != verified.password_hash:
                 raise InvalidCredentialsError()
             stored.logged_in(self._clock.now(), rehashed=new_hash)
+            actor = await uow.users.actor_for(verified.id) or Actor(user_id=verified.id)  # type: ignore[arg-type]
+            await uow.audit.append(entry(actor, AuditAction.LOGIN, ResourceType.USER, resource_id=verified.id,
+                                         username=sent))
             await uow.commit()
         return stored
 
@@ -193,6 +216,8 @@ async def _revoke_family(uow: UnitOfWork, claims: TokenClaims, now: datetime) ->
     lifetime = claims.expires_at - claims.issued_at
     await uow.revoked_tokens.revoke(jti=family_marker(claims.family), user_id=claims.user_id,
                                     expires_at=now + lifetime, revoked_at=now)
+    await uow.audit.append(entry(Actor(user_id=claims.user_id), AuditAction.TOKEN_REUSE, ResourceType.USER,
+                                 resource_id=claims.user_id, outcome=AuditOutcome.DENIED))
     await uow.commit()
 
 
@@ -217,11 +242,16 @@ class RefreshedTokens:
 class RefreshAccessToken:
     """A new access token for a refresh token; with rotation on, a new refresh token too."""
 
-    def __init__(self, uow: UnitOfWorkFactory, tokens: TokenService, clock: Clock,
+    def __init__(self, uow: UnitOfWorkFactory, tokens: TokenService, clock: Clock, audit: AuditLog,
                  rotate: bool = False) -> None:
         self._uow, self._tokens, self._clock, self._rotate = uow, tokens, clock, rotate
+        self._audit = audit
 
     async def __call__(self, refresh_token: str) -> RefreshedTokens:
+        async with attempt(self._audit, ANONYMOUS, AuditAction.REFRESH, ResourceType.USER):
+            return await self._refresh(refresh_token)
+
+    async def _refresh(self, refresh_token: str) -> RefreshedTokens:
         async with self._uow() as uow:
             try:
                 claims, user = await _valid_refresh(uow, self._tokens, refresh_token)
@@ -230,7 +260,10 @@ class RefreshAccessToken:
                 raise
             access = self._tokens.issue(user_id=claims.user_id, token_type=TokenType.ACCESS,
                                         version=user.token_version)
-            if not self._rotate:
+            refreshed = entry(Actor(user_id=claims.user_id, is_staff=user.is_staff), AuditAction.REFRESH,
+                              ResourceType.USER, resource_id=claims.user_id)
+            if not self._rotate:  # nothing changes: not a unit of work's event
+                await self._audit.record(refreshed)
                 return RefreshedTokens(access=access.token)
             now = self._clock.now()
             try:
@@ -241,6 +274,7 @@ class RefreshAccessToken:
                 raise
             refresh = self._tokens.issue(user_id=claims.user_id, token_type=TokenType.REFRESH,
                                          version=user.token_version, family=claims.family or claims.jti)
+            await uow.audit.append(refreshed)
             await uow.commit()
         return RefreshedTokens(access=access.token, refresh=refresh.token)
 
@@ -249,15 +283,17 @@ class LogOut:
     """Revokes a refresh token. Holding it is enough; someone else's is refused. Racing a refresh
     of the same token (with rotation) or another logout, only one of them succeeds."""
 
-    def __init__(self, uow: UnitOfWorkFactory, tokens: TokenService, clock: Clock) -> None:
-        self._uow, self._tokens, self._clock = uow, tokens, clock
+    def __init__(self, uow: UnitOfWorkFactory, tokens: TokenService, clock: Clock, audit: AuditLog) -> None:
+        self._uow, self._tokens, self._clock, self._audit = uow, tokens, clock, audit
 
     async def __call__(self, actor: Actor, refresh_token: str) -> None:
-        async with self._uow() as uow:
-            claims, _ = await _valid_refresh(uow, self._tokens, refresh_token)
+        async with attempt(self._audit, actor, AuditAction.LOGOUT, ResourceType.USER), self._uow() as uow:
+            claims, user = await _valid_refresh(uow, self._tokens, refresh_token)
             if actor.is_authenticated and actor.user_id != claims.user_id:
                 raise PermissionDeniedError("You cannot log out another user's session.")
             await _revoke(uow, claims, self._clock.now())
+            by = actor if actor.is_authenticated else Actor(user_id=claims.user_id, is_staff=user.is_staff)
+            await uow.audit.append(entry(by, AuditAction.LOGOUT, ResourceType.USER, resource_id=claims.user_id))
             await uow.commit()
 
 
@@ -312,7 +348,7 @@ class CreateSuperuser:
                          confirm_password=password, now=now, is_staff=True)
         user.password_hash = await self._hasher.hash(password)
         async with self._uow() as uow:
-            await _open_account(uow, user, now)
+            await _open_account(uow, user, now, by=ANONYMOUS)  # an operator at the command line
             await uow.commit()
         return user
 
@@ -326,11 +362,16 @@ class ChangePassword:
     A library call (no HTTP route in the guide): ``container.change_password()(actor, current, new, confirm)``.
     """
 
-    def __init__(self, uow: UnitOfWorkFactory, hasher: PasswordHasher) -> None:
-        self._uow, self._hasher = uow, hasher
+    def __init__(self, uow: UnitOfWorkFactory, hasher: PasswordHasher, audit: AuditLog) -> None:
+        self._uow, self._hasher, self._audit = uow, hasher, audit
 
     async def __call__(self, actor: Actor, current_password: str, new_password: str,
                        confirm_password: str) -> None:
+        async with attempt(self._audit, actor, AuditAction.PASSWORD_CHANGE, ResourceType.USER,
+                           resource_id=actor.user_id):
+            await self._change(actor, current_password, new_password, confirm_password)
+
+    async def _change(self, actor: Actor, current_password: str, new_password: str, confirm_password: str) -> None:
         if not actor.is_authenticated or actor.user_id is None:
             raise InvalidCredentialsError()
         async with self._uow() as uow:
@@ -341,10 +382,10 @@ class ChangePassword:
             raise ValidationError({"current_password": [WRONG_PASSWORD]})
         validate_password_pair(new_password, confirm_password, username=user.username, email=user.email,
                                first_name=user.first_name, last_name=user.last_name)
-        await self._store(user, await self._hasher.hash(new_password))
+        await self._store(actor, user, await self._hasher.hash(new_password))
 
     @rerun_on_concurrent_change
-    async def _store(self, verified: User, new_hash: str) -> None:
+    async def _store(self, actor: Actor, verified: User, new_hash: str) -> None:
         async with self._uow() as uow:
             stored = await uow.users.get(verified.id)  # type: ignore[arg-type]
             if stored is None:
@@ -352,23 +393,28 @@ class ChangePassword:
             if stored.password_hash != verified.password_hash:  # changed since it was checked
                 raise ValidationError({"current_password": [WRONG_PASSWORD]})
             stored.change_password(new_hash)  # bumps token_version
+            await uow.audit.append(entry(actor, AuditAction.PASSWORD_CHANGE, ResourceType.USER,
+                                         resource_id=actor.user_id))
             await uow.commit()
 
 
 class DeactivateUser:
     """An administrator deactivates an account: it can no longer log in, and its refresh tokens are refused."""
 
-    def __init__(self, uow: UnitOfWorkFactory) -> None:
-        self._uow = uow
+    def __init__(self, uow: UnitOfWorkFactory, audit: AuditLog) -> None:
+        self._uow, self._audit = uow, audit
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, user_id: int) -> None:
-        if not actor.is_admin:
-            raise PermissionDeniedError()
-        async with self._uow() as uow:
-            user = await uow.users.get(user_id)
-            if user is None:
-                raise NotFoundError()
-            if user.is_active:
-                user.deactivate()  # bumps token_version
-                await uow.commit()
+        async with attempt(self._audit, actor, AuditAction.DEACTIVATE, ResourceType.USER, resource_id=user_id):
+            if not actor.is_admin:
+                raise PermissionDeniedError()
+            async with self._uow() as uow:
+                user = await uow.users.get(user_id)
+                if user is None:
+                    raise NotFoundError()
+                if user.is_active:
+                    user.deactivate()  # bumps token_version
+                    await uow.audit.append(entry(actor, AuditAction.DEACTIVATE, ResourceType.USER,
+                                                 resource_id=user_id))
+                    await uow.commit()
