@@ -46,6 +46,7 @@ from hospital.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from hospital.adapters.storage.local_images import LocalImageStorage
 from hospital.application import (
     accounts,
+    audit_trail,
     available_times,
     contacts,
     doctors,
@@ -116,6 +117,11 @@ class Container(containers.DeclarativeContainer):
     # Events that change nothing (reads, refusals, logins): HOSPITAL_AUDIT_READS (adapters/audit_log.py).
     audit_log = providers.Singleton(BufferedAuditLog, uow=unit_of_work.provider, mode=settings.provided.audit_reads)
     audit_events = providers.Singleton(SqlAlchemyAuditEvents, engine)
+    list_audit_events = providers.Singleton(audit_trail.ListAuditEvents, events=audit_events)
+    get_access_log = providers.Singleton(audit_trail.GetAccessLog, uow=unit_of_work.provider, events=audit_events)
+    verify_audit_log = providers.Singleton(audit_trail.VerifyAuditLog, events=audit_events)
+    prune_audit_log = providers.Singleton(audit_trail.PruneAuditLog, events=audit_events, clock=clock,
+                                          retention_days=settings.provided.audit_retention_days)
 
     password_hasher = providers.Singleton(
         Argon2PasswordHasher, max_concurrency=settings.provided.password_hash_concurrency,
