@@ -64,7 +64,7 @@ async def test_the_service_role_appends_and_reads_but_never_rewrites(app_role: s
                           "DELETE FROM audit_events", "TRUNCATE audit_events CASCADE",
                           "INSERT INTO audit_prune_permits (id) VALUES (1)",
                           "ALTER TABLE audit_events DISABLE TRIGGER USER"]:
-            with pytest.raises(asyncpg.PostgresError, match="permission denied|must be owner"):
+            with pytest.raises(asyncpg.PostgresError, match=r"permission denied|must be owner"):
                 await connection.execute(statement)
     finally:
         await connection.close()
