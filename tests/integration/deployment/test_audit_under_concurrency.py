@@ -92,5 +92,6 @@ async def test_four_workers_writing_at_once_leave_every_chain_valid(server: Serv
     assert Counter(e.entry.patient_ids[0] for e in updates) == acknowledged
     assert len(refusals) == PATIENTS * ROUNDS
     processes = {e.chain.rsplit(".", 1)[0] for e in served}
-    print(f"{dict(statuses)}; {len(served)} events from {len(processes)} worker processes on {len({e.chain for e in served})} chains")
+    chains = {e.chain for e in served}
+    print(f"{dict(statuses)}; {len(served)} events from {len(processes)} worker processes on {len(chains)} chains")
     assert len(processes) >= 2  # the load spread over several workers, each writing chains of its own
