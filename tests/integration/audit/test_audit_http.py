@@ -63,10 +63,19 @@ async def test_the_list_filters_and_pages_like_the_other_lists(client, cast) -> 
 @pytest.mark.parametrize(("params", "field"), [({"patient_id": "x"}, "patient_id"), ({"action": "peek"}, "action"),
                                                ({"outcome": "maybe"}, "outcome"), ({"from": "yesterday"}, "from"),
                                                ({"to": "0001-01-01T00:00:00+01:00"}, "to"),
-                                               ({"limits": "ten"}, "limits")])
+                                               ({"to": ""}, "to"), ({"limits": "ten"}, "limits")])
 async def test_bad_filters_are_refused_by_name(client, cast, params, field) -> None:
     response = await client.get("/audit-events/", params=params, headers=cast["admin"].headers)
     assert response.status_code == 400 and field in response.json(), response.text
+
+
+async def test_what_rfc_3339_allows_is_a_time_and_ids_no_record_can_have_match_nothing(client, cast) -> None:
+    admin = cast["admin"].headers
+    for moment in ("2026-03-01t08:00:00.1234567891z", "2016-12-31T23:59:60+00:00", "2026-03-01"):
+        assert (await client.get("/audit-events/", params={"from": moment}, headers=admin)).status_code == 200
+    for name in ("patient_id", "user_id"):
+        response = await client.get("/audit-events/", params={name: "-2053518370003167733612544"}, headers=admin)
+        assert (response.status_code, response.json()["count"]) == (200, 0)
 
 
 async def test_fhir_clients_get_a_valid_r4_bundle_of_audit_events(client, cast) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from hospital.adapters.audit_lanes import AuditLane, AuditLanes
+from hospital.adapters.sqlalchemy.integers import storable
 from hospital.adapters.sqlalchemy.prepared import PreparedQuery, decoded_list, list_of
 from hospital.adapters.sqlalchemy.tables.audit import audit_event_patients as p
 from hospital.adapters.sqlalchemy.tables.audit import audit_events as e
@@ -194,6 +195,8 @@ class SqlAlchemyAuditEvents:
         return conditions
 
     async def list(self, *, page: PageRequest, where: AuditFilter) -> Page[AuditEvent]:
+        if not all(storable(value) for value in (where.patient_id, where.user_id) if value is not None):
+            return Page(items=[], total=0, request=page)  # no patient or user has such an id
         conditions = self._conditions(where)
         async with self._engine.connect() as connection:
             total = (await connection.execute(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -49,11 +50,29 @@ FromParam = _time_param("from", "Events recorded at or after this time (ISO 8601
 ToParam = _time_param("to", "Events recorded before this time (ISO 8601; UTC unless it says)")
 
 
+# RFC 3339 date-times (what the schema's "date-time" format promises), in the spellings Python's
+# fromisoformat refuses: a lower-case t or z, more than six decimals, a leap second.
+_RFC3339 = re.compile(r"(?P<date>\d{4}-\d{2}-\d{2})[Tt ](?P<hour>\d{2}):(?P<minute>\d{2}):(?P<second>\d{2})"
+                      r"(?:\.(?P<fraction>\d+))?(?P<zone>[Zz]|[+-]\d{2}:\d{2})?")
+
+
+def _iso(text: str) -> datetime:
+    match = _RFC3339.fullmatch(text)
+    if match is None:
+        return datetime.fromisoformat(text)
+    second = min(int(match["second"]), 59)  # a leap second: the last second before it
+    fraction = (match["fraction"] or "")[:6].ljust(6, "0")
+    zone = match["zone"] or ""
+    zone = "+00:00" if zone in {"Z", "z"} else zone
+    return datetime.fromisoformat(f"{match['date']}T{match['hour']}:{match['minute']}:{second:02d}.{fraction}{zone}")
+
+
 def _time(errors: ErrorCollector, name: str, raw: str | None) -> datetime | None:
-    if raw is None or not raw.strip():
+    """None when absent; given, it must be a date and time (an empty value is no date-time)."""
+    if raw is None:
         return None
     try:
-        moment = datetime.fromisoformat(raw.strip())
+        moment = _iso(raw.strip())
         return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     except (ValueError, OverflowError):
         errors.add(name, INVALID_TIME)
