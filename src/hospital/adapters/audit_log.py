@@ -23,6 +23,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from hospital.application.retry import rerun_on_concurrent_change
 from hospital.domain.audit import AuditAction, AuditEntry, AuditOutcome
 
 logger = logging.getLogger("hospital.audit")
@@ -89,6 +90,7 @@ class BufferedAuditLog:
                     self._queue[:0] = batch
                     raise
 
+    @rerun_on_concurrent_change  # a connection lost before the COMMIT: written again at once
     async def _write(self, entries: list[AuditEntry]) -> None:
         async with self._uow() as uow:
             await uow.audit.append_many(entries)

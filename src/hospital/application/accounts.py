@@ -7,13 +7,14 @@ from datetime import datetime
 
 from hospital.application.auditing import attempt, entry
 from hospital.application.errors import InvalidCredentialsError, InvalidTokenError
+from hospital.application.ports.accounts import UserView
 from hospital.application.ports.audit import AuditLog
 from hospital.application.ports.clock import Clock
 from hospital.application.ports.security import PasswordHasher, TokenClaims, TokenService, TokenType
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.application.retry import rerun_on_concurrent_change
 from hospital.domain.actors import ANONYMOUS, Actor
-from hospital.domain.audit import AuditAction, AuditOutcome, ResourceType
+from hospital.domain.audit import AuditAction, AuditEntry, AuditOutcome, ResourceType
 from hospital.domain.errors import ErrorCollector, NotFoundError, PermissionDeniedError, ValidationError
 from hospital.domain.passwords import validate_password_pair
 from hospital.domain.patients import Patient
@@ -43,10 +44,50 @@ class RegisterCommand:
 
 
 @dataclass(frozen=True, slots=True)
-class Registration:
-    """The stored user and their first token pair."""
+class LogInCommand:
+    """A username and password to exchange for a token pair (``LogIn``)."""
 
-    user: User
+    username: str
+    password: str
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshCommand:
+    """A refresh token to exchange for a new access token (``RefreshAccessToken``)."""
+
+    refresh: str
+
+
+@dataclass(frozen=True, slots=True)
+class LogOutCommand:
+    """The refresh token to revoke (``LogOut``)."""
+
+    refresh: str
+
+
+@dataclass(frozen=True, slots=True)
+class CreateSuperuserCommand:
+    """An administrator's account (``CreateSuperuser``); the password is checked as registration checks it."""
+
+    username: str
+    email: str
+    password: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChangePasswordCommand:
+    """The owner's current password, and the new one twice (``ChangePassword``)."""
+
+    current_password: str
+    new_password: str
+    confirm_password: str
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """The stored user (its ``id`` is an ``int``) and their first token pair."""
+
+    user: UserView
     tokens: TokenPair
 
 
@@ -72,6 +113,14 @@ def _new_user(*, username: str, email: str, first_name: str, last_name: str, pas
     errors.raise_if_any()
     assert isinstance(user, User)
     return user
+
+
+def _unsaved_copy(template: User, now: datetime) -> User:
+    """A new, unsaved user like ``template``: each run of a unit adds its own (one added by a run that
+    was rolled back carries the id that run was given)."""
+    return User.register(username=template.username, email=template.email, first_name=template.first_name,
+                         last_name=template.last_name, password_hash=template.password_hash, joined_at=now,
+                         is_staff=template.is_staff)
 
 
 async def _open_account(uow: UnitOfWork, user: User, now: datetime, by: Actor | None = None) -> None:
@@ -105,10 +154,16 @@ class RegisterUser:
         )
         # Hash before the transaction opens, so no connection is held during the slow part.
         user.password_hash = await self._hasher.hash(command.password)
+        user = await self._open(user, now)
+        return Registration(user=UserView.of(user), tokens=_issue_pair(self._tokens, user))
+
+    @rerun_on_concurrent_change
+    async def _open(self, template: User, now: datetime) -> User:
+        user = _unsaved_copy(template, now)
         async with self._uow() as uow:
             await _open_account(uow, user, now)
             await uow.commit()
-        return Registration(user=user, tokens=_issue_pair(self._tokens, user))
+        return user
 
 
 def _require_credentials(username: str, password: str) -> None:
@@ -130,25 +185,24 @@ class LogIn:
         self._uow, self._hasher, self._tokens, self._clock = uow, hasher, tokens, clock
         self._audit = audit
 
-    async def __call__(self, username: str, password: str) -> TokenPair:
+    async def __call__(self, command: LogInCommand) -> TokenPair:
         try:
-            return await self._log_in(username, password)
+            return await self._log_in(command)
         except (InvalidCredentialsError, ValidationError) as error:
             outcome = AuditOutcome.INVALID if isinstance(error, ValidationError) else AuditOutcome.DENIED
             await self._audit.record(entry(ANONYMOUS, AuditAction.LOGIN, ResourceType.USER, outcome=outcome,
-                                           username=username))
+                                           username=command.username))
             raise
 
-    async def _log_in(self, username: str, password: str) -> TokenPair:
-        sent = username
+    async def _log_in(self, command: LogInCommand) -> TokenPair:
+        username, password = command.username, command.password
         _require_credentials(username, password)
         try:
             username = normalize_username(username)
         except ValidationError:
             await self._hasher.verify_dummy(password)
             raise InvalidCredentialsError() from None
-        async with self._uow() as uow:
-            user = await uow.users.get_by_username(username)
+        user = await self._user_named(username)
         if user is None:
             await self._hasher.verify_dummy(password)
             raise InvalidCredentialsError()
@@ -156,7 +210,12 @@ class LogIn:
             raise InvalidCredentialsError()
         rehash = self._hasher.needs_rehash(user.password_hash)
         new_hash = await self._hasher.hash(password) if rehash else None
-        return _issue_pair(self._tokens, await self._record_login(user, new_hash, sent))
+        return _issue_pair(self._tokens, await self._record_login(user, new_hash, command.username))
+
+    @rerun_on_concurrent_change
+    async def _user_named(self, username: str) -> User | None:
+        async with self._uow() as uow:
+            return await uow.users.get_by_username(username)
 
     @rerun_on_concurrent_change
     async def _record_login(self, verified: User, new_hash: str | None, sent: str) -> User:
@@ -247,11 +306,16 @@ class RefreshAccessToken:
         self._uow, self._tokens, self._clock, self._rotate = uow, tokens, clock, rotate
         self._audit = audit
 
-    async def __call__(self, refresh_token: str) -> RefreshedTokens:
+    async def __call__(self, command: RefreshCommand) -> RefreshedTokens:
         async with attempt(self._audit, ANONYMOUS, AuditAction.REFRESH, ResourceType.USER):
-            return await self._refresh(refresh_token)
+            refreshed, unchanged = await self._refresh(command.refresh)
+        if unchanged is not None:  # nothing changed: not a unit of work's event
+            await self._audit.record(unchanged)
+        return refreshed
 
-    async def _refresh(self, refresh_token: str) -> RefreshedTokens:
+    @rerun_on_concurrent_change
+    async def _refresh(self, refresh_token: str) -> tuple[RefreshedTokens, AuditEntry | None]:
+        """The new tokens, and the event to record outside the unit when it changed nothing (no rotation)."""
         async with self._uow() as uow:
             try:
                 claims, user = await _valid_refresh(uow, self._tokens, refresh_token)
@@ -262,9 +326,8 @@ class RefreshAccessToken:
                                         version=user.token_version)
             refreshed = entry(Actor(user_id=claims.user_id, is_staff=user.is_staff), AuditAction.REFRESH,
                               ResourceType.USER, resource_id=claims.user_id)
-            if not self._rotate:  # nothing changes: not a unit of work's event
-                await self._audit.record(refreshed)
-                return RefreshedTokens(access=access.token)
+            if not self._rotate:
+                return RefreshedTokens(access=access.token), refreshed
             now = self._clock.now()
             try:
                 await _revoke(uow, claims, now)
@@ -276,7 +339,7 @@ class RefreshAccessToken:
                                          version=user.token_version, family=claims.family or claims.jti)
             await uow.audit.append(refreshed)
             await uow.commit()
-        return RefreshedTokens(access=access.token, refresh=refresh.token)
+        return RefreshedTokens(access=access.token, refresh=refresh.token), None
 
 
 class LogOut:
@@ -286,8 +349,13 @@ class LogOut:
     def __init__(self, uow: UnitOfWorkFactory, tokens: TokenService, clock: Clock, audit: AuditLog) -> None:
         self._uow, self._tokens, self._clock, self._audit = uow, tokens, clock, audit
 
-    async def __call__(self, actor: Actor, refresh_token: str) -> None:
-        async with attempt(self._audit, actor, AuditAction.LOGOUT, ResourceType.USER), self._uow() as uow:
+    async def __call__(self, actor: Actor, command: LogOutCommand) -> None:
+        async with attempt(self._audit, actor, AuditAction.LOGOUT, ResourceType.USER):
+            await self._log_out(actor, command.refresh)
+
+    @rerun_on_concurrent_change
+    async def _log_out(self, actor: Actor, refresh_token: str) -> None:
+        async with self._uow() as uow:
             claims, user = await _valid_refresh(uow, self._tokens, refresh_token)
             if actor.is_authenticated and actor.user_id != claims.user_id:
                 raise PermissionDeniedError("You cannot log out another user's session.")
@@ -303,6 +371,7 @@ class IdentifyActor:
     def __init__(self, uow: UnitOfWorkFactory, tokens: TokenService) -> None:
         self._uow, self._tokens = uow, tokens
 
+    @rerun_on_concurrent_change
     async def __call__(self, access_token: str) -> Actor:
         claims = self._tokens.decode(access_token, expected_type=TokenType.ACCESS)
         async with self._uow() as uow:
@@ -321,6 +390,7 @@ class ActorOfUser:
     def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
 
+    @rerun_on_concurrent_change
     async def __call__(self, user_id: int) -> Actor:
         async with self._uow() as uow:
             actor = await uow.users.actor_for(user_id)
@@ -335,6 +405,7 @@ class CreateSuperuser:
     def __init__(self, uow: UnitOfWorkFactory, hasher: PasswordHasher, clock: Clock) -> None:
         self._uow, self._hasher, self._clock = uow, hasher, clock
 
+    @rerun_on_concurrent_change
     async def check_username(self, username: str) -> None:
         """Refuse a malformed or taken username before anyone types a password for it."""
         normalized = normalize_username(username)
@@ -342,11 +413,16 @@ class CreateSuperuser:
             if await uow.users.username_taken(normalized):
                 raise username_taken()
 
-    async def __call__(self, *, username: str, email: str, password: str) -> User:
+    async def __call__(self, command: CreateSuperuserCommand) -> UserView:
         now = self._clock.now()
-        user = _new_user(username=username, email=email, first_name="", last_name="", password=password,
-                         confirm_password=password, now=now, is_staff=True)
-        user.password_hash = await self._hasher.hash(password)
+        user = _new_user(username=command.username, email=command.email, first_name="", last_name="",
+                         password=command.password, confirm_password=command.password, now=now, is_staff=True)
+        user.password_hash = await self._hasher.hash(command.password)
+        return UserView.of(await self._open(user, now))
+
+    @rerun_on_concurrent_change
+    async def _open(self, template: User, now: datetime) -> User:
+        user = _unsaved_copy(template, now)
         async with self._uow() as uow:
             await _open_account(uow, user, now, by=ANONYMOUS)  # an operator at the command line
             await uow.commit()
@@ -359,30 +435,36 @@ WRONG_PASSWORD = "Your old password was entered incorrectly."
 class ChangePassword:
     """The owner changes their password, proving the current one; every refresh token issued before is refused.
 
-    A library call (no HTTP route in the guide): ``container.change_password()(actor, current, new, confirm)``.
+    A library call (no HTTP route in the guide):
+    ``container.change_password()(actor, ChangePasswordCommand(
+        current_password=..., new_password=..., confirm_password=...))``.
     """
 
     def __init__(self, uow: UnitOfWorkFactory, hasher: PasswordHasher, audit: AuditLog) -> None:
         self._uow, self._hasher, self._audit = uow, hasher, audit
 
-    async def __call__(self, actor: Actor, current_password: str, new_password: str,
-                       confirm_password: str) -> None:
+    async def __call__(self, actor: Actor, command: ChangePasswordCommand) -> None:
         async with attempt(self._audit, actor, AuditAction.PASSWORD_CHANGE, ResourceType.USER,
                            resource_id=actor.user_id):
-            await self._change(actor, current_password, new_password, confirm_password)
+            await self._change(actor, command)
 
-    async def _change(self, actor: Actor, current_password: str, new_password: str, confirm_password: str) -> None:
+    async def _change(self, actor: Actor, command: ChangePasswordCommand) -> None:
+        current_password, new_password = command.current_password, command.new_password
         if not actor.is_authenticated or actor.user_id is None:
             raise InvalidCredentialsError()
-        async with self._uow() as uow:
-            user = await uow.users.get(actor.user_id)
+        user = await self._user(actor.user_id)
         if user is None or not user.is_active:
             raise InvalidCredentialsError()
         if not await self._hasher.verify(user.password_hash, current_password):
             raise ValidationError({"current_password": [WRONG_PASSWORD]})
-        validate_password_pair(new_password, confirm_password, username=user.username, email=user.email,
+        validate_password_pair(new_password, command.confirm_password, username=user.username, email=user.email,
                                first_name=user.first_name, last_name=user.last_name)
         await self._store(actor, user, await self._hasher.hash(new_password))
+
+    @rerun_on_concurrent_change
+    async def _user(self, user_id: int) -> User | None:
+        async with self._uow() as uow:
+            return await uow.users.get(user_id)
 
     @rerun_on_concurrent_change
     async def _store(self, actor: Actor, verified: User, new_hash: str) -> None:
@@ -404,17 +486,20 @@ class DeactivateUser:
     def __init__(self, uow: UnitOfWorkFactory, audit: AuditLog) -> None:
         self._uow, self._audit = uow, audit
 
-    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, user_id: int) -> None:
         async with attempt(self._audit, actor, AuditAction.DEACTIVATE, ResourceType.USER, resource_id=user_id):
             if not actor.is_admin:
                 raise PermissionDeniedError()
-            async with self._uow() as uow:
-                user = await uow.users.get(user_id)
-                if user is None:
-                    raise NotFoundError()
-                if user.is_active:
-                    user.deactivate()  # bumps token_version
-                    await uow.audit.append(entry(actor, AuditAction.DEACTIVATE, ResourceType.USER,
-                                                 resource_id=user_id))
-                    await uow.commit()
+            await self._deactivate(actor, user_id)
+
+    @rerun_on_concurrent_change
+    async def _deactivate(self, actor: Actor, user_id: int) -> None:
+        async with self._uow() as uow:
+            user = await uow.users.get(user_id)
+            if user is None:
+                raise NotFoundError()
+            if user.is_active:
+                user.deactivate()  # bumps token_version
+                await uow.audit.append(entry(actor, AuditAction.DEACTIVATE, ResourceType.USER,
+                                             resource_id=user_id))
+                await uow.commit()

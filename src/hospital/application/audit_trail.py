@@ -11,6 +11,7 @@ from hospital.application.pagination import Page, PageRequest
 from hospital.application.ports.audit import AuditEvents, AuditFilter
 from hospital.application.ports.clock import Clock
 from hospital.application.ports.unit_of_work import UnitOfWorkFactory
+from hospital.application.retry import rerun_on_concurrent_change
 from hospital.domain.actors import Actor
 from hospital.domain.audit import ActorRole, AuditAction, AuditEvent, AuditOutcome, ResourceType, VerificationReport
 from hospital.domain.errors import NotFoundError, ValidationError
@@ -65,11 +66,15 @@ class GetAccessLog:
         if not (actor.is_admin or actor.patient_id == patient_id):
             raise NotFoundError()
         if actor.is_admin:
-            async with self._uow() as uow:
-                if await uow.patients.get(patient_id) is None:
-                    raise NotFoundError()
+            await self._ensure_patient(patient_id)
         found = await self._events.list(page=page, where=AuditFilter(patient_id=patient_id))
         return Page(items=[AccessLogEntry.of(event) for event in found.items], total=found.total, request=page)
+
+    @rerun_on_concurrent_change
+    async def _ensure_patient(self, patient_id: int) -> None:
+        async with self._uow() as uow:
+            if await uow.patients.get(patient_id) is None:
+                raise NotFoundError()
 
 
 class VerifyAuditLog:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from hospital.application.access import require_admin
 from hospital.application.auditing import attempt, entry
 from hospital.application.ports.audit import AuditLog
+from hospital.application.ports.catalogue import ContactView
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.application.required_fields import require_fields
 from hospital.application.retry import rerun_on_concurrent_change
@@ -18,7 +19,7 @@ from hospital.domain.errors import NotFoundError
 
 @dataclass(frozen=True, slots=True)
 class ContactChanges:
-    """None means "not sent"."""
+    """What a visitor sends to the contact form, or an admin to change a request. None means "not sent"."""
 
     name: str | None = None
     phone: str | None = None
@@ -42,7 +43,8 @@ class ContactUseCase:
 class SubmitContact(ContactUseCase):
     """Open to anyone, signed in or not; the HTTP layer rate-limits it per client address."""
 
-    async def __call__(self, actor: Actor, changes: ContactChanges) -> Contact:
+    @rerun_on_concurrent_change
+    async def __call__(self, actor: Actor, changes: ContactChanges) -> ContactView:
         # A signed-in patient's request is their data: it names their record.
         async with attempt(self._audit, actor, AuditAction.CREATE, ResourceType.CONTACT, patient_id=actor.patient_id):
             require_fields(name=changes.name, phone=changes.phone, massage=changes.massage)
@@ -53,25 +55,27 @@ class SubmitContact(ContactUseCase):
                 await uow.audit.append(entry(actor, AuditAction.CREATE, ResourceType.CONTACT, resource_id=contact.id,
                                              patient_ids=[actor.patient_id]))
                 await uow.commit()
-        return contact
+        return ContactView.of(contact)
 
 
 class ListContacts(ContactUseCase):
     """Admins only: every contact request submitted."""
 
-    async def __call__(self, actor: Actor) -> list[Contact]:
+    @rerun_on_concurrent_change
+    async def __call__(self, actor: Actor) -> list[ContactView]:
         require_admin(actor)
         async with self._uow() as uow:
-            return await uow.contacts.list()
+            return [ContactView.of(contact) for contact in await uow.contacts.list()]
 
 
 class GetContact(ContactUseCase):
     """Admins only: one contact request; an unknown id is 404."""
 
-    async def __call__(self, actor: Actor, contact_id: int) -> Contact:
+    @rerun_on_concurrent_change
+    async def __call__(self, actor: Actor, contact_id: int) -> ContactView:
         require_admin(actor)
         async with self._uow() as uow:
-            return await self._get(uow, contact_id)
+            return ContactView.of(await self._get(uow, contact_id))
 
 
 class UpdateContact(ContactUseCase):
@@ -79,7 +83,7 @@ class UpdateContact(ContactUseCase):
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, contact_id: int, changes: ContactChanges, *,
-                       partial: bool = False) -> Contact:
+                       partial: bool = False) -> ContactView:
         async with attempt(self._audit, actor, AuditAction.UPDATE, ResourceType.CONTACT, resource_id=contact_id):
             require_admin(actor)
             async with self._uow() as uow:
@@ -90,7 +94,7 @@ class UpdateContact(ContactUseCase):
                 await uow.contacts.save(contact)
                 await uow.audit.append(entry(actor, AuditAction.UPDATE, ResourceType.CONTACT, resource_id=contact_id))
                 await uow.commit()
-        return contact
+        return ContactView.of(contact)
 
 
 class DeleteContact(ContactUseCase):

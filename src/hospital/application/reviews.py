@@ -91,6 +91,7 @@ class ReviewUseCase:
 class ListReviews(ReviewUseCase):
     """Public: a page of reviews, filterable by reviewer and doctor."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, *, page: PageRequest, query: ReviewQuery | None = None) -> Page[ReviewView]:
         query = query or ReviewQuery()
         errors = ErrorCollector()
@@ -110,6 +111,7 @@ class ListReviews(ReviewUseCase):
 class GetReview(ReviewUseCase):
     """Public: one review; an unknown id is 404."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, review_id: int) -> ReviewView:
         async with self._uow() as uow:
             return await self._view(uow, review_id if is_valid_id(review_id) else None)
@@ -122,6 +124,7 @@ class CreateReview(ReviewUseCase):
         async with attempt(self._audit, actor, AuditAction.CREATE, ResourceType.REVIEW, patient_id=actor.patient_id):
             return await self._create(actor, draft)
 
+    @rerun_on_concurrent_change
     async def _create(self, actor: Actor, draft: ReviewDraft) -> ReviewView:
         require_authenticated(actor)
         reviewer_id = actor.patient_id

@@ -48,7 +48,7 @@ async def test_a_change_whose_event_cannot_be_written_is_rolled_back(sql_contain
                                                  PatientChanges(phone="01711111111"))
         with pytest.raises(Exception, match="audit store refused"):
             await sql_container.book_appointment()(people.owner, Booking(
-                doctor_id=people.doctor.doctor_id, time_id=people.doctor_times[0], appointment_type="Online"))
+                doctor=people.doctor.doctor_id, time=people.doctor_times[0], appointment_type="Online"))
     finally:
         await run(sql_container, ALLOW_INSERTS[dialect])
     row = await sql_container.get_patient()(people.admin, people.owner.patient_id)
@@ -57,14 +57,14 @@ async def test_a_change_whose_event_cannot_be_written_is_rolled_back(sql_contain
     assert page.total == 0
     # The lanes moved on only with committed events: what is stored still verifies.
     await sql_container.book_appointment()(people.owner, Booking(
-        doctor_id=people.doctor.doctor_id, time_id=people.doctor_times[0], appointment_type="Online"))
+        doctor=people.doctor.doctor_id, time=people.doctor_times[0], appointment_type="Online"))
     assert (await sql_container.audit_events().verify()).valid
 
 
 async def test_a_booking_s_event_is_written_in_its_driver_transaction(sql_container: Container) -> None:
     people = await cast(sql_container)
     row = await sql_container.book_appointment()(people.owner, Booking(
-        doctor_id=people.doctor.doctor_id, time_id=people.doctor_times[0], appointment_type="Online"))
+        doctor=people.doctor.doctor_id, time=people.doctor_times[0], appointment_type="Online"))
     events = [e for e in await sql_container.audit_events().all_events()
               if (e.entry.resource_type, e.entry.resource_id) == (ResourceType.APPOINTMENT, row.id)]
     assert [(e.entry.action, e.entry.patient_ids) for e in events] == [(AuditAction.CREATE, (people.owner.patient_id,))]

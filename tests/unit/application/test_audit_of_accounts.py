@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 from dependency_injector import providers
 
-from hospital.application.accounts import RegisterCommand
+from hospital.application.accounts import (
+    ChangePasswordCommand,
+    LogInCommand,
+    LogOutCommand,
+    RefreshCommand,
+    RegisterCommand,
+)
 from hospital.application.actor import ANONYMOUS
 from hospital.bootstrap import Container, in_memory_container
 from hospital.domain.audit import ActorRole, AuditAction, AuditOutcome, ResourceType
@@ -37,7 +43,7 @@ async def test_logins_are_audited_with_the_username_as_sent_and_never_the_passwo
     registration = await registered(container)
     audit = await AuditWatch(container).start()
     sent = f"  {registration.user.username.upper()} "
-    await container.log_in()(sent, PASSWORD)
+    await container.log_in()(LogInCommand(sent, PASSWORD))
     event = await audit.one()
     assert (event.action, event.outcome, event.actor_user_id, event.username) == (
         AuditAction.LOGIN, AuditOutcome.SUCCESS, registration.user.id, sent)
@@ -45,7 +51,7 @@ async def test_logins_are_audited_with_the_username_as_sent_and_never_the_passwo
                                         ("nobody-here", PASSWORD, AuditOutcome.DENIED),
                                         ("", PASSWORD, AuditOutcome.INVALID)]:
         with pytest.raises(DomainError):
-            await container.log_in()(username, password)
+            await container.log_in()(LogInCommand(username, password))
         failed = await audit.one()
         assert (failed.action, failed.outcome, failed.username, failed.actor_user_id) == (
             AuditAction.LOGIN, outcome, username, None)
@@ -55,20 +61,20 @@ async def test_logins_are_audited_with_the_username_as_sent_and_never_the_passwo
 async def test_refreshes_and_logouts_are_audited_and_refused_ones_too(container) -> None:
     registration = await registered(container)
     audit = await AuditWatch(container).start()
-    await container.refresh_access_token()(registration.tokens.refresh)
+    await container.refresh_access_token()(RefreshCommand(registration.tokens.refresh))
     event = await audit.one()
     assert (event.action, event.outcome, event.actor_user_id) == (
         AuditAction.REFRESH, AuditOutcome.SUCCESS, registration.user.id)
-    await container.log_out()(ANONYMOUS, registration.tokens.refresh)
+    await container.log_out()(ANONYMOUS, LogOutCommand(registration.tokens.refresh))
     event = await audit.one()
     assert (event.action, event.outcome, event.actor_user_id) == (
         AuditAction.LOGOUT, AuditOutcome.SUCCESS, registration.user.id)
     with pytest.raises(DomainError):
-        await container.log_out()(ANONYMOUS, registration.tokens.refresh)
+        await container.log_out()(ANONYMOUS, LogOutCommand(registration.tokens.refresh))
     refused = await audit.one()
     assert (refused.action, refused.outcome) == (AuditAction.LOGOUT, AuditOutcome.DENIED)
     with pytest.raises(DomainError):
-        await container.refresh_access_token()(registration.tokens.access)
+        await container.refresh_access_token()(RefreshCommand(registration.tokens.access))
     event = await audit.one()
     assert (event.action, event.outcome) == (AuditAction.REFRESH, AuditOutcome.DENIED)
     assert registration.tokens.access not in repr(event) and registration.tokens.refresh not in repr(event)
@@ -78,10 +84,10 @@ async def test_a_reused_refresh_token_is_audited(tmp_path: Path, clock) -> None:
     container = in_memory_container(make_settings(tmp_path, rotate_refresh_tokens=True))
     container.clock.override(providers.Object(clock))
     registration = await registered(container)
-    await container.refresh_access_token()(registration.tokens.refresh)
+    await container.refresh_access_token()(RefreshCommand(registration.tokens.refresh))
     audit = await AuditWatch(container).start()
     with pytest.raises(DomainError):
-        await container.refresh_access_token()(registration.tokens.refresh)
+        await container.refresh_access_token()(RefreshCommand(registration.tokens.refresh))
     events = await audit.new()
     assert [(e.action, e.outcome) for e in events] == [
         (AuditAction.TOKEN_REUSE, AuditOutcome.DENIED), (AuditAction.REFRESH, AuditOutcome.DENIED)]
@@ -94,10 +100,11 @@ async def test_password_changes_and_deactivations_are_audited(container) -> None
     boss = await admin(container)
     audit = await AuditWatch(container).start()
     with pytest.raises(DomainError):
-        await container.change_password()(user, "not-the-password", "New-Password-42", "New-Password-42")
+        await container.change_password()(user, ChangePasswordCommand("not-the-password", "New-Password-42",
+                                                                      "New-Password-42"))
     refused = await audit.one()
     assert (refused.action, refused.outcome) == (AuditAction.PASSWORD_CHANGE, AuditOutcome.INVALID)
-    await container.change_password()(user, PASSWORD, "New-Password-42x", "New-Password-42x")
+    await container.change_password()(user, ChangePasswordCommand(PASSWORD, "New-Password-42x", "New-Password-42x"))
     event = await audit.one()
     assert (event.action, event.outcome, event.actor_user_id) == (
         AuditAction.PASSWORD_CHANGE, AuditOutcome.SUCCESS, registration.user.id)

@@ -19,7 +19,7 @@ async def people(container):
 @pytest.fixture
 async def booked(container, people):
     row = await container.book_appointment()(people.owner, Booking(
-        doctor_id=people.doctor.doctor_id, time_id=people.doctor_times[0], appointment_type="Online",
+        doctor=people.doctor.doctor_id, time=people.doctor_times[0], appointment_type="Online",
         symptoms="a private complaint"))
     return row.id
 
@@ -31,7 +31,7 @@ async def audit(container, people) -> AuditWatch:
 
 async def test_a_booking_is_audited_without_its_symptoms(container, people, audit):
     row = await container.book_appointment()(people.owner, Booking(
-        doctor_id=people.doctor.doctor_id, time_id=people.doctor_times[1], appointment_type="Online",
+        doctor=people.doctor.doctor_id, time=people.doctor_times[1], appointment_type="Online",
         symptoms="a private complaint"))
     event = await audit.one()
     assert (event.action, event.resource_type, event.resource_id, event.patient_ids, event.actor_role) == (
@@ -42,7 +42,7 @@ async def test_a_booking_is_audited_without_its_symptoms(container, people, audi
 async def test_a_refused_booking_is_audited_as_invalid(container, people, audit):
     with pytest.raises(DomainError):
         await container.book_appointment()(people.owner, Booking(
-            doctor_id=people.doctor.doctor_id, time_id=people.other_doctor_times[0], appointment_type="Online"))
+            doctor=people.doctor.doctor_id, time=people.other_doctor_times[0], appointment_type="Online"))
     event = await audit.one()
     assert (event.action, event.outcome, event.patient_ids) == (
         AuditAction.CREATE, AuditOutcome.INVALID, (people.owner.patient_id,))
@@ -50,14 +50,14 @@ async def test_a_refused_booking_is_audited_as_invalid(container, people, audit)
 
 async def test_each_movement_of_a_change_is_its_own_event(container, people, booked, audit):
     change = container.change_appointment()
-    await change(people.owner, booked, AppointmentChanges(symptoms="worse", time_id=people.doctor_times[1]))
+    await change(people.owner, booked, AppointmentChanges(symptoms="worse", time=people.doctor_times[1]))
     assert [e.action for e in await audit.new()] == [AuditAction.UPDATE, AuditAction.RESCHEDULE]
     await change(people.owner, booked, AppointmentChanges(cancel=True))
     assert (await audit.one()).action is AuditAction.CANCEL
     second = (await container.book_appointment()(people.owner, Booking(
-        doctor_id=people.doctor.doctor_id, time_id=people.doctor_times[0], appointment_type="Online"))).id
+        doctor=people.doctor.doctor_id, time=people.doctor_times[0], appointment_type="Online"))).id
     await audit.new()
-    await change(people.doctor, second, AppointmentChanges(status="Runing"))
+    await change(people.doctor, second, AppointmentChanges(appointment_status="Runing"))
     event = await audit.one()
     assert (event.action, event.actor_role, event.patient_ids) == (
         AuditAction.STATUS_CHANGE, ActorRole.DOCTOR, (people.owner.patient_id,))

@@ -71,7 +71,7 @@ async def test_contact_requests_are_audited_without_their_message(container, peo
 
 async def test_profiles_are_audited_as_their_user_s_patient_data(container, people, audit):
     profile = await container.get_my_profile()(people.owner)
-    profile_id = profile.profile.id
+    profile_id = profile.id
     await audit.new()
     with pytest.raises(DomainError):
         await container.update_profile()(people.other_patient, profile_id, ProfileChanges(bio="hacked"))
@@ -87,4 +87,4 @@ async def test_profiles_are_audited_as_their_user_s_patient_data(container, peop
     created = await container.create_profile()(people.owner, ProfileChanges(bio="Again"))
     event = await audit.one()
     assert (event.action, event.resource_id, event.patient_ids) == (
-        AuditAction.CREATE, created.profile.id, (people.owner.patient_id,))
+        AuditAction.CREATE, created.id, (people.owner.patient_id,))

@@ -34,7 +34,7 @@ step = st.tuples(st.sampled_from(KINDS), st.sampled_from(PEOPLE), st.sampled_fro
 async def _scenario(tmp_path, steps) -> None:
     container = in_memory_container(make_settings(tmp_path))
     people = await cast(container)
-    profiles = {name: (await container.get_my_profile()(people.by_name(name))).profile.id for name in PEOPLE}
+    profiles = {name: (await container.get_my_profile()(people.by_name(name))).id for name in PEOPLE}
     booked: list[tuple[int, str]] = []  # (appointment id, patient's name) of the live appointments
     audit = await AuditWatch(container).start()
     for kind, who, whom, index in steps:
@@ -48,15 +48,15 @@ async def _scenario(tmp_path, steps) -> None:
             doctor = DOCTORS[index % 2]
             times = people.doctor_times if doctor == "doctor" else people.other_doctor_times
             patient = actor.patient_id
-            call = container.book_appointment()(actor, Booking(doctor_id=people.by_name(doctor).doctor_id,
-                                                               time_id=times[0], appointment_type="Online"))
+            call = container.book_appointment()(actor, Booking(doctor=people.by_name(doctor).doctor_id,
+                                                               time=times[0], appointment_type="Online"))
         else:
             if not booked:
                 continue
             appointment, owner = booked[index % len(booked)]
             patient = people.by_name(owner).patient_id
-            changes = AppointmentChanges(status="Runing") if kind == "start_appointment" else AppointmentChanges(
-                symptoms=f"s{index}")
+            changes = (AppointmentChanges(appointment_status="Runing") if kind == "start_appointment"
+                       else AppointmentChanges(symptoms=f"s{index}"))
             call = (container.delete_appointment()(actor, appointment) if kind == "delete_appointment"
                     else container.change_appointment()(actor, appointment, changes))
         try:

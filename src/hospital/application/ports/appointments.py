@@ -57,24 +57,25 @@ class AppointmentRepository(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class AppointmentRow:
-    """An appointment as the endpoints answer, with the enums as their wire strings."""
+    """An appointment as the endpoints answer: the wire's field names, the enums as their wire strings,
+    and the patient, doctor and time as their ids."""
 
     id: int
-    patient_id: int
-    doctor_id: int
+    patient: int
+    doctor: int
     appointment_type: str
-    status: str
+    appointment_status: str
     symptoms: str
-    time_id: int
-    cancelled: bool
+    time: int
+    cancel: bool
 
     @classmethod
     def of(cls, appointment: Appointment) -> AppointmentRow:
         assert appointment.id is not None
         return cls(
-            id=appointment.id, patient_id=appointment.patient_id, doctor_id=appointment.doctor_id,
-            appointment_type=str(appointment.appointment_type), status=str(appointment.status),
-            symptoms=appointment.symptoms, time_id=appointment.time_id, cancelled=appointment.cancelled,
+            id=appointment.id, patient=appointment.patient_id, doctor=appointment.doctor_id,
+            appointment_type=str(appointment.appointment_type), appointment_status=str(appointment.status),
+            symptoms=appointment.symptoms, time=appointment.time_id, cancel=appointment.cancelled,
         )
 
 

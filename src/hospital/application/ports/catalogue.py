@@ -148,6 +148,67 @@ class ContactRepository(Protocol):
         ...
 
 
+# Read models: what the use cases answer with. Each is stored (its ``id`` is an ``int``, never None)
+# and uses the wire's field names; the HTTP layer only renders them.
+
+
+@dataclass(frozen=True, slots=True)
+class TaxonView:
+    """A designation or specialisation: its id, name and slug."""
+
+    id: int
+    name: str
+    slug: str
+
+    @classmethod
+    def of(cls, taxon: Designation | Specialisation) -> TaxonView:
+        assert taxon.id is not None, "only a stored taxon is shown"
+        return cls(id=taxon.id, name=taxon.name, slug=taxon.slug)
+
+
+@dataclass(frozen=True, slots=True)
+class AvailableTimeView:
+    """An available time: its id and its label (``time``)."""
+
+    id: int
+    time: str
+
+    @classmethod
+    def of(cls, time: AvailableTime) -> AvailableTimeView:
+        assert time.id is not None, "only a stored time is shown"
+        return cls(id=time.id, time=time.time)
+
+
+@dataclass(frozen=True, slots=True)
+class MedicalServiceView:
+    """A service of the catalogue; ``image`` is the stored image's name (the HTTP layer makes it a URL)."""
+
+    id: int
+    name: str
+    description: str
+    image: str
+
+    @classmethod
+    def of(cls, service: MedicalService) -> MedicalServiceView:
+        assert service.id is not None, "only a stored service is shown"
+        return cls(id=service.id, name=service.name, description=service.description, image=service.image)
+
+
+@dataclass(frozen=True, slots=True)
+class ContactView:
+    """A contact request as submitted (``massage`` is the wire's spelling)."""
+
+    id: int
+    name: str
+    phone: str
+    massage: str
+
+    @classmethod
+    def of(cls, contact: Contact) -> ContactView:
+        assert contact.id is not None, "only a stored contact request is shown"
+        return cls(id=contact.id, name=contact.name, phone=contact.phone, massage=contact.massage)
+
+
 # The read side (CQRS): what the doctor endpoints answer with, straight from storage.
 
 

@@ -7,7 +7,8 @@ from typing import Annotated
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from hospital.domain.schedules import TIME_MAX, AvailableTime
+from hospital.application.ports.catalogue import AvailableTimeView
+from hospital.domain.schedules import TIME_MAX
 from hospital.entrypoints.http.schemas.text import stripped_text
 
 TimeLabel = Annotated[str, Meta(extra_json_schema=stripped_text(TIME_MAX),
@@ -23,6 +24,5 @@ class AvailableTimeOut(msgspec.Struct):
     time: str
 
     @classmethod
-    def of(cls, time: AvailableTime) -> AvailableTimeOut:
-        assert time.id is not None
+    def of(cls, time: AvailableTimeView) -> AvailableTimeOut:
         return cls(id=time.id, time=time.time)
