@@ -50,6 +50,16 @@ def _int(value: str, name: str, minimum: int = 0) -> int:
     return number
 
 
+AUDIT_READS = ("batched", "sync", "off")
+
+
+def _choice(value: str, name: str, choices: tuple[str, ...]) -> str:
+    lowered = value.strip().lower()
+    if lowered not in choices:
+        raise SettingsError(f"{name}: expected one of {', '.join(choices)}, got {value!r}")
+    return lowered
+
+
 def _list(value: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in value.split(",") if item.strip())
 
@@ -80,6 +90,12 @@ class Settings:
     password_hash_concurrency: int = 1
     db_pool_size: int = 10
     response_cache_bytes: int = 8 * 1024 * 1024
+    # Audit events of reads: "batched" (written every 100 ms or 500 events, and at shutdown), "sync"
+    # (written before the read answers), "off" (not recorded). Changes are always audited in their
+    # own transaction, refusals and authentication events always recorded (docs/audit.md).
+    audit_reads: str = "batched"
+    # How long `hospital audit prune` keeps audit events (six years, HIPAA's retention).
+    audit_retention_days: int = 2190
 
     @property
     def is_development(self) -> bool:
@@ -130,6 +146,9 @@ class Settings:
             db_pool_size=_int(get("DB_POOL_SIZE", "10"), "HOSPITAL_DB_POOL_SIZE", 1),
             response_cache_bytes=_int(get("RESPONSE_CACHE_BYTES", str(defaults.response_cache_bytes)),
                                       "HOSPITAL_RESPONSE_CACHE_BYTES", 0),
+            audit_reads=_choice(get("AUDIT_READS", defaults.audit_reads), "HOSPITAL_AUDIT_READS", AUDIT_READS),
+            audit_retention_days=_int(get("AUDIT_RETENTION_DAYS", str(defaults.audit_retention_days)),
+                                      "HOSPITAL_AUDIT_RETENTION_DAYS", 1),
         )
         return settings.checked(needs_secret=needs_secret)
 

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from hospital.application.access import require_authenticated
+from hospital.application.auditing import Attempt, attempt, entry
 from hospital.application.pagination import Page, PageRequest
 from hospital.application.ports.accounts import ProfileDetails, ProfileView
+from hospital.application.ports.audit import AuditLog
 from hospital.application.ports.clock import Clock
 from hospital.application.ports.read_side import ReadSide
 from hospital.application.ports.storage import ImageStorage, UploadedFile
@@ -17,6 +19,7 @@ from hospital.application.retry import rerun_on_concurrent_change
 from hospital.application.search import search_terms
 from hospital.application.staged_uploads import StagedUpload, staged_upload
 from hospital.domain.actors import Actor
+from hospital.domain.audit import AuditAction, ResourceType
 from hospital.domain.errors import ConflictError, ErrorCollector, NotFoundError
 from hospital.domain.profiles import PROFILE_EXISTS, UserProfile, ensure_profile_readable_by
 from hospital.domain.users import USERNAME_TAKEN
@@ -42,26 +45,39 @@ class ProfileChanges:
 class ProfileUseCase:
     """The profile use cases' shared wiring and access rules."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, images: ImageStorage) -> None:
-        self._uow, self._clock, self._images = uow, clock, images
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, images: ImageStorage, audit: AuditLog) -> None:
+        self._uow, self._clock, self._images, self._audit = uow, clock, images, audit
 
     def _staged_picture(self, changes: ProfileChanges) -> AbstractAsyncContextManager[StagedUpload]:
         """The upload, stored before the transaction opens (image checks are slow and hold no lock),
         kept or removed by the transaction's outcome (staged_uploads.py)."""
         return staged_upload(self._images, changes.profile_picture, folder=PICTURE_FOLDER, field="profile_picture")
 
-    async def _readable(self, uow: UnitOfWork, actor: Actor, profile_id: int) -> ProfileDetails:
+    async def _readable(self, uow: UnitOfWork, actor: Actor, profile_id: int,
+                        attempt: Attempt | None = None) -> ProfileDetails:
         require_authenticated(actor)
         details = await uow.profiles.get(profile_id)
         if details is None:
             raise NotFoundError()
+        if attempt is not None:  # whose profile it is, refused or not
+            attempt.concerns(await _patient_of(uow, details.profile.user_id))
         details.profile.ensure_readable_by(actor)
         return details
 
-    async def _changeable(self, uow: UnitOfWork, actor: Actor, profile_id: int) -> ProfileDetails:
-        details = await self._readable(uow, actor, profile_id)
+    async def _changeable(self, uow: UnitOfWork, actor: Actor, profile_id: int,
+                          attempt: Attempt | None = None) -> ProfileDetails:
+        details = await self._readable(uow, actor, profile_id, attempt)
         details.profile.ensure_changeable_by(actor)
         return details
+
+    def _attempt(self, actor: Actor, action: AuditAction,
+                 profile_id: int | None = None) -> AbstractAsyncContextManager[Attempt]:
+        return attempt(self._audit, actor, action, ResourceType.PROFILE, resource_id=profile_id)
+
+    @staticmethod
+    async def _audit_change(uow: UnitOfWork, actor: Actor, action: AuditAction, details: ProfileDetails) -> None:
+        await uow.audit.append(entry(actor, action, ResourceType.PROFILE, resource_id=details.profile.id,
+                                     patient_ids=[await _patient_of(uow, details.profile.user_id)]))
 
     async def _apply(self, uow: UnitOfWork, details: ProfileDetails, changes: ProfileChanges,
                      picture: str | None) -> None:
@@ -83,6 +99,12 @@ class ProfileUseCase:
             profile_picture=picture,
         ))
         errors.raise_if_any()
+
+
+async def _patient_of(uow: UnitOfWork, user_id: int) -> int | None:
+    """The patient record of a profile's user: whose data a profile is, to the audit log."""
+    patient = await uow.patients.get_by_user(user_id)
+    return patient.id if patient is not None else None
 
 
 class ListProfiles:
@@ -134,6 +156,11 @@ class CreateProfile(ProfileUseCase):
     """A caller makes their own profile, once; every registered user already has one."""
 
     async def __call__(self, actor: Actor, changes: ProfileChanges) -> ProfileView:
+        async with self._attempt(actor, AuditAction.CREATE) as attempted:
+            attempted.concerns(actor.patient_id)
+            return await self._create(actor, changes)
+
+    async def _create(self, actor: Actor, changes: ProfileChanges) -> ProfileView:
         require_authenticated(actor)
         user_id = actor.user_id
         assert user_id is not None
@@ -151,6 +178,7 @@ class CreateProfile(ProfileUseCase):
                                          user=user)
                 await self._apply(uow, details, changes, picture.name)
                 await uow.profiles.add(details.profile)
+                await self._audit_change(uow, actor, AuditAction.CREATE, details)
                 await picture.commit(uow)
             return ProfileView.of(details)
 
@@ -172,26 +200,28 @@ class UpdateProfile(ProfileUseCase):
     """PUT and PATCH alike: only the fields sent change."""
 
     async def __call__(self, actor: Actor, profile_id: int, changes: ProfileChanges) -> ProfileView:
-        if changes.profile_picture is not None:
-            # Checked before the upload is stored too, so a stranger cannot make us store files.
-            await self._refuse_before_upload(actor, profile_id)
+        async with self._attempt(actor, AuditAction.UPDATE, profile_id) as attempted:
+            if changes.profile_picture is not None:
+                # Checked before the upload is stored too, so a stranger cannot make us store files.
+                await self._refuse_before_upload(actor, profile_id, attempted)
 
-        @rerun_on_concurrent_change
-        async def update(picture: StagedUpload) -> ProfileView:
-            async with self._uow() as uow:
-                details = await self._changeable(uow, actor, profile_id)
-                old_picture = details.profile.profile_picture
-                await self._apply(uow, details, changes, picture.name)
-                await picture.commit(uow, replacing=old_picture)
-            return ProfileView.of(details)
+            @rerun_on_concurrent_change
+            async def update(picture: StagedUpload) -> ProfileView:
+                async with self._uow() as uow:
+                    details = await self._changeable(uow, actor, profile_id, attempted)
+                    old_picture = details.profile.profile_picture
+                    await self._apply(uow, details, changes, picture.name)
+                    await self._audit_change(uow, actor, AuditAction.UPDATE, details)
+                    await picture.commit(uow, replacing=old_picture)
+                return ProfileView.of(details)
 
-        async with self._staged_picture(changes) as picture:
-            return await update(picture)
+            async with self._staged_picture(changes) as picture:
+                return await update(picture)
 
     @rerun_on_concurrent_change
-    async def _refuse_before_upload(self, actor: Actor, profile_id: int) -> None:
+    async def _refuse_before_upload(self, actor: Actor, profile_id: int, attempted: Attempt) -> None:
         async with self._uow() as uow:
-            await self._changeable(uow, actor, profile_id)
+            await self._changeable(uow, actor, profile_id, attempted)
 
 
 class DeleteProfile(ProfileUseCase):
@@ -199,9 +229,10 @@ class DeleteProfile(ProfileUseCase):
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, profile_id: int) -> None:
-        async with self._uow() as uow:
-            details = await self._changeable(uow, actor, profile_id)
+        async with self._attempt(actor, AuditAction.DELETE, profile_id) as attempted, self._uow() as uow:
+            details = await self._changeable(uow, actor, profile_id, attempted)
             picture = details.profile.profile_picture
+            await self._audit_change(uow, actor, AuditAction.DELETE, details)
             await uow.profiles.delete(details.profile)
             await uow.commit()
         if picture:

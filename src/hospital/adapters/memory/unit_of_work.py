@@ -15,6 +15,8 @@ from enum import Enum, auto
 from types import TracebackType
 from typing import Any, Self
 
+from hospital.adapters.audit_lanes import AuditLanes
+from hospital.adapters.clock import SystemClock
 from hospital.adapters.memory.accounts import (
     InMemoryPatientRepository,
     InMemoryProfileRepository,
@@ -22,6 +24,7 @@ from hospital.adapters.memory.accounts import (
     InMemoryUserRepository,
 )
 from hospital.adapters.memory.appointments import InMemoryAppointmentRepository
+from hospital.adapters.memory.audit import InMemoryAuditTrail
 from hospital.adapters.memory.catalogue import (
     InMemoryAvailableTimeRepository,
     InMemoryDoctorRepository,
@@ -33,6 +36,7 @@ from hospital.adapters.memory.database import InMemoryDatabase
 from hospital.adapters.memory.doctor_reads import InMemoryDoctorReadQueries
 from hospital.adapters.memory.reviews import InMemoryReviewRepository, InMemoryReviewViews
 from hospital.application.ports.appointments import BookingOutcome
+from hospital.application.ports.clock import Clock
 from hospital.application.ports.unit_of_work import SessionUnavailableError
 from hospital.domain.appointments import Appointment
 
@@ -74,9 +78,13 @@ class InMemoryUnitOfWork:
     """One transaction of the in-memory database (database.py): rolled back unless committed, and
     refused at save, delete or commit if another unit of work changed its rows since it read them."""
 
-    def __init__(self, db: InMemoryDatabase) -> None:
+    def __init__(self, db: InMemoryDatabase, audit_lanes: AuditLanes | None = None,
+                 clock: Clock | None = None) -> None:
         self._transaction = db = db.transaction()  # type: ignore[assignment]
         self._kind = _Transaction.NONE
+        # Free in a booking's transaction too: the SQL store writes events in either kind.
+        self.audit = InMemoryAuditTrail(db, audit_lanes if audit_lanes is not None else AuditLanes(),
+                                        clock if clock is not None else SystemClock())
         orm = _ThroughTheSession
         self.users = orm(InMemoryUserRepository(db), self, frozenset({"actor_for"}))
         self.profiles = orm(InMemoryProfileRepository(db), self)
@@ -115,13 +123,20 @@ class InMemoryUnitOfWork:
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                         tb: TracebackType | None) -> None:
+        self.audit.end(committed=False)
         self._transaction.end()
         self._kind = _Transaction.NONE
 
     async def commit(self) -> None:
-        self._transaction.commit()
+        try:
+            self._transaction.commit()
+        except BaseException:
+            self.audit.end(committed=False)
+            raise
+        self.audit.end(committed=True)
         self._kind = _Transaction.NONE
 
     async def rollback(self) -> None:
+        self.audit.end(committed=False)
         self._transaction.rollback()
         self._kind = _Transaction.NONE

@@ -10,6 +10,8 @@ from typing import Any, Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from hospital.adapters.audit_lanes import AuditLanes
+from hospital.adapters.clock import SystemClock
 from hospital.adapters.sqlalchemy.accounts import (
     SqlAlchemyPatientRepository,
     SqlAlchemyProfileRepository,
@@ -17,6 +19,7 @@ from hospital.adapters.sqlalchemy.accounts import (
     SqlAlchemyUserRepository,
 )
 from hospital.adapters.sqlalchemy.appointments import SqlAlchemyAppointmentRepository
+from hospital.adapters.sqlalchemy.audit import SqlAlchemyAuditTrail
 from hospital.adapters.sqlalchemy.catalogue import (
     SqlAlchemyAvailableTimeRepository,
     SqlAlchemyDoctorRepository,
@@ -34,7 +37,8 @@ from hospital.adapters.sqlalchemy.prepared import PreparedQuery
 from hospital.adapters.sqlalchemy.reviews import SqlAlchemyReviewRepository, SqlAlchemyReviewViews
 from hospital.adapters.sqlalchemy.sqlite_writer import LoopSqliteConnection
 from hospital.adapters.sqlalchemy.tables import catalogue as catalogue_tables
-from hospital.application.errors import ServiceUnavailableError
+from hospital.application.errors import CommitOutcomeUnknownError, ServiceUnavailableError
+from hospital.application.ports.clock import Clock
 from hospital.application.ports.unit_of_work import SessionUnavailableError
 from hospital.domain.taxonomy import Designation, Specialisation
 
@@ -63,8 +67,11 @@ class SqlAlchemyUnitOfWork:
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession],
                  direct_reader: DirectReader | None = None,
-                 driver_transactions: DriverTransactions | None = None) -> None:
+                 driver_transactions: DriverTransactions | None = None,
+                 audit_lanes: AuditLanes | None = None, clock: Clock | None = None) -> None:
         self._session_factory = session_factory
+        self._audit_lanes = audit_lanes if audit_lanes is not None else AuditLanes()
+        self._clock = clock if clock is not None else SystemClock()
         self._direct_reader = direct_reader
         self._driver_transactions = driver_transactions
         self._session: AsyncSession | None = None
@@ -107,6 +114,15 @@ class SqlAlchemyUnitOfWork:
     @cached_property
     def _reads(self) -> Reads:
         return Reads(self, self._direct_reader)
+
+    @cached_property
+    def audit(self) -> SqlAlchemyAuditTrail:
+        return SqlAlchemyAuditTrail(self, self._audit_lanes, self._clock)
+
+    def _end_audit(self, *, committed: bool | None) -> None:
+        trail = self.__dict__.get("audit")
+        if trail is not None:
+            trail.end(committed=committed)
 
     @cached_property
     def users(self) -> SqlAlchemyUserRepository:
@@ -184,6 +200,7 @@ class SqlAlchemyUnitOfWork:
             raise_as_domain_error(exc)
 
     async def _end_uncommitted(self) -> None:
+        self._end_audit(committed=False)
         driver, self._driver = self._driver, None
         if driver is not None:
             await driver.rollback()
@@ -202,8 +219,14 @@ class SqlAlchemyUnitOfWork:
         try:
             await self._commit()
         except Exception as error:
+            # The audit lane moves on only with a commit known to have happened (audit_lanes.py).
+            self._end_audit(committed=None if isinstance(error, CommitOutcomeUnknownError) else False)
             raise_as_domain_error(error)
             raise
+        except BaseException:
+            self._end_audit(committed=None)
+            raise
+        self._end_audit(committed=True)
 
     async def _commit(self) -> None:
         driver, self._driver = self._driver, None
@@ -248,6 +271,7 @@ class SqlAlchemyUnitOfWork:
                                   else None), error)
 
     async def rollback(self) -> None:
+        self._end_audit(committed=False)
         driver, self._driver = self._driver, None
         if driver is not None:
             await driver.rollback()

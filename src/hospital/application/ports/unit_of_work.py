@@ -25,6 +25,7 @@ from hospital.application.ports.accounts import (
     UserRepository,
 )
 from hospital.application.ports.appointments import AppointmentRepository
+from hospital.application.ports.audit import AuditTrail
 from hospital.application.ports.catalogue import (
     AvailableTimeRepository,
     ContactRepository,
@@ -62,6 +63,8 @@ class UnitOfWork(Protocol):
     available_times: AvailableTimeRepository
     medical_services: MedicalServiceRepository
     contacts: ContactRepository
+    # Written in this unit's transaction, usable in any (ports/audit.py).
+    audit: AuditTrail
 
     async def __aenter__(self) -> Self: ...
 

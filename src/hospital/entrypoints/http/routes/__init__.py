@@ -3,6 +3,7 @@
 from hospital.entrypoints.http.routes import (
     accounts,
     appointments,
+    audit,
     available_times,
     contacts,
     doctors,
@@ -24,4 +25,5 @@ ROUTE_HANDLERS = [
     *doctors.HANDLERS,
     *medical_services.HANDLERS,
     *contacts.HANDLERS,
+    *audit.HANDLERS,
 ]
