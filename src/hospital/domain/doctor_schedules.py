@@ -10,7 +10,7 @@ from datetime import date
 from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from hospital.domain.errors import ErrorCollector, ValidationError
+from hospital.domain.errors import ConflictError, ErrorCollector, ValidationError
 from hospital.domain.time_windows import LocalWindow
 
 SLOT_MINUTES = (5, 480)
@@ -19,6 +19,14 @@ HORIZON_DAYS = (1, 730)
 DEFAULT_SLOT_MINUTES, DEFAULT_MIN_NOTICE_MINUTES, DEFAULT_HORIZON_DAYS = 30, 0, 90
 WINDOWLESS_TIME = "This available time has no window (start and end); give it one first."
 NOT_THE_DOCTORS_TIME = "This time is not one of the doctor's available times."
+EXCEPTION_EXISTS = "This doctor already has an exception for this date."
+
+
+class DuplicateExceptionError(ConflictError):
+    """One date exception per doctor and date: raised by the use case's check and by the store."""
+
+    def __init__(self) -> None:
+        super().__init__({"date": [EXCEPTION_EXISTS]})
 
 
 def zone_named(name: object, field_name: str = "timezone") -> ZoneInfo:

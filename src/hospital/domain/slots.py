@@ -26,6 +26,10 @@ from zoneinfo import ZoneInfo
 from hospital.domain.doctor_schedules import DoctorSchedule, ScheduleException
 from hospital.domain.time_windows import LocalWindow
 
+SLOT_TAKEN = "This slot is already taken."
+PATIENT_BUSY = "The patient already has an appointment at this time."
+NOT_A_SLOT = "This is not the start of one of the doctor's free slots."
+
 
 class SlotStatus(StrEnum):
     FREE = "free"

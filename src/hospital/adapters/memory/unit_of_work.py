@@ -33,6 +33,7 @@ from hospital.adapters.memory.database import InMemoryDatabase
 from hospital.adapters.memory.doctor_reads import InMemoryDoctorReadQueries
 from hospital.adapters.memory.patients import InMemoryPatientQueries
 from hospital.adapters.memory.reviews import InMemoryReviewRepository, InMemoryReviewViews
+from hospital.adapters.memory.schedules import InMemoryScheduleRepository, InMemorySlotSourceQueries
 from hospital.application.ports.appointments import BookingOutcome
 from hospital.application.ports.unit_of_work import SessionUnavailableError
 from hospital.domain.appointments import Appointment
@@ -99,6 +100,8 @@ class InMemoryUnitOfWork:
         self.available_times = orm(InMemoryAvailableTimeRepository(db), self)
         self.medical_services = orm(InMemoryMedicalServiceRepository(db), self)
         self.contacts = orm(InMemoryContactRepository(db), self)
+        self.schedules = orm(InMemoryScheduleRepository(db), self)
+        self.slot_sources = InMemorySlotSourceQueries(db)
 
     def use_session(self) -> None:
         if self._kind is _Transaction.BOOKING:

@@ -32,6 +32,7 @@ from hospital.adapters.sqlalchemy.driver_transactions import DriverTransaction, 
 from hospital.adapters.sqlalchemy.patients import SqlAlchemyPatientQueries
 from hospital.adapters.sqlalchemy.prepared import PreparedQuery
 from hospital.adapters.sqlalchemy.reviews import SqlAlchemyReviewRepository, SqlAlchemyReviewViews
+from hospital.adapters.sqlalchemy.schedules import SqlAlchemyScheduleRepository, SqlAlchemySlotSourceQueries
 from hospital.adapters.sqlalchemy.sqlite_writer import LoopSqliteConnection
 from hospital.adapters.sqlalchemy.tables import catalogue as catalogue_tables
 from hospital.application.errors import CommitOutcomeUnknownError, ServiceUnavailableError
@@ -167,6 +168,18 @@ class SqlAlchemyUnitOfWork:
     @cached_property
     def contacts(self) -> SqlAlchemyContactRepository:
         return SqlAlchemyContactRepository(self.session)
+
+    @cached_property
+    def schedules(self) -> SqlAlchemyScheduleRepository:
+        return SqlAlchemyScheduleRepository(self.session)
+
+    @cached_property
+    def slot_sources(self) -> SqlAlchemySlotSourceQueries:
+        return SqlAlchemySlotSourceQueries(self._reads, self.dialect_name)
+
+    @property
+    def dialect_name(self) -> str:
+        return self._session_factory.kw["bind"].dialect.name
 
     async def __aenter__(self) -> Self:
         return self

@@ -35,6 +35,7 @@ from hospital.application.ports.catalogue import (
 )
 from hospital.application.ports.patients import PatientQueries
 from hospital.application.ports.reviews import ReviewRepository, ReviewViews
+from hospital.application.ports.schedules import ScheduleRepository, SlotSourceQueries
 from hospital.domain.taxonomy import Designation, Specialisation
 
 
@@ -63,6 +64,8 @@ class UnitOfWork(Protocol):
     available_times: AvailableTimeRepository
     medical_services: MedicalServiceRepository
     contacts: ContactRepository
+    schedules: ScheduleRepository
+    slot_sources: SlotSourceQueries
 
     async def __aenter__(self) -> Self: ...
 
