@@ -50,6 +50,8 @@ from hospital.application import (
     taxonomy,
 )
 from hospital.application import appointments as appointment_cases
+from hospital.application import dated_appointments as dated_cases
+from hospital.application import doctor_schedules as schedule_cases
 from hospital.application import patients as patient_cases
 from hospital.application.actor import Actor
 from hospital.application.readiness import CheckReadiness
@@ -179,6 +181,20 @@ class Container(containers.DeclarativeContainer):
     book_appointment = providers.Singleton(appointment_cases.BookAppointment, uow=unit_of_work.provider)
     change_appointment = providers.Singleton(appointment_cases.ChangeAppointment, uow=unit_of_work.provider)
     delete_appointment = providers.Singleton(appointment_cases.DeleteAppointment, uow=unit_of_work.provider)
+
+    # Dated scheduling (SCHEDULING.md)
+    _scheduling_deps = {"uow": unit_of_work.provider, "clock": clock,
+                        "default_timezone": settings.provided.default_timezone}
+    get_schedule = providers.Singleton(schedule_cases.GetSchedule, **_scheduling_deps)
+    set_schedule = providers.Singleton(schedule_cases.SetSchedule, **_scheduling_deps)
+    list_schedule_exceptions = providers.Singleton(schedule_cases.ListScheduleExceptions, **_scheduling_deps)
+    add_schedule_exception = providers.Singleton(schedule_cases.AddScheduleException, **_scheduling_deps)
+    delete_schedule_exception = providers.Singleton(schedule_cases.DeleteScheduleException, **_scheduling_deps)
+    list_slots = providers.Singleton(schedule_cases.ListSlots, **_scheduling_deps)
+    book_slot = providers.Singleton(dated_cases.BookSlot, **_scheduling_deps)
+    move_appointment_status = providers.Singleton(dated_cases.MoveAppointmentStatus, **_scheduling_deps)
+    cancel_appointment = providers.Singleton(dated_cases.CancelAppointment, **_scheduling_deps)
+    reschedule_appointment = providers.Singleton(dated_cases.RescheduleAppointment, **_scheduling_deps)
 
     # Designations and specialisations: one use case class per action, one instance per kind
     _designations = {"uow": unit_of_work.provider, "kind": taxonomy.DESIGNATIONS}

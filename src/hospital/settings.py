@@ -50,6 +50,17 @@ def _int(value: str, name: str, minimum: int = 0) -> int:
     return number
 
 
+def _zone(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise SettingsError(
+            f"HOSPITAL_DEFAULT_TIMEZONE: {value!r} is not an IANA time zone (e.g. UTC, America/New_York)") from None
+    return value
+
+
 def _list(value: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in value.split(",") if item.strip())
 
@@ -80,6 +91,8 @@ class Settings:
     password_hash_concurrency: int = 1
     db_pool_size: int = 10
     response_cache_bytes: int = 8 * 1024 * 1024
+    # The IANA zone a doctor's schedule is in until the doctor sets one (SCHEDULING.md section 1).
+    default_timezone: str = "UTC"
 
     @property
     def is_development(self) -> bool:
@@ -130,6 +143,7 @@ class Settings:
             db_pool_size=_int(get("DB_POOL_SIZE", "10"), "HOSPITAL_DB_POOL_SIZE", 1),
             response_cache_bytes=_int(get("RESPONSE_CACHE_BYTES", str(defaults.response_cache_bytes)),
                                       "HOSPITAL_RESPONSE_CACHE_BYTES", 0),
+            default_timezone=_zone(get("DEFAULT_TIMEZONE", defaults.default_timezone)),
         )
         return settings.checked(needs_secret=needs_secret)
 

@@ -57,6 +57,14 @@ class InMemorySlotSourceQueries(InMemoryTable):
         return SlotSources(schedule=copy.copy(self._rows.get(doctor_id)), windows=windows, exceptions=exceptions,
                            busy=busy)
 
+    async def schedule(self, doctor_id: int) -> SlotSources | None:
+        doctor = self._db.table(DOCTORS).get(doctor_id)
+        if doctor is None:
+            return None
+        times = self._db.table(AVAILABLE_TIMES)
+        windows = {time_id: times[time_id].window for time_id in doctor.available_time_ids if time_id in times}
+        return SlotSources(schedule=copy.copy(self._rows.get(doctor_id)), windows=windows)
+
     async def exceptions(self, doctor_id: int) -> list[ScheduleException] | None:
         if doctor_id not in self._db.table(DOCTORS):
             return None

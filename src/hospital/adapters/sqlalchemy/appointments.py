@@ -15,7 +15,7 @@ from hospital.adapters.sqlalchemy.database_errors import breaks_a_foreign_key, f
 from hospital.adapters.sqlalchemy.direct_reads import Reads
 from hospital.adapters.sqlalchemy.integers import storable
 from hospital.adapters.sqlalchemy.prepared import PreparedQuery, QueryShapes, bound
-from hospital.adapters.sqlalchemy.schedules import stored_instant
+from hospital.adapters.sqlalchemy.schedules import read_instant, stored_instant
 from hospital.adapters.sqlalchemy.tables.care import appointments as a
 from hospital.adapters.sqlalchemy.tables.catalogue import doctor_available_times
 from hospital.application.pagination import Page, PageRequest
@@ -133,7 +133,8 @@ class SqlAlchemyAppointmentRepository:
 
 
 _ROW = (a.c.id, a.c.patient_id, a.c.doctor_id, a.c.appointment_type, a.c.status, a.c.symptoms, a.c.time_id,
-        a.c.cancelled)
+        a.c.cancelled, a.c.starts_at, a.c.ends_at, a.c.fhir_status, a.c.cancellation_reason, a.c.cancelled_by,
+        a.c.cancelled_at, a.c.replaces, a.c.replaced_by)
 
 
 def _conditions(scoped: bool, scope_patient: bool, scope_doctor: bool, patient: bool,
@@ -177,6 +178,10 @@ def page_query(page: PageRequest, scope: AppointmentScope | None, patient_id: in
     return _PAGE(*shape), {**values, "offset": page.offset, "limit": page.limit}
 
 
+def _instant(value: Any) -> datetime | None:
+    return None if value is None else read_instant(value)
+
+
 class SqlAlchemyAppointmentQueries:
     """Two statements per page whatever its size: the count and the page."""
 
@@ -193,7 +198,11 @@ class SqlAlchemyAppointmentQueries:
             AppointmentRow(
                 id=row_id, patient_id=patient, doctor_id=doctor, appointment_type=appointment_type,
                 status=status, symptoms=symptoms, time_id=time_id, cancelled=bool(cancelled),
+                start=_instant(start), end=_instant(end), fhir_status=fhir_status, cancellation_reason=reason,
+                cancelled_by=cancelled_by, cancelled_at=_instant(cancelled_at), replaces=replaces,
+                replaced_by=replaced_by,
             )
-            for row_id, patient, doctor, appointment_type, status, symptoms, time_id, cancelled in rows
+            for (row_id, patient, doctor, appointment_type, status, symptoms, time_id, cancelled, start, end,
+                 fhir_status, reason, cancelled_by, cancelled_at, replaces, replaced_by) in rows
         ]
         return Page(items, total, page)

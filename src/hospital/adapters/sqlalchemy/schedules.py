@@ -135,6 +135,15 @@ class SqlAlchemySlotSourceQueries:
         windows = {time_id: _window(start, end) for *_, time_id, start, end in rows if time_id is not None}
         return SlotSources(schedule=schedule, windows=windows, exceptions=exceptions, busy=busy)
 
+    async def schedule(self, doctor_id: int) -> SlotSources | None:
+        if not storable(doctor_id):
+            return None
+        rows = await self._reads.rows(_SCHEDULE, {"doctor_id": doctor_id})
+        if not rows:
+            return None
+        windows = {time_id: _window(start, end) for *_, time_id, start, end in rows if time_id is not None}
+        return SlotSources(schedule=_schedule_of(doctor_id, rows), windows=windows)
+
     async def exceptions(self, doctor_id: int) -> list[ScheduleException] | None:
         if not storable(doctor_id):
             return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
@@ -65,8 +66,17 @@ class AppointmentRow:
     appointment_type: str
     status: str
     symptoms: str
-    time_id: int
+    time_id: int | None
     cancelled: bool
+    # Dated scheduling (SCHEDULING.md section 5): None until they apply; fhir_status is the wire's `status`.
+    start: datetime | None = None
+    end: datetime | None = None
+    fhir_status: str = "proposed"
+    cancellation_reason: str | None = None
+    cancelled_by: int | None = None
+    cancelled_at: datetime | None = None
+    replaces: int | None = None
+    replaced_by: int | None = None
 
     @classmethod
     def of(cls, appointment: Appointment) -> AppointmentRow:
@@ -75,6 +85,9 @@ class AppointmentRow:
             id=appointment.id, patient_id=appointment.patient_id, doctor_id=appointment.doctor_id,
             appointment_type=str(appointment.appointment_type), status=str(appointment.status),
             symptoms=appointment.symptoms, time_id=appointment.time_id, cancelled=appointment.cancelled,
+            start=appointment.starts_at, end=appointment.ends_at, fhir_status=str(appointment.fhir_status),
+            cancellation_reason=appointment.cancellation_reason, cancelled_by=appointment.cancelled_by,
+            cancelled_at=appointment.cancelled_at, replaces=appointment.replaces, replaced_by=appointment.replaced_by,
         )
 
 

@@ -51,6 +51,10 @@ class SlotSourceQueries(Protocol):
         doctor. In a unit of work that wrote, it sees the unit's own writes."""
         ...
 
+    async def schedule(self, doctor_id: int) -> SlotSources | None:
+        """The doctor's schedule and windows only (one query); None for no such doctor."""
+        ...
+
     async def exceptions(self, doctor_id: int) -> list[ScheduleException] | None:
         """Every date exception of the doctor, by date; None for no such doctor."""
         ...
