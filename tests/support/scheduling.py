@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from hospital.bootstrap import Container
 from hospital.domain.actors import Actor
 from hospital.domain.doctor_schedules import DoctorSchedule, WeeklyRule
 from hospital.domain.schedules import AvailableTime
-from tests.support.actors import admin, register
-from tests.support.clinic import register_doctor
+from tests.support.actors import actor_of, admin, register
+from tests.support.clinic import add_doctor, register_doctor
 
 
 async def windowed_times(container: Container, *labels: str) -> list[int]:
@@ -59,3 +59,20 @@ def next_monday_at(hour: int, minute: int = 0, *, weeks: int = 1) -> datetime:
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     monday = today + timedelta(days=(7 - today.weekday()) % 7 + 7 * weeks)
     return monday.replace(hour=hour, minute=minute)
+
+
+async def doctor_over_http(client, settings, labels: tuple[str, ...] = ("09:00-12:00", "14:00-17:00")):
+    """A doctor registered through the API (their token in ``headers``) offering windowed times
+    ``labels``; the times are made beside the API, on the app's database."""
+    from hospital.bootstrap import build_container, shutdown
+    from tests.support.care_http import _party
+
+    container = build_container(settings)
+    try:
+        times = await windowed_times(container, *labels)
+        party = await _party(client, container, "doctor")
+        await add_doctor(container, party.user_id, times)
+        actor = await actor_of(container, party.user_id)
+    finally:
+        await shutdown(container)
+    return replace(party, doctor_id=actor.doctor_id, times=times)

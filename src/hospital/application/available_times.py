@@ -42,13 +42,15 @@ class GetAvailableTime(AvailableTimeUseCase):
 
 
 class CreateAvailableTime(AvailableTimeUseCase):
-    """Admins only: a new time slot text that doctors can then offer."""
+    """Admins only: a new time slot text that doctors can then offer, with its window (sent, or read
+    from the label)."""
 
-    async def __call__(self, actor: Actor, *, time: str | None) -> AvailableTime:
+    async def __call__(self, actor: Actor, *, time: str | None, start: str | None = None,
+                       end: str | None = None) -> AvailableTime:
         require_admin(actor)
         require_fields(time=time)
         assert time is not None
-        available = AvailableTime.create(time=time)
+        available = AvailableTime.create(time=time, start=start, end=end)
         async with self._uow() as uow:
             await uow.available_times.add(available)
             await uow.commit()
@@ -59,14 +61,14 @@ class UpdateAvailableTime(AvailableTimeUseCase):
     """Admins only: change a time's text; ``partial`` is PATCH."""
 
     @rerun_on_concurrent_change
-    async def __call__(self, actor: Actor, time_id: int, *, time: str | None,
-                       partial: bool = False) -> AvailableTime:
+    async def __call__(self, actor: Actor, time_id: int, *, time: str | None, start: str | None = None,
+                       end: str | None = None, partial: bool = False) -> AvailableTime:
         require_admin(actor)
         async with self._uow() as uow:
             available = await self._get(uow, time_id)
             if not partial:
                 require_fields(time=time)
-            available.update(time=time)
+            available.update(time=time, start=start, end=end)
             await uow.available_times.save(available)
             await uow.commit()
         return available

@@ -245,8 +245,9 @@ ERROR_400 = ResponseSpec(data_container=FieldErrors | Detail,  # type: ignore[ar
 ERROR_401 = ResponseSpec(data_container=Detail, description="Missing, invalid or expired token")
 ERROR_403 = ResponseSpec(data_container=Detail, description="Authenticated but not allowed")
 ERROR_404 = ResponseSpec(data_container=Detail, description="Unknown id, or not yours to see")
-ERROR_409 = ResponseSpec(data_container=Detail,
-                         description="Changed by other requests each time it was tried: reload and retry")
+ERROR_409 = ResponseSpec(data_container=FieldErrors | Detail,  # type: ignore[arg-type]
+                         description="Changed by other requests each time it was tried: reload and retry; or "
+                                     "(dated scheduling) the slot or the patient's time is taken, per field")
 ERROR_429 = ResponseSpec(data_container=Detail, description="Rate limited; see Retry-After")
 
 

@@ -10,6 +10,7 @@ from hospital.entrypoints.http.routes import (
     patients,
     profiles,
     reviews,
+    scheduling,
     taxonomy,
 )
 
@@ -24,4 +25,5 @@ ROUTE_HANDLERS = [
     *doctors.HANDLERS,
     *medical_services.HANDLERS,
     *contacts.HANDLERS,
+    *scheduling.HANDLERS,
 ]

@@ -9,6 +9,7 @@ from litestar.params import FromPath, QueryParameter
 from msgspec import UNSET
 
 from hospital.application.appointments import AppointmentChanges, Booking
+from hospital.application.dated_appointments import SlotBooking
 from hospital.application.ports.appointments import AppointmentRow
 from hospital.entrypoints.http import openapi
 from hospital.entrypoints.http.body import read_body, to_struct
@@ -21,6 +22,7 @@ from hospital.entrypoints.http.schemas.appointments import (
     AppointmentOut,
     AppointmentPatch,
     AppointmentPut,
+    DatedAppointmentCreate,
 )
 
 TAGS = ["Appointments"]
@@ -41,6 +43,9 @@ def render(row: AppointmentRow) -> AppointmentOut:
     return AppointmentOut(
         id=row.id, patient=row.patient_id, doctor=row.doctor_id, appointment_type=row.appointment_type,
         appointment_status=row.status, symptoms=row.symptoms, time=row.time_id, cancel=row.cancelled,
+        start=row.start, end=row.end, status=row.fhir_status, cancellation_reason=row.cancellation_reason,
+        cancelled_by=row.cancelled_by, cancelled_at=row.cancelled_at, replaces=row.replaces,
+        replaced_by=row.replaced_by,
     )
 
 
@@ -71,9 +76,16 @@ async def list_appointments(request: Request, container: Services, actor: Curren
 
 @post(PATH, tags=TAGS, security=openapi.BEARER, operation_class=openapi.body(AppointmentCreate, item=ITEM),
       status_code=201,
-      responses=openapi.errors(400, 401, 403), summary="Book an appointment for yourself")
+      responses=openapi.errors(400, 401, 403, 409), summary="Book an appointment for yourself")
 async def book_appointment(request: Request, container: Services, actor: CurrentActor) -> AppointmentOut:
-    data = to_struct(AppointmentCreate, await read_body(request))
+    body = await read_body(request)
+    if "start" in body.fields:
+        # A dated booking (SCHEDULING.md section 5); without `start` everything is as the guide says.
+        dated = to_struct(DatedAppointmentCreate, body)
+        return render(await container.book_slot()(actor, SlotBooking(
+            doctor=dated.doctor, start=dated.start, appointment_type=dated.appointment_type,
+            symptoms=dated.symptoms, time=_or_none(dated.time))))
+    data = to_struct(AppointmentCreate, body)
     booking = Booking(
         doctor_id=data.doctor, time_id=data.time, appointment_type=data.appointment_type, symptoms=data.symptoms,
         cancel=data.cancel, status=_or_none(data.appointment_status),

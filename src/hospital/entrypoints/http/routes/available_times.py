@@ -25,9 +25,10 @@ IdParam = Annotated[str | None, QueryParameter(name="id", description="Only the 
                                                schema_extra={"pattern": INTEGER_FILTER_PATTERN})]
 
 
-async def _time(request: Request) -> str | None:
+async def _time(request: Request) -> dict[str, str | None]:
     data = to_struct(AvailableTimeWrite, await read_body(request))
-    return None if data.time is UNSET else data.time
+    return {name: None if value is UNSET else value
+            for name, value in (("time", data.time), ("start", data.start), ("end", data.end))}
 
 
 @get(PATH, tags=TAGS, responses=openapi.errors(400), summary="List available times (anyone)")
@@ -40,7 +41,7 @@ async def list_available_times(request: Request, container: Services, actor: Cur
 @post(PATH, tags=TAGS, security=openapi.BEARER, operation_class=WRITE_DOC, status_code=201,
       responses=openapi.errors(400, 401, 403), summary="Create an available time (admin)")
 async def create_available_time(request: Request, container: Services, actor: CurrentActor) -> AvailableTimeOut:
-    return AvailableTimeOut.of(await container.create_available_time()(actor, time=await _time(request)))
+    return AvailableTimeOut.of(await container.create_available_time()(actor, **await _time(request)))
 
 
 @get(ITEM, tags=TAGS, responses=openapi.errors(404), summary="Get an available time (anyone)")
@@ -52,16 +53,16 @@ async def get_available_time(container: Services, actor: CurrentActor, time_id: 
      responses=openapi.errors(401, 403, 404, 409), summary="Update an available time (admin)")
 async def put_available_time(request: Request, container: Services, actor: CurrentActor,
                              time_id: FromPath[int]) -> AvailableTimeOut:
-    time = await _time(request)
-    return AvailableTimeOut.of(await container.update_available_time()(actor, time_id, time=time))
+    fields = await _time(request)
+    return AvailableTimeOut.of(await container.update_available_time()(actor, time_id, **fields))
 
 
 @patch(ITEM, tags=TAGS, security=openapi.BEARER, operation_class=PATCH_DOC,
        responses=openapi.errors(401, 403, 404, 409), summary="Partially update an available time (admin)")
 async def patch_available_time(request: Request, container: Services, actor: CurrentActor,
                                time_id: FromPath[int]) -> AvailableTimeOut:
-    time = await _time(request)
-    return AvailableTimeOut.of(await container.update_available_time()(actor, time_id, time=time, partial=True))
+    fields = await _time(request)
+    return AvailableTimeOut.of(await container.update_available_time()(actor, time_id, **fields, partial=True))
 
 
 @delete(ITEM, tags=TAGS, security=openapi.BEARER, responses=openapi.errors(401, 403, 404, 409),
