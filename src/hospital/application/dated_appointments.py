@@ -11,6 +11,7 @@ on the winner's result (application/retry.py).
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -49,13 +50,20 @@ class SlotBooking:
     """A patient's booking of one of a doctor's slots; ``time``, if sent, must be the slot's."""
 
     doctor: int
-    start: datetime
+    # An aware datetime, or RFC 3339 text with Z or an offset (parsed after the caller is known).
+    start: datetime | str
     appointment_type: str
     symptoms: str = ""
     time: int | None = None
 
 
-def checked_start(start: datetime) -> datetime:
+def checked_start(start: object) -> datetime:
+    """An instant: an aware datetime, or RFC 3339 text with Z or an offset (400 under ``start`` else)."""
+    if isinstance(start, str) and 10 < len(start) <= 64:
+        with contextlib.suppress(ValueError):  # told below, with the format expected
+            start = datetime.fromisoformat(start)
+    if not isinstance(start, datetime):
+        raise ValidationError.field("start", "Datetime has wrong format. Use RFC 3339, e.g. 2027-01-04T14:00:00Z.")
     if start.tzinfo is None or start.utcoffset() is None:
         raise ValidationError.field("start", NAIVE_START)
     return start
@@ -69,7 +77,7 @@ class DatedUseCase(AppointmentUseCase):
         self._clock = clock
         self._default_timezone = default_timezone
 
-    async def _slot(self, uow: UnitOfWork, doctor_id: int, start: datetime, *,
+    async def _slot(self, uow: UnitOfWork, doctor_id: int, start: object, *,
                     releasing: Appointment | None = None) -> Slot:
         """The doctor's listed slot starting at ``start`` (400 otherwise), 409 when it is busy.
         ``releasing``: an appointment this request frees first (a reschedule's old one)."""
@@ -149,7 +157,7 @@ class RescheduleAppointment(DatedUseCase):
     first, so 09:00 can move to 09:15; a taken or invalid target leaves the old one untouched."""
 
     @rerun_on_concurrent_change
-    async def __call__(self, actor: Actor, appointment_id: int, start: datetime) -> AppointmentRow:
+    async def __call__(self, actor: Actor, appointment_id: int, start: datetime | str) -> AppointmentRow:
         async with self._uow() as uow:
             old = await self._readable(uow, actor, appointment_id)
             old.ensure_reschedulable_by(actor)

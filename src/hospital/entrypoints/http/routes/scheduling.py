@@ -30,9 +30,9 @@ EXCEPTIONS = "/doctors/{doctor_id:int}/schedule/exceptions/"
 EXCEPTION = "/doctors/{doctor_id:int}/schedule/exceptions/{exception_id:int}/"
 SLOTS = "/doctors/{doctor_id:int}/slots/"
 DoctorId = FromPath[int]
-FromParam = Annotated[str | None, QueryParameter(name="from", required=False,
+FromParam = Annotated[str | None, QueryParameter(name="from", required=True, schema_extra={"format": "date"},
                                                  description="The first local date (the doctor's zone), YYYY-MM-DD")]
-ToParam = Annotated[str | None, QueryParameter(name="to", required=False,
+ToParam = Annotated[str | None, QueryParameter(name="to", required=True, schema_extra={"format": "date"},
                                                description="The last local date, included; at most 31 days in all")]
 
 

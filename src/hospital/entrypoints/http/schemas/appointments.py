@@ -27,8 +27,10 @@ CHOICE_CHECKS: dict[str, Callable[[Any], object]] = {
 }
 
 
-Start = Annotated[datetime, Meta(description="A dated booking: the start of one of the doctor's free slots "
-                                             "(RFC 3339 with Z or an offset); `time` may then be left out.")]
+# Text, parsed by the use case once the caller is known (so an anonymous caller gets 401, not 400).
+Start = Annotated[str, Meta(max_length=64, description="A dated booking: the start of one of the doctor's free "
+                                                      "slots (RFC 3339 with Z or an offset); `time` may then be "
+                                                      "left out.")]
 
 
 class AppointmentCreate(msgspec.Struct):

@@ -3,7 +3,6 @@ an appointment's status, cancel and reschedule."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 import msgspec
@@ -16,7 +15,9 @@ from hospital.entrypoints.http import openapi
 
 Id = Annotated[int, Meta(ge=1, le=2**31 - 1)]
 Clock = Annotated[str, Meta(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description='Local wall-clock time, "HH:MM".')]
-Instant = Annotated[datetime, Meta(description="RFC 3339 with Z or an offset; answers are in UTC (Z).")]
+# Text, parsed by the use case once the caller is known (so an anonymous caller gets 401, not 400).
+Instant = Annotated[str, Meta(max_length=64, description="An instant, RFC 3339 with Z or an offset "
+                                                        "(2027-01-04T14:00:00Z); answers are in UTC (Z).")]
 Zone = Annotated[str, Meta(min_length=1, max_length=64, description='An IANA time zone, "America/New_York".')]
 
 
