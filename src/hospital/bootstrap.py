@@ -45,6 +45,7 @@ from hospital.application import (
     available_times,
     contacts,
     doctors,
+    idempotency,
     medical_services,
     profiles,
     taxonomy,
@@ -195,6 +196,7 @@ class Container(containers.DeclarativeContainer):
     move_appointment_status = providers.Singleton(dated_cases.MoveAppointmentStatus, **_scheduling_deps)
     cancel_appointment = providers.Singleton(dated_cases.CancelAppointment, **_scheduling_deps)
     reschedule_appointment = providers.Singleton(dated_cases.RescheduleAppointment, **_scheduling_deps)
+    idempotency_outcomes = providers.Singleton(idempotency.IdempotencyOutcomes, uow=unit_of_work.provider, clock=clock)
 
     # Designations and specialisations: one use case class per action, one instance per kind
     _designations = {"uow": unit_of_work.provider, "kind": taxonomy.DESIGNATIONS}

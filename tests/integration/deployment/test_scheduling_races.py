@@ -147,3 +147,27 @@ async def test_a_reschedule_racing_a_booking_into_the_same_slot_has_one_winner(a
         assert old["status"] == ("cancelled" if rescheduled.status_code == 201 else "booked")
     print(f"reschedule vs booking: {dict(outcomes)}")
     assert set(outcomes) <= {"reschedule 201, booking 409", "reschedule 409, booking 201"}
+
+
+async def test_ten_identical_posts_with_one_idempotency_key_make_one_appointment(api, scene) -> None:
+    _, doctor_id = await scheduled_doctor(scene)
+    outcomes: Counter[str] = Counter()
+    for round_number in range(ROUNDS):
+        patient = await scene.patient()
+        body = {"doctor": doctor_id, "start": z(a_free_monday()), "appointment_type": "Online"}
+        # A dated booking and, on alternate rounds, the guide's undated one (which no slot constraint guards).
+        if round_number % 2:
+            body = {"doctor": doctor_id, "time": (await scene.container.get_schedule()(
+                scene.boss, doctor_id)).rules[0].time, "appointment_type": "Online"}
+        headers = {**patient.headers, "Idempotency-Key": f"race-{round_number}"}
+        responses = list(await asyncio.gather(*(api.post("/appointments/", json=body, headers=headers)
+                                                for _ in range(10))))
+        _no_server_errors(responses)
+        statuses = Counter(response.status_code for response in responses)
+        outcomes[str(dict(statuses))] += 1
+        assert statuses == {201: 10}, [r.text for r in responses]
+        assert len({response.text for response in responses}) == 1
+        assert sum(response.headers.get("Idempotent-Replayed") == "true" for response in responses) == 9
+        listed = (await api.get("/appointments/", headers=patient.headers)).json()
+        assert listed["count"] == 1
+    print(f"10 identical POSTs with one key, per round: {dict(outcomes)}")

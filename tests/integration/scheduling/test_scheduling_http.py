@@ -192,3 +192,68 @@ async def test_the_guides_write_of_time_on_a_dated_appointment_is_a_400(client, 
     response = await client.patch(f"/appointments/{created['id']}/", json={"time": doctor.times[1]},
                                   headers=owner.headers)
     assert (response.status_code, list(response.json())) == (400, ["time"])
+
+
+# --- Idempotency-Key (SCHEDULING.md section 9) ----------------------------------------------------------
+
+async def test_a_repeated_key_replays_the_first_answer_and_books_once(client, people):
+    doctor, owner = people["scheduled"], people["owner"]
+    await set_week(client, doctor)
+    body = {"doctor": doctor.doctor_id, "start": z(next_monday_at(10)), "appointment_type": "Online"}
+    headers = {**owner.headers, "Idempotency-Key": "booking-1"}
+    first = await client.post("/appointments/", json=body, headers=headers)
+    again = await client.post("/appointments", json=body, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json() and again.headers["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first.headers
+    listed = (await client.get("/appointments/", headers=owner.headers)).json()
+    assert listed["count"] == 1
+    other = await client.post("/appointments/", json={**body, "symptoms": "x"}, headers=headers)
+    assert other.status_code == 422 and "detail" in other.json()
+    # The key is the caller's own: another patient's same key is another request.
+    theirs = await client.post("/appointments/", json=body, headers={**people["other_patient"].headers,
+                                                                      "Idempotency-Key": "booking-1"})
+    assert theirs.status_code == 409
+
+
+async def test_a_409_is_kept_and_replayed_but_a_400_is_not(client, people):
+    doctor, owner, other = people["scheduled"], people["owner"], people["other_patient"]
+    await set_week(client, doctor)
+    start = next_monday_at(11)
+    assert (await book(client, owner, doctor, start)).status_code == 201
+    headers = {**other.headers, "Idempotency-Key": "k2"}
+    body = {"doctor": doctor.doctor_id, "start": z(start), "appointment_type": "Online"}
+    taken = await client.post("/appointments/", json=body, headers=headers)
+    replayed = await client.post("/appointments/", json=body, headers=headers)
+    assert (taken.status_code, replayed.status_code, replayed.headers.get("Idempotent-Replayed")) == (409, 409, "true")
+    bad = {**body, "start": "nonsense"}
+    headers = {**other.headers, "Idempotency-Key": "k3"}
+    answers = [(await client.post("/appointments/", json=bad, headers=headers)).status_code for _ in range(2)]
+    assert answers == [400, 400]
+
+
+@pytest.mark.parametrize("key", ["", "a" * 256, "with space"])
+async def test_a_bad_key_is_a_400(client, people, key):
+    doctor = people["scheduled"]
+    await set_week(client, doctor)
+    response = await client.post("/appointments/", json={"doctor": doctor.doctor_id, "start": z(next_monday_at(9)),
+                                                         "appointment_type": "Online"},
+                                 headers={**people["owner"].headers, "Idempotency-Key": key})
+    assert response.status_code == 400, response.text
+
+
+async def test_a_legacy_booking_cancel_and_reschedule_take_a_key_too(client, people):
+    doctor, owner = people["scheduled"], people["owner"]
+    await set_week(client, doctor)
+    legacy = {"doctor": doctor.doctor_id, "time": doctor.times[0], "appointment_type": "Online"}
+    headers = {**owner.headers, "Idempotency-Key": "legacy"}
+    first, again = [await client.post("/appointments/", json=legacy, headers=headers) for _ in range(2)]
+    assert (first.status_code, again.json()) == (201, first.json())
+    item = f"/appointments/{first.json()['id']}"
+    moved = [await client.post(f"{item}/reschedule/", json={"start": z(next_monday_at(14))},
+                                headers={**owner.headers, "Idempotency-Key": "move"}) for _ in range(2)]
+    assert [r.status_code for r in moved] == [201, 201] and moved[0].json() == moved[1].json()
+    cancelled = [await client.post(f"/appointments/{moved[0].json()['id']}/cancel/", json={},
+                                   headers={**owner.headers, "Idempotency-Key": "stop"}) for _ in range(2)]
+    assert [r.status_code for r in cancelled] == [200, 200]
+    assert cancelled[1].headers["Idempotent-Replayed"] == "true"

@@ -37,6 +37,7 @@ from hospital.adapters.sqlalchemy.tables import metadata
 from hospital.adapters.sqlalchemy.tables.scheduling import DOCTOR_OVERLAP, DOCTOR_START, PATIENT_OVERLAP
 from hospital.application.errors import ConcurrentChangeError, ServiceUnavailableError
 from hospital.application.ports.catalogue import DuplicateDoctorError, DuplicateSlugError
+from hospital.application.ports.idempotency import KeyInUseError
 from hospital.domain.doctor_schedules import DuplicateExceptionError
 from hospital.domain.errors import ClashError, ConflictError, DomainError, ValidationError
 from hospital.domain.patients import ALREADY_A_PATIENT, DUPLICATE_PHONE
@@ -73,6 +74,8 @@ REFUSALS: dict[str, Callable[[], DomainError]] = {
     # A schedule is its row and its rules, replaced whole: two saves that crossed: re-run.
     "pk_doctor_schedules": ConcurrentChangeError,
     "pk_schedule_rules": ConcurrentChangeError,
+    # Another request with the same Idempotency-Key committed first: this one answers what it answered.
+    "pk_idempotency_records": KeyInUseError,
 }
 # SQLite's triggers raise with the name of the constraint they stand for as the whole message.
 _SQLITE_TRIGGER_REFUSALS = frozenset({DOCTOR_OVERLAP, PATIENT_OVERLAP})

@@ -29,6 +29,7 @@ from hospital.adapters.sqlalchemy.database_errors import is_unavailable, raise_a
 from hospital.adapters.sqlalchemy.direct_reads import DirectReader, Reads
 from hospital.adapters.sqlalchemy.doctor_reads import SqlAlchemyDoctorReadQueries
 from hospital.adapters.sqlalchemy.driver_transactions import DriverTransaction, DriverTransactions
+from hospital.adapters.sqlalchemy.idempotency import SqlAlchemyIdempotencyRecords
 from hospital.adapters.sqlalchemy.patients import SqlAlchemyPatientQueries
 from hospital.adapters.sqlalchemy.prepared import PreparedQuery
 from hospital.adapters.sqlalchemy.reviews import SqlAlchemyReviewRepository, SqlAlchemyReviewViews
@@ -36,6 +37,7 @@ from hospital.adapters.sqlalchemy.schedules import SqlAlchemyScheduleRepository,
 from hospital.adapters.sqlalchemy.sqlite_writer import LoopSqliteConnection
 from hospital.adapters.sqlalchemy.tables import catalogue as catalogue_tables
 from hospital.application.errors import CommitOutcomeUnknownError, ServiceUnavailableError
+from hospital.application.ports.idempotency import pending_request
 from hospital.application.ports.unit_of_work import SessionUnavailableError
 from hospital.domain.taxonomy import Designation, Specialisation
 
@@ -177,6 +179,10 @@ class SqlAlchemyUnitOfWork:
     def slot_sources(self) -> SqlAlchemySlotSourceQueries:
         return SqlAlchemySlotSourceQueries(self._reads, self.dialect_name)
 
+    @cached_property
+    def idempotency(self) -> SqlAlchemyIdempotencyRecords:
+        return SqlAlchemyIdempotencyRecords(self, self._reads)
+
     @property
     def dialect_name(self) -> str:
         return self._session_factory.kw["bind"].dialect.name
@@ -212,10 +218,23 @@ class SqlAlchemyUnitOfWork:
         and the caller is told its outcome (commit_outcome.py): returns if the work committed,
         raises if it did not, and ``CommitOutcomeUnknownError`` when PostgreSQL never said."""
         try:
+            await self._record_idempotency_key()
             await self._commit()
         except Exception as error:
             raise_as_domain_error(error)
             raise
+
+    async def _record_idempotency_key(self) -> None:
+        """The pending Idempotency-Key's record, in the transaction of the write it answers
+        (application/idempotency.py): only a unit that wrote something takes it."""
+        request = pending_request.get()
+        wrote = self._driver is not None or (self._session is not None and self._session.in_transaction())
+        if request is None or not wrote:
+            return
+        pending_request.set(None)
+        if self._session is not None and self._driver is None:
+            await self._session.flush()  # the ORM's pending changes first, as the COMMIT would
+        await self.idempotency.reserve(request)
 
     async def _commit(self) -> None:
         driver, self._driver = self._driver, None

@@ -33,6 +33,7 @@ from hospital.application.ports.catalogue import (
     MedicalServiceRepository,
     TaxonRepository,
 )
+from hospital.application.ports.idempotency import IdempotencyRecords
 from hospital.application.ports.patients import PatientQueries
 from hospital.application.ports.reviews import ReviewRepository, ReviewViews
 from hospital.application.ports.schedules import ScheduleRepository, SlotSourceQueries
@@ -66,6 +67,7 @@ class UnitOfWork(Protocol):
     contacts: ContactRepository
     schedules: ScheduleRepository
     slot_sources: SlotSourceQueries
+    idempotency: IdempotencyRecords
 
     async def __aenter__(self) -> Self: ...
 
