@@ -114,10 +114,10 @@ class BookSlot(DatedUseCase):
         patient_id = actor.patient_id
         async with self._uow() as uow:
             slot = await self._slot(uow, booking.doctor, booking.start)
-            if booking.time is not None and booking.time != slot.time_id:
+            if booking.time is not None and booking.time != slot.time:
                 raise ValidationError.field("time", NOT_THE_SLOTS_TIME)
             appointment = Appointment.book_dated(
-                patient_id, booking.doctor, start=slot.start, end=slot.end, time_id=slot.time_id,
+                patient_id, booking.doctor, start=slot.start, end=slot.end, time_id=slot.time,
                 appointment_type=booking.appointment_type, symptoms=booking.symptoms)
             await uow.appointments.add(appointment)
             await uow.commit()
@@ -166,7 +166,7 @@ class RescheduleAppointment(DatedUseCase):
             old.cancel(actor, at=now)
             await uow.appointments.save(old)
             new = Appointment.book_dated(
-                old.patient_id, old.doctor_id, start=slot.start, end=slot.end, time_id=slot.time_id,
+                old.patient_id, old.doctor_id, start=slot.start, end=slot.end, time_id=slot.time,
                 appointment_type=old.appointment_type, symptoms=old.symptoms, replaces=old.id)
             await uow.appointments.add(new)
             old.replaced_by = new.id

@@ -16,8 +16,7 @@ EDT), the end the last moment it shows it (01:30 on the fall-back day is the sec
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
@@ -36,13 +35,15 @@ class SlotStatus(StrEnum):
     BUSY = "busy"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Slot:
+    """A slot as the API answers it (msgspec encodes it as it is): instants in UTC, free or busy,
+    and ``time``, the available time it came from (None for a slot of an exception's window)."""
+
     start: datetime
     end: datetime
     status: SlotStatus
-    # The available time the slot came from; None for a slot of an exception's window.
-    time_id: int | None
+    time: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,24 +93,37 @@ def expand_slots(schedule: DoctorSchedule, windows: Mapping[int, LocalWindow | N
     earliest = now + timedelta(minutes=schedule.min_notice_minutes)
     last = min(last, local_today(now, zone) + timedelta(days=schedule.horizon_days))
     by_date = {exception.date: exception for exception in exceptions}
-    candidates: list[tuple[datetime, int | None]] = []
+    runs: list[tuple[datetime, int, int | None]] = []  # (first start, how many slots, time)
     on = first
     while on <= last:
         for window, time_id in _day_windows(on, schedule, windows, by_date):
             start, end = window_instants(on, window, zone)
-            while start + length <= end:
-                if start >= earliest:
-                    candidates.append((start, time_id))
-                start += length
+            count = (end - start) // length
+            if start < earliest:  # skip the slots within the notice
+                skipped = min(count, -((start - earliest) // length))
+                start += skipped * length
+                count -= skipped
+            if count > 0:
+                runs.append((start, count, time_id))
         on += timedelta(days=1)
-    candidates.sort(key=lambda candidate: candidate[0])
+    runs.sort(key=lambda run: run[0])
     starts, ends = _merged(busy)
+    free, taken = SlotStatus.FREE, SlotStatus.BUSY
     slots: list[Slot] = []
-    for start, time_id in candidates:
-        if slots and start < slots[-1].end:
-            continue  # overlaps a slot of another window of the day
-        end = start + length
-        slots.append(Slot(start, end, _status(start, end, starts, ends), time_id))
+    previous_end: datetime | None = None
+    # Slots and busy intervals both ascend: one walk over each. ``ends[b]`` is the first busy
+    # interval's end that is still ahead of the slots seen so far.
+    b, busy_count = 0, len(starts)
+    for start, count, time_id in runs:
+        for _ in range(count):
+            end = start + length
+            if previous_end is None or start >= previous_end:  # else it overlaps another window's slot
+                while b < busy_count and ends[b] <= start:
+                    b += 1
+                status = taken if b < busy_count and starts[b] < end else free
+                slots.append(Slot(start, end, status, time_id))
+                previous_end = end
+            start = end
     return slots
 
 
@@ -123,12 +137,6 @@ def _merged(busy: Iterable[BusyInterval]) -> tuple[list[datetime], list[datetime
             starts.append(interval.start)
             ends.append(interval.end)
     return starts, ends
-
-
-def _status(start: datetime, end: datetime, starts: Sequence[datetime], ends: Sequence[datetime]) -> SlotStatus:
-    # The last busy interval starting before the slot's end is the only one that can overlap it.
-    index = bisect_left(starts, end) - 1
-    return SlotStatus.BUSY if index >= 0 and ends[index] > start else SlotStatus.FREE
 
 
 def slot_starting_at(slots: Iterable[Slot], start: datetime) -> Slot | None:

@@ -128,7 +128,7 @@ async def test_slots_of_a_day_free_and_busy_without_patient_data(any_container, 
     assert len(slots) == 12  # 09:00-12:00 and 14:00-17:00 by 30 minutes
     assert [(s.start, s.status) for s in slots[:3]] == [(at(9), "free"), (at(9, 30), "busy"), (at(10), "free")]
     assert slots[0].end == at(9, 30) and slots[0].time == place.morning and slots[-1].time == place.afternoon
-    assert set(vars(type(slots[0]))["__slots__"]) == {"start", "end", "status", "time"}
+    assert set(type(slots[0]).__slots__) == {"start", "end", "status", "time"}  # no patient data
 
 
 @pytest.mark.parametrize(("first", "last", "field"), [

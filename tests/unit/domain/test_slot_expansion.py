@@ -71,7 +71,7 @@ def test_rules_apply_on_their_weekday_only_and_name_their_time():
     rules = [(0, 1), (2, 2)]  # Monday 9-10, Wednesday 14-15
     windows = {1: LocalWindow(time(9), time(10)), 2: LocalWindow(time(14), time(15))}
     slots = expand_slots(schedule("UTC", 30, rules), windows, [], [], date(2027, 1, 4), date(2027, 1, 10), LONG_AGO)
-    assert [(slot.start.day, slot.start.hour, slot.start.minute, slot.time_id) for slot in slots] == [
+    assert [(slot.start.day, slot.start.hour, slot.start.minute, slot.time) for slot in slots] == [
         (4, 9, 0, 1), (4, 9, 30, 1), (6, 14, 0, 2), (6, 14, 30, 2)]
 
 
@@ -86,7 +86,7 @@ def test_an_exception_replaces_the_dates_rules():
     day_off = ScheduleException.create(1, date(2027, 1, 5), [])
     slots = expand_slots(schedule("UTC", 30, every_day(1)), {1: LocalWindow(time(9), time(10))},
                          [exception, day_off], [], date(2027, 1, 4), date(2027, 1, 6), LONG_AGO)
-    assert [(slot.start.day, slot.start.hour, slot.time_id) for slot in slots] == [
+    assert [(slot.start.day, slot.start.hour, slot.time) for slot in slots] == [
         (4, 13, None), (4, 13, None), (6, 9, 1), (6, 9, 1)]
 
 
@@ -188,7 +188,7 @@ def test_slot_expansion_properties(scenario):
                     homes.append((on, time_id))
             on += timedelta(days=1)
         assert homes, "a slot lies in no window of its dates (or ignores an exception)"
-        assert any(on <= today + timedelta(days=plan.horizon_days) and time_id == slot.time_id
+        assert any(on <= today + timedelta(days=plan.horizon_days) and time_id == slot.time
                    for on, time_id in homes), "a slot beyond the horizon, or naming the wrong time"
         overlapped = any(interval.start < slot.end and slot.start < interval.end for interval in busy)
         assert (slot.status is SlotStatus.BUSY) == overlapped
@@ -217,4 +217,4 @@ def test_every_slot_of_non_overlapping_windows_is_listed(scenario):
     intervals.sort()
     if any(a[1] > b[0] for a, b in itertools.pairwise(intervals)):
         return  # overlapping windows: the earlier slot wins, checked above
-    assert {(slot.start, slot.time_id) for slot in slots} == expected
+    assert {(slot.start, slot.time) for slot in slots} == expected

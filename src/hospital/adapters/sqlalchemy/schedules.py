@@ -37,8 +37,8 @@ def stored_instant(dialect: str, value: datetime) -> Any:
 
 
 def read_instant(value: Any) -> datetime:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
+    if isinstance(value, str):  # SQLite's text, always UTC
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 

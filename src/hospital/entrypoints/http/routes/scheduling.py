@@ -9,7 +9,8 @@ from litestar import Request, delete, get, post, put
 from litestar.params import FromPath, QueryParameter
 from msgspec import UNSET
 
-from hospital.application.doctor_schedules import ExceptionView, ScheduleSettings, ScheduleView, SlotView
+from hospital.application.doctor_schedules import ExceptionView, ScheduleSettings, ScheduleView
+from hospital.domain.slots import Slot
 from hospital.entrypoints.http import openapi
 from hospital.entrypoints.http.body import read_body, to_struct
 from hospital.entrypoints.http.dependencies import CurrentActor, Services
@@ -83,7 +84,7 @@ async def delete_schedule_exception(container: Services, actor: CurrentActor, do
 
 @get(SLOTS, tags=TAGS, responses=openapi.errors(404), summary="A doctor's slots, free or busy (anyone)")
 async def list_slots(container: Services, actor: CurrentActor, doctor_id: DoctorId, first: FromParam = None,
-                     last: ToParam = None) -> list[SlotView]:
+                     last: ToParam = None) -> list[Slot]:
     return await container.list_slots()(actor, doctor_id, first, last)
 
 
