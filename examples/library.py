@@ -3,8 +3,11 @@
     python examples/library.py /tmp/hospital-example.sqlite3
 
 Settings are given explicitly, the database is migrated from Python, an administrator and a patient
-are created, and each acts through the ``Actor`` that ``actor_for`` gives for their user id. The test
-suite runs this file against a fresh SQLite file (tests/integration/operations/test_library_example.py)
+are created, and each acts through the ``Actor`` that ``actor_for`` gives for their user id. Every use
+case takes the actor, then the id it acts on, then one command dataclass whose fields are the API's
+field names; what a use case creates comes back stored, with an ``int`` id, ready for the next call.
+
+The test suite runs this file against a fresh SQLite file (tests/integration/operations/test_library_example.py)
 and type-checks it with mypy (``make typecheck``, part of ``make test``).
 """
 
@@ -16,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from hospital.application.accounts import RegisterCommand
+from hospital.application.accounts import CreateSuperuserCommand, RegisterCommand
 from hospital.application.pagination import PageRequest
 from hospital.application.taxonomy import TaxonChanges
 from hospital.bootstrap import actor_for, build_container, migrate, shutdown
@@ -35,11 +38,10 @@ async def main(database: Path) -> None:
     migrate(settings)  # a fresh file gets the schema; a migrated one is left as it is
     container = build_container(settings)
     try:
-        admin_user = await container.create_superuser()(username="admin", email="admin@example.com",
-                                                        password=PASSWORD)
+        admin_user = await container.create_superuser()(CreateSuperuserCommand(
+            username="admin", email="admin@example.com", password=PASSWORD))
         registration = await container.register_user()(RegisterCommand(
             username="alice", email="alice@example.com", password=PASSWORD, confirm_password=PASSWORD))
-        assert admin_user.id is not None and registration.user.id is not None  # stored: they have ids now
 
         admin = await actor_for(container, admin_user.id)
         alice = await actor_for(container, registration.user.id)
@@ -52,7 +54,7 @@ async def main(database: Path) -> None:
             print(f"alice may not: {refused.message}")
 
         profile = await container.get_my_profile()(alice)
-        print(f"alice's profile {profile.profile.id} belongs to {profile.user.username}")
+        print(f"alice's profile {profile.id} belongs to {profile.user.username}")
         doctors = await container.list_doctors()(alice, page=PageRequest())
         print(f"{doctors.total} doctors so far")
     finally:

@@ -21,6 +21,10 @@ hypothesis_settings.register_profile(
 hypothesis_settings.register_profile(
     "ci", deadline=None, max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
+# `make check`, the inner loop: fewer examples per property; `make test` and CI run the full ones.
+hypothesis_settings.register_profile(
+    "check", deadline=None, max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"

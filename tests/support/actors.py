@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from hospital.application.accounts import RegisterCommand
+from hospital.application.accounts import CreateSuperuserCommand, RegisterCommand
 from hospital.application.actor import Actor
 from hospital.bootstrap import Container
 
@@ -28,9 +28,9 @@ async def register(container: Container, username: str | None = None, **fields: 
 
 
 async def admin(container: Container, username: str | None = None) -> Actor:
-    user = await container.create_superuser()(
+    user = await container.create_superuser()(CreateSuperuserCommand(
         username=username or unique_username("admin"), email="admin@example.com", password=PASSWORD,
-    )
+    ))
     return await actor_of(container, user.id)
 
 

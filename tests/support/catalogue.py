@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from hospital.application.actor import Actor
+from hospital.application.available_times import AvailableTimeChanges
 from hospital.application.doctors import DoctorChanges
 from hospital.application.ports.catalogue import DoctorReadModel
 from hospital.application.taxonomy import TaxonChanges
@@ -34,20 +35,21 @@ async def seed_catalogue(container: Container, admin: Actor) -> Catalogue:
         for name in ("Cardiology", "Neurology")
     ]
     times = [
-        await container.create_available_time()(admin, time=label) for label in ("Mon 9-10", "Tue 14-15")
+        await container.create_available_time()(admin, AvailableTimeChanges(time=label))
+        for label in ("Mon 9-10", "Tue 14-15")
     ]
     return Catalogue(
-        designations=(designations[0].id, designations[1].id),  # type: ignore[arg-type]
-        specialisations=(specialisations[0].id, specialisations[1].id),  # type: ignore[arg-type]
-        times=(times[0].id, times[1].id),  # type: ignore[arg-type]
+        designations=(designations[0].id, designations[1].id),
+        specialisations=(specialisations[0].id, specialisations[1].id),
+        times=(times[0].id, times[1].id),
     )
 
 
 def doctor_changes(catalogue: Catalogue, **overrides) -> DoctorChanges:
     """Valid changes for a new doctor: the first of each kind, a fee of 500."""
     fields = dict(
-        designation_ids=(catalogue.designations[0],), specialisation_ids=(catalogue.specialisations[0],),
-        available_time_ids=(catalogue.times[0],), fee=500, meet_link="https://meet.example.com/dr",
+        designation=(catalogue.designations[0],), specialisation=(catalogue.specialisations[0],),
+        available_time=(catalogue.times[0],), fee=500, meet_link="https://meet.example.com/dr",
     )
     fields.update(overrides)
     return DoctorChanges(**fields)
@@ -59,7 +61,7 @@ async def make_doctor(container: Container, admin: Actor, catalogue: Catalogue,
     user = await register(container, first_name=overrides.pop("first_name", "Gregory"),
                           last_name=overrides.pop("last_name", "House"))
     doctor = await container.create_doctor()(
-        admin, doctor_changes(catalogue, user_id=user.user_id, **overrides),
+        admin, doctor_changes(catalogue, user=user.user_id, **overrides),
     )
     return await actor_of(container, user.user_id), doctor
 

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from dependency_injector import providers
 
 from hospital.adapters.memory.passwords import FastInsecurePasswordHasher
-from hospital.application.accounts import RegisterCommand
+from hospital.application.accounts import CreateSuperuserCommand, RegisterCommand
 from hospital.application.actor import Actor
 from hospital.application.appointments import Booking
+from hospital.application.available_times import AvailableTimeChanges
 from hospital.application.contacts import ContactChanges
 from hospital.application.doctors import DoctorChanges
 from hospital.application.medical_services import MedicalServiceChanges
@@ -67,8 +68,8 @@ class Scene:
         container = build_container(settings)
         container.password_hasher.override(providers.Singleton(FastInsecurePasswordHasher))
         scene = cls(container)
-        admin_user = await container.create_superuser()(username=unique("admin"), email="admin@example.com",
-                                                        password=PASSWORD)
+        admin_user = await container.create_superuser()(CreateSuperuserCommand(
+            username=unique("admin"), email="admin@example.com", password=PASSWORD))
         scene.admin = await scene.person_of(admin_user.id)
         for _ in range(3):
             scene.designations.append(await scene.designation())
@@ -108,14 +109,14 @@ class Scene:
     async def doctor(self) -> tuple[Person, int]:
         user = await self.patient()
         doctor = await self.container.create_doctor()(self.boss, DoctorChanges(
-            user_id=user.user_id, designation_ids=(self.designations[0],),
-            specialisation_ids=(self.specialisations[0],), available_time_ids=(self.times[0],), fee=100,
+            user=user.user_id, designation=(self.designations[0],),
+            specialisation=(self.specialisations[0],), available_time=(self.times[0],), fee=100,
         ))
         return await self.person_of(user.user_id), doctor.id
 
     async def appointment(self, patient: Person, doctor_id: int) -> int:
         row = await self.container.book_appointment()(patient.actor, Booking(
-            doctor_id=doctor_id, time_id=self.times[0], appointment_type="Online", symptoms="cough",
+            doctor=doctor_id, time=self.times[0], appointment_type="Online", symptoms="cough",
         ))
         return row.id
 
@@ -135,7 +136,8 @@ class Scene:
         return taxon.id
 
     async def available_time(self) -> int:
-        time = await self.container.create_available_time()(self.boss, time=unique("Slot "))
+        time = await self.container.create_available_time()(
+            self.boss, AvailableTimeChanges(time=unique("Slot ")))
         assert time.id is not None
         return time.id
 
@@ -154,6 +156,4 @@ class Scene:
         return contact.id
 
     async def profile_id(self, person: Person) -> int:
-        details = await self.container.get_my_profile()(person.actor)
-        assert details.profile.id is not None
-        return details.profile.id
+        return (await self.container.get_my_profile()(person.actor)).id

@@ -1,5 +1,6 @@
 """A TCP forwarder on a local port that a test can cut and restore: a database "going away"
-(network partition, failover, restart) without touching the real server."""
+(network partition, failover, restart) without touching the real server. It can also drop one
+direction's bytes (``drop``): a request that never arrives, or an answer lost on its way back."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ class TcpProxy:
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._dropping: set[str] = set()
 
     def __enter__(self) -> TcpProxy:
         self._thread.start()
@@ -33,9 +35,11 @@ class TcpProxy:
     def _call(self, coroutine) -> None:
         asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(10)
 
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, direction: str) -> None:
         with suppress(OSError, asyncio.CancelledError):
             while data := await reader.read(65536):
+                if direction in self._dropping:
+                    continue
                 writer.write(data)
                 await writer.drain()
         writer.close()
@@ -47,7 +51,8 @@ class TcpProxy:
             client_writer.close()
             return
         self._writers |= {client_writer, upstream_writer}
-        await asyncio.gather(self._pipe(client_reader, upstream_writer), self._pipe(upstream_reader, client_writer))
+        await asyncio.gather(self._pipe(client_reader, upstream_writer, "requests"),
+                             self._pipe(upstream_reader, client_writer, "answers"))
         self._writers -= {client_writer, upstream_writer}
 
     async def _start(self) -> None:
@@ -64,6 +69,13 @@ class TcpProxy:
     def cut(self) -> None:
         """Refuse new connections and break the open ones."""
         self._call(self._stop())
+
+    def drop(self, *directions: str) -> None:
+        """From now on, drop the bytes going one way on every connection: "requests" (client to
+        server) or "answers" (server to client); none: forward everything again. A connection whose
+        other end closes is still closed."""
+        assert set(directions) <= {"requests", "answers"}
+        self._dropping = set(directions)
 
     def restore(self) -> None:
         self._call(self._start())

@@ -33,6 +33,8 @@ class WriteLoad:
     updates: int = 0  # profile updates answered 200
     statuses: Counter[int] = field(default_factory=Counter)
     transport_errors: int = 0
+    # 503s that say the connection was lost during the COMMIT (the write may or may not be stored)
+    outcome_unknown: int = 0
 
     @property
     def requests(self) -> int:
@@ -48,8 +50,25 @@ class WriteLoad:
 
     def summary(self) -> str:
         return (f"{self.requests} requests, {len(self.registered)} registrations and {self.updates} profile "
-                f"updates acknowledged, {self.server_errors} 5xx, {self.transport_errors} transport errors, "
-                f"statuses {dict(sorted(self.statuses.items()))}")
+                f"updates acknowledged, {self.server_errors} 5xx ({self.outcome_unknown} of them outcome "
+                f"unknown), {self.transport_errors} transport errors, statuses {dict(sorted(self.statuses.items()))}")
+
+
+# What the service answers (503) for a write whose connection was lost while its COMMIT was on its way
+# (CommitOutcomeUnknownError), as a client reads it: the words, not the class, so that a service that
+# answers every lost connection with the same 503 is not taken for one that tells this case apart.
+OUTCOME_UNKNOWN_WORDS = "it may or may not have been saved"
+
+
+def is_outcome_unknown(response: httpx.Response) -> bool:
+    """Whether ``response`` is the 503 of a write whose COMMIT's outcome the server could not learn."""
+    return response.status_code == 503 and OUTCOME_UNKNOWN_WORDS in response.json().get("detail", "")
+
+
+def _count(load: WriteLoad, response: httpx.Response) -> None:
+    load.statuses[response.status_code] += 1
+    if is_outcome_unknown(response):
+        load.outcome_unknown += 1
 
 
 async def _writer(client: httpx.AsyncClient, load: WriteLoad, name: str, deadline: float) -> None:
@@ -63,23 +82,25 @@ async def _writer(client: httpx.AsyncClient, load: WriteLoad, name: str, deadlin
                 "username": username, "email": f"{username}@example.com", "password": PASSWORD,
                 "confirm_password": PASSWORD,
             })
-            load.statuses[response.status_code] += 1
+            _count(load, response)
             if response.status_code != 201:
                 continue
             load.registered.append(username)
             headers = {"Authorization": f"Bearer {response.json()['tokens']['access']}"}
             me = await client.get("/api/user/profiles/me/", headers=headers)
-            load.statuses[me.status_code] += 1
+            _count(load, me)
             if me.status_code != 200:
                 continue
             for update in range(UPDATES_PER_USER):
                 bio = f"update {update} of {username}"
                 patched = await client.patch(f"/api/user/profiles/{me.json()['id']}/", json={"bio": bio},
                                              headers=headers)
-                load.statuses[patched.status_code] += 1
+                _count(load, patched)
                 if patched.status_code == 200:
                     load.last_bio[username] = bio
                     load.updates += 1
+                elif is_outcome_unknown(patched):
+                    load.unanswered_bio[username] = bio  # stored or not: either may be found
         except httpx.TransportError:
             # The server went away (the crash test kills it): what it acknowledged is what counts.
             load.transport_errors += 1

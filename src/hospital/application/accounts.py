@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from hospital.application.errors import InvalidCredentialsError, InvalidTokenError
+from hospital.application.ports.accounts import UserView
 from hospital.application.ports.clock import Clock
 from hospital.application.ports.security import PasswordHasher, TokenClaims, TokenService, TokenType
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -40,10 +41,50 @@ class RegisterCommand:
 
 
 @dataclass(frozen=True, slots=True)
-class Registration:
-    """The stored user and their first token pair."""
+class LogInCommand:
+    """A username and password to exchange for a token pair (``LogIn``)."""
 
-    user: User
+    username: str
+    password: str
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshCommand:
+    """A refresh token to exchange for a new access token (``RefreshAccessToken``)."""
+
+    refresh: str
+
+
+@dataclass(frozen=True, slots=True)
+class LogOutCommand:
+    """The refresh token to revoke (``LogOut``)."""
+
+    refresh: str
+
+
+@dataclass(frozen=True, slots=True)
+class CreateSuperuserCommand:
+    """An administrator's account (``CreateSuperuser``); the password is checked as registration checks it."""
+
+    username: str
+    email: str
+    password: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChangePasswordCommand:
+    """The owner's current password, and the new one twice (``ChangePassword``)."""
+
+    current_password: str
+    new_password: str
+    confirm_password: str
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """The stored user (its ``id`` is an ``int``) and their first token pair."""
+
+    user: UserView
     tokens: TokenPair
 
 
@@ -69,6 +110,14 @@ def _new_user(*, username: str, email: str, first_name: str, last_name: str, pas
     errors.raise_if_any()
     assert isinstance(user, User)
     return user
+
+
+def _unsaved_copy(template: User, now: datetime) -> User:
+    """A new, unsaved user like ``template``: each run of a unit adds its own (one added by a run that
+    was rolled back carries the id that run was given)."""
+    return User.register(username=template.username, email=template.email, first_name=template.first_name,
+                         last_name=template.last_name, password_hash=template.password_hash, joined_at=now,
+                         is_staff=template.is_staff)
 
 
 async def _open_account(uow: UnitOfWork, user: User, now: datetime) -> None:
@@ -97,10 +146,16 @@ class RegisterUser:
         )
         # Hash before the transaction opens, so no connection is held during the slow part.
         user.password_hash = await self._hasher.hash(command.password)
+        user = await self._open(user, now)
+        return Registration(user=UserView.of(user), tokens=_issue_pair(self._tokens, user))
+
+    @rerun_on_concurrent_change
+    async def _open(self, template: User, now: datetime) -> User:
+        user = _unsaved_copy(template, now)
         async with self._uow() as uow:
             await _open_account(uow, user, now)
             await uow.commit()
-        return Registration(user=user, tokens=_issue_pair(self._tokens, user))
+        return user
 
 
 def _require_credentials(username: str, password: str) -> None:
@@ -120,15 +175,15 @@ class LogIn:
                  clock: Clock) -> None:
         self._uow, self._hasher, self._tokens, self._clock = uow, hasher, tokens, clock
 
-    async def __call__(self, username: str, password: str) -> TokenPair:
+    async def __call__(self, command: LogInCommand) -> TokenPair:
+        username, password = command.username, command.password
         _require_credentials(username, password)
         try:
             username = normalize_username(username)
         except ValidationError:
             await self._hasher.verify_dummy(password)
             raise InvalidCredentialsError() from None
-        async with self._uow() as uow:
-            user = await uow.users.get_by_username(username)
+        user = await self._user_named(username)
         if user is None:
             await self._hasher.verify_dummy(password)
             raise InvalidCredentialsError()
@@ -137,6 +192,11 @@ class LogIn:
         rehash = self._hasher.needs_rehash(user.password_hash)
         new_hash = await self._hasher.hash(password) if rehash else None
         return _issue_pair(self._tokens, await self._record_login(user, new_hash))
+
+    @rerun_on_concurrent_change
+    async def _user_named(self, username: str) -> User | None:
+        async with self._uow() as uow:
+            return await uow.users.get_by_username(username)
 
     @rerun_on_concurrent_change
     async def _record_login(self, verified: User, new_hash: str | None) -> User:
@@ -221,7 +281,9 @@ class RefreshAccessToken:
                  rotate: bool = False) -> None:
         self._uow, self._tokens, self._clock, self._rotate = uow, tokens, clock, rotate
 
-    async def __call__(self, refresh_token: str) -> RefreshedTokens:
+    @rerun_on_concurrent_change
+    async def __call__(self, command: RefreshCommand) -> RefreshedTokens:
+        refresh_token = command.refresh
         async with self._uow() as uow:
             try:
                 claims, user = await _valid_refresh(uow, self._tokens, refresh_token)
@@ -252,9 +314,10 @@ class LogOut:
     def __init__(self, uow: UnitOfWorkFactory, tokens: TokenService, clock: Clock) -> None:
         self._uow, self._tokens, self._clock = uow, tokens, clock
 
-    async def __call__(self, actor: Actor, refresh_token: str) -> None:
+    @rerun_on_concurrent_change
+    async def __call__(self, actor: Actor, command: LogOutCommand) -> None:
         async with self._uow() as uow:
-            claims, _ = await _valid_refresh(uow, self._tokens, refresh_token)
+            claims, _ = await _valid_refresh(uow, self._tokens, command.refresh)
             if actor.is_authenticated and actor.user_id != claims.user_id:
                 raise PermissionDeniedError("You cannot log out another user's session.")
             await _revoke(uow, claims, self._clock.now())
@@ -267,6 +330,7 @@ class IdentifyActor:
     def __init__(self, uow: UnitOfWorkFactory, tokens: TokenService) -> None:
         self._uow, self._tokens = uow, tokens
 
+    @rerun_on_concurrent_change
     async def __call__(self, access_token: str) -> Actor:
         claims = self._tokens.decode(access_token, expected_type=TokenType.ACCESS)
         async with self._uow() as uow:
@@ -285,6 +349,7 @@ class ActorOfUser:
     def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
 
+    @rerun_on_concurrent_change
     async def __call__(self, user_id: int) -> Actor:
         async with self._uow() as uow:
             actor = await uow.users.actor_for(user_id)
@@ -299,6 +364,7 @@ class CreateSuperuser:
     def __init__(self, uow: UnitOfWorkFactory, hasher: PasswordHasher, clock: Clock) -> None:
         self._uow, self._hasher, self._clock = uow, hasher, clock
 
+    @rerun_on_concurrent_change
     async def check_username(self, username: str) -> None:
         """Refuse a malformed or taken username before anyone types a password for it."""
         normalized = normalize_username(username)
@@ -306,11 +372,16 @@ class CreateSuperuser:
             if await uow.users.username_taken(normalized):
                 raise username_taken()
 
-    async def __call__(self, *, username: str, email: str, password: str) -> User:
+    async def __call__(self, command: CreateSuperuserCommand) -> UserView:
         now = self._clock.now()
-        user = _new_user(username=username, email=email, first_name="", last_name="", password=password,
-                         confirm_password=password, now=now, is_staff=True)
-        user.password_hash = await self._hasher.hash(password)
+        user = _new_user(username=command.username, email=command.email, first_name="", last_name="",
+                         password=command.password, confirm_password=command.password, now=now, is_staff=True)
+        user.password_hash = await self._hasher.hash(command.password)
+        return UserView.of(await self._open(user, now))
+
+    @rerun_on_concurrent_change
+    async def _open(self, template: User, now: datetime) -> User:
+        user = _unsaved_copy(template, now)
         async with self._uow() as uow:
             await _open_account(uow, user, now)
             await uow.commit()
@@ -323,25 +394,31 @@ WRONG_PASSWORD = "Your old password was entered incorrectly."
 class ChangePassword:
     """The owner changes their password, proving the current one; every refresh token issued before is refused.
 
-    A library call (no HTTP route in the guide): ``container.change_password()(actor, current, new, confirm)``.
+    A library call (no HTTP route in the guide):
+    ``container.change_password()(actor, ChangePasswordCommand(
+        current_password=..., new_password=..., confirm_password=...))``.
     """
 
     def __init__(self, uow: UnitOfWorkFactory, hasher: PasswordHasher) -> None:
         self._uow, self._hasher = uow, hasher
 
-    async def __call__(self, actor: Actor, current_password: str, new_password: str,
-                       confirm_password: str) -> None:
+    async def __call__(self, actor: Actor, command: ChangePasswordCommand) -> None:
+        current_password, new_password = command.current_password, command.new_password
         if not actor.is_authenticated or actor.user_id is None:
             raise InvalidCredentialsError()
-        async with self._uow() as uow:
-            user = await uow.users.get(actor.user_id)
+        user = await self._user(actor.user_id)
         if user is None or not user.is_active:
             raise InvalidCredentialsError()
         if not await self._hasher.verify(user.password_hash, current_password):
             raise ValidationError({"current_password": [WRONG_PASSWORD]})
-        validate_password_pair(new_password, confirm_password, username=user.username, email=user.email,
+        validate_password_pair(new_password, command.confirm_password, username=user.username, email=user.email,
                                first_name=user.first_name, last_name=user.last_name)
         await self._store(user, await self._hasher.hash(new_password))
+
+    @rerun_on_concurrent_change
+    async def _user(self, user_id: int) -> User | None:
+        async with self._uow() as uow:
+            return await uow.users.get(user_id)
 
     @rerun_on_concurrent_change
     async def _store(self, verified: User, new_hash: str) -> None:

@@ -38,15 +38,16 @@ def _unknown_doctor(doctor_id: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Booking:
-    """What a patient sends to book: the doctor, one of the doctor's available times, the type and symptoms."""
+    """What a patient sends to book (``BookAppointment``), in the wire's names: the doctor's id, the id of one
+    of the doctor's available times, the type (``Online``/``Offline``) and the symptoms."""
 
-    doctor_id: int
-    time_id: int
+    doctor: int
+    time: int
     appointment_type: str
     symptoms: str = ""
     cancel: bool = False
     # Only the starting status is accepted; anything else is someone trying to skip the visit.
-    status: str | None = None
+    appointment_status: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,12 +55,12 @@ class AppointmentChanges:
     """None leaves a field as it is. Values equal to the current ones are no change at all, so a
     PUT that repeats what it read is accepted from anyone who may read the appointment."""
 
-    doctor_id: int | None = None
-    time_id: int | None = None
+    doctor: int | None = None
+    time: int | None = None
     appointment_type: str | None = None
     symptoms: str | None = None
     cancel: bool | None = None
-    status: str | None = None
+    appointment_status: str | None = None
 
 
 def _scope(actor: Actor) -> AppointmentScope | None:
@@ -88,6 +89,7 @@ class ListAppointments(AppointmentUseCase):
     """A page of the appointments the caller may see (admins all; a doctor theirs; a patient their own), filterable
     by patient and doctor."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, *, page: PageRequest, patient_id: int | None = None,
                        doctor_id: int | None = None) -> Page[AppointmentRow]:
         require_authenticated(actor)
@@ -100,6 +102,7 @@ class ListAppointments(AppointmentUseCase):
 class GetAppointment(AppointmentUseCase):
     """One appointment the caller may see; another's is 404, as if it did not exist."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, appointment_id: int) -> AppointmentRow:
         async with self._uow() as uow:
             return AppointmentRow.of(await self._readable(uow, actor, appointment_id))
@@ -108,11 +111,13 @@ class GetAppointment(AppointmentUseCase):
 class BookAppointment(AppointmentUseCase):
     """The caller books for their own patient record, never for anyone else's."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, booking: Booking) -> AppointmentRow:
         require_authenticated(actor)
         if actor.patient_id is None:
             raise PermissionDeniedError(NOT_A_PATIENT)
-        if booking.status is not None and AppointmentStatus.parse(booking.status) is not AppointmentStatus.PENDING:
+        requested = booking.appointment_status
+        if requested is not None and AppointmentStatus.parse(requested) is not AppointmentStatus.PENDING:
             raise PermissionDeniedError(STARTS_PENDING)
         async with self._uow() as uow:
             # First as if the doctor offered the time: the insert checks that itself, in the same
@@ -121,7 +126,7 @@ class BookAppointment(AppointmentUseCase):
             appointment = _provisional_booking(actor, booking)
             if appointment is None or await uow.appointments.book(appointment) is not BookingOutcome.BOOKED:
                 for _ in range(_READS_BEFORE_GIVING_UP):
-                    doctor_time_ids = await uow.doctors.available_time_ids(booking.doctor_id)
+                    doctor_time_ids = await uow.doctors.available_time_ids(booking.doctor)
                     appointment = _checked_booking(actor, booking, doctor_time_ids)
                     if await uow.appointments.book(appointment) is BookingOutcome.BOOKED:
                         break
@@ -136,7 +141,7 @@ _READS_BEFORE_GIVING_UP = 3
 
 def _provisional_booking(actor: Actor, booking: Booking) -> Appointment | None:
     try:
-        return _checked_booking(actor, booking, (booking.time_id,))
+        return _checked_booking(actor, booking, (booking.time,))
     except ValidationError:
         return None
 
@@ -144,13 +149,13 @@ def _provisional_booking(actor: Actor, booking: Booking) -> Appointment | None:
 def _checked_booking(actor: Actor, booking: Booking, doctor_time_ids: Collection[int] | None) -> Appointment:
     errors = ErrorCollector()
     if doctor_time_ids is None:
-        errors.add("doctor", _unknown_doctor(booking.doctor_id))
+        errors.add("doctor", _unknown_doctor(booking.doctor))
     # Without a doctor the time cannot be judged; the other fields are still reported.
-    time_ids = doctor_time_ids if doctor_time_ids is not None else (booking.time_id,)
+    time_ids = doctor_time_ids if doctor_time_ids is not None else (booking.time,)
     assert actor.patient_id is not None
     patient_id = actor.patient_id
     appointment = errors.collect(lambda: Appointment.book(
-        patient_id, booking.doctor_id, booking.time_id, booking.appointment_type, booking.symptoms, time_ids,
+        patient_id, booking.doctor, booking.time, booking.appointment_type, booking.symptoms, time_ids,
     ))
     errors.raise_if_any()
     assert appointment is not None
@@ -171,18 +176,18 @@ class ChangeAppointment(AppointmentUseCase):
     async def __call__(self, actor: Actor, appointment_id: int, changes: AppointmentChanges) -> AppointmentRow:
         async with self._uow() as uow:
             appointment = await self._readable(uow, actor, appointment_id)
-            if changes.doctor_id is not None and changes.doctor_id != appointment.doctor_id:
+            if changes.doctor is not None and changes.doctor != appointment.doctor_id:
                 raise ValidationError.field("doctor", DOCTOR_IS_FIXED)
             appointment.revise(actor, symptoms=changes.symptoms, appointment_type=changes.appointment_type)
-            if changes.time_id is not None and changes.time_id != appointment.time_id:
+            if changes.time is not None and changes.time != appointment.time_id:
                 time_ids = await uow.doctors.available_time_ids(appointment.doctor_id) or ()
-                appointment.reschedule(actor, changes.time_id, time_ids)
+                appointment.reschedule(actor, changes.time, time_ids)
             if changes.cancel is True and not appointment.cancelled:
                 appointment.cancel(actor)
             elif changes.cancel is False and appointment.cancelled:
                 raise ValidationError.field("cancel", NO_REOPENING)
-            if changes.status is not None:
-                appointment.move_status(actor, changes.status)
+            if changes.appointment_status is not None:
+                appointment.move_status(actor, changes.appointment_status)
             await uow.appointments.save(appointment)
             await uow.commit()
         return AppointmentRow.of(appointment)

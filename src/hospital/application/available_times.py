@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from hospital.application.access import require_admin
+from hospital.application.ports.catalogue import AvailableTimeView
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.application.required_fields import require_fields
 from hospital.application.retry import rerun_on_concurrent_change
 from hospital.domain.actors import Actor
 from hospital.domain.errors import NotFoundError
 from hospital.domain.schedules import AvailableTime
+
+
+@dataclass(frozen=True, slots=True)
+class AvailableTimeChanges:
+    """What an admin sends to create or change an available time: its label (``time``, e.g.
+    "Monday 9:00-10:00") and its window's hours (``start``, ``end``: "HH:MM"; when not sent, read
+    from the label). None means "not sent"."""
+
+    time: str | None = None
+    start: str | None = None
+    end: str | None = None
 
 
 class AvailableTimeUseCase:
@@ -26,52 +40,54 @@ class AvailableTimeUseCase:
 
 
 class ListAvailableTimes(AvailableTimeUseCase):
-    """Every available time (anyone), or only the one ``time_id`` names."""
+    """Every available time (anyone), or only the one ``id`` names (the list's ``?id=`` filter)."""
 
-    async def __call__(self, actor: Actor, *, time_id: int | None = None) -> list[AvailableTime]:
+    @rerun_on_concurrent_change
+    async def __call__(self, actor: Actor, *, id: int | None = None) -> list[AvailableTimeView]:
         async with self._uow() as uow:
-            return await uow.available_times.list(time_id=time_id)
+            return [AvailableTimeView.of(time) for time in await uow.available_times.list(time_id=id)]
 
 
 class GetAvailableTime(AvailableTimeUseCase):
     """One available time (anyone); an unknown id is 404."""
 
-    async def __call__(self, actor: Actor, time_id: int) -> AvailableTime:
+    @rerun_on_concurrent_change
+    async def __call__(self, actor: Actor, time_id: int) -> AvailableTimeView:
         async with self._uow() as uow:
-            return await self._get(uow, time_id)
+            return AvailableTimeView.of(await self._get(uow, time_id))
 
 
 class CreateAvailableTime(AvailableTimeUseCase):
     """Admins only: a new time slot text that doctors can then offer, with its window (sent, or read
     from the label)."""
 
-    async def __call__(self, actor: Actor, *, time: str | None, start: str | None = None,
-                       end: str | None = None) -> AvailableTime:
+    @rerun_on_concurrent_change
+    async def __call__(self, actor: Actor, changes: AvailableTimeChanges) -> AvailableTimeView:
         require_admin(actor)
-        require_fields(time=time)
-        assert time is not None
-        available = AvailableTime.create(time=time, start=start, end=end)
+        require_fields(time=changes.time)
+        assert changes.time is not None
+        available = AvailableTime.create(time=changes.time, start=changes.start, end=changes.end)
         async with self._uow() as uow:
             await uow.available_times.add(available)
             await uow.commit()
-        return available
+        return AvailableTimeView.of(available)
 
 
 class UpdateAvailableTime(AvailableTimeUseCase):
     """Admins only: change a time's text; ``partial`` is PATCH."""
 
     @rerun_on_concurrent_change
-    async def __call__(self, actor: Actor, time_id: int, *, time: str | None, start: str | None = None,
-                       end: str | None = None, partial: bool = False) -> AvailableTime:
+    async def __call__(self, actor: Actor, time_id: int, changes: AvailableTimeChanges, *,
+                       partial: bool = False) -> AvailableTimeView:
         require_admin(actor)
         async with self._uow() as uow:
             available = await self._get(uow, time_id)
             if not partial:
-                require_fields(time=time)
-            available.update(time=time, start=start, end=end)
+                require_fields(time=changes.time)
+            available.update(time=changes.time, start=changes.start, end=changes.end)
             await uow.available_times.save(available)
             await uow.commit()
-        return available
+        return AvailableTimeView.of(available)
 
 
 class DeleteAvailableTime(AvailableTimeUseCase):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hospital.application.access import require_admin
+from hospital.application.ports.catalogue import ContactView
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.application.required_fields import require_fields
 from hospital.application.retry import rerun_on_concurrent_change
@@ -15,7 +16,7 @@ from hospital.domain.errors import NotFoundError
 
 @dataclass(frozen=True, slots=True)
 class ContactChanges:
-    """None means "not sent"."""
+    """What a visitor sends to the contact form, or an admin to change a request. None means "not sent"."""
 
     name: str | None = None
     phone: str | None = None
@@ -39,32 +40,35 @@ class ContactUseCase:
 class SubmitContact(ContactUseCase):
     """Open to anyone, signed in or not; the HTTP layer rate-limits it per client address."""
 
-    async def __call__(self, actor: Actor, changes: ContactChanges) -> Contact:
+    @rerun_on_concurrent_change
+    async def __call__(self, actor: Actor, changes: ContactChanges) -> ContactView:
         require_fields(name=changes.name, phone=changes.phone, massage=changes.massage)
         assert changes.name is not None and changes.phone is not None and changes.massage is not None
         contact = Contact.create(name=changes.name, phone=changes.phone, massage=changes.massage)
         async with self._uow() as uow:
             await uow.contacts.add(contact)
             await uow.commit()
-        return contact
+        return ContactView.of(contact)
 
 
 class ListContacts(ContactUseCase):
     """Admins only: every contact request submitted."""
 
-    async def __call__(self, actor: Actor) -> list[Contact]:
+    @rerun_on_concurrent_change
+    async def __call__(self, actor: Actor) -> list[ContactView]:
         require_admin(actor)
         async with self._uow() as uow:
-            return await uow.contacts.list()
+            return [ContactView.of(contact) for contact in await uow.contacts.list()]
 
 
 class GetContact(ContactUseCase):
     """Admins only: one contact request; an unknown id is 404."""
 
-    async def __call__(self, actor: Actor, contact_id: int) -> Contact:
+    @rerun_on_concurrent_change
+    async def __call__(self, actor: Actor, contact_id: int) -> ContactView:
         require_admin(actor)
         async with self._uow() as uow:
-            return await self._get(uow, contact_id)
+            return ContactView.of(await self._get(uow, contact_id))
 
 
 class UpdateContact(ContactUseCase):
@@ -72,7 +76,7 @@ class UpdateContact(ContactUseCase):
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, contact_id: int, changes: ContactChanges, *,
-                       partial: bool = False) -> Contact:
+                       partial: bool = False) -> ContactView:
         require_admin(actor)
         async with self._uow() as uow:
             contact = await self._get(uow, contact_id)
@@ -81,7 +85,7 @@ class UpdateContact(ContactUseCase):
             contact.update(name=changes.name, phone=changes.phone, massage=changes.massage)
             await uow.contacts.save(contact)
             await uow.commit()
-        return contact
+        return ContactView.of(contact)
 
 
 class DeleteContact(ContactUseCase):

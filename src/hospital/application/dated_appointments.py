@@ -107,6 +107,7 @@ class DatedUseCase(AppointmentUseCase):
 class BookSlot(DatedUseCase):
     """A patient books one of a doctor's free slots for themself: status booked, start and end set."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, booking: SlotBooking) -> AppointmentRow:
         require_authenticated(actor)
         if actor.patient_id is None:
@@ -137,15 +138,24 @@ class MoveAppointmentStatus(DatedUseCase):
         return AppointmentRow.of(appointment)
 
 
+@dataclass(frozen=True, slots=True)
+class CancelCommand:
+    """Why an appointment is cancelled: ``reason``, an HL7 cancellation-reason code (None: the default
+    for who cancels), and a free-text ``note``."""
+
+    reason: str | None = None
+    note: str | None = None
+
+
 class CancelAppointment(DatedUseCase):
     """Its patient, its doctor or an admin cancels it, with an HL7 reason (defaults by who cancels)."""
 
     @rerun_on_concurrent_change
-    async def __call__(self, actor: Actor, appointment_id: int, *, reason: str | None = None,
-                       note: str | None = None) -> AppointmentRow:
+    async def __call__(self, actor: Actor, appointment_id: int,
+                       command: CancelCommand = CancelCommand()) -> AppointmentRow:
         async with self._uow() as uow:
             appointment = await self._readable(uow, actor, appointment_id)
-            appointment.cancel(actor, reason=reason, note=note, at=self._clock.now())
+            appointment.cancel(actor, reason=command.reason, note=command.note, at=self._clock.now())
             await uow.appointments.save(appointment)
             await uow.commit()
         return AppointmentRow.of(appointment)

@@ -92,6 +92,15 @@ class ScheduleSettings:
     rules: Sequence[tuple[object, object]] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class ScheduleExceptionCommand:
+    """One date's windows in place of its weekly rules: ``date`` ("YYYY-MM-DD"), ``windows`` a list
+    of ``{"start": "HH:MM", "end": "HH:MM"}`` (none: a day off). Checked by the use case."""
+
+    date: object = None
+    windows: object = ()
+
+
 def parse_date(value: object, field: str) -> date:
     if isinstance(value, date):
         return value
@@ -146,6 +155,7 @@ class ScheduleUseCase:
 class GetSchedule(ScheduleUseCase):
     """A doctor's schedule (anyone); the defaults, with no rules, for a doctor who never set one."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, doctor_id: int) -> ScheduleView:
         async with self._uow() as uow:
             sources = await self._sources(uow, doctor_id)
@@ -178,6 +188,7 @@ class SetSchedule(ScheduleUseCase):
 class ListScheduleExceptions(ScheduleUseCase):
     """A doctor's date exceptions, by date (anyone)."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, doctor_id: int) -> list[ExceptionView]:
         async with self._uow() as uow:
             exceptions = await uow.slot_sources.exceptions(doctor_id)
@@ -189,11 +200,12 @@ class ListScheduleExceptions(ScheduleUseCase):
 class AddScheduleException(ScheduleUseCase):
     """The doctor or an admin replaces one date's rules with these windows (none: a day off)."""
 
-    async def __call__(self, actor: Actor, doctor_id: int, *, on: object, windows: object) -> ExceptionView:
+    @rerun_on_concurrent_change
+    async def __call__(self, actor: Actor, doctor_id: int, command: ScheduleExceptionCommand) -> ExceptionView:
         self._ensure_may_change(actor, doctor_id)
         errors = ErrorCollector()
-        day = errors.check("date", lambda: parse_date(on, "date"))
-        parsed = errors.collect(lambda: _windows(windows))
+        day = errors.check("date", lambda: parse_date(command.date, "date"))
+        parsed = errors.collect(lambda: _windows(command.windows))
         errors.raise_if_any()
         assert day is not None and parsed is not None
         exception = ScheduleException.create(doctor_id, day, parsed)
@@ -211,6 +223,7 @@ class AddScheduleException(ScheduleUseCase):
 class DeleteScheduleException(ScheduleUseCase):
     """The doctor or an admin removes a date exception; the date's weekly rules apply again."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, doctor_id: int, exception_id: int) -> None:
         self._ensure_may_change(actor, doctor_id)
         async with self._uow() as uow:
@@ -250,6 +263,7 @@ class ListSlots(ScheduleUseCase):
 
     Three statements whatever the range: the schedule, the exceptions, the busy intervals."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, doctor_id: int, first: object, last: object) -> list[Slot]:
         start, end = checked_range(first, last)
         since, until = utc_span(start, end)

@@ -36,12 +36,14 @@ def unknown_pk(pk: object) -> str:
 
 @dataclass(frozen=True, slots=True)
 class DoctorChanges:
-    """What a caller sends; None means "not sent". ``user_id`` None on create means the caller."""
+    """What a caller sends to create or change a doctor, in the wire's names: ``user`` is the user's id,
+    ``designation``, ``specialisation`` and ``available_time`` are lists of ids. None means "not sent";
+    ``user`` None on create means the caller."""
 
-    user_id: int | None = None
-    designation_ids: tuple[int, ...] | None = None
-    specialisation_ids: tuple[int, ...] | None = None
-    available_time_ids: tuple[int, ...] | None = None
+    user: int | None = None
+    designation: tuple[int, ...] | None = None
+    specialisation: tuple[int, ...] | None = None
+    available_time: tuple[int, ...] | None = None
     fee: int | None = None
     meet_link: str | None = None
     profile: UploadedFile | None = None
@@ -87,9 +89,9 @@ class DoctorUseCase:
     async def _check_references(uow: UnitOfWork, errors: ErrorCollector, changes: DoctorChanges) -> None:
         """Every id sent must exist; a field the domain already refused is not looked up."""
         lists: tuple[tuple[str, tuple[int, ...] | None, _IdLookup], ...] = (
-            ("designation", changes.designation_ids, uow.designations),
-            ("specialisation", changes.specialisation_ids, uow.specialisations),
-            ("available_time", changes.available_time_ids, uow.available_times),
+            ("designation", changes.designation, uow.designations),
+            ("specialisation", changes.specialisation, uow.specialisations),
+            ("available_time", changes.available_time, uow.available_times),
         )
         for field, ids, repository in lists:
             if ids is None or field in errors.errors:
@@ -109,6 +111,7 @@ class DoctorUseCase:
 class ListDoctors(DoctorUseCase):
     """Public: anyone, signed in or not, browses the doctors."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, *, page: PageRequest,
                        filters: DoctorFilters = DoctorFilters()) -> Page[DoctorReadModel]:
         async with self._uow() as uow:
@@ -118,6 +121,7 @@ class ListDoctors(DoctorUseCase):
 class DoctorViewsVersion(DoctorUseCase):
     """Where the doctor views stand: cached views made at another number are stale."""
 
+    @rerun_on_concurrent_change
     async def __call__(self) -> int:
         async with self._uow() as uow:
             return await uow.doctor_reads.version()
@@ -126,6 +130,7 @@ class DoctorViewsVersion(DoctorUseCase):
 class GetDoctor(DoctorUseCase):
     """Public: one doctor as the list shows them; an unknown id is 404."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, doctor_id: int) -> DoctorReadModel:
         async with self._uow() as uow:
             return await self._view(uow, doctor_id)
@@ -138,8 +143,8 @@ class CreateDoctor(DoctorUseCase):
                      profile: str | None) -> Doctor:
         errors = ErrorCollector()
         doctor = errors.collect(lambda: Doctor.create(
-            user_id=user_id, designation_ids=changes.designation_ids,
-            specialisation_ids=changes.specialisation_ids, available_time_ids=changes.available_time_ids,
+            user_id=user_id, designation_ids=changes.designation,
+            specialisation_ids=changes.specialisation, available_time_ids=changes.available_time,
             fee=changes.fee, meet_link=changes.meet_link or "", profile=profile,
         ))
         await self._check_user(uow, errors, user_id)
@@ -150,13 +155,22 @@ class CreateDoctor(DoctorUseCase):
 
     async def __call__(self, actor: Actor, changes: DoctorChanges) -> DoctorReadModel:
         require_admin(actor)
-        user_id = actor.user_id if changes.user_id is None else changes.user_id
+        user_id = actor.user_id if changes.user is None else changes.user
         assert user_id is not None
         if changes.profile is not None:
             # Refuse bad input before the upload is checked and stored: that is the slow part.
-            async with self._uow() as uow:
-                await self._build(uow, user_id, changes, None)
-        async with self._staged_profile(changes.profile) as profile, self._uow() as uow:
+            await self._refuse_before_upload(user_id, changes)
+        async with self._staged_profile(changes.profile) as profile:
+            return await self._create(user_id, changes, profile)
+
+    @rerun_on_concurrent_change
+    async def _refuse_before_upload(self, user_id: int, changes: DoctorChanges) -> None:
+        async with self._uow() as uow:
+            await self._build(uow, user_id, changes, None)
+
+    @rerun_on_concurrent_change
+    async def _create(self, user_id: int, changes: DoctorChanges, profile: StagedUpload) -> DoctorReadModel:
+        async with self._uow() as uow:
             doctor = await self._build(uow, user_id, changes, profile.name)
             await uow.doctors.add(doctor)
             view = await self._view(uow, doctor.id)
@@ -173,18 +187,18 @@ class UpdateDoctor(DoctorUseCase):
     async def _apply(self, uow: UnitOfWork, actor: Actor, doctor: Doctor, changes: DoctorChanges,
                      partial: bool, profile: str | None) -> None:
         doctor.ensure_changeable_by(actor)
-        if changes.user_id is not None and changes.user_id != doctor.user_id:
-            doctor.reassign(changes.user_id, by=actor)
+        if changes.user is not None and changes.user != doctor.user_id:
+            doctor.reassign(changes.user, by=actor)
             errors = ErrorCollector()
-            await self._check_user(uow, errors, changes.user_id, doctor.id)
+            await self._check_user(uow, errors, changes.user, doctor.id)
             errors.raise_if_any()
         if not partial:
-            require_fields(designation=changes.designation_ids, specialisation=changes.specialisation_ids,
-                           available_time=changes.available_time_ids, fee=changes.fee)
+            require_fields(designation=changes.designation, specialisation=changes.specialisation,
+                           available_time=changes.available_time, fee=changes.fee)
         errors = ErrorCollector()
         errors.collect(lambda: doctor.update(
-            designation_ids=changes.designation_ids, specialisation_ids=changes.specialisation_ids,
-            available_time_ids=changes.available_time_ids, fee=changes.fee, meet_link=changes.meet_link,
+            designation_ids=changes.designation, specialisation_ids=changes.specialisation,
+            available_time_ids=changes.available_time, fee=changes.fee, meet_link=changes.meet_link,
             profile=profile,
         ))
         await self._check_references(uow, errors, changes)
@@ -194,10 +208,15 @@ class UpdateDoctor(DoctorUseCase):
                        partial: bool = False) -> DoctorReadModel:
         require_authenticated(actor)
         if changes.profile is not None:
-            async with self._uow() as uow:
-                await self._apply(uow, actor, await self._doctor(uow, doctor_id), changes, partial, None)
+            await self._refuse_before_upload(actor, doctor_id, changes, partial)
         async with self._staged_profile(changes.profile) as profile:
             return await self._update(actor, doctor_id, changes, partial, profile)
+
+    @rerun_on_concurrent_change
+    async def _refuse_before_upload(self, actor: Actor, doctor_id: int, changes: DoctorChanges, partial: bool) -> None:
+        """The request's refusals, before its upload is checked and stored (the slow part); nothing is written."""
+        async with self._uow() as uow:
+            await self._apply(uow, actor, await self._doctor(uow, doctor_id), changes, partial, None)
 
     @rerun_on_concurrent_change
     async def _update(self, actor: Actor, doctor_id: int, changes: DoctorChanges, partial: bool,

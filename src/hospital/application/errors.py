@@ -51,6 +51,19 @@ class ConcurrentChangeError(DomainError):
     default_message = "This record was changed by another request; reload it and try again."
 
 
+class ConnectionLostError(ServiceUnavailableError):
+    """The connection to the database ended (a restart, a failover, an administrator's
+    ``pg_terminate_backend``) before this unit of work sent its COMMIT: the database rolled the
+    work back, so nothing of it was written and it may run again from its load on a new
+    connection (``rerun_on_concurrent_change`` does so). A caller sees it (503) only when its
+    unit lost its connection that often in a row."""
+
+
 class CommitOutcomeUnknownError(ServiceUnavailableError):
     """The database did not say whether the work was committed (the connection was lost while the
-    COMMIT was on its way). It may have been: whatever the work refers to (a stored image) must stay."""
+    COMMIT was on its way, and asked afterwards what became of the transaction, it did not answer).
+    It may have been: whatever the work refers to (a stored image) must stay, and the work is never
+    run again by itself (it could then be done twice)."""
+
+    default_message = ("The connection to the database was lost while this change was being saved: it may or "
+                       "may not have been saved. Reload the record before trying again.")

@@ -25,6 +25,7 @@ from hospital.application.ports.idempotency import (
     pending_request,
 )
 from hospital.application.ports.unit_of_work import UnitOfWorkFactory
+from hospital.application.retry import rerun_on_concurrent_change
 from hospital.domain.errors import DomainError
 
 RETENTION = timedelta(hours=24)
@@ -64,12 +65,7 @@ class IdempotencyOutcomes:
         StillRunningError when it stays pending longer than WAIT_SECONDS."""
         waited = 0.0
         while True:
-            async with self._uow() as uow:
-                found = await uow.idempotency.find(request.owner, request.key)
-                if found is not None and found.created_at < self._clock.now() - RETENTION:
-                    await uow.idempotency.forget(request.owner, request.key)
-                    await uow.commit()
-                    found = None
+            found = await self._current(request)
             if found is None:
                 return None
             if found.fingerprint != request.fingerprint:
@@ -81,6 +77,18 @@ class IdempotencyOutcomes:
             await asyncio.sleep(self.POLL_SECONDS)
             waited += self.POLL_SECONDS
 
+    @rerun_on_concurrent_change
+    async def _current(self, request: IdempotentRequest) -> StoredOutcome | None:
+        """The key's record, unless it is older than RETENTION (then forgotten)."""
+        async with self._uow() as uow:
+            found = await uow.idempotency.find(request.owner, request.key)
+            if found is not None and found.created_at < self._clock.now() - RETENTION:
+                await uow.idempotency.forget(request.owner, request.key)
+                await uow.commit()
+                return None
+        return found
+
+    @rerun_on_concurrent_change
     async def record(self, request: IdempotentRequest, status_code: int, body: str) -> None:
         async with self._uow() as uow:
             await uow.idempotency.complete(request, status_code, body)

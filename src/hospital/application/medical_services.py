@@ -6,6 +6,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
 from hospital.application.access import require_admin
+from hospital.application.ports.catalogue import MedicalServiceView
 from hospital.application.ports.storage import ImageStorage, UploadedFile
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.application.required_fields import require_fields
@@ -23,7 +24,8 @@ _PENDING_IMAGE = "pending"
 
 @dataclass(frozen=True, slots=True)
 class MedicalServiceChanges:
-    """None means "not sent". The image is required on create and can be replaced, never removed."""
+    """What an admin sends to create or change a service. None means "not sent"; the image is required
+    on create and can be replaced, never removed."""
 
     name: str | None = None
     description: str | None = None
@@ -52,23 +54,25 @@ class MedicalServiceUseCase:
 class ListMedicalServices(MedicalServiceUseCase):
     """Public: every service of the hospital's catalogue."""
 
-    async def __call__(self, actor: Actor) -> list[MedicalService]:
+    @rerun_on_concurrent_change
+    async def __call__(self, actor: Actor) -> list[MedicalServiceView]:
         async with self._uow() as uow:
-            return await uow.medical_services.list()
+            return [MedicalServiceView.of(service) for service in await uow.medical_services.list()]
 
 
 class GetMedicalService(MedicalServiceUseCase):
     """Public: one service; an unknown id is 404."""
 
-    async def __call__(self, actor: Actor, service_id: int) -> MedicalService:
+    @rerun_on_concurrent_change
+    async def __call__(self, actor: Actor, service_id: int) -> MedicalServiceView:
         async with self._uow() as uow:
-            return await self._get(uow, service_id)
+            return MedicalServiceView.of(await self._get(uow, service_id))
 
 
 class CreateMedicalService(MedicalServiceUseCase):
     """Admins only: a new service, with its name, description and image."""
 
-    async def __call__(self, actor: Actor, changes: MedicalServiceChanges) -> MedicalService:
+    async def __call__(self, actor: Actor, changes: MedicalServiceChanges) -> MedicalServiceView:
         require_admin(actor)
         require_fields(name=changes.name, description=changes.description)
         assert changes.name is not None and changes.description is not None
@@ -77,11 +81,15 @@ class CreateMedicalService(MedicalServiceUseCase):
             image=_PENDING_IMAGE if changes.image is not None else "",
         )
         async with self._staged_image(changes.image) as image:
-            assert image.name is not None
-            service = MedicalService.create(name=changes.name, description=changes.description, image=image.name)
-            async with self._uow() as uow:
-                await uow.medical_services.add(service)
-                await image.commit(uow)
+            return MedicalServiceView.of(await self._add(changes, image))
+
+    @rerun_on_concurrent_change
+    async def _add(self, changes: MedicalServiceChanges, image: StagedUpload) -> MedicalService:
+        assert changes.name is not None and changes.description is not None and image.name is not None
+        service = MedicalService.create(name=changes.name, description=changes.description, image=image.name)
+        async with self._uow() as uow:
+            await uow.medical_services.add(service)
+            await image.commit(uow)
         return service
 
 
@@ -89,27 +97,31 @@ class UpdateMedicalService(MedicalServiceUseCase):
     """``partial`` is PATCH; a full update (PUT) must send the name and description, the image may stay."""
 
     async def __call__(self, actor: Actor, service_id: int, changes: MedicalServiceChanges, *,
-                       partial: bool = False) -> MedicalService:
+                       partial: bool = False) -> MedicalServiceView:
         require_admin(actor)
+        await self._refuse_before_upload(service_id, changes, partial)
+        async with self._staged_image(changes.image) as image:
+            return await self._update(service_id, changes, image)
+
+    @rerun_on_concurrent_change
+    async def _refuse_before_upload(self, service_id: int, changes: MedicalServiceChanges, partial: bool) -> None:
         async with self._uow() as uow:
             # Checked here and left uncommitted, so bad text is refused before the upload is stored.
             service = await self._get(uow, service_id)
             if not partial:
                 require_fields(name=changes.name, description=changes.description)
             service.update(name=changes.name, description=changes.description)
-        async with self._staged_image(changes.image) as image:
-            return await self._update(service_id, changes, image)
 
     @rerun_on_concurrent_change
     async def _update(self, service_id: int, changes: MedicalServiceChanges,
-                      image: StagedUpload) -> MedicalService:
+                      image: StagedUpload) -> MedicalServiceView:
         async with self._uow() as uow:
             service = await self._get(uow, service_id)
             old_image = service.image
             service.update(name=changes.name, description=changes.description, image=image.name)
             await uow.medical_services.save(service)
             await image.commit(uow, replacing=old_image)
-        return service
+        return MedicalServiceView.of(service)
 
 
 class DeleteMedicalService(MedicalServiceUseCase):

@@ -95,6 +95,7 @@ class PatientUseCase:
 class ListPatients(PatientUseCase):
     """A page of the patient records the caller may see (admins all; a doctor their patients; a patient their own)."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, *, page: PageRequest, search: str = "",
                        phone: str | None = None) -> Page[PatientRow]:
         require_authenticated(actor)
@@ -108,6 +109,7 @@ class ListPatients(PatientUseCase):
 class GetPatient(PatientUseCase):
     """One patient record the caller may see; another's is 404."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, patient_id: int) -> PatientRow:
         async with self._uow() as uow:
             return await self._row(uow, await self._readable(uow, actor, patient_id))
@@ -121,13 +123,22 @@ class CreatePatient(PatientUseCase):
         assert actor.user_id is not None
         if changes.profile is not None:
             # Refuse before the upload is checked and stored, which is the slow part.
-            async with self._uow() as uow:
-                if await uow.patients.get_by_user(actor.user_id) is not None:
-                    raise ConflictError(ALREADY_A_PATIENT)
-        async with self._staged_picture(changes) as picture, self._uow() as uow:
-            if await uow.patients.get_by_user(actor.user_id) is not None:
+            await self._ensure_none(actor.user_id)
+        async with self._staged_picture(changes) as picture:
+            return await self._enrol(actor.user_id, changes, picture)
+
+    @rerun_on_concurrent_change
+    async def _ensure_none(self, user_id: int) -> None:
+        async with self._uow() as uow:
+            if await uow.patients.get_by_user(user_id) is not None:
                 raise ConflictError(ALREADY_A_PATIENT)
-            patient = Patient.enrol(user_id=actor.user_id, profile=picture.name)
+
+    @rerun_on_concurrent_change
+    async def _enrol(self, user_id: int, changes: PatientChanges, picture: StagedUpload) -> PatientRow:
+        async with self._uow() as uow:
+            if await uow.patients.get_by_user(user_id) is not None:
+                raise ConflictError(ALREADY_A_PATIENT)
+            patient = Patient.enrol(user_id=user_id, profile=picture.name)
             await self._change_phone(uow, patient, changes.phone)
             await uow.patients.add(patient)
             row = await self._row(uow, patient)
@@ -141,10 +152,14 @@ class UpdatePatient(PatientUseCase):
     async def __call__(self, actor: Actor, patient_id: int, changes: PatientChanges) -> PatientRow:
         if changes.profile is not None:
             # Refuse strangers before their upload is checked and stored.
-            async with self._uow() as uow:
-                await self._changeable(uow, actor, patient_id)
+            await self._refuse_before_upload(actor, patient_id)
         async with self._staged_picture(changes) as picture:
             return await self._update(actor, patient_id, changes, picture)
+
+    @rerun_on_concurrent_change
+    async def _refuse_before_upload(self, actor: Actor, patient_id: int) -> None:
+        async with self._uow() as uow:
+            await self._changeable(uow, actor, patient_id)
 
     @rerun_on_concurrent_change
     async def _update(self, actor: Actor, patient_id: int, changes: PatientChanges,

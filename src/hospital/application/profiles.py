@@ -8,7 +8,7 @@ from datetime import date
 
 from hospital.application.access import require_authenticated
 from hospital.application.pagination import Page, PageRequest
-from hospital.application.ports.accounts import ProfileDetails
+from hospital.application.ports.accounts import ProfileDetails, ProfileView
 from hospital.application.ports.clock import Clock
 from hospital.application.ports.storage import ImageStorage, UploadedFile
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -87,47 +87,50 @@ class ProfileUseCase:
 class ListProfiles(ProfileUseCase):
     """A page of the profiles the caller may see (admins all, others their own), searchable."""
 
-    async def __call__(self, actor: Actor, *, page: PageRequest, search: str = "") -> Page[ProfileDetails]:
+    @rerun_on_concurrent_change
+    async def __call__(self, actor: Actor, *, page: PageRequest, search: str = "") -> Page[ProfileView]:
         require_authenticated(actor)
         async with self._uow() as uow:
-            return await uow.profiles.list(
+            found = await uow.profiles.list(
                 page=page, search=search_terms(search), user_id=None if actor.is_admin else actor.user_id,
             )
+        return Page([ProfileView.of(details) for details in found.items], found.total, found.request)
 
 
 class GetProfile(ProfileUseCase):
     """One profile the caller may see; another's is 404."""
 
-    async def __call__(self, actor: Actor, profile_id: int) -> ProfileDetails:
+    @rerun_on_concurrent_change
+    async def __call__(self, actor: Actor, profile_id: int) -> ProfileView:
         async with self._uow() as uow:
-            return await self._readable(uow, actor, profile_id)
+            return ProfileView.of(await self._readable(uow, actor, profile_id))
 
 
 class GetMyProfile(ProfileUseCase):
     """The caller's own profile."""
 
-    async def __call__(self, actor: Actor) -> ProfileDetails:
+    @rerun_on_concurrent_change
+    async def __call__(self, actor: Actor) -> ProfileView:
         require_authenticated(actor)
         async with self._uow() as uow:
             details = await uow.profiles.get_by_user(actor.user_id)  # type: ignore[arg-type]
         if details is None:
             raise NotFoundError("You have no profile yet.")
-        return details
+        return ProfileView.of(details)
 
 
 class CreateProfile(ProfileUseCase):
     """A caller makes their own profile, once; every registered user already has one."""
 
-    async def __call__(self, actor: Actor, changes: ProfileChanges) -> ProfileDetails:
+    async def __call__(self, actor: Actor, changes: ProfileChanges) -> ProfileView:
         require_authenticated(actor)
         user_id = actor.user_id
         assert user_id is not None
         # Checked before the upload is stored too, so a doomed request costs no image work.
-        async with self._uow() as uow:
-            await self._ensure_none(uow, user_id)
+        await self._refuse_before_upload(user_id)
 
         @rerun_on_concurrent_change
-        async def create(picture: StagedUpload) -> ProfileDetails:
+        async def create(picture: StagedUpload) -> ProfileView:
             async with self._uow() as uow:
                 await self._ensure_none(uow, user_id)
                 user = await uow.users.get(user_id)
@@ -138,10 +141,15 @@ class CreateProfile(ProfileUseCase):
                 await self._apply(uow, details, changes, picture.name)
                 await uow.profiles.add(details.profile)
                 await picture.commit(uow)
-            return details
+            return ProfileView.of(details)
 
         async with self._staged_picture(changes) as picture:
             return await create(picture)
+
+    @rerun_on_concurrent_change
+    async def _refuse_before_upload(self, user_id: int) -> None:
+        async with self._uow() as uow:
+            await self._ensure_none(uow, user_id)
 
     @staticmethod
     async def _ensure_none(uow: UnitOfWork, user_id: int) -> None:
@@ -152,22 +160,26 @@ class CreateProfile(ProfileUseCase):
 class UpdateProfile(ProfileUseCase):
     """PUT and PATCH alike: only the fields sent change."""
 
-    async def __call__(self, actor: Actor, profile_id: int, changes: ProfileChanges) -> ProfileDetails:
+    async def __call__(self, actor: Actor, profile_id: int, changes: ProfileChanges) -> ProfileView:
         # Checked before the upload is stored too, so a stranger cannot make us store files.
-        async with self._uow() as uow:
-            await self._changeable(uow, actor, profile_id)
+        await self._refuse_before_upload(actor, profile_id)
 
         @rerun_on_concurrent_change
-        async def update(picture: StagedUpload) -> ProfileDetails:
+        async def update(picture: StagedUpload) -> ProfileView:
             async with self._uow() as uow:
                 details = await self._changeable(uow, actor, profile_id)
                 old_picture = details.profile.profile_picture
                 await self._apply(uow, details, changes, picture.name)
                 await picture.commit(uow, replacing=old_picture)
-            return details
+            return ProfileView.of(details)
 
         async with self._staged_picture(changes) as picture:
             return await update(picture)
+
+    @rerun_on_concurrent_change
+    async def _refuse_before_upload(self, actor: Actor, profile_id: int) -> None:
+        async with self._uow() as uow:
+            await self._changeable(uow, actor, profile_id)
 
 
 class DeleteProfile(ProfileUseCase):

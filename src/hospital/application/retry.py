@@ -1,41 +1,67 @@
-"""The one retry policy of the write side: a command that lost a race runs again from its load.
+"""The one retry policy of the application: a unit of work that certainly did not commit, for a
+reason running it again can cure, runs again from its load.
 
-Every change to a stored record checks the version it was loaded at (the repositories' ports say
-so); a unit of work whose record moved meanwhile fails with ``ConcurrentChangeError`` and changes
-nothing. Run again from the load, the command judges the current record as if its request had come
-just after the winner's: a cancelled appointment refuses to start, a deleted record is not found
-(404), a change to other fields lands beside the winner's. Only after ``ATTEMPTS`` lost races in a
-row does the caller see the error (409).
+Two such reasons, and only these two:
+
+- **A lost race** (``ConcurrentChangeError``). Every change to a stored record checks the version
+  it was loaded at (the repositories' ports say so); a unit of work whose record moved meanwhile
+  changes nothing. Run again from the load, the command judges the current record as if its
+  request had come just after the winner's: a cancelled appointment refuses to start, a deleted
+  record is not found (404), a change to other fields lands beside the winner's.
+- **A connection lost before the COMMIT was sent** (``ConnectionLostError``: a restart, a
+  failover, ``pg_terminate_backend``). The database rolled the transaction back when the
+  session ended; run again, the unit gets a new connection from a pool that has replaced the
+  dead ones.
+
+A unit whose connection was lost *while* its COMMIT was on its way is settled by the adapter,
+which asks the database what became of its transaction: committed, the unit returns; certainly
+rolled back, it raises ``ConnectionLostError`` and runs again here.
+
+Never run again: a unit whose COMMIT's outcome could not be learned
+(``CommitOutcomeUnknownError``: it may have committed, and running it again could do it twice;
+the caller gets 503 and reloads), any refusal, any other failure, and a caller that was
+cancelled (the cancellation goes through). After ``ATTEMPTS`` runs the last failure is the
+caller's: 409 for a race, 503 for a connection.
 
 Decorate the method that runs exactly one unit of work: it must load everything it decides on
 inside that unit and touch nothing outside the database (files, messages) before its commit, so
-that running it again is safe.
+that running it again is safe. A read-only unit qualifies too.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import Awaitable, Callable
 from typing import ParamSpec, TypeVar
 
-from hospital.application.errors import ConcurrentChangeError
+from hospital.application.errors import ConcurrentChangeError, ConnectionLostError
 
 ATTEMPTS = 3
+RERUN_WHEN = (ConcurrentChangeError, ConnectionLostError)
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
 
 def rerun_on_concurrent_change(unit: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
-    """``unit`` run up to ``ATTEMPTS`` times while it loses races; the last loss is raised."""
+    """``unit`` run up to ``ATTEMPTS`` times while it fails with one of ``RERUN_WHEN`` (a lost race,
+    a connection lost before COMMIT); the last failure is raised."""
 
     @functools.wraps(unit)
     async def rerun(*args: P.args, **kwargs: P.kwargs) -> T:
         for _ in range(ATTEMPTS - 1):
             try:
                 return await unit(*args, **kwargs)
-            except ConcurrentChangeError:
-                continue
+            except RERUN_WHEN:
+                if _cancelled():
+                    raise  # its caller gave up: no new run, whatever the last one failed with
         return await unit(*args, **kwargs)
 
     return rerun
+
+
+def _cancelled() -> bool:
+    """Whether the running task was asked to stop (a cancellation its unit turned into another error)."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0

@@ -86,6 +86,7 @@ class ReviewUseCase:
 class ListReviews(ReviewUseCase):
     """Public: a page of reviews, filterable by reviewer and doctor."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, *, page: PageRequest, query: ReviewQuery | None = None) -> Page[ReviewView]:
         query = query or ReviewQuery()
         errors = ErrorCollector()
@@ -105,6 +106,7 @@ class ListReviews(ReviewUseCase):
 class GetReview(ReviewUseCase):
     """Public: one review; an unknown id is 404."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, review_id: int) -> ReviewView:
         async with self._uow() as uow:
             return await self._view(uow, review_id if is_valid_id(review_id) else None)
@@ -113,6 +115,7 @@ class GetReview(ReviewUseCase):
 class CreateReview(ReviewUseCase):
     """The reviewer is always the caller's patient record, never something the caller names."""
 
+    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, draft: ReviewDraft) -> ReviewView:
         require_authenticated(actor)
         reviewer_id = actor.patient_id

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Generic
 
 from hospital.application.access import require_admin
-from hospital.application.ports.catalogue import DuplicateSlugError, TaxonRepository, TaxonT
+from hospital.application.ports.catalogue import DuplicateSlugError, TaxonRepository, TaxonT, TaxonView
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.application.required_fields import require_fields
 from hospital.application.retry import rerun_on_concurrent_change
@@ -34,7 +34,8 @@ SPECIALISATIONS = TaxonKind(Specialisation, "specialisations", "specialisation")
 
 @dataclass(frozen=True, slots=True)
 class TaxonChanges:
-    """None means "not sent". A blank or missing slug is made from the name."""
+    """What an admin sends to create or change a designation or specialisation. None means "not sent";
+    a blank or missing slug is made from the name."""
 
     name: str | None = None
     slug: str | None = None
@@ -63,23 +64,26 @@ class TaxonUseCase(Generic[TaxonT]):
 class ListTaxa(TaxonUseCase[TaxonT]):
     """Public: every designation (or specialisation)."""
 
-    async def __call__(self, actor: Actor) -> list[TaxonT]:
+    @rerun_on_concurrent_change
+    async def __call__(self, actor: Actor) -> list[TaxonView]:
         async with self._uow() as uow:
-            return await self._repository(uow).list()
+            return [TaxonView.of(taxon) for taxon in await self._repository(uow).list()]
 
 
 class GetTaxon(TaxonUseCase[TaxonT]):
     """Public: one designation (or specialisation); an unknown id is 404."""
 
-    async def __call__(self, actor: Actor, taxon_id: int) -> TaxonT:
+    @rerun_on_concurrent_change
+    async def __call__(self, actor: Actor, taxon_id: int) -> TaxonView:
         async with self._uow() as uow:
-            return await self._get(uow, taxon_id)
+            return TaxonView.of(await self._get(uow, taxon_id))
 
 
 class CreateTaxon(TaxonUseCase[TaxonT]):
     """Admins only: a new designation (or specialisation); a blank slug is made from the name."""
 
-    async def __call__(self, actor: Actor, changes: TaxonChanges) -> TaxonT:
+    @rerun_on_concurrent_change
+    async def __call__(self, actor: Actor, changes: TaxonChanges) -> TaxonView:
         require_admin(actor)
         require_fields(name=changes.name)
         assert changes.name is not None
@@ -88,7 +92,7 @@ class CreateTaxon(TaxonUseCase[TaxonT]):
             await self._ensure_slug_free(uow, taxon)
             await self._repository(uow).add(taxon)
             await uow.commit()
-        return taxon
+        return TaxonView.of(taxon)
 
 
 class UpdateTaxon(TaxonUseCase[TaxonT]):
@@ -96,7 +100,7 @@ class UpdateTaxon(TaxonUseCase[TaxonT]):
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, taxon_id: int, changes: TaxonChanges, *,
-                       partial: bool = False) -> TaxonT:
+                       partial: bool = False) -> TaxonView:
         require_admin(actor)
         async with self._uow() as uow:
             taxon = await self._get(uow, taxon_id)
@@ -106,7 +110,7 @@ class UpdateTaxon(TaxonUseCase[TaxonT]):
             await self._ensure_slug_free(uow, taxon)
             await self._repository(uow).save(taxon)
             await uow.commit()
-        return taxon
+        return TaxonView.of(taxon)
 
 
 class DeleteTaxon(TaxonUseCase[TaxonT]):

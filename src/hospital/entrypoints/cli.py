@@ -80,6 +80,7 @@ def _print_errors(error: ValidationError) -> None:
 
 
 def _createsuperuser(args: argparse.Namespace) -> int:
+    from hospital.application.accounts import CreateSuperuserCommand
     from hospital.bootstrap import build_container, shutdown
 
     settings = _settings(needs_database=True)
@@ -99,7 +100,7 @@ def _createsuperuser(args: argparse.Namespace) -> int:
                 if password != await asyncio.to_thread(getpass.getpass, "Password (again): "):
                     print("Error: your passwords didn't match.", file=sys.stderr)
                     return REFUSED
-            user = await create_superuser(username=username, email=email, password=password)
+            user = await create_superuser(CreateSuperuserCommand(username=username, email=email, password=password))
         except ValidationError as error:
             _print_errors(error)
             return REFUSED

@@ -29,13 +29,13 @@ async def _appointment_count(container) -> int:
 async def test_a_booking_is_one_insert_that_checks_the_doctors_times(sql_container):
     people = await cast(sql_container)
     book = sql_container.book_appointment()
-    booking = Booking(doctor_id=people.doctor.doctor_id, time_id=people.doctor_times[0], appointment_type="Online",
+    booking = Booking(doctor=people.doctor.doctor_id, time=people.doctor_times[0], appointment_type="Online",
                       symptoms="cough")
     with counted_statements(*engines_of(sql_container)) as statements:
         row = await book(people.owner, booking)
     assert _verbs(statements) == ["INSERT"], statements
     assert "doctor_available_times" in statements[0] and "RETURNING" in statements[0].upper()
-    assert row.id is not None and row.time_id == people.doctor_times[0]
+    assert row.id is not None and row.time == people.doctor_times[0]
     async with sql_container.unit_of_work() as uow:
         stored = await uow.appointments.get(row.id)
     assert (stored.patient_id, stored.doctor_id, stored.symptoms) == (people.owner.patient_id,
@@ -44,7 +44,7 @@ async def test_a_booking_is_one_insert_that_checks_the_doctors_times(sql_contain
 
 async def test_a_time_the_doctor_does_not_offer_stores_nothing_then_reads_the_times_for_the_error(sql_container):
     people = await cast(sql_container)
-    booking = Booking(doctor_id=people.doctor.doctor_id, time_id=people.other_doctor_times[0],
+    booking = Booking(doctor=people.doctor.doctor_id, time=people.other_doctor_times[0],
                       appointment_type="Online")
     with counted_statements(*engines_of(sql_container)) as statements, pytest.raises(ValidationError) as refused:
         await sql_container.book_appointment()(people.owner, booking)
@@ -55,7 +55,7 @@ async def test_a_time_the_doctor_does_not_offer_stores_nothing_then_reads_the_ti
 
 async def test_invalid_input_reads_the_doctors_times_and_inserts_nothing(sql_container):
     people = await cast(sql_container)
-    booking = Booking(doctor_id=people.doctor.doctor_id, time_id=people.other_doctor_times[0],
+    booking = Booking(doctor=people.doctor.doctor_id, time=people.other_doctor_times[0],
                       appointment_type="Telepathy")
     with counted_statements(*engines_of(sql_container)) as statements, pytest.raises(ValidationError) as refused:
         await sql_container.book_appointment()(people.owner, booking)

@@ -68,7 +68,7 @@ async def catalogue(direct: Container, boss: Actor) -> Catalogue:
 async def doctor_caller(client: AsyncTestClient, direct: Container, boss: Actor, catalogue: Catalogue) -> Caller:
     registered = await register_over_http(client, first_name="Gregory", last_name="House")
     user_id = registered["user"]["id"]
-    doctor = await direct.create_doctor()(boss, doctor_changes(catalogue, user_id=user_id))
+    doctor = await direct.create_doctor()(boss, doctor_changes(catalogue, user=user_id))
     return Caller("doctor", bearer(registered["tokens"]["access"]), user_id, doctor.id)
 
 

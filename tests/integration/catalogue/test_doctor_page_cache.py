@@ -32,14 +32,14 @@ async def _page(client) -> dict:
 async def _rename_user(direct, boss, doctor_caller):
     actor = await actor_of(direct, doctor_caller.user_id)
     profile = await direct.get_my_profile()(actor)
-    await direct.update_profile()(actor, profile.profile.id, ProfileChanges(first_name="Greg"))
+    await direct.update_profile()(actor, profile.id, ProfileChanges(first_name="Greg"))
 
 
 async def _second_doctor(direct, boss, catalogue):
     from tests.support.actors import register
 
     other = await register(direct, first_name="Lisa", last_name="Cuddy")
-    await direct.create_doctor()(boss, doctor_changes(catalogue, user_id=other.user_id))
+    await direct.create_doctor()(boss, doctor_changes(catalogue, user=other.user_id))
 
 
 WRITES = {
@@ -54,7 +54,7 @@ WRITES = {
     ),
     "the doctor's designations": (
         lambda direct, boss, catalogue, caller: direct.update_doctor()(
-            boss, caller.doctor_id, DoctorChanges(designation_ids=catalogue.designations), partial=True),
+            boss, caller.doctor_id, DoctorChanges(designation=catalogue.designations), partial=True),
         lambda page: page["results"][0]["designation"] == ["Senior Consultant", "Resident"],
     ),
     "a designation's name": (

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from hospital.application.accounts import LogInCommand
 from hospital.bootstrap import build_container, shutdown
 from hospital.entrypoints.cli import main
 from hospital.settings import Settings
@@ -45,7 +46,7 @@ async def test_createsuperuser_makes_an_admin_who_can_log_in(environment: Settin
     assert "Superuser 'root' created" in capsys.readouterr().out
     container = build_container(environment)  # the real argon2 hasher, as the command used
     try:
-        tokens = await container.log_in()("root", PASSWORD)
+        tokens = await container.log_in()(LogInCommand(username="root", password=PASSWORD))
         actor = await container.identify_actor()(tokens.access)
     finally:
         await shutdown(container)

@@ -2,8 +2,9 @@
 on PostgreSQL, on both of its transaction paths (the ORM session, the driver transaction of a booking):
 
 - cancelled after the COMMIT was sent: the COMMIT runs to its end and the caller is told it committed;
-- the connection lost after the server committed: ``CommitOutcomeUnknownError`` (503), never a plain
-  "failed", so no compensation deletes what the committed row points to;
+- the connection lost after the server committed, and PostgreSQL cannot be asked what became of the
+  transaction: ``CommitOutcomeUnknownError`` (503), never a plain "failed", so no compensation
+  deletes what the committed row points to (when it can be asked: test_lost_commits.py);
 - the server refused the COMMIT (a serialization failure): a plain failure, and nothing is stored.
 
 (SQLite's side, with the writer's group commit, is test_sqlite_writer_failures.py.)
@@ -17,6 +18,7 @@ import pytest
 from asyncpg.exceptions import ConnectionDoesNotExistError, SerializationError
 from asyncpg.transaction import Transaction
 
+from hospital.adapters.sqlalchemy.direct_reads import AsyncpgDirectReader
 from hospital.application.errors import CommitOutcomeUnknownError
 from hospital.application.pagination import PageRequest
 from hospital.application.ports.appointments import BookingOutcome
@@ -90,12 +92,21 @@ async def test_a_caller_cancelled_after_its_commit_was_sent_is_told_it_committed
     assert await stored(sql_container) == 1
 
 
-async def test_a_connection_lost_after_the_server_committed_leaves_the_outcome_unknown(
+def no_new_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server cannot be reached to ask what became of a transaction (lost_commits.py)."""
+    async def refused(self: AsyncpgDirectReader) -> None:
+        raise ConnectionRefusedError("the database is gone")
+
+    monkeypatch.setattr(AsyncpgDirectReader, "new_connection", refused)
+
+
+async def test_a_connection_lost_after_the_server_committed_leaves_the_outcome_unknown_if_no_one_can_ask(
         sql_container, people, monkeypatch, unit):
     async def lost() -> None:
         raise ConnectionDoesNotExistError("connection was closed in the middle of operation")
 
     commit_then(monkeypatch, lost)
+    no_new_connection(monkeypatch)
     with pytest.raises(CommitOutcomeUnknownError):
         await unit(sql_container, booking(people))
     monkeypatch.undo()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from hospital.adapters.sqlalchemy.tables import care
-from hospital.application.accounts import RegisterCommand
+from hospital.application.accounts import LogInCommand, RegisterCommand
 from hospital.application.actor import ANONYMOUS
 from hospital.application.pagination import PageRequest
 from hospital.bootstrap import build_container, shutdown
@@ -26,7 +26,7 @@ async def test_seed_demo_fills_every_list_and_its_accounts_log_in(environment: S
         page = await container.list_doctors()(ANONYMOUS, page=PageRequest.of(1, 10))
         assert page.total == 3
         assert all(d.designation and d.specialisation and d.available_time for d in page.items)
-        tokens = await container.log_in()("doctor1", "demo-password-9")
+        tokens = await container.log_in()(LogInCommand(username="doctor1", password="demo-password-9"))
         actor = await container.identify_actor()(tokens.access)
         assert actor.doctor_id == 1
         async with container.unit_of_work() as uow:

@@ -13,7 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from hospital.adapters.sqlalchemy.database_errors import REFERENCE_REMOVED
 from hospital.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
-from hospital.application.errors import ConcurrentChangeError, ServiceUnavailableError
+from hospital.application.errors import ConcurrentChangeError, ConnectionLostError, ServiceUnavailableError
 from hospital.domain.errors import NON_FIELD_ERRORS, ConflictError, ValidationError
 from hospital.domain.users import USERNAME_TAKEN
 
@@ -38,17 +38,21 @@ def _wrapped(driver: BaseException, kind: type[DBAPIError] = OperationalError) -
     return kind("SELECT 1", {}, driver)
 
 
-UNAVAILABLE = [
-    _dbapi_error("3D000"),  # the database was dropped
+# A connection that worked, ended by the server: the session's end rolled the unit back.
+CONNECTION_LOST = [
     _dbapi_error("08006"),  # connection failure
     _dbapi_error("57P01"),  # terminated by an administrator (restart, failover, pg_terminate_backend)
-    _dbapi_error("57P03"),  # the server is starting up
-    _dbapi_error("53300"),  # too many connections
-    _dbapi_error("42P01"),  # undefined table: a database not migrated (yet)
     pg.AdminShutdownError("terminating connection due to administrator command"),
     pg.ConnectionDoesNotExistError("connection was closed in the middle of operation"),
     pg.InternalClientError("cannot switch to state 12; another operation (2) is in progress"),
     pg.InterfaceError("connection is closed"),
+]
+UNAVAILABLE = [
+    *CONNECTION_LOST,
+    _dbapi_error("3D000"),  # the database was dropped
+    _dbapi_error("57P03"),  # the server is starting up
+    _dbapi_error("53300"),  # too many connections
+    _dbapi_error("42P01"),  # undefined table: a database not migrated (yet)
     pg.UndefinedTableError('relation "users" does not exist'),
     _sqlite(sqlite3.OperationalError, "database is locked", sqlite3.SQLITE_BUSY),
     _wrapped(_sqlite(sqlite3.OperationalError, "database table is locked", sqlite3.SQLITE_LOCKED)),
@@ -65,6 +69,16 @@ async def test_unavailability_becomes_service_unavailable(sql_container, failure
         async with SqlAlchemyUnitOfWork(sql_container.session_factory()):
             raise failure
     assert raised.value.__cause__ is failure
+
+
+@pytest.mark.parametrize("failure", UNAVAILABLE)
+async def test_only_a_lost_connection_is_one_the_unit_may_run_again_after(sql_container, failure) -> None:
+    # Raised in the unit, before any COMMIT: the retry policy runs it again on a new connection. A
+    # database that is not there (refused, missing, starting, full) is a 503 at once.
+    with pytest.raises(ServiceUnavailableError) as raised:
+        async with SqlAlchemyUnitOfWork(sql_container.session_factory()):
+            raise failure
+    assert isinstance(raised.value, ConnectionLostError) == (failure in CONNECTION_LOST)
 
 
 @pytest.mark.parametrize("failure", [

@@ -20,6 +20,7 @@ from asyncpg.exceptions import ConnectionDoesNotExistError
 from asyncpg.transaction import Transaction
 from sqlalchemy import text
 
+from hospital.adapters.sqlalchemy.direct_reads import AsyncpgDirectReader
 from hospital.application.doctors import DoctorChanges
 from hospital.application.errors import CommitOutcomeUnknownError, ServiceUnavailableError
 from hospital.application.medical_services import MedicalServiceChanges
@@ -39,7 +40,7 @@ async def upload(container: Container, people: Cast, area: str) -> object:
     """The area's use case, storing a new image (replacing the old one where there is one)."""
     picture = png_upload()
     if area == "profile":
-        profile_id = (await container.get_my_profile()(people.owner)).profile.id
+        profile_id = (await container.get_my_profile()(people.owner)).id
         return await container.update_profile()(people.owner, profile_id, ProfileChanges(profile_picture=picture))
     if area == "patient":
         return await container.update_patient()(people.owner, people.owner.patient_id, PatientChanges(profile=picture))
@@ -186,12 +187,26 @@ async def test_postgresql_cancelled_after_the_commit_was_sent_keeps_the_new_imag
     assert not isinstance(outcome, BaseException), outcome
 
 
+async def lost() -> None:
+    raise ConnectionDoesNotExistError("connection was closed in the middle of operation")
+
+
+async def test_postgresql_commit_lost_on_its_way_but_committed_is_a_success_that_keeps_the_new_image(
+        sql_container, postgres_people, area, monkeypatch):
+    before = await referenced(sql_container)
+    after_each_upload(sql_container, lambda: interrupt_commits(monkeypatch, lost))
+    await upload(sql_container, postgres_people, area)  # PostgreSQL says it committed (lost_commits.py)
+    monkeypatch.undo()
+    assert stored_files(sql_container) == await referenced(sql_container) != before
+
+
 async def test_postgresql_commit_of_unknown_outcome_deletes_no_image(sql_container, postgres_people, area,
                                                                      monkeypatch):
-    async def lost() -> None:
-        raise ConnectionDoesNotExistError("connection was closed in the middle of operation")
+    async def refused(self: AsyncpgDirectReader) -> None:
+        raise ConnectionRefusedError("the database is gone")
 
     after_each_upload(sql_container, lambda: interrupt_commits(monkeypatch, lost))
+    monkeypatch.setattr(AsyncpgDirectReader, "new_connection", refused)  # no one can ask what became of it
     with pytest.raises(CommitOutcomeUnknownError):
         await upload(sql_container, postgres_people, area)
     monkeypatch.undo()

@@ -138,7 +138,7 @@ async def test_a_view_names_the_reviewer_and_the_doctor(container, cast):
     async with container.unit_of_work() as uow:
         view = await uow.review_views.get(named)
         assert view == ReviewView(
-            id=named, reviewer_id=cast.author.patient_id, reviewer="Alan Turing", doctor_id=cast.ada.doctor_id,
+            id=named, reviewer_id=cast.author.patient_id, reviewer="Alan Turing", doctor=cast.ada.doctor_id,
             doctor_name="Ada Lovelace", body="Kind.", created_on=DAY, rating=3,
         )
         assert view.stars == "\u2b50" * 3

@@ -11,8 +11,8 @@ from dependency_injector import providers
 
 from hospital.adapters.clock import FixedClock
 from hospital.application.actor import ANONYMOUS
-from hospital.application.dated_appointments import SlotBooking
-from hospital.application.doctor_schedules import ScheduleSettings
+from hospital.application.dated_appointments import CancelCommand, SlotBooking
+from hospital.application.doctor_schedules import ScheduleExceptionCommand, ScheduleSettings
 from hospital.application.errors import AuthenticationError
 from hospital.domain.errors import ClashError, NotFoundError, PermissionDeniedError, ValidationError
 from tests.support.clinic import register_doctor
@@ -89,16 +89,18 @@ async def test_a_doctor_without_a_schedule_has_the_defaults(any_container, place
 
 async def test_exceptions_replace_a_dates_rules(any_container, place):
     doctor_id = place.doctor.doctor_id
-    added = await any_container.add_schedule_exception()(
-        place.doctor, doctor_id, on="2027-01-04", windows=[{"start": "13:00", "end": "14:00"}])
-    await any_container.add_schedule_exception()(place.admin, doctor_id, on="2027-01-05", windows=[])
+    added = await any_container.add_schedule_exception()(place.doctor, doctor_id, ScheduleExceptionCommand(
+        date="2027-01-04", windows=[{"start": "13:00", "end": "14:00"}]))
+    await any_container.add_schedule_exception()(place.admin, doctor_id,
+                                                 ScheduleExceptionCommand(date="2027-01-05", windows=[]))
     listed = await any_container.list_schedule_exceptions()(ANONYMOUS, doctor_id)
     assert [(e.date, [(w.start, w.end) for w in e.windows]) for e in listed] == [
         (date(2027, 1, 4), [("13:00", "14:00")]), (date(2027, 1, 5), [])]
     slots = await any_container.list_slots()(ANONYMOUS, doctor_id, "2027-01-04", "2027-01-05")
     assert [(s.start, s.time) for s in slots] == [(at(13), None), (at(13, 30), None)]
     with pytest.raises(ValidationError) as error:
-        await any_container.add_schedule_exception()(place.doctor, doctor_id, on="2027-01-04", windows=[])
+        await any_container.add_schedule_exception()(place.doctor, doctor_id,
+                                                     ScheduleExceptionCommand(date="2027-01-04", windows=[]))
     assert list(error.value.errors) == ["date"]
     with pytest.raises(PermissionDeniedError):
         await any_container.delete_schedule_exception()(place.other_doctor, doctor_id, added.id)
@@ -116,7 +118,8 @@ async def test_exceptions_replace_a_dates_rules(any_container, place):
 ])
 async def test_a_bad_exception_is_a_400_naming_the_field(any_container, place, on, windows, field):
     with pytest.raises(ValidationError) as error:
-        await any_container.add_schedule_exception()(place.doctor, place.doctor.doctor_id, on=on, windows=windows)
+        await any_container.add_schedule_exception()(place.doctor, place.doctor.doctor_id,
+                                                     ScheduleExceptionCommand(date=on, windows=windows))
     assert list(error.value.errors) == [field]
 
 
@@ -163,7 +166,7 @@ async def test_new_york_dst_days_have_elapsed_time_slots(any_container, place, d
 
 async def test_booking_a_free_slot(any_container, place):
     row = await book(any_container, place, at(10), time=place.morning)
-    assert (row.start, row.end, row.fhir_status, row.status, row.time_id, row.cancelled) == (
+    assert (row.start, row.end, row.status, row.appointment_status, row.time, row.cancel) == (
         at(10), at(10, 30), "booked", "Pendding", place.morning, False)
 
 
@@ -205,34 +208,35 @@ async def test_status_moves_by_the_doctor_and_who_may_not(any_container, place, 
         await move(place.doctor, row.id, "noshow")  # not yet started
     with pytest.raises(ValidationError):
         await move(place.doctor, row.id, "fulfilled")
-    assert (await move(place.doctor, row.id, "arrived")).fhir_status == "arrived"
+    assert (await move(place.doctor, row.id, "arrived")).status == "arrived"
     clock.set(at(10, 1))
     moved = await move(place.admin, row.id, "noshow")
-    assert (moved.fhir_status, moved.status, moved.cancelled) == ("noshow", "Pendding", False)
+    assert (moved.status, moved.appointment_status, moved.cancel) == ("noshow", "Pendding", False)
     slots = await any_container.list_slots()(ANONYMOUS, place.doctor.doctor_id, "2027-01-04", "2027-01-04")
     assert all(s.status == "free" for s in slots)
 
 
 async def test_cancel_frees_the_slot_at_once(any_container, place):
     row = await book(any_container, place, at(10))
-    cancelled = await any_container.cancel_appointment()(place.patient, row.id, reason="pat-mv", note="moving")
-    assert (cancelled.fhir_status, cancelled.cancelled, cancelled.cancellation_reason, cancelled.cancelled_by,
+    cancelled = await any_container.cancel_appointment()(place.patient, row.id,
+                                                         CancelCommand(reason="pat-mv", note="moving"))
+    assert (cancelled.status, cancelled.cancel, cancelled.cancellation_reason, cancelled.cancelled_by,
             cancelled.cancelled_at) == ("cancelled", True, "pat-mv", place.patient.user_id, NOW)
     await book(any_container, place, at(10), by=place.other_patient)
     with pytest.raises(ValidationError):
         await any_container.cancel_appointment()(place.doctor, row.id)
     with pytest.raises(ValidationError) as error:
         await any_container.cancel_appointment()(place.doctor, (await book(any_container, place, at(11))).id,
-                                                 reason="bored")
+                                                 CancelCommand(reason="bored"))
     assert list(error.value.errors) == ["reason"]
 
 
 async def test_reschedule_makes_a_new_appointment_and_cancels_the_old(any_container, place):
     old = await book(any_container, place, at(10))
     new = await any_container.reschedule_appointment()(place.patient, old.id, at(14))
-    assert (new.start, new.fhir_status, new.replaces, new.time_id) == (at(14), "booked", old.id, place.afternoon)
+    assert (new.start, new.status, new.replaces, new.time) == (at(14), "booked", old.id, place.afternoon)
     got = await any_container.get_appointment()(place.patient, old.id)
-    assert (got.fhir_status, got.cancelled, got.replaced_by) == ("cancelled", True, new.id)
+    assert (got.status, got.cancel, got.replaced_by) == ("cancelled", True, new.id)
 
 
 async def test_reschedule_into_an_overlap_with_itself_releases_the_old_first(any_container, place):
@@ -251,7 +255,7 @@ async def test_a_taken_or_invalid_target_leaves_the_old_appointment_untouched(an
     with pytest.raises(ValidationError):
         await any_container.reschedule_appointment()(place.patient, old.id, at(11, 5))
     got = await any_container.get_appointment()(place.patient, old.id)
-    assert (got.fhir_status, got.replaced_by, got.start) == ("booked", None, at(10))
+    assert (got.status, got.replaced_by, got.start) == ("booked", None, at(10))
     with pytest.raises(NotFoundError):
         await any_container.reschedule_appointment()(place.other_patient, old.id, at(14))
 
@@ -260,7 +264,7 @@ async def test_reschedule_dates_an_undated_appointment(any_container, place):
     from hospital.application.appointments import Booking
 
     legacy = await any_container.book_appointment()(place.patient, Booking(
-        doctor_id=place.doctor.doctor_id, time_id=place.morning, appointment_type="Online"))
-    assert (legacy.start, legacy.fhir_status) == (None, "proposed")
+        doctor=place.doctor.doctor_id, time=place.morning, appointment_type="Online"))
+    assert (legacy.start, legacy.status) == (None, "proposed")
     new = await any_container.reschedule_appointment()(place.patient, legacy.id, at(9))
     assert (new.start, new.replaces) == (at(9), legacy.id)

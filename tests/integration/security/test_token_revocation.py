@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from hospital.application.accounts import ChangePasswordCommand
 from hospital.settings import Settings
 from tests.support.actors import PASSWORD, actor_of, admin
 from tests.support.apps import app_client, side_container
@@ -55,7 +56,8 @@ async def test_changing_the_password_revokes_every_refresh_token(sql_settings: S
         old_refresh = registered["tokens"]["refresh"]
         async with side_container(sql_settings) as container:
             actor = await actor_of(container, registered["user"]["id"])
-            await container.change_password()(actor, PASSWORD, NEW_PASSWORD, NEW_PASSWORD)
+            await container.change_password()(actor, ChangePasswordCommand(
+                current_password=PASSWORD, new_password=NEW_PASSWORD, confirm_password=NEW_PASSWORD))
         assert (await client.post(REFRESH, json={"refresh": old_refresh})).status_code == 401
         assert (await client.post("/api/user/login/", json={"username": "changer", "password": PASSWORD})
                 ).status_code == 401

@@ -32,7 +32,7 @@ def actor(people: Cast, name: str):
 
 async def book(container, people: Cast, **fields):
     """The owner books the doctor's first time, unless told otherwise."""
-    values = {"doctor_id": people.doctor.doctor_id, "time_id": people.doctor_times[0], "appointment_type": "Online",
+    values = {"doctor": people.doctor.doctor_id, "time": people.doctor_times[0], "appointment_type": "Online",
               "symptoms": "cough"}
     values.update(fields)
     by = values.pop("by", people.owner)
@@ -47,9 +47,10 @@ async def stored(container, people: Cast, appointment_id: int):
 
 async def test_a_patient_books_for_themself_and_it_starts_pending(container, people):
     row = await book(container, people)
-    assert (row.patient_id, row.doctor_id, row.time_id) == (
+    assert (row.patient, row.doctor, row.time) == (
         people.owner.patient_id, people.doctor.doctor_id, people.doctor_times[0])
-    assert (row.appointment_type, row.status, row.symptoms, row.cancelled) == ("Online", "Pendding", "cough", False)
+    assert (row.appointment_type, row.appointment_status, row.symptoms, row.cancel) == (
+        "Online", "Pendding", "cough", False)
     assert await stored(container, people, row.id) == row
 
 
@@ -65,14 +66,14 @@ async def test_a_user_without_a_patient_record_cannot_book(container, people):
 
 
 async def test_a_doctor_books_as_a_patient_with_another_doctor(container, people):
-    row = await book(container, people, by=people.doctor, doctor_id=people.other_doctor.doctor_id,
-                     time_id=people.other_doctor_times[0])
-    assert row.patient_id == people.doctor.patient_id
+    row = await book(container, people, by=people.doctor, doctor=people.other_doctor.doctor_id,
+                     time=people.other_doctor_times[0])
+    assert row.patient == people.doctor.patient_id
 
 
 async def test_the_doctor_must_exist(container, people):
     with pytest.raises(ValidationError) as error:
-        await book(container, people, doctor_id=999_999)
+        await book(container, people, doctor=999_999)
     assert error.value.errors == {"doctor": ['Invalid pk "999999" - object does not exist.']}
 
 
@@ -109,7 +110,7 @@ async def test_times_that_keep_changing_during_the_booking_end_in_a_conflict_and
 
 async def test_an_unknown_doctor_and_a_bad_type_are_reported_together(container, people):
     with pytest.raises(ValidationError) as error:
-        await book(container, people, doctor_id=999_999, appointment_type="Onsite")
+        await book(container, people, doctor=999_999, appointment_type="Onsite")
     assert set(error.value.errors) == {"doctor", "appointment_type"}
 
 
@@ -117,7 +118,7 @@ async def test_an_unknown_doctor_and_a_bad_type_are_reported_together(container,
 async def test_the_time_must_be_one_of_the_doctors(container, people, time):
     time_id = people.other_doctor_times[0] if time == "other doctor's" else 424242
     with pytest.raises(ValidationError) as error:
-        await book(container, people, time_id=time_id)
+        await book(container, people, time=time_id)
     assert error.value.errors == {"time": ["This time is not one of the doctor's available times."]}
 
 
@@ -134,25 +135,25 @@ async def test_appointment_type_refuses_anything_else(container, people):
 
 async def test_cancel_true_on_create_books_then_cancels(container, people):
     row = await book(container, people, cancel=True)
-    assert (row.cancelled, row.status) == (True, "Pendding")
+    assert (row.cancel, row.appointment_status) == (True, "Pendding")
 
 
 @pytest.mark.parametrize("status", ["Pendding", "pending", "PENDING"])
 async def test_the_starting_status_may_be_sent(container, people, status):
-    assert (await book(container, people, status=status)).status == "Pendding"
+    assert (await book(container, people, appointment_status=status)).appointment_status == "Pendding"
 
 
 @pytest.mark.parametrize("status", ["Runing", "Complated", "Running", "completed"])
 async def test_no_one_books_straight_into_a_later_status(container, people, status):
     for by in (people.owner, people.admin):
         with pytest.raises(PermissionDeniedError):
-            await book(container, people, by=by, status=status)
+            await book(container, people, by=by, appointment_status=status)
     assert (await container.list_appointments()(people.admin, page=PAGE)).total == 0
 
 
 async def test_an_unknown_status_on_create_is_invalid(container, people):
     with pytest.raises(ValidationError) as error:
-        await book(container, people, status="Done")
+        await book(container, people, appointment_status="Done")
     assert set(error.value.errors) == {"appointment_status"}
 
 
@@ -180,11 +181,11 @@ async def test_an_unknown_id_is_not_found(container, people):
 
 async def test_lists_are_scoped_to_the_caller(container, people):
     mine = await book(container, people)
-    theirs = await book(container, people, by=people.other_patient, doctor_id=people.other_doctor.doctor_id,
-                        time_id=people.other_doctor_times[0])
+    theirs = await book(container, people, by=people.other_patient, doctor=people.other_doctor.doctor_id,
+                        time=people.other_doctor_times[0])
     # The doctor also books, as a patient, with the other doctor.
-    doctors_own = await book(container, people, by=people.doctor, doctor_id=people.other_doctor.doctor_id,
-                             time_id=people.other_doctor_times[1])
+    doctors_own = await book(container, people, by=people.doctor, doctor=people.other_doctor.doctor_id,
+                             time=people.other_doctor_times[1])
     expected = {
         "owner": [mine.id], "other_patient": [theirs.id], "doctor": [mine.id, doctors_own.id],
         "other_doctor": [theirs.id, doctors_own.id], "admin": [mine.id, theirs.id, doctors_own.id],
@@ -199,8 +200,8 @@ async def test_lists_are_scoped_to_the_caller(container, people):
 
 async def test_filters_narrow_the_scope_and_never_widen_it(container, people):
     mine = await book(container, people)
-    await book(container, people, by=people.other_patient, doctor_id=people.other_doctor.doctor_id,
-               time_id=people.other_doctor_times[0])
+    await book(container, people, by=people.other_patient, doctor=people.other_doctor.doctor_id,
+               time=people.other_doctor_times[0])
     listing = container.list_appointments()
     assert [r.id for r in (await listing(people.admin, page=PAGE, patient_id=people.owner.patient_id)).items] == [
         mine.id]
@@ -231,11 +232,11 @@ STATUS = {"anonymous": AuthenticationError, "owner": PermissionDeniedError, "oth
 @pytest.mark.parametrize("name", ACTORS)
 async def test_who_may_change_the_details(container, people, name):
     row = await book(container, people)
-    changes = AppointmentChanges(symptoms="fever", appointment_type="Offline", time_id=people.doctor_times[1])
+    changes = AppointmentChanges(symptoms="fever", appointment_type="Offline", time=people.doctor_times[1])
     change = container.change_appointment()
     if DETAILS[name] is None:
         changed = await change(actor(people, name), row.id, changes)
-        assert (changed.symptoms, changed.appointment_type, changed.time_id) == (
+        assert (changed.symptoms, changed.appointment_type, changed.time) == (
             "fever", "Offline", people.doctor_times[1])
     else:
         with pytest.raises(DETAILS[name]):
@@ -248,10 +249,11 @@ async def test_who_may_move_the_status(container, people, name):
     row = await book(container, people)
     change = container.change_appointment()
     if STATUS[name] is None:
-        assert (await change(actor(people, name), row.id, AppointmentChanges(status="Runing"))).status == "Runing"
+        assert (await change(actor(people, name), row.id, AppointmentChanges(
+            appointment_status="Runing"))).appointment_status == "Runing"
     else:
         with pytest.raises(STATUS[name]):
-            await change(actor(people, name), row.id, AppointmentChanges(status="Runing"))
+            await change(actor(people, name), row.id, AppointmentChanges(appointment_status="Runing"))
         assert await stored(container, people, row.id) == row
 
 
@@ -260,60 +262,64 @@ async def test_who_may_cancel(container, people, name):
     row = await book(container, people)
     change = container.change_appointment()
     if DETAILS[name] is None:
-        assert (await change(actor(people, name), row.id, AppointmentChanges(cancel=True))).cancelled is True
+        assert (await change(actor(people, name), row.id, AppointmentChanges(cancel=True))).cancel is True
     else:
         with pytest.raises(DETAILS[name]):
             await change(actor(people, name), row.id, AppointmentChanges(cancel=True))
-        assert (await stored(container, people, row.id)).cancelled is False
+        assert (await stored(container, people, row.id)).cancel is False
 
 
 async def test_the_whole_lifecycle_through_the_use_case(container, people):
     row = await book(container, people)
     change = container.change_appointment()
-    assert (await change(people.doctor, row.id, AppointmentChanges(status="Running"))).status == "Runing"
-    assert (await change(people.doctor, row.id, AppointmentChanges(status="Complated"))).status == "Complated"
-    assert (await stored(container, people, row.id)).status == "Complated"
+    assert (await change(people.doctor, row.id, AppointmentChanges(
+        appointment_status="Running"))).appointment_status == "Runing"
+    assert (await change(people.doctor, row.id, AppointmentChanges(
+        appointment_status="Complated"))).appointment_status == "Complated"
+    assert (await stored(container, people, row.id)).appointment_status == "Complated"
 
 
 async def test_status_cannot_skip_or_go_back(container, people):
     row = await book(container, people)
     change = container.change_appointment()
     with pytest.raises(ValidationError) as error:
-        await change(people.doctor, row.id, AppointmentChanges(status="Completed"))
+        await change(people.doctor, row.id, AppointmentChanges(appointment_status="Completed"))
     assert set(error.value.errors) == {"appointment_status"}
-    await change(people.doctor, row.id, AppointmentChanges(status="Runing"))
+    await change(people.doctor, row.id, AppointmentChanges(appointment_status="Runing"))
     with pytest.raises(ValidationError):
-        await change(people.admin, row.id, AppointmentChanges(status="Pendding"))
-    assert (await stored(container, people, row.id)).status == "Runing"
+        await change(people.admin, row.id, AppointmentChanges(appointment_status="Pendding"))
+    assert (await stored(container, people, row.id)).appointment_status == "Runing"
 
 
 async def test_the_patient_sending_the_current_status_is_no_change(container, people):
     row = await book(container, people)
     changed = await container.change_appointment()(people.owner, row.id,
-                                                   AppointmentChanges(status="Pendding", symptoms="fever"))
-    assert (changed.status, changed.symptoms) == ("Pendding", "fever")
+                                                   AppointmentChanges(appointment_status="Pendding", symptoms="fever"))
+    assert (changed.appointment_status, changed.symptoms) == ("Pendding", "fever")
 
 
 async def test_a_patients_status_change_refuses_the_whole_request(container, people):
     row = await book(container, people)
     with pytest.raises(PermissionDeniedError):
         await container.change_appointment()(people.owner, row.id,
-                                             AppointmentChanges(symptoms="fever", cancel=True, status="Runing"))
+                                             AppointmentChanges(
+                                                 symptoms="fever", cancel=True, appointment_status="Runing"))
     assert await stored(container, people, row.id) == row
 
 
 async def test_a_cancelled_appointment_cannot_start(container, people):
     row = await book(container, people, cancel=True)
     with pytest.raises(ValidationError) as error:
-        await container.change_appointment()(people.doctor, row.id, AppointmentChanges(status="Runing"))
+        await container.change_appointment()(people.doctor, row.id, AppointmentChanges(appointment_status="Runing"))
     assert set(error.value.errors) == {"appointment_status"}
-    assert (await stored(container, people, row.id)).status == "Pendding"
+    assert (await stored(container, people, row.id)).appointment_status == "Pendding"
 
 
 async def test_cancel_and_start_in_one_request_is_refused(container, people):
     row = await book(container, people)
     with pytest.raises(ValidationError):
-        await container.change_appointment()(people.doctor, row.id, AppointmentChanges(cancel=True, status="Runing"))
+        await container.change_appointment()(people.doctor, row.id, AppointmentChanges(
+            cancel=True, appointment_status="Runing"))
     assert await stored(container, people, row.id) == row
 
 
@@ -321,19 +327,19 @@ async def test_cancel_and_start_in_one_request_is_refused(container, people):
 async def test_a_started_or_completed_appointment_cannot_be_cancelled(container, people, status):
     row = await book(container, people)
     change = container.change_appointment()
-    await change(people.doctor, row.id, AppointmentChanges(status="Runing"))
+    await change(people.doctor, row.id, AppointmentChanges(appointment_status="Runing"))
     if status == "Complated":
-        await change(people.doctor, row.id, AppointmentChanges(status="Complated"))
+        await change(people.doctor, row.id, AppointmentChanges(appointment_status="Complated"))
     with pytest.raises(ValidationError) as error:
         await change(people.owner, row.id, AppointmentChanges(cancel=True))
     assert set(error.value.errors) == {"cancel"}
-    assert (await stored(container, people, row.id)).cancelled is False
+    assert (await stored(container, people, row.id)).cancel is False
 
 
 async def test_a_cancelled_appointment_cannot_be_reopened_but_repeating_cancel_is_fine(container, people):
     row = await book(container, people, cancel=True)
     change = container.change_appointment()
-    assert (await change(people.owner, row.id, AppointmentChanges(cancel=True))).cancelled is True
+    assert (await change(people.owner, row.id, AppointmentChanges(cancel=True))).cancel is True
     with pytest.raises(ValidationError) as error:
         await change(people.owner, row.id, AppointmentChanges(cancel=False))
     assert set(error.value.errors) == {"cancel"}
@@ -342,34 +348,34 @@ async def test_a_cancelled_appointment_cannot_be_reopened_but_repeating_cancel_i
 async def test_details_are_frozen_once_running(container, people):
     row = await book(container, people)
     change = container.change_appointment()
-    await change(people.doctor, row.id, AppointmentChanges(status="Runing"))
-    for changes in (AppointmentChanges(symptoms="fever"), AppointmentChanges(time_id=people.doctor_times[1]),
+    await change(people.doctor, row.id, AppointmentChanges(appointment_status="Runing"))
+    for changes in (AppointmentChanges(symptoms="fever"), AppointmentChanges(time=people.doctor_times[1]),
                     AppointmentChanges(appointment_type="Offline")):
         with pytest.raises(ValidationError):
             await change(people.owner, row.id, changes)
     # Repeating the current values (what a PUT does) is not a change.
-    same = AppointmentChanges(doctor_id=row.doctor_id, time_id=row.time_id, appointment_type="Online",
-                              symptoms="cough", cancel=False, status="Runing")
-    assert (await change(people.owner, row.id, same)).status == "Runing"
+    same = AppointmentChanges(doctor=row.doctor, time=row.time, appointment_type="Online",
+                              symptoms="cough", cancel=False, appointment_status="Runing")
+    assert (await change(people.owner, row.id, same)).appointment_status == "Runing"
 
 
 async def test_the_doctor_cannot_be_changed(container, people):
     row = await book(container, people)
     with pytest.raises(ValidationError) as error:
         await container.change_appointment()(people.admin, row.id,
-                                             AppointmentChanges(doctor_id=people.other_doctor.doctor_id))
+                                             AppointmentChanges(doctor=people.other_doctor.doctor_id))
     assert error.value.errors == {"doctor": ["The doctor of an appointment cannot be changed."]}
     assert (await container.change_appointment()(people.owner, row.id, AppointmentChanges(
-        doctor_id=people.doctor.doctor_id, symptoms="fever"))).symptoms == "fever"
+        doctor=people.doctor.doctor_id, symptoms="fever"))).symptoms == "fever"
 
 
 async def test_rescheduling_keeps_to_the_doctors_times(container, people):
     row = await book(container, people)
     with pytest.raises(ValidationError) as error:
         await container.change_appointment()(people.owner, row.id,
-                                             AppointmentChanges(time_id=people.other_doctor_times[0]))
+                                             AppointmentChanges(time=people.other_doctor_times[0]))
     assert set(error.value.errors) == {"time"}
-    assert (await stored(container, people, row.id)).time_id == people.doctor_times[0]
+    assert (await stored(container, people, row.id)).time == people.doctor_times[0]
 
 
 # --- deleting --------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import pytest
 from dependency_injector import providers
 
 from hospital.adapters.memory.passwords import FastInsecurePasswordHasher
-from hospital.application.accounts import RegisterCommand
+from hospital.application.accounts import LogInCommand, RefreshCommand, RegisterCommand
 from hospital.application.errors import InvalidCredentialsError
 from hospital.application.ports.security import TokenType
 from hospital.bootstrap import Container
@@ -59,7 +59,7 @@ async def test_login_answers_tokens_for_the_user_and_records_the_time(container:
     actor = await register(container, "alice")
     clock.advance(timedelta(minutes=5))
 
-    pair = await container.log_in()("alice", PASSWORD)
+    pair = await container.log_in()(LogInCommand(username="alice", password=PASSWORD))
 
     tokens = container.tokens()
     assert tokens.decode(pair.access, expected_type=TokenType.ACCESS).user_id == actor.user_id
@@ -69,18 +69,18 @@ async def test_login_answers_tokens_for_the_user_and_records_the_time(container:
 
 async def test_the_username_is_matched_ignoring_case_and_surrounding_spaces(container: Container) -> None:
     await register(container, "Alice")
-    assert await container.log_in()(" alice ", PASSWORD)
+    assert await container.log_in()(LogInCommand(username=" alice ", password=PASSWORD))
 
 
 async def test_wrong_password_and_unknown_user_answer_the_same_error(container: Container) -> None:
     await register(container, "alice")
 
     with pytest.raises(InvalidCredentialsError) as wrong_password:
-        await container.log_in()("alice", PASSWORD + "x")
+        await container.log_in()(LogInCommand(username="alice", password=PASSWORD + "x"))
     with pytest.raises(InvalidCredentialsError) as unknown_user:
-        await container.log_in()("nobody", PASSWORD)
+        await container.log_in()(LogInCommand(username="nobody", password=PASSWORD))
     with pytest.raises(InvalidCredentialsError) as impossible_name:
-        await container.log_in()("no such name!", PASSWORD)
+        await container.log_in()(LogInCommand(username="no such name!", password=PASSWORD))
 
     assert wrong_password.value.message == unknown_user.value.message == impossible_name.value.message
     assert wrong_password.value.message == "No active account found with the given credentials"
@@ -89,9 +89,9 @@ async def test_wrong_password_and_unknown_user_answer_the_same_error(container: 
 async def test_an_unknown_user_costs_a_dummy_verification(container: Container, hasher: RecordingHasher) -> None:
     # The time a verification takes must not tell whether the account exists.
     with pytest.raises(InvalidCredentialsError):
-        await container.log_in()("nobody", PASSWORD)
+        await container.log_in()(LogInCommand(username="nobody", password=PASSWORD))
     with pytest.raises(InvalidCredentialsError):
-        await container.log_in()("no such name!", PASSWORD)
+        await container.log_in()(LogInCommand(username="no such name!", password=PASSWORD))
     assert hasher.calls == ["verify_dummy", "verify_dummy"]
 
 
@@ -102,7 +102,7 @@ async def test_an_inactive_user_is_refused_even_with_the_right_password(containe
         await uow.commit()
 
     with pytest.raises(InvalidCredentialsError):
-        await container.log_in()("alice", PASSWORD)
+        await container.log_in()(LogInCommand(username="alice", password=PASSWORD))
 
 
 @pytest.mark.parametrize(("username", "password", "fields"), [
@@ -114,7 +114,7 @@ async def test_an_inactive_user_is_refused_even_with_the_right_password(containe
 async def test_blank_credentials_are_invalid_input(container: Container, username: str, password: str,
                                                    fields: list[str]) -> None:
     with pytest.raises(ValidationError) as caught:
-        await container.log_in()(username, password)
+        await container.log_in()(LogInCommand(username=username, password=password))
     assert caught.value.errors == {field: ["This field may not be blank."] for field in fields}
 
 
@@ -122,11 +122,12 @@ async def test_login_rehashes_when_the_hasher_asks_and_tokens_stay_valid(contain
                                                                          hasher: RecordingHasher) -> None:
     registration = await container.register_user()(RegisterCommand(
         username="alice", email="alice@example.com", password=PASSWORD, confirm_password=PASSWORD))
-    old_hash = registration.user.password_hash
+    before = await stored_user(container, registration.user.id)
+    old_hash = before.password_hash
     hasher.upgrade()  # the hash made at registration is now outdated
     hasher.calls.clear()
 
-    await container.log_in()("alice", PASSWORD)
+    await container.log_in()(LogInCommand(username="alice", password=PASSWORD))
 
     after = await stored_user(container, registration.user.id)
     assert hasher.calls == ["verify", "hash"]
@@ -134,8 +135,8 @@ async def test_login_rehashes_when_the_hasher_asks_and_tokens_stay_valid(contain
     assert await hasher.verify(after.password_hash, PASSWORD)
     assert not hasher.needs_rehash(after.password_hash)
     # the same password, so the tokens issued before stay valid
-    assert after.token_version == registration.user.token_version
-    assert await container.refresh_access_token()(registration.tokens.refresh)
+    assert after.token_version == before.token_version
+    assert await container.refresh_access_token()(RefreshCommand(refresh=registration.tokens.refresh))
 
 
 async def test_login_does_not_rehash_a_current_hash(container: Container, hasher: RecordingHasher) -> None:
@@ -144,7 +145,7 @@ async def test_login_does_not_rehash_a_current_hash(container: Container, hasher
     stored = (await stored_user(container, actor.user_id)).password_hash
     hasher.calls.clear()
 
-    await container.log_in()("alice", PASSWORD)
+    await container.log_in()(LogInCommand(username="alice", password=PASSWORD))
 
     assert hasher.calls == ["verify"]
     assert (await stored_user(container, actor.user_id)).password_hash == stored

@@ -58,7 +58,7 @@ async def _snapshot(world: World) -> tuple:
     admin = world.actor("admin")
     c = world.container
     patients = [await c.get_patient()(admin, world.actor(name).patient_id) for name in PEOPLE]
-    profiles = [(await c.get_profile()(admin, world.profiles[name])).profile for name in PEOPLE]
+    profiles = [await c.get_profile()(admin, world.profiles[name]) for name in PEOPLE]
     appointments = []
     for booked in world.appointments:
         if not booked.deleted:
@@ -98,8 +98,8 @@ async def _attempt(world: World, kind: str, who: str, whom: str, index: int, tex
             return False, False  # no one books themself; not an ownership question
         times = world.people.doctor_times if doctor == "doctor" else world.people.other_doctor_times
         try:
-            row = await c.book_appointment()(actor, Booking(doctor_id=world.actor(doctor).doctor_id,
-                                                            time_id=times[0], appointment_type="Online"))
+            row = await c.book_appointment()(actor, Booking(doctor=world.actor(doctor).doctor_id,
+                                                            time=times[0], appointment_type="Online"))
         except DomainError:
             return True, False
         world.appointments.append(Booked(row.id, patient=who, doctor=doctor))
@@ -116,7 +116,7 @@ async def _attempt(world: World, kind: str, who: str, whom: str, index: int, tex
     if kind == "start_appointment":
         # Sending the status it already has is no change, which anyone who may read it may send (§3).
         allowed = cares or is_admin or (booked.started and mine)
-        succeeded = await run(c.change_appointment()(actor, booked.id, AppointmentChanges(status="Runing")))
+        succeeded = await run(c.change_appointment()(actor, booked.id, AppointmentChanges(appointment_status="Runing")))
         booked.started = booked.started or succeeded
         return allowed, succeeded
     succeeded = await run(c.delete_appointment()(actor, booked.id))
@@ -129,7 +129,7 @@ async def _scenario(tmp_path, steps) -> None:
     container = in_memory_container(make_settings(tmp_path))
     world = World(container, await cast(container))
     for name in PEOPLE:
-        world.profiles[name] = (await container.get_my_profile()(world.actor(name))).profile.id
+        world.profiles[name] = (await container.get_my_profile()(world.actor(name))).id
     for kind, who, whom, index, text in steps:
         before = await _snapshot(world)
         allowed, succeeded = await _attempt(world, kind, who, whom, index, text)

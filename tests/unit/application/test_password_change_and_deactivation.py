@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hospital.application.accounts import ChangePassword
+from hospital.application.accounts import ChangePassword, ChangePasswordCommand
 from hospital.application.actor import Actor
 from hospital.application.errors import InvalidCredentialsError
 from hospital.domain.errors import NotFoundError, PermissionDeniedError, ValidationError
@@ -16,24 +16,28 @@ NEW_PASSWORD = "Another-Horse-Staple-42"
 async def test_the_current_password_must_be_proven(container) -> None:
     actor = await register(container)
     with pytest.raises(ValidationError) as refused:
-        await container.change_password()(actor, "not-it", NEW_PASSWORD, NEW_PASSWORD)
+        await container.change_password()(actor, ChangePasswordCommand(
+            current_password="not-it", new_password=NEW_PASSWORD, confirm_password=NEW_PASSWORD))
     assert "current_password" in refused.value.errors
 
 
 async def test_the_new_password_follows_the_password_rules(container) -> None:
     actor = await register(container)
     with pytest.raises(ValidationError):
-        await container.change_password()(actor, PASSWORD, "12345678", "12345678")
+        await container.change_password()(actor, ChangePasswordCommand(
+            current_password=PASSWORD, new_password="12345678", confirm_password="12345678"))
 
 
 async def test_anonymous_cannot_change_a_password(container) -> None:
     with pytest.raises(InvalidCredentialsError):
-        await container.change_password()(Actor(), PASSWORD, NEW_PASSWORD, NEW_PASSWORD)
+        await container.change_password()(Actor(), ChangePasswordCommand(
+            current_password=PASSWORD, new_password=NEW_PASSWORD, confirm_password=NEW_PASSWORD))
 
 
 async def test_a_password_change_bumps_the_token_version(container) -> None:
     actor = await register(container)
-    await container.change_password()(actor, PASSWORD, NEW_PASSWORD, NEW_PASSWORD)
+    await container.change_password()(actor, ChangePasswordCommand(
+        current_password=PASSWORD, new_password=NEW_PASSWORD, confirm_password=NEW_PASSWORD))
     async with container.unit_of_work() as uow:
         user = await uow.users.get(actor.user_id)
     assert user.token_version == 1

@@ -25,7 +25,7 @@ async def people(container) -> Cast:
     """The cast, with the owner booked with the doctor (so the doctor treats the owner)."""
     people = await cast(container)
     await container.book_appointment()(people.owner, Booking(
-        doctor_id=people.doctor.doctor_id, time_id=people.doctor_times[0], appointment_type="Online"))
+        doctor=people.doctor.doctor_id, time=people.doctor_times[0], appointment_type="Online"))
     return people
 
 
@@ -49,7 +49,7 @@ async def test_who_may_read_a_patient(container, people, name):
     if READ[name] is None:
         row = await get(actor(people, name), people.owner.patient_id)
         assert (row.id, row.phone, row.profile) == (people.owner.patient_id, None, None)
-        assert row.username.startswith("user")
+        assert row.user.startswith("user")
     else:
         with pytest.raises(READ[name]):
             await get(actor(people, name), people.owner.patient_id)

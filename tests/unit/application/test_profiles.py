@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from hospital.application.accounts import LogInCommand
 from hospital.application.actor import ANONYMOUS, Actor
 from hospital.application.errors import AuthenticationError
 from hospital.application.pagination import InvalidPageError, PageRequest
@@ -18,7 +19,7 @@ INVALID_IMAGE = ("Upload a valid image. The file you uploaded was either not an 
 
 
 async def profile_id_of(container: Container, actor: Actor) -> int:
-    return (await container.get_my_profile()(actor)).profile.id
+    return (await container.get_my_profile()(actor)).id
 
 
 async def delete_own_profile(container: Container, actor: Actor) -> None:
@@ -128,7 +129,7 @@ async def test_the_owner_and_an_admin_read_a_profile(container: Container) -> No
     profile_id = await profile_id_of(container, alice)
 
     assert (await container.get_profile()(alice, profile_id)).user.username == "alice"
-    assert (await container.get_profile()(await admin(container), profile_id)).profile.id == profile_id
+    assert (await container.get_profile()(await admin(container), profile_id)).id == profile_id
 
 
 async def test_someone_elses_profile_is_not_found(container: Container) -> None:
@@ -188,12 +189,12 @@ async def test_create_after_deleting_makes_a_new_profile_with_the_fields_given(c
         profile_picture=png_upload(),
     ))
 
-    assert (details.profile.bio, details.profile.address) == ("Hello", "1 Rabbit Hole")
-    assert details.profile.date_of_birth == date(1990, 1, 2)
-    assert details.profile.created_at == clock.now()
+    assert (details.bio, details.address) == ("Hello", "1 Rabbit Hole")
+    assert details.date_of_birth == date(1990, 1, 2)
+    assert details.created_at == clock.now()
     assert details.user.first_name == "Alicia"
-    assert stored_images(container) == {details.profile.profile_picture}
-    assert (await container.get_my_profile()(alice)).profile.id == details.profile.id
+    assert stored_images(container) == {details.profile_picture}
+    assert (await container.get_my_profile()(alice)).id == details.id
 
 
 async def test_an_invalid_create_stores_nothing_and_leaves_no_orphan_picture(container: Container) -> None:
@@ -238,10 +239,10 @@ async def test_update_changes_the_user_and_the_profile_fields_given(container: C
 
     assert (details.user.username, details.user.email) == ("alicia", "alicia@example.org")
     assert (details.user.first_name, details.user.last_name) == ("Alice", "Liddell")  # not sent: kept
-    assert details.profile.bio == "New bio" and details.profile.date_of_birth == date(1991, 3, 4)
-    assert details.profile.updated_at == clock.now() != details.profile.created_at
+    assert details.bio == "New bio" and details.date_of_birth == date(1991, 3, 4)
+    assert details.updated_at == clock.now() != details.created_at
     stored = await container.get_profile()(alice, profile_id)
-    assert stored.user.username == "alicia" and stored.profile.bio == "New bio"
+    assert stored.user.username == "alicia" and stored.bio == "New bio"
 
 
 async def test_a_partial_update_keeps_everything_else(container: Container) -> None:
@@ -252,7 +253,7 @@ async def test_a_partial_update_keeps_everything_else(container: Container) -> N
 
     details = await update(alice, profile_id, ProfileChanges(address="New addr"))
 
-    assert (details.profile.bio, details.profile.address, details.profile.date_of_birth) == (
+    assert (details.bio, details.address, details.date_of_birth) == (
         "Bio", "New addr", date(1990, 1, 1))
 
 
@@ -264,14 +265,14 @@ async def test_update_can_clear_the_date_of_birth(container: Container) -> None:
 
     details = await update(alice, profile_id, ProfileChanges(clear_date_of_birth=True))
 
-    assert details.profile.date_of_birth is None
+    assert details.date_of_birth is None
 
 
 async def test_an_admin_may_update_anyones_profile(container: Container) -> None:
     alice = await register(container, "alice")
     details = await container.update_profile()(await admin(container), await profile_id_of(container, alice),
                                                ProfileChanges(bio="Set by an admin"))
-    assert details.profile.bio == "Set by an admin" and details.user.username == "alice"
+    assert details.bio == "Set by an admin" and details.user.username == "alice"
 
 
 async def test_someone_elses_profile_cannot_be_updated_and_stores_no_picture(container: Container) -> None:
@@ -279,7 +280,7 @@ async def test_someone_elses_profile_cannot_be_updated_and_stores_no_picture(con
     with pytest.raises(NotFoundError):
         await container.update_profile()(bob, await profile_id_of(container, alice),
                                          ProfileChanges(bio="hacked", profile_picture=png_upload()))
-    assert (await container.get_my_profile()(alice)).profile.bio == ""
+    assert (await container.get_my_profile()(alice)).bio == ""
     assert stored_images(container) == set()
 
 
@@ -307,7 +308,7 @@ async def test_an_invalid_update_changes_nothing_and_removes_the_new_picture(con
 
     assert caught.value.errors == {"date_of_birth": ["Date of birth cannot be in the future."]}
     stored = await container.get_my_profile()(alice)
-    assert (stored.user.first_name, stored.profile.bio, stored.profile.profile_picture) == ("", "", None)
+    assert (stored.user.first_name, stored.bio, stored.profile_picture) == ("", "", None)
     assert stored_images(container) == set()
 
 
@@ -315,9 +316,9 @@ async def test_a_new_picture_replaces_the_old_file(container: Container) -> None
     alice = await register(container, "alice")
     profile_id = await profile_id_of(container, alice)
     update = container.update_profile()
-    first = (await update(alice, profile_id, ProfileChanges(profile_picture=png_upload()))).profile.profile_picture
+    first = (await update(alice, profile_id, ProfileChanges(profile_picture=png_upload()))).profile_picture
 
-    second = (await update(alice, profile_id, ProfileChanges(profile_picture=png_upload()))).profile.profile_picture
+    second = (await update(alice, profile_id, ProfileChanges(profile_picture=png_upload()))).profile_picture
 
     assert first != second
     assert first.startswith("profile_pictures/") and second.startswith("profile_pictures/")
@@ -328,11 +329,11 @@ async def test_an_update_without_a_picture_keeps_the_old_one(container: Containe
     alice = await register(container, "alice")
     profile_id = await profile_id_of(container, alice)
     update = container.update_profile()
-    picture = (await update(alice, profile_id, ProfileChanges(profile_picture=png_upload()))).profile.profile_picture
+    picture = (await update(alice, profile_id, ProfileChanges(profile_picture=png_upload()))).profile_picture
 
     details = await update(alice, profile_id, ProfileChanges(bio="only the bio"))
 
-    assert details.profile.profile_picture == picture and stored_images(container) == {picture}
+    assert details.profile_picture == picture and stored_images(container) == {picture}
 
 
 # --- delete -----------------------------------------------------------------------------------------
@@ -348,7 +349,7 @@ async def test_the_owner_deletes_their_profile_and_its_picture(container: Contai
         await container.get_profile()(alice, profile_id)
     assert stored_images(container) == set()
     # the account itself stays
-    assert await container.log_in()("alice", "Correct-Horse-Battery-9")
+    assert await container.log_in()(LogInCommand(username="alice", password="Correct-Horse-Battery-9"))
 
 
 async def test_an_admin_deletes_anyones_profile(container: Container) -> None:
@@ -363,4 +364,4 @@ async def test_someone_elses_profile_cannot_be_deleted(container: Container) -> 
     profile_id = await profile_id_of(container, alice)
     with pytest.raises(NotFoundError):
         await container.delete_profile()(bob, profile_id)
-    assert (await container.get_profile()(alice, profile_id)).profile.id == profile_id
+    assert (await container.get_profile()(alice, profile_id)).id == profile_id

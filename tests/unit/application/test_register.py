@@ -40,8 +40,10 @@ async def test_register_creates_the_user_their_profile_and_their_patient_record(
 
 
 async def test_the_password_is_stored_hashed_never_as_given(container: Container) -> None:
-    user = (await container.register_user()(command())).user
-    assert PASSWORD not in user.password_hash
+    registered = (await container.register_user()(command())).user
+    async with container.unit_of_work() as uow:
+        user = await uow.users.get(registered.id)
+    assert user is not None and PASSWORD not in user.password_hash
     assert await container.password_hasher().verify(user.password_hash, PASSWORD)
 
 

@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 from dependency_injector import providers
 
-from hospital.application.accounts import RegisterCommand, Registration
+from hospital.application.accounts import (
+    CreateSuperuserCommand,
+    LogInCommand,
+    LogOutCommand,
+    RefreshCommand,
+    RegisterCommand,
+    Registration,
+)
 from hospital.application.actor import ANONYMOUS, Actor
 from hospital.application.errors import InvalidTokenError
 from hospital.application.ports.security import TokenType
@@ -43,7 +50,7 @@ async def test_refresh_answers_a_new_access_token_for_the_same_user(container: C
     registration = await registered(container)
     clock.advance(timedelta(minutes=1))
 
-    refreshed = await container.refresh_access_token()(registration.tokens.refresh)
+    refreshed = await container.refresh_access_token()(RefreshCommand(refresh=registration.tokens.refresh))
 
     claims = container.tokens().decode(refreshed.access, expected_type=TokenType.ACCESS)
     assert claims.user_id == registration.user.id
@@ -54,22 +61,22 @@ async def test_refresh_answers_a_new_access_token_for_the_same_user(container: C
 async def test_an_access_token_is_refused_as_a_refresh_token(container: Container) -> None:
     registration = await registered(container)
     with pytest.raises(InvalidTokenError, match="wrong type"):
-        await container.refresh_access_token()(registration.tokens.access)
+        await container.refresh_access_token()(RefreshCommand(refresh=registration.tokens.access))
 
 
 async def test_an_expired_refresh_token_is_refused(container: Container, clock) -> None:
     registration = await registered(container)
     clock.advance(timedelta(days=7))
     with pytest.raises(InvalidTokenError):
-        await container.refresh_access_token()(registration.tokens.refresh)
+        await container.refresh_access_token()(RefreshCommand(refresh=registration.tokens.refresh))
 
 
 async def test_a_revoked_refresh_token_is_refused(container: Container) -> None:
     registration = await registered(container)
-    await container.log_out()(ANONYMOUS, registration.tokens.refresh)
+    await container.log_out()(ANONYMOUS, LogOutCommand(refresh=registration.tokens.refresh))
 
     with pytest.raises(InvalidTokenError) as caught:
-        await container.refresh_access_token()(registration.tokens.refresh)
+        await container.refresh_access_token()(RefreshCommand(refresh=registration.tokens.refresh))
     assert caught.value.message == "Token is blacklisted"
 
 
@@ -78,7 +85,7 @@ async def test_a_deactivated_user_cannot_refresh(container: Container) -> None:
     await change_user(container, registration.user.id, lambda user: user.deactivate())
 
     with pytest.raises(InvalidTokenError):
-        await container.refresh_access_token()(registration.tokens.refresh)
+        await container.refresh_access_token()(RefreshCommand(refresh=registration.tokens.refresh))
 
 
 async def test_a_password_change_retires_every_earlier_refresh_token(container: Container) -> None:
@@ -86,7 +93,7 @@ async def test_a_password_change_retires_every_earlier_refresh_token(container: 
     await change_user(container, registration.user.id, lambda user: user.change_password("new-hash"))
 
     with pytest.raises(InvalidTokenError):
-        await container.refresh_access_token()(registration.tokens.refresh)
+        await container.refresh_access_token()(RefreshCommand(refresh=registration.tokens.refresh))
 
 
 async def test_the_refresh_token_of_a_deleted_user_is_refused(container: Container) -> None:
@@ -96,14 +103,14 @@ async def test_the_refresh_token_of_a_deleted_user_is_refused(container: Contain
         await uow.commit()
 
     with pytest.raises(InvalidTokenError):
-        await container.refresh_access_token()(registration.tokens.refresh)
+        await container.refresh_access_token()(RefreshCommand(refresh=registration.tokens.refresh))
 
 
 async def test_with_rotation_a_refresh_answers_a_new_refresh_token_and_revokes_the_old(rotating: Container) -> None:
     registration = await registered(rotating)
     old = registration.tokens.refresh
 
-    refreshed = await rotating.refresh_access_token()(old)
+    refreshed = await rotating.refresh_access_token()(RefreshCommand(refresh=old))
 
     assert refreshed.refresh is not None and refreshed.refresh != old
     tokens = rotating.tokens()
@@ -111,20 +118,20 @@ async def test_with_rotation_a_refresh_answers_a_new_refresh_token_and_revokes_t
     old_claims = tokens.decode(old, expected_type=TokenType.REFRESH)
     assert new_claims.family == old_claims.jti  # the same rotation chain
     # the new one works, once
-    newest = (await rotating.refresh_access_token()(refreshed.refresh)).refresh
+    newest = (await rotating.refresh_access_token()(RefreshCommand(refresh=refreshed.refresh))).refresh
     assert newest
     with pytest.raises(InvalidTokenError, match="blacklisted"):
-        await rotating.refresh_access_token()(old)
+        await rotating.refresh_access_token()(RefreshCommand(refresh=old))
     # reusing a revoked token revoked the whole family (RFC 9700 §4.14.2), the newest token too
     with pytest.raises(InvalidTokenError, match="blacklisted"):
-        await rotating.refresh_access_token()(newest)
+        await rotating.refresh_access_token()(RefreshCommand(refresh=newest))
 
 
 # --- logout -----------------------------------------------------------------------------------------
 
 async def test_holding_the_refresh_token_is_enough_to_log_out(container: Container) -> None:
     registration = await registered(container)
-    await container.log_out()(ANONYMOUS, registration.tokens.refresh)
+    await container.log_out()(ANONYMOUS, LogOutCommand(refresh=registration.tokens.refresh))
 
     async with container.unit_of_work() as uow:
         jti = container.tokens().decode(registration.tokens.refresh, expected_type=TokenType.REFRESH).jti
@@ -133,9 +140,10 @@ async def test_holding_the_refresh_token_is_enough_to_log_out(container: Contain
 
 async def test_the_owner_may_log_out_while_authenticated(container: Container) -> None:
     registration = await registered(container)
-    await container.log_out()(await actor_of(container, registration.user.id), registration.tokens.refresh)
+    await container.log_out()(await actor_of(container, registration.user.id), LogOutCommand(
+        refresh=registration.tokens.refresh))
     with pytest.raises(InvalidTokenError):
-        await container.refresh_access_token()(registration.tokens.refresh)
+        await container.refresh_access_token()(RefreshCommand(refresh=registration.tokens.refresh))
 
 
 async def test_someone_elses_refresh_token_is_refused_while_authenticated(container: Container) -> None:
@@ -143,31 +151,31 @@ async def test_someone_elses_refresh_token_is_refused_while_authenticated(contai
     intruder = await actor_of(container, (await registered(container)).user.id)
 
     with pytest.raises(PermissionDeniedError):
-        await container.log_out()(intruder, victim.tokens.refresh)
+        await container.log_out()(intruder, LogOutCommand(refresh=victim.tokens.refresh))
     # and it was not revoked
-    assert await container.refresh_access_token()(victim.tokens.refresh)
+    assert await container.refresh_access_token()(RefreshCommand(refresh=victim.tokens.refresh))
 
 
 async def test_logging_out_twice_is_refused_the_second_time(container: Container) -> None:
     registration = await registered(container)
-    await container.log_out()(ANONYMOUS, registration.tokens.refresh)
+    await container.log_out()(ANONYMOUS, LogOutCommand(refresh=registration.tokens.refresh))
     with pytest.raises(InvalidTokenError, match="blacklisted"):
-        await container.log_out()(ANONYMOUS, registration.tokens.refresh)
+        await container.log_out()(ANONYMOUS, LogOutCommand(refresh=registration.tokens.refresh))
 
 
 async def test_an_access_token_cannot_be_logged_out(container: Container) -> None:
     registration = await registered(container)
     with pytest.raises(InvalidTokenError, match="wrong type"):
-        await container.log_out()(ANONYMOUS, registration.tokens.access)
+        await container.log_out()(ANONYMOUS, LogOutCommand(refresh=registration.tokens.access))
 
 
 async def test_logging_out_one_session_leaves_the_others(container: Container) -> None:
     registration = await registered(container)
-    other_session = await container.log_in()(registration.user.username, PASSWORD)
+    other_session = await container.log_in()(LogInCommand(username=registration.user.username, password=PASSWORD))
 
-    await container.log_out()(ANONYMOUS, registration.tokens.refresh)
+    await container.log_out()(ANONYMOUS, LogOutCommand(refresh=registration.tokens.refresh))
 
-    assert await container.refresh_access_token()(other_session.refresh)
+    assert await container.refresh_access_token()(RefreshCommand(refresh=other_session.refresh))
 
 
 # --- who is calling ---------------------------------------------------------------------------------
@@ -184,8 +192,9 @@ async def test_identify_actor_answers_the_user_with_their_patient_record(contain
 
 
 async def test_identify_actor_knows_admins(container: Container) -> None:
-    user = await container.create_superuser()(username="root", email="root@example.com", password=PASSWORD)
-    pair = await container.log_in()("root", PASSWORD)
+    user = await container.create_superuser()(CreateSuperuserCommand(
+        username="root", email="root@example.com", password=PASSWORD))
+    pair = await container.log_in()(LogInCommand(username="root", password=PASSWORD))
 
     actor = await container.identify_actor()(pair.access)
 

@@ -62,7 +62,7 @@ class InMemoryReviewViews(InMemoryTable):
         return ReviewView(
             id=review.id, reviewer_id=review.reviewer_id,
             reviewer=display_name(reviewer.username, reviewer.first_name, reviewer.last_name),
-            doctor_id=review.doctor_id,
+            doctor=review.doctor_id,
             doctor_name=display_name(doctor.username, doctor.first_name, doctor.last_name),
             body=review.body, created_on=review.created_on, rating=review.rating.value,
         )

@@ -130,13 +130,15 @@ class InMemoryUnitOfWork:
     async def commit(self) -> None:
         # The pending Idempotency-Key's record commits with the write it answers (one synchronous step).
         request = pending_request.get()
-        if request is not None and self._kind is not _Transaction.NONE:
-            pending_request.set(None)
+        recorded = request is not None and self._kind is not _Transaction.NONE
+        if recorded:
             await self.idempotency.reserve(request)
         if self.idempotency.taken_since_read():
             raise KeyInUseError()
         self._transaction.commit()
         self._kind = _Transaction.NONE
+        if recorded:
+            pending_request.set(None)  # only once committed: a unit run again records it again
 
     async def rollback(self) -> None:
         self._transaction.rollback()

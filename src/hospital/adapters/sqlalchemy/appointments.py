@@ -14,6 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from hospital.adapters.sqlalchemy.database_errors import breaks_a_foreign_key, flush
 from hospital.adapters.sqlalchemy.direct_reads import Reads
 from hospital.adapters.sqlalchemy.integers import storable
+from hospital.adapters.sqlalchemy.lost_commits import TRANSACTION_ID, current_transaction_id
 from hospital.adapters.sqlalchemy.prepared import PreparedQuery, QueryShapes, bound
 from hospital.adapters.sqlalchemy.schedules import read_instant, stored_instant
 from hospital.adapters.sqlalchemy.tables.care import appointments as a
@@ -35,7 +36,8 @@ _OFFERED = exists().where(doctor_available_times.c.doctor_id == bindparam("docto
 _INSERT_IF_OFFERED = PreparedQuery(
     insert(a).from_select(_INSERTED, select(*(cast(bindparam(name), a.c[name].type) for name in _INSERTED))
                           .where(_OFFERED))
-    .returning(a.c.id)
+    # Its transaction's id too, at no extra round trip: a COMMIT lost on its way is settled by it.
+    .returning(a.c.id, current_transaction_id().label(TRANSACTION_ID))
 )
 
 
@@ -196,9 +198,9 @@ class SqlAlchemyAppointmentQueries:
         total, rows = await self._reads.counted_page(_COUNT(*shape), _PAGE(*shape), values, page)
         items = [
             AppointmentRow(
-                id=row_id, patient_id=patient, doctor_id=doctor, appointment_type=appointment_type,
-                status=status, symptoms=symptoms, time_id=time_id, cancelled=bool(cancelled),
-                start=_instant(start), end=_instant(end), fhir_status=fhir_status, cancellation_reason=reason,
+                id=row_id, patient=patient, doctor=doctor, appointment_type=appointment_type,
+                appointment_status=status, symptoms=symptoms, time=time_id, cancel=bool(cancelled),
+                start=_instant(start), end=_instant(end), status=fhir_status, cancellation_reason=reason,
                 cancelled_by=cancelled_by, cancelled_at=_instant(cancelled_at), replaces=replaces,
                 replaced_by=replaced_by,
             )

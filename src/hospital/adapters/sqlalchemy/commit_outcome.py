@@ -9,8 +9,16 @@ stopped (a statement on the writer's thread, a COMMIT sent to PostgreSQL).
   "failed" only when its work did not commit, and compensation (deleting an uploaded image) never
   runs for work that committed.
 - ``rolled_back_for_sure``: whether a failed PostgreSQL COMMIT is known not to have committed. A
-  connection lost while COMMIT was on its way leaves the outcome unknown: the units of work then
-  raise ``CommitOutcomeUnknownError`` (503), and compensation keeps what the work referred to.
+  connection lost while COMMIT was on its way leaves the outcome to be asked of PostgreSQL
+  (lost_commits.py); when it cannot say, the units of work raise ``CommitOutcomeUnknownError``
+  (503), compensation keeps what the work referred to, and the retry policy never runs such a unit
+  again (application/retry.py).
+
+Before the COMMIT is sent, the outcome is certain: a PostgreSQL transaction commits only on its
+COMMIT, and a session that ended without one was rolled back. So a connection the driver already
+knows to be closed when the COMMIT is due (the server's goodbye was read: ``is_closed()``) sends
+nothing and raises ``ConnectionLostError``, as a fault at any earlier statement does
+(database_errors.py), and the unit runs again on a new connection.
 """
 
 from __future__ import annotations

@@ -10,6 +10,10 @@ session's flushes and commits, the direct reads (direct_reads.py) and the driver
   serialization failure, a doctor's link row written twice: ``ConcurrentChangeError``, which the
   command's retry (application/retry.py) runs again from its load: then 404 for a row that is
   gone, 409 if it keeps losing;
+- a connection that worked was lost (the server ended the session) before the COMMIT was sent:
+  ``ConnectionLostError``, which the same retry runs again on a new connection (the session's end
+  rolled the work back); lost during the COMMIT, the units of work ask PostgreSQL what became of
+  the transaction (lost_commits.py), and raise ``CommitOutcomeUnknownError`` when it cannot say;
 - the database is not there: ``ServiceUnavailableError`` (503);
 - anything else (a missing column, a bug): unchanged, logged with its stack (500).
 
@@ -35,7 +39,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from hospital.adapters.sqlalchemy.tables import metadata
 from hospital.adapters.sqlalchemy.tables.scheduling import DOCTOR_OVERLAP, DOCTOR_START, PATIENT_OVERLAP
-from hospital.application.errors import ConcurrentChangeError, ServiceUnavailableError
+from hospital.application.errors import ConcurrentChangeError, ConnectionLostError, ServiceUnavailableError
 from hospital.application.ports.catalogue import DuplicateDoctorError, DuplicateSlugError
 from hospital.application.ports.idempotency import KeyInUseError
 from hospital.domain.doctor_schedules import DuplicateExceptionError
@@ -224,6 +228,10 @@ def domain_error_for(error: BaseException) -> DomainError | None:
         return None
     if isinstance(error, StaleDataError):
         return ConcurrentChangeError()
+    if is_connection_fault(error):
+        # Raised before the COMMIT (the units of work tell a fault during it apart: commit_outcome.py):
+        # the session's end rolled the work back, and it may run again on a new connection.
+        return ConnectionLostError()
     if is_unavailable(error):
         return ServiceUnavailableError()
     driver = _driver_error(error)

@@ -138,6 +138,13 @@ class AsyncpgDirectReader:
         """The asyncpg pool, opened on first use (driver_transactions.py writes on it too)."""
         return self._pool or await self._open()
 
+    async def new_connection(self) -> Any:
+        """A connection of its own, outside the pool, to the same server (lost_commits.py asks on one
+        when the pool's may all have been ended at once)."""
+        import asyncpg
+
+        return await asyncpg.connect(**self._connect_arguments, timeout=CONNECT_TIMEOUT_SECONDS)
+
     async def shared_rows(self, query: PreparedQuery) -> list[Any]:
         shared = self._shared.get(query)
         if shared is None:

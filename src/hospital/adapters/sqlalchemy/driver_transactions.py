@@ -20,7 +20,7 @@ transaction and a driver transaction are two transactions.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
 from sqlalchemy.dialects import sqlite
@@ -35,8 +35,8 @@ from hospital.adapters.sqlalchemy.direct_reads import (
     discard,
 )
 from hospital.adapters.sqlalchemy.engine import SQLITE_BEGIN
+from hospital.adapters.sqlalchemy.lost_commits import TRANSACTION_ID, Phase, XactStatus, conclude, decide, settle
 from hospital.adapters.sqlalchemy.sqlite_writer import LoopSqliteConnection, SqliteWriter
-from hospital.application.errors import CommitOutcomeUnknownError
 
 
 class DriverTransaction(Protocol):
@@ -148,7 +148,7 @@ class AsyncpgTransactions:
                 if fault and not retry:
                     continue  # nothing began
                 raise
-            return _AsyncpgTransaction(pool, connection, transaction, self.listeners)
+            return _AsyncpgTransaction(pool, connection, transaction, self.listeners, self._reader.new_connection)
         raise AssertionError("unreachable")
 
     async def close(self) -> None:
@@ -156,39 +156,67 @@ class AsyncpgTransactions:
 
 
 class _AsyncpgTransaction:
+    """Its transaction id is learned from its writes: a statement that returns a ``transaction_id``
+    column (lost_commits.py) tells it, at no extra round trip; a COMMIT lost on its way is then
+    settled by asking PostgreSQL what became of that transaction."""
+
     dialect: Dialect = AsyncpgTransactions.dialect
 
-    def __init__(self, pool: Any, connection: Any, transaction: Any, listeners: list[StatementListener]) -> None:
+    def __init__(self, pool: Any, connection: Any, transaction: Any, listeners: list[StatementListener],
+                 new_connection: Callable[[], Awaitable[Any]]) -> None:
         self._pool, self._connection, self._transaction = pool, connection, transaction
-        self._listeners = listeners
+        self._listeners, self._new_connection = listeners, new_connection
+        self._transaction_id: int | XactStatus = XactStatus.UNAVAILABLE  # not learned yet
 
     async def rows(self, sql: str, values: Sequence[Any]) -> list[Any]:
         for listener in self._listeners:
             listener(sql)
         try:
-            return await self._connection.fetch(sql, *values)
+            rows = await self._connection.fetch(sql, *values)
         except Exception as error:
             if is_connection_fault(error):
                 discard(self._connection)  # the pool replaces it when it is given back
             raise
+        if rows and isinstance(transaction_id := rows[-1].get(TRANSACTION_ID), int):
+            self._transaction_id = transaction_id
+        return rows
 
     async def commit(self) -> None:
+        if self._connection.is_closed():
+            # The server ended the session before this COMMIT could be sent (commit_outcome.py).
+            discard(self._connection)
+            await self._give_back()
+            conclude(decide(Phase.BEFORE_COMMIT, None))
         try:
-            await outcome_of(self._transaction.commit())
+            await outcome_of(self._commit_or_settle())
+        finally:
+            await self._give_back()
+
+    async def _commit_or_settle(self) -> None:
+        try:
+            await self._transaction.commit()
         except Exception as error:
             if is_connection_fault(error):
                 discard(self._connection)
-            if not rolled_back_for_sure(error):
-                raise CommitOutcomeUnknownError() from error
-            raise
-        finally:
-            await self._pool.release(self._connection)
+            if rolled_back_for_sure(error):
+                raise
+            conclude(await settle(self._transaction_id, self._new_connection), error)
 
     async def rollback(self) -> None:
         try:
             await self._transaction.rollback()
         finally:
+            await self._give_back()
+
+    async def _give_back(self) -> None:
+        """The connection back to the pool. The transaction is over by then: a failure here (the
+        server ended the session just after the COMMIT, and closing it, or resetting it, failed)
+        changes nothing of its outcome, and must not be taken for a failed unit, which would run
+        again and do its work twice. asyncpg has closed such a connection; the pool opens another."""
+        try:
             await self._pool.release(self._connection)
+        except Exception:
+            discard(self._connection)
 
 
 def driver_transactions_for(writer: SqliteWriter | None, reader: object) -> DriverTransactions | None:

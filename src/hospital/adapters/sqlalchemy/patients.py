@@ -56,6 +56,6 @@ class SqlAlchemyPatientQueries:
                               scope_doctor=scope.doctor_id if scope else None, phone=phone, search=pattern)
         shape = (scope is not None, *shape)
         total, rows = await self._reads.counted_page(_COUNT(*shape), _PAGE(*shape), values, page)
-        items = [PatientRow(id=row_id, username=username, phone=row_phone, profile=profile)
+        items = [PatientRow(id=row_id, user=username, phone=row_phone, profile=profile)
                  for row_id, username, row_phone, profile in rows]
         return Page(items, total, page)

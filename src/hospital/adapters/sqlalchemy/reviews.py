@@ -80,7 +80,7 @@ def _view(row: Sequence[Any]) -> ReviewView:
     return ReviewView(
         id=review_id, reviewer_id=reviewer_id,
         reviewer=display_name(reviewer_username, reviewer_first, reviewer_last),
-        doctor_id=doctor_id, doctor_name=display_name(doctor_username, doctor_first, doctor_last),
+        doctor=doctor_id, doctor_name=display_name(doctor_username, doctor_first, doctor_last),
         # SQLite answers a DATE as its ISO text.
         body=body, created_on=date.fromisoformat(created_on) if isinstance(created_on, str) else created_on,
         rating=rating,

@@ -25,18 +25,19 @@ from hospital.adapters.sqlalchemy.catalogue import (
 )
 from hospital.adapters.sqlalchemy.commit_outcome import outcome_of, rolled_back_for_sure
 from hospital.adapters.sqlalchemy.contacts import SqlAlchemyContactRepository
-from hospital.adapters.sqlalchemy.database_errors import is_unavailable, raise_as_domain_error
-from hospital.adapters.sqlalchemy.direct_reads import DirectReader, Reads
+from hospital.adapters.sqlalchemy.database_errors import is_connection_fault, is_unavailable, raise_as_domain_error
+from hospital.adapters.sqlalchemy.direct_reads import AsyncpgDirectReader, DirectReader, Reads
 from hospital.adapters.sqlalchemy.doctor_reads import SqlAlchemyDoctorReadQueries
 from hospital.adapters.sqlalchemy.driver_transactions import DriverTransaction, DriverTransactions
 from hospital.adapters.sqlalchemy.idempotency import SqlAlchemyIdempotencyRecords
+from hospital.adapters.sqlalchemy.lost_commits import TRANSACTION_ID_SQL, Phase, XactStatus, conclude, decide, settle
 from hospital.adapters.sqlalchemy.patients import SqlAlchemyPatientQueries
 from hospital.adapters.sqlalchemy.prepared import PreparedQuery
 from hospital.adapters.sqlalchemy.reviews import SqlAlchemyReviewRepository, SqlAlchemyReviewViews
 from hospital.adapters.sqlalchemy.schedules import SqlAlchemyScheduleRepository, SqlAlchemySlotSourceQueries
 from hospital.adapters.sqlalchemy.sqlite_writer import LoopSqliteConnection
 from hospital.adapters.sqlalchemy.tables import catalogue as catalogue_tables
-from hospital.application.errors import CommitOutcomeUnknownError, ServiceUnavailableError
+from hospital.application.errors import ServiceUnavailableError
 from hospital.application.ports.idempotency import pending_request
 from hospital.application.ports.unit_of_work import SessionUnavailableError
 from hospital.domain.taxonomy import Designation, Specialisation
@@ -46,6 +47,12 @@ async def _commit_session(session: AsyncSession, durable: asyncio.Future[None] |
     await session.commit()
     if durable is not None:
         await durable
+
+
+def _closed(driver_connection: object) -> bool:
+    """Whether the driver already knows its connection ended (asyncpg read the server's goodbye)."""
+    is_closed = getattr(driver_connection, "is_closed", None)
+    return bool(is_closed()) if callable(is_closed) else False
 
 
 class SqlAlchemyUnitOfWork:
@@ -195,7 +202,9 @@ class SqlAlchemyUnitOfWork:
         try:
             await self._end_uncommitted()
         except Exception as cleanup_error:
-            if exc is None and is_unavailable(cleanup_error):
+            # A connection the server ended cannot roll back, and need not: the end of its session
+            # rolled back what was not committed, and what the unit read stays true.
+            if exc is None and is_unavailable(cleanup_error) and not is_connection_fault(cleanup_error):
                 raise ServiceUnavailableError() from cleanup_error
         # The one place where what escaped the unit (a flush, the COMMIT, a read) becomes what it
         # means to the caller: database_errors.py.
@@ -216,25 +225,30 @@ class SqlAlchemyUnitOfWork:
     async def commit(self) -> None:
         """Once the COMMIT is under way it runs to its end even if the caller is cancelled meanwhile,
         and the caller is told its outcome (commit_outcome.py): returns if the work committed,
-        raises if it did not, and ``CommitOutcomeUnknownError`` when PostgreSQL never said."""
+        raises if it did not, and ``CommitOutcomeUnknownError`` when PostgreSQL could not say
+        (lost_commits.py)."""
         try:
-            await self._record_idempotency_key()
+            recorded = await self._record_idempotency_key()
             await self._commit()
         except Exception as error:
             raise_as_domain_error(error)
             raise
+        if recorded:
+            # Only once its record committed: a unit that failed (and may run again, retry.py)
+            # records the key again in its next transaction, and a later unit never does.
+            pending_request.set(None)
 
-    async def _record_idempotency_key(self) -> None:
+    async def _record_idempotency_key(self) -> bool:
         """The pending Idempotency-Key's record, in the transaction of the write it answers
         (application/idempotency.py): only a unit that wrote something takes it."""
         request = pending_request.get()
         wrote = self._driver is not None or (self._session is not None and self._session.in_transaction())
         if request is None or not wrote:
-            return
-        pending_request.set(None)
+            return False
         if self._session is not None and self._driver is None:
             await self._session.flush()  # the ORM's pending changes first, as the COMMIT would
         await self.idempotency.reserve(request)
+        return True
 
     async def _commit(self) -> None:
         driver, self._driver = self._driver, None
@@ -253,12 +267,30 @@ class SqlAlchemyUnitOfWork:
         # Group commit (sqlite_writer.py): the connection goes to the next writer at once; this use
         # case returns only when the COMMIT that includes its work is on disk.
         durable = writer.defer_commit() if isinstance(writer, LoopSqliteConnection) else None
-        try:
+        if connection.dialect.name != "postgresql":
             await outcome_of(_commit_session(session, durable))
+            return
+        if _closed(writer):
+            # The server ended the session before this COMMIT could be sent (commit_outcome.py).
+            conclude(decide(Phase.BEFORE_COMMIT, None))
+        # One round trip more, on asyncpg itself: the id that settles a COMMIT lost on its way
+        # (lost_commits.py). A lost connection here is a loss before the COMMIT, like any statement's.
+        # (Another driver's lost COMMIT stays unsettled: 503, outcome unknown.)
+        transaction: int | XactStatus = XactStatus.UNAVAILABLE
+        if callable(fetchval := getattr(writer, "fetchval", None)):
+            transaction_id = await fetchval(TRANSACTION_ID_SQL)
+            transaction = XactStatus.NOTHING_WRITTEN if transaction_id is None else transaction_id
+        await outcome_of(self._commit_or_settle(session, transaction))
+
+    async def _commit_or_settle(self, session: AsyncSession, transaction: int | XactStatus) -> None:
+        try:
+            await session.commit()
         except Exception as error:
-            if connection.dialect.name == "postgresql" and not rolled_back_for_sure(error):
-                raise CommitOutcomeUnknownError() from error
-            raise
+            if rolled_back_for_sure(error):
+                raise
+            reader = self._direct_reader
+            conclude(await settle(transaction, reader.new_connection if isinstance(reader, AsyncpgDirectReader)
+                                  else None), error)
 
     async def rollback(self) -> None:
         driver, self._driver = self._driver, None

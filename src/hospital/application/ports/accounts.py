@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 from hospital.application.pagination import Page, PageRequest
@@ -16,10 +16,59 @@ from hospital.domain.users import User
 
 @dataclass(frozen=True, slots=True)
 class ProfileDetails:
-    """A profile with its user, the shape every profile endpoint answers with."""
+    """A profile with its user, as the profile use cases load them to check and change them."""
 
     profile: UserProfile
     user: User
+
+
+@dataclass(frozen=True, slots=True)
+class UserView:
+    """A stored account as callers see it (no password hash, no token version): what registration,
+    ``CreateSuperuser`` and every profile answer with."""
+
+    id: int
+    username: str
+    email: str
+    first_name: str
+    last_name: str
+    is_staff: bool
+    is_active: bool
+    date_joined: datetime
+
+    @classmethod
+    def of(cls, user: User) -> UserView:
+        assert user.id is not None and user.date_joined is not None, "only a stored user is shown"
+        return cls(
+            id=user.id, username=user.username, email=user.email, first_name=user.first_name,
+            last_name=user.last_name, is_staff=user.is_staff, is_active=user.is_active,
+            date_joined=user.date_joined,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileView:
+    """A profile with its user, the shape every profile endpoint answers with; ``profile_picture`` is
+    the stored picture's name (the HTTP layer makes it a URL)."""
+
+    id: int
+    user: UserView
+    bio: str
+    address: str
+    date_of_birth: date | None
+    profile_picture: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, details: ProfileDetails) -> ProfileView:
+        profile = details.profile
+        assert profile.id is not None and profile.created_at and profile.updated_at, "only a stored profile is shown"
+        return cls(
+            id=profile.id, user=UserView.of(details.user), bio=profile.bio, address=profile.address,
+            date_of_birth=profile.date_of_birth, profile_picture=profile.profile_picture,
+            created_at=profile.created_at, updated_at=profile.updated_at,
+        )
 
 
 class UserRepository(Protocol):

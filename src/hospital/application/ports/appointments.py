@@ -58,20 +58,22 @@ class AppointmentRepository(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class AppointmentRow:
-    """An appointment as the endpoints answer, with the enums as their wire strings."""
+    """An appointment as the endpoints answer: the wire's field names, the enums as their wire strings,
+    and the patient, doctor and time as their ids."""
 
     id: int
-    patient_id: int
-    doctor_id: int
+    patient: int
+    doctor: int
     appointment_type: str
-    status: str
+    appointment_status: str
     symptoms: str
-    time_id: int | None
-    cancelled: bool
-    # Dated scheduling (SCHEDULING.md section 5): None until they apply; fhir_status is the wire's `status`.
+    time: int | None
+    cancel: bool
+    # Dated scheduling (SCHEDULING.md section 5): None until they apply; `status` is FHIR's status, of
+    # which `appointment_status` and `cancel` are the guide's projections.
     start: datetime | None = None
     end: datetime | None = None
-    fhir_status: str = "proposed"
+    status: str = "proposed"
     cancellation_reason: str | None = None
     cancelled_by: int | None = None
     cancelled_at: datetime | None = None
@@ -82,10 +84,10 @@ class AppointmentRow:
     def of(cls, appointment: Appointment) -> AppointmentRow:
         assert appointment.id is not None
         return cls(
-            id=appointment.id, patient_id=appointment.patient_id, doctor_id=appointment.doctor_id,
-            appointment_type=str(appointment.appointment_type), status=str(appointment.status),
-            symptoms=appointment.symptoms, time_id=appointment.time_id, cancelled=appointment.cancelled,
-            start=appointment.starts_at, end=appointment.ends_at, fhir_status=str(appointment.fhir_status),
+            id=appointment.id, patient=appointment.patient_id, doctor=appointment.doctor_id,
+            appointment_type=str(appointment.appointment_type), appointment_status=str(appointment.status),
+            symptoms=appointment.symptoms, time=appointment.time_id, cancel=appointment.cancelled,
+            start=appointment.starts_at, end=appointment.ends_at, status=str(appointment.fhir_status),
             cancellation_reason=appointment.cancellation_reason, cancelled_by=appointment.cancelled_by,
             cancelled_at=appointment.cancelled_at, replaces=appointment.replaces, replaced_by=appointment.replaced_by,
         )

@@ -13,6 +13,7 @@ from hospital.domain.doctors import Doctor
 from hospital.domain.errors import ConflictError
 from hospital.domain.schedules import AvailableTime
 from hospital.domain.taxonomy import Designation, Specialisation
+from hospital.domain.time_windows import format_clock
 
 TaxonT = TypeVar("TaxonT", Designation, Specialisation)
 
@@ -146,6 +147,72 @@ class ContactRepository(Protocol):
         """Remove it.
         ConcurrentChangeError if it changed or went since it was read (unit_of_work.py)."""
         ...
+
+
+# Read models: what the use cases answer with. Each is stored (its ``id`` is an ``int``, never None)
+# and uses the wire's field names; the HTTP layer only renders them.
+
+
+@dataclass(frozen=True, slots=True)
+class TaxonView:
+    """A designation or specialisation: its id, name and slug."""
+
+    id: int
+    name: str
+    slug: str
+
+    @classmethod
+    def of(cls, taxon: Designation | Specialisation) -> TaxonView:
+        assert taxon.id is not None, "only a stored taxon is shown"
+        return cls(id=taxon.id, name=taxon.name, slug=taxon.slug)
+
+
+@dataclass(frozen=True, slots=True)
+class AvailableTimeView:
+    """An available time: its id, its label (``time``) and its window's wall-clock hours ("HH:MM",
+    None when the time has no window)."""
+
+    id: int
+    time: str
+    start: str | None = None
+    end: str | None = None
+
+    @classmethod
+    def of(cls, time: AvailableTime) -> AvailableTimeView:
+        assert time.id is not None, "only a stored time is shown"
+        window = time.window
+        return cls(id=time.id, time=time.time, start=format_clock(window.start) if window else None,
+                   end=format_clock(window.end) if window else None)
+
+
+@dataclass(frozen=True, slots=True)
+class MedicalServiceView:
+    """A service of the catalogue; ``image`` is the stored image's name (the HTTP layer makes it a URL)."""
+
+    id: int
+    name: str
+    description: str
+    image: str
+
+    @classmethod
+    def of(cls, service: MedicalService) -> MedicalServiceView:
+        assert service.id is not None, "only a stored service is shown"
+        return cls(id=service.id, name=service.name, description=service.description, image=service.image)
+
+
+@dataclass(frozen=True, slots=True)
+class ContactView:
+    """A contact request as submitted (``massage`` is the wire's spelling)."""
+
+    id: int
+    name: str
+    phone: str
+    massage: str
+
+    @classmethod
+    def of(cls, contact: Contact) -> ContactView:
+        assert contact.id is not None, "only a stored contact request is shown"
+        return cls(id=contact.id, name=contact.name, phone=contact.phone, massage=contact.massage)
 
 
 # The read side (CQRS): what the doctor endpoints answer with, straight from storage.

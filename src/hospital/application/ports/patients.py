@@ -11,17 +11,18 @@ from hospital.domain.patients import Patient
 
 @dataclass(frozen=True, slots=True)
 class PatientRow:
-    """A patient as every patient endpoint answers: the username rather than the user id."""
+    """A patient as every patient endpoint answers, in the wire's names: ``user`` is the username (not
+    the user id), ``profile`` the stored picture's name."""
 
     id: int
-    username: str
+    user: str
     phone: str | None
     profile: str | None
 
     @classmethod
     def of(cls, patient: Patient, username: str) -> PatientRow:
         assert patient.id is not None
-        return cls(id=patient.id, username=username, phone=patient.phone, profile=patient.profile)
+        return cls(id=patient.id, user=username, phone=patient.phone, profile=patient.profile)
 
 
 @dataclass(frozen=True, slots=True)

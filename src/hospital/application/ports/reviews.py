@@ -36,12 +36,14 @@ class ReviewRepository(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class ReviewView:
-    """A review as readers see it, names resolved: what every review endpoint answers with."""
+    """A review as readers see it, names resolved: what every review endpoint answers with, in the wire's
+    names (``reviewer`` is the reviewer's name, ``doctor`` the doctor's id); ``reviewer_id`` is the
+    reviewer's patient id, which the wire does not show."""
 
     id: int
     reviewer_id: int
     reviewer: str
-    doctor_id: int
+    doctor: int
     doctor_name: str
     body: str
     created_on: date

@@ -80,7 +80,7 @@ class UnitOfWork(Protocol):
         """Make the work durable. Once the COMMIT is under way it runs to its end even if the caller
         is cancelled meanwhile, and the caller is told its outcome: it returns when the work
         committed (the cancellation is withdrawn), raises when it did not, and raises
-        ``CommitOutcomeUnknownError`` when the database never said (then anything the work refers
+        ``CommitOutcomeUnknownError`` when the database could not say (then anything the work refers
         to must be kept: application/staged_uploads.py). Raises ``ConcurrentChangeError`` (nothing
         written) for a record changed since it was read, and the domain's refusal for a duplicate
         found only now."""

@@ -222,9 +222,9 @@ async def test_rows_carry_the_wire_strings(any_container, people):
     async with any_container.unit_of_work() as uow:
         (row,) = (await uow.appointment_queries.list(page=PageRequest.of(), scope=None)).items
     assert row == AppointmentRow(
-        id=added.id, patient_id=people.owner.patient_id, doctor_id=people.doctor.doctor_id,
-        appointment_type="Offline", status="Complated", symptoms="cough", time_id=people.doctor_times[0],
-        cancelled=False,
+        id=added.id, patient=people.owner.patient_id, doctor=people.doctor.doctor_id,
+        appointment_type="Offline", appointment_status="Complated", symptoms="cough", time=people.doctor_times[0],
+        cancel=False,
     )
 
 

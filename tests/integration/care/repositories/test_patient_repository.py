@@ -85,7 +85,7 @@ async def test_rows_carry_the_username(any_container, people):
         user = await uow.users.get(people.owner.user_id)
         scope = PatientScope(patient_id=people.owner.patient_id)
         page = await uow.patient_queries.list(page=PageRequest.of(), scope=scope)
-    assert page.items == [PatientRow(id=people.owner.patient_id, username=user.username, phone="123", profile=None)]
+    assert page.items == [PatientRow(id=people.owner.patient_id, user=user.username, phone="123", profile=None)]
 
 
 async def test_scopes(any_container, people):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar import Request, post
 
-from hospital.application.accounts import RegisterCommand
+from hospital.application.accounts import LogInCommand, LogOutCommand, RefreshCommand, RegisterCommand
 from hospital.entrypoints.http import openapi
 from hospital.entrypoints.http.body import read_body, to_struct
 from hospital.entrypoints.http.dependencies import CurrentActor, Services
@@ -42,7 +42,7 @@ async def register(request: Request, container: Services) -> RegistrationOut:
       responses=openapi.errors(400, 401, 429), summary="Log in")
 async def login(request: Request, container: Services) -> TokenPairOut:
     data = to_struct(LoginRequest, await read_body(request))
-    tokens = await container.log_in()(data.username, data.password)
+    tokens = await container.log_in()(LogInCommand(username=data.username, password=data.password))
     return TokenPairOut(refresh=tokens.refresh, access=tokens.access)
 
 
@@ -50,7 +50,7 @@ async def login(request: Request, container: Services) -> TokenPairOut:
       responses=openapi.errors(400, 401, 429), summary="Refresh the access token")
 async def refresh_token(request: Request, container: Services) -> AccessTokenOut:
     data = to_struct(RefreshRequest, await read_body(request))
-    refreshed = await container.refresh_access_token()(data.refresh)
+    refreshed = await container.refresh_access_token()(RefreshCommand(refresh=data.refresh))
     if refreshed.refresh is None:
         return AccessTokenOut(access=refreshed.access)
     return AccessTokenOut(access=refreshed.access, refresh=refreshed.refresh)
@@ -60,7 +60,7 @@ async def refresh_token(request: Request, container: Services) -> AccessTokenOut
       responses=openapi.errors(400, 401, 403, 429), summary="Log out (revoke the refresh token)")
 async def logout(request: Request, container: Services, actor: CurrentActor) -> MessageOut:
     data = to_struct(RefreshRequest, await read_body(request))
-    await container.log_out()(actor, data.refresh)
+    await container.log_out()(actor, LogOutCommand(refresh=data.refresh))
     return MessageOut(message="Successfully logged out.")
 
 

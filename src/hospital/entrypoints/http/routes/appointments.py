@@ -42,9 +42,9 @@ DoctorIdParam = Annotated[
 
 def render(row: AppointmentRow) -> AppointmentOut:
     return AppointmentOut(
-        id=row.id, patient=row.patient_id, doctor=row.doctor_id, appointment_type=row.appointment_type,
-        appointment_status=row.status, symptoms=row.symptoms, time=row.time_id, cancel=row.cancelled,
-        start=row.start, end=row.end, status=row.fhir_status, cancellation_reason=row.cancellation_reason,
+        id=row.id, patient=row.patient, doctor=row.doctor, appointment_type=row.appointment_type,
+        appointment_status=row.appointment_status, symptoms=row.symptoms, time=row.time, cancel=row.cancel,
+        start=row.start, end=row.end, status=row.status, cancellation_reason=row.cancellation_reason,
         cancelled_by=row.cancelled_by, cancelled_at=row.cancelled_at, replaces=row.replaces,
         replaced_by=row.replaced_by,
     )
@@ -57,9 +57,9 @@ def _or_none(value):
 async def _changes(request: Request, struct: type[AppointmentPut] | type[AppointmentPatch]) -> AppointmentChanges:
     data = to_struct(struct, await read_body(request))
     return AppointmentChanges(
-        doctor_id=_or_none(data.doctor), time_id=_or_none(data.time),
+        doctor=_or_none(data.doctor), time=_or_none(data.time),
         appointment_type=_or_none(data.appointment_type), symptoms=_or_none(data.symptoms),
-        cancel=_or_none(data.cancel), status=_or_none(data.appointment_status),
+        cancel=_or_none(data.cancel), appointment_status=_or_none(data.appointment_status),
     )
 
 
@@ -91,8 +91,8 @@ async def book_appointment(request: Request, container: Services, actor: Current
                 symptoms=dated.symptoms, time=_or_none(dated.time))))
         data = to_struct(AppointmentCreate, body)
         booking = Booking(
-            doctor_id=data.doctor, time_id=data.time, appointment_type=data.appointment_type,
-            symptoms=data.symptoms, cancel=data.cancel, status=_or_none(data.appointment_status),
+            doctor=data.doctor, time=data.time, appointment_type=data.appointment_type, symptoms=data.symptoms,
+            cancel=data.cancel, appointment_status=_or_none(data.appointment_status),
         )
         return render(await container.book_appointment()(actor, booking))
 

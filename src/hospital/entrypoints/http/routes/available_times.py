@@ -8,6 +8,7 @@ from litestar import Request, delete, get, patch, post, put
 from litestar.params import FromPath, QueryParameter
 from msgspec import UNSET
 
+from hospital.application.available_times import AvailableTimeChanges
 from hospital.entrypoints.http import openapi
 from hospital.entrypoints.http.body import read_body, to_struct
 from hospital.entrypoints.http.dependencies import CurrentActor, Services
@@ -25,23 +26,24 @@ IdParam = Annotated[str | None, QueryParameter(name="id", description="Only the 
                                                schema_extra={"pattern": INTEGER_FILTER_PATTERN})]
 
 
-async def _time(request: Request) -> dict[str, str | None]:
+async def _changes(request: Request) -> AvailableTimeChanges:
     data = to_struct(AvailableTimeWrite, await read_body(request))
-    return {name: None if value is UNSET else value
-            for name, value in (("time", data.time), ("start", data.start), ("end", data.end))}
+    return AvailableTimeChanges(time=None if data.time is UNSET else data.time,
+                                start=None if data.start is UNSET else data.start,
+                                end=None if data.end is UNSET else data.end)
 
 
 @get(PATH, tags=TAGS, responses=openapi.errors(400), summary="List available times (anyone)")
 async def list_available_times(request: Request, container: Services, actor: CurrentActor,
                                time_id: IdParam = None) -> list[AvailableTimeOut]:
-    times = await container.list_available_times()(actor, time_id=integer_value(request, "id"))
+    times = await container.list_available_times()(actor, id=integer_value(request, "id"))
     return [AvailableTimeOut.of(time) for time in times]
 
 
 @post(PATH, tags=TAGS, security=openapi.BEARER, operation_class=WRITE_DOC, status_code=201,
       responses=openapi.errors(400, 401, 403), summary="Create an available time (admin)")
 async def create_available_time(request: Request, container: Services, actor: CurrentActor) -> AvailableTimeOut:
-    return AvailableTimeOut.of(await container.create_available_time()(actor, **await _time(request)))
+    return AvailableTimeOut.of(await container.create_available_time()(actor, await _changes(request)))
 
 
 @get(ITEM, tags=TAGS, responses=openapi.errors(404), summary="Get an available time (anyone)")
@@ -53,16 +55,16 @@ async def get_available_time(container: Services, actor: CurrentActor, time_id: 
      responses=openapi.errors(401, 403, 404, 409), summary="Update an available time (admin)")
 async def put_available_time(request: Request, container: Services, actor: CurrentActor,
                              time_id: FromPath[int]) -> AvailableTimeOut:
-    fields = await _time(request)
-    return AvailableTimeOut.of(await container.update_available_time()(actor, time_id, **fields))
+    changes = await _changes(request)
+    return AvailableTimeOut.of(await container.update_available_time()(actor, time_id, changes))
 
 
 @patch(ITEM, tags=TAGS, security=openapi.BEARER, operation_class=PATCH_DOC,
        responses=openapi.errors(401, 403, 404, 409), summary="Partially update an available time (admin)")
 async def patch_available_time(request: Request, container: Services, actor: CurrentActor,
                                time_id: FromPath[int]) -> AvailableTimeOut:
-    fields = await _time(request)
-    return AvailableTimeOut.of(await container.update_available_time()(actor, time_id, **fields, partial=True))
+    changes = await _changes(request)
+    return AvailableTimeOut.of(await container.update_available_time()(actor, time_id, changes, partial=True))
 
 
 @delete(ITEM, tags=TAGS, security=openapi.BEARER, responses=openapi.errors(401, 403, 404, 409),

@@ -80,9 +80,9 @@ async def _changes(request: Request) -> DoctorChanges:
     _expand_json_arrays(body)
     data = to_struct(DoctorWrite, body)
     return DoctorChanges(
-        user_id=None if data.user is UNSET else data.user,
-        designation_ids=_ids(data.designation), specialisation_ids=_ids(data.specialisation),
-        available_time_ids=_ids(data.available_time), fee=None if data.fee is UNSET else data.fee,
+        user=None if data.user is UNSET else data.user,
+        designation=_ids(data.designation), specialisation=_ids(data.specialisation),
+        available_time=_ids(data.available_time), fee=None if data.fee is UNSET else data.fee,
         meet_link=None if data.meet_link is UNSET else data.meet_link, profile=body.files.get("profile"),
     )
 

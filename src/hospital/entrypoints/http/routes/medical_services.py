@@ -7,7 +7,7 @@ from litestar.params import FromPath
 from msgspec import UNSET
 
 from hospital.application.medical_services import MedicalServiceChanges
-from hospital.domain.catalogue import MedicalService
+from hospital.application.ports.catalogue import MedicalServiceView
 from hospital.entrypoints.http import openapi
 from hospital.entrypoints.http.body import read_body, to_struct
 from hospital.entrypoints.http.dependencies import CurrentActor, Services
@@ -21,8 +21,7 @@ CREATE_DOC = openapi.body(MedicalServiceWrite, files=("image",), item=ITEM)
 UPDATE_DOC = openapi.body(MedicalServiceWrite, files=("image",), required=False)
 
 
-def render(request: Request, service: MedicalService) -> MedicalServiceOut:
-    assert service.id is not None
+def render(request: Request, service: MedicalServiceView) -> MedicalServiceOut:
     return MedicalServiceOut(
         id=service.id, image=media_url(request, service.image), name=service.name,
         description=service.description,

@@ -30,7 +30,7 @@ PhoneParam = Annotated[
 
 def render(request: Request, row: PatientRow) -> PatientOut:
     # The guide types phone as a string; a patient without one has "".
-    return PatientOut(id=row.id, user=row.username, profile=media_url(request, row.profile), phone=row.phone or "")
+    return PatientOut(id=row.id, user=row.user, profile=media_url(request, row.profile), phone=row.phone or "")
 
 
 async def _changes(request: Request) -> PatientChanges:

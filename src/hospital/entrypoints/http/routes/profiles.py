@@ -10,7 +10,7 @@ from litestar import Request, delete, get, patch, post, put
 from litestar.params import FromPath
 from msgspec import UNSET
 
-from hospital.application.ports.accounts import ProfileDetails
+from hospital.application.ports.accounts import ProfileView
 from hospital.application.profiles import ProfileChanges
 from hospital.domain.errors import ValidationError
 from hospital.entrypoints.http import openapi
@@ -28,11 +28,9 @@ ProfileId = FromPath[int]
 WRITE_DOC = openapi.body(ProfileWrite, files=("profile_picture",), required=False, item=ITEM)
 
 
-def render(request: Request, details: ProfileDetails) -> ProfileOut:
-    profile = details.profile
-    assert profile.id is not None and profile.created_at and profile.updated_at
+def render(request: Request, profile: ProfileView) -> ProfileOut:
     return ProfileOut(
-        id=profile.id, user=UserOut.of(details.user), bio=profile.bio, address=profile.address,
+        id=profile.id, user=UserOut.of(profile.user), bio=profile.bio, address=profile.address,
         date_of_birth=profile.date_of_birth, profile_picture=media_url(request, profile.profile_picture),
         created_at=profile.created_at, updated_at=profile.updated_at,
     )

@@ -9,7 +9,13 @@ from litestar import Request, delete, get, post, put
 from litestar.params import FromPath, QueryParameter
 from msgspec import UNSET
 
-from hospital.application.doctor_schedules import ExceptionView, ScheduleSettings, ScheduleView
+from hospital.application.dated_appointments import CancelCommand
+from hospital.application.doctor_schedules import (
+    ExceptionView,
+    ScheduleExceptionCommand,
+    ScheduleSettings,
+    ScheduleView,
+)
 from hospital.domain.slots import Slot
 from hospital.entrypoints.http import openapi
 from hospital.entrypoints.http.body import read_body, to_struct
@@ -70,9 +76,10 @@ async def list_schedule_exceptions(container: Services, actor: CurrentActor,
 async def add_schedule_exception(request: Request, container: Services, actor: CurrentActor, doctor_id: DoctorId,
                                  idempotency_key: IdempotencyKey = None) -> ExceptionView:
     data = to_struct(ScheduleExceptionWrite, await read_body(request))
-    windows = [{"start": window.start, "end": window.end} for window in data.windows]
+    command = ScheduleExceptionCommand(
+        date=data.date, windows=[{"start": window.start, "end": window.end} for window in data.windows])
     return await idempotently(request, actor, container.idempotency_outcomes(), idempotency_key, lambda: (
-        container.add_schedule_exception()(actor, doctor_id, on=data.date, windows=windows)), 201)
+        container.add_schedule_exception()(actor, doctor_id, command)), 201)
 
 
 @delete(EXCEPTION, tags=TAGS, security=openapi.BEARER, responses=openapi.errors(401, 403, 404),
@@ -106,7 +113,7 @@ async def cancel_appointment(request: Request, container: Services, actor: Curre
 
     async def cancel() -> AppointmentOut:
         return render(await container.cancel_appointment()(
-            actor, appointment_id, reason=_or_none(data.reason), note=_or_none(data.note)))
+            actor, appointment_id, CancelCommand(reason=_or_none(data.reason), note=_or_none(data.note))))
 
     return await idempotently(request, actor, container.idempotency_outcomes(), idempotency_key, cancel, 200)
 

@@ -9,7 +9,8 @@ from typing import Annotated, Any, ClassVar
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from hospital.domain.users import User, normalize_email, normalize_name, normalize_username
+from hospital.application.ports.accounts import UserView
+from hospital.domain.users import normalize_email, normalize_name, normalize_username
 
 Username = Annotated[str, Meta(max_length=150)]
 Password = Annotated[str, Meta(max_length=4096)]  # argon2 takes any length; a bound stops abuse
@@ -66,8 +67,7 @@ class UserOut(msgspec.Struct):
     date_joined: datetime
 
     @classmethod
-    def of(cls, user: User) -> UserOut:
-        assert user.id is not None and user.date_joined is not None
+    def of(cls, user: UserView) -> UserOut:
         return cls(
             id=user.id, username=user.username, email=user.email, first_name=user.first_name,
             last_name=user.last_name, is_staff=user.is_staff, is_active=user.is_active,

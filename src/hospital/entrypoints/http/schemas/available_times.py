@@ -7,8 +7,8 @@ from typing import Annotated
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from hospital.domain.schedules import TIME_MAX, AvailableTime
-from hospital.domain.time_windows import format_clock
+from hospital.application.ports.catalogue import AvailableTimeView
+from hospital.domain.schedules import TIME_MAX
 from hospital.entrypoints.http.schemas.text import stripped_text
 
 TimeLabel = Annotated[str, Meta(extra_json_schema=stripped_text(TIME_MAX),
@@ -33,8 +33,5 @@ class AvailableTimeOut(msgspec.Struct):
     end: str | None = None
 
     @classmethod
-    def of(cls, time: AvailableTime) -> AvailableTimeOut:
-        assert time.id is not None
-        window = time.window
-        return cls(id=time.id, time=time.time, start=format_clock(window.start) if window else None,
-                   end=format_clock(window.end) if window else None)
+    def of(cls, time: AvailableTimeView) -> AvailableTimeOut:
+        return cls(id=time.id, time=time.time, start=time.start, end=time.end)

@@ -7,7 +7,8 @@ from typing import Annotated
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from hospital.domain.contacts import MASSAGE_MAX, NAME_MAX, PHONE_MAX, Contact
+from hospital.application.ports.catalogue import ContactView
+from hospital.domain.contacts import MASSAGE_MAX, NAME_MAX, PHONE_MAX
 from hospital.entrypoints.http.schemas.text import stripped_text
 
 
@@ -26,6 +27,5 @@ class ContactOut(msgspec.Struct):
     massage: str
 
     @classmethod
-    def of(cls, contact: Contact) -> ContactOut:
-        assert contact.id is not None
+    def of(cls, contact: ContactView) -> ContactOut:
         return cls(id=contact.id, name=contact.name, phone=contact.phone, massage=contact.massage)

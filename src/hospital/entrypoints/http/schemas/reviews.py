@@ -51,5 +51,5 @@ class ReviewOut(msgspec.Struct):
     def of(cls, view: ReviewView) -> ReviewOut:
         return cls(
             id=view.id, reviewer=view.reviewer, doctor_name=view.doctor_name, body=view.body,
-            created_on=view.created_on, rating=view.stars, doctor=view.doctor_id,
+            created_on=view.created_on, rating=view.stars, doctor=view.doctor,
         )

@@ -7,7 +7,8 @@ from typing import Annotated
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from hospital.domain.taxonomy import NAME_MAX, SLUG_MAX, Designation, Specialisation
+from hospital.application.ports.catalogue import TaxonView
+from hospital.domain.taxonomy import NAME_MAX, SLUG_MAX
 from hospital.entrypoints.http.schemas.text import SPACE, stripped_text
 
 # Lengths are documented here and checked by the domain, which reports every field at once.
@@ -32,6 +33,5 @@ class TaxonOut(msgspec.Struct):
     slug: str
 
     @classmethod
-    def of(cls, taxon: Designation | Specialisation) -> TaxonOut:
-        assert taxon.id is not None
+    def of(cls, taxon: TaxonView) -> TaxonOut:
         return cls(id=taxon.id, name=taxon.name, slug=taxon.slug)
