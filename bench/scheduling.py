@@ -46,7 +46,8 @@ def _monday(weeks: int) -> datetime:
 async def _prepare(env: dict[str, str]) -> tuple[int, str, datetime]:
     """A doctor working 09:00-17:00 UTC every day in 15-minute slots, 100 of the first 31 days' slots
     booked; the doctor's id, a patient's token, and the first day."""
-    from hospital.application.accounts import RegisterCommand
+    from hospital.application.accounts import CreateSuperuserCommand, RegisterCommand
+    from hospital.application.available_times import AvailableTimeChanges
     from hospital.application.dated_appointments import SlotBooking
     from hospital.application.doctor_schedules import ScheduleSettings
     from hospital.application.doctors import DoctorChanges
@@ -58,9 +59,10 @@ async def _prepare(env: dict[str, str]) -> tuple[int, str, datetime]:
     container = build_container(Settings.from_env(env))
     try:
         password = "Bench-scheduling-1"
-        admin = await container.create_superuser()(username="sched-admin", email="a@example.com", password=password)
+        admin = await container.create_superuser()(CreateSuperuserCommand(
+            username="sched-admin", email="a@example.com", password=password))
         boss = await actor_for(container, admin.id)
-        time_id = (await container.create_available_time()(boss, time="09:00-17:00")).id
+        time_id = (await container.create_available_time()(boss, AvailableTimeChanges(time="09:00-17:00"))).id
         designation = (await container.create_designation()(boss, TaxonChanges(name="Consultant"))).id
         specialisation = (await container.create_specialisation()(boss, TaxonChanges(name="Cardiology"))).id
         people = []
@@ -70,8 +72,8 @@ async def _prepare(env: dict[str, str]) -> tuple[int, str, datetime]:
                 confirm_password=password))
             people.append(await actor_for(container, registration.user.id))
         doctor = await container.create_doctor()(boss, DoctorChanges(
-            user_id=people[0].user_id, designation_ids=(designation,), specialisation_ids=(specialisation,),
-            available_time_ids=(time_id,), fee=100))
+            user=people[0].user_id, designation=(designation,), specialisation=(specialisation,),
+            available_time=(time_id,), fee=100))
         await container.set_schedule()(boss, doctor.id, ScheduleSettings(
             timezone="UTC", slot_minutes=SLOT_MINUTES, horizon_days=730, rules=[(day, time_id) for day in range(7)]))
         first = _monday(1)

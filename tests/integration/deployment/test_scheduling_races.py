@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from hospital.application.available_times import AvailableTimeChanges
 from hospital.application.doctor_schedules import ScheduleSettings
 from hospital.application.doctors import DoctorChanges
 from tests.conftest import make_settings
@@ -71,11 +72,11 @@ def a_free_monday() -> datetime:
 async def scheduled_doctor(scene: Scene) -> tuple[Person, int]:
     """A doctor working 09:00-17:00 UTC every day, in 30-minute slots."""
     container = scene.container
-    time = await container.create_available_time()(scene.boss, time="09:00-17:00")
+    time = await container.create_available_time()(scene.boss, AvailableTimeChanges(time="09:00-17:00"))
     user = await scene.patient()
     doctor = await container.create_doctor()(scene.boss, DoctorChanges(
-        user_id=user.user_id, designation_ids=(scene.designations[0],), specialisation_ids=(scene.specialisations[0],),
-        available_time_ids=(time.id,), fee=100))
+        user=user.user_id, designation=(scene.designations[0],), specialisation=(scene.specialisations[0],),
+        available_time=(time.id,), fee=100))
     await container.set_schedule()(scene.boss, doctor.id, ScheduleSettings(
         timezone="UTC", slot_minutes=30, horizon_days=730, rules=[(day, time.id) for day in range(7)]))
     return await scene.person_of(user.user_id), doctor.id

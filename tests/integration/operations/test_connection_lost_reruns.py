@@ -156,7 +156,7 @@ async def test_a_booking_whose_connection_fails_as_it_is_given_back_after_its_co
     monkeypatch.setattr(asyncpg.pool.Pool, "release", release_then_fail)
     monkeypatch.setattr(SqlAlchemyAppointmentRepository, "book", counted_book)
     booked = await sql_container.book_appointment()(people.owner, Booking(
-        doctor_id=people.doctor.doctor_id, time_id=people.doctor_times[0], appointment_type="Online"))
+        doctor=people.doctor.doctor_id, time=people.doctor_times[0], appointment_type="Online"))
     assert booked.id is not None
     assert len(runs) == 1
     monkeypatch.undo()

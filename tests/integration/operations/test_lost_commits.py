@@ -128,7 +128,7 @@ async def submit(container: Container, people: Cast) -> int | None:
 
 async def book(container: Container, people: Cast) -> int | None:
     booked = await container.book_appointment()(people.owner, Booking(
-        doctor_id=people.doctor.doctor_id, time_id=people.doctor_times[0], appointment_type="Online"))
+        doctor=people.doctor.doctor_id, time=people.doctor_times[0], appointment_type="Online"))
     return booked.id
 
 
