@@ -327,6 +327,10 @@ def run_backend(backend: str, work: Path, base_env: dict[str, str], servers: lis
     with running(serve, {**env, "HOSPITAL_RESPONSE_CACHE_BYTES": "0"}, f"{base}/health/live", log):
         wrk(f"{base}/doctors/?limits=10", seconds=1)
         uncached = {name: wrk(base + path) for name, path in lists.items()}
+    # The audit trail's cost (bench/audit.py): reads audited vs not, a booking with its event vs none.
+    from bench.audit import audit_figures
+
+    audit = audit_figures(env, directory, doctor_user=BENCH_DOCTOR, patient_user=patient_user)
     print(f"  real server done ({time.monotonic() - started:.0f}s)", flush=True)
 
     bulk_started = time.monotonic()
@@ -370,7 +374,15 @@ def run_backend(backend: str, work: Path, base_env: dict[str, str], servers: lis
         f"{quiet.p99_ms:.2f} ms without logins", ratio, "<= 2", ratio <= 2 and not busy.errors,
         f"{logins.errors} failed logins" if logins.errors else "",
     ))
+    result.figures += audit
     result.figures.append(Figure("Peak RSS of the worker", f"{rss:.0f} MB", "", rss / 120, "<= 120 MB", rss <= 120))
+
+    # Every documented GET with the response cache off, and every repeatable create and update
+    # (bench/endpoints.py), each against its own bare endpoint.
+    from bench import endpoints
+
+    result.figures += endpoints.measure(backend, env, directory)
+    print(f"  endpoints done ({time.monotonic() - started:.0f}s)", flush=True)
 
     result.servers["uvicorn"] = {"bare": bare["doctors10"].rps, "real": real["doctors10"].rps}
     for name in servers:

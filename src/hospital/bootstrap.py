@@ -19,16 +19,21 @@ from datetime import timedelta
 
 from dependency_injector import containers, providers
 
+from hospital.adapters.audit_lanes import AuditLanes
+from hospital.adapters.audit_log import BufferedAuditLog
 from hospital.adapters.clock import SystemClock
+from hospital.adapters.memory.audit import InMemoryAuditEvents
 from hospital.adapters.memory.database import InMemoryDatabase
 from hospital.adapters.memory.images import InMemoryImageStorage
 from hospital.adapters.memory.passwords import FastInsecurePasswordHasher
 from hospital.adapters.memory.rate_limit import InMemoryRateLimiter
+from hospital.adapters.memory.read_side import InMemoryReadSide
 from hospital.adapters.memory.readiness import AlwaysHealthy
 from hospital.adapters.memory.unit_of_work import InMemoryUnitOfWork
 from hospital.adapters.security.argon2_hasher import Argon2PasswordHasher
 from hospital.adapters.security.jwt_tokens import PyJwtTokenService
-from hospital.adapters.sqlalchemy.direct_reads import direct_reader_for
+from hospital.adapters.sqlalchemy.audit import SqlAlchemyAuditEvents
+from hospital.adapters.sqlalchemy.direct_reads import committed_reads_for, direct_reader_for
 from hospital.adapters.sqlalchemy.driver_transactions import driver_transactions_for
 from hospital.adapters.sqlalchemy.engine import create_engine, create_session_factory, sqlite_writer_for
 from hospital.adapters.sqlalchemy.mapping import start_mappers
@@ -37,11 +42,13 @@ from hospital.adapters.sqlalchemy.migration_scripts import downgrade as downgrad
 from hospital.adapters.sqlalchemy.migration_scripts import head_revisions
 from hospital.adapters.sqlalchemy.migration_scripts import migrations_folder as migrations_folder
 from hospital.adapters.sqlalchemy.migration_scripts import upgrade as upgrade
+from hospital.adapters.sqlalchemy.read_side import SqlAlchemyReadSide
 from hospital.adapters.sqlalchemy.readiness import DatabaseHealthCheck
 from hospital.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from hospital.adapters.storage.local_images import LocalImageStorage
 from hospital.application import (
     accounts,
+    audit_trail,
     available_times,
     contacts,
     doctors,
@@ -107,8 +114,24 @@ class Container(containers.DeclarativeContainer):
                                         pool_size=settings.provided.db_pool_size)
     # Write transactions of prepared statements, on the same drivers (driver_transactions.py).
     driver_transactions = providers.Singleton(driver_transactions_for, sqlite_writer, direct_reader)
+    # This process's audit chains (adapters/audit_lanes.py): one set per process, whatever the store.
+    audit_lanes = providers.Singleton(AuditLanes)
     unit_of_work = providers.Factory(SqlAlchemyUnitOfWork, session_factory=session_factory,
-                                     direct_reader=direct_reader, driver_transactions=driver_transactions)
+                                     direct_reader=direct_reader, driver_transactions=driver_transactions,
+                                     audit_lanes=audit_lanes, clock=clock)
+    # The read side (application/ports/read_side.py): every use case that only reads, on committed
+    # data, never through a unit of work or an ORM session.
+    read_side = providers.Singleton(
+        SqlAlchemyReadSide, providers.Singleton(committed_reads_for, direct_reader, engine),
+    )
+    # Events that change nothing (reads, refusals, logins): HOSPITAL_AUDIT_READS (adapters/audit_log.py).
+    audit_log = providers.Singleton(BufferedAuditLog, uow=unit_of_work.provider, mode=settings.provided.audit_reads)
+    audit_events = providers.Singleton(SqlAlchemyAuditEvents, engine)
+    list_audit_events = providers.Singleton(audit_trail.ListAuditEvents, events=audit_events)
+    get_access_log = providers.Singleton(audit_trail.GetAccessLog, uow=unit_of_work.provider, events=audit_events)
+    verify_audit_log = providers.Singleton(audit_trail.VerifyAuditLog, events=audit_events)
+    prune_audit_log = providers.Singleton(audit_trail.PruneAuditLog, events=audit_events, clock=clock,
+                                          retention_days=settings.provided.audit_retention_days)
 
     password_hasher = providers.Singleton(
         Argon2PasswordHasher, max_concurrency=settings.provided.password_hash_concurrency,
@@ -138,50 +161,54 @@ class Container(containers.DeclarativeContainer):
     )
     log_in = providers.Singleton(
         accounts.LogIn, uow=unit_of_work.provider, hasher=password_hasher, tokens=tokens, clock=clock,
+        audit=audit_log,
     )
     refresh_access_token = providers.Singleton(
-        accounts.RefreshAccessToken, uow=unit_of_work.provider, tokens=tokens, clock=clock,
+        accounts.RefreshAccessToken, uow=unit_of_work.provider, tokens=tokens, clock=clock, audit=audit_log,
         rotate=settings.provided.rotate_refresh_tokens,
     )
-    log_out = providers.Singleton(accounts.LogOut, uow=unit_of_work.provider, tokens=tokens, clock=clock)
-    change_password = providers.Singleton(accounts.ChangePassword, uow=unit_of_work.provider, hasher=password_hasher)
-    deactivate_user = providers.Singleton(accounts.DeactivateUser, uow=unit_of_work.provider)
+    log_out = providers.Singleton(accounts.LogOut, uow=unit_of_work.provider, tokens=tokens, clock=clock,
+                                  audit=audit_log)
+    change_password = providers.Singleton(accounts.ChangePassword, uow=unit_of_work.provider, hasher=password_hasher,
+                                          audit=audit_log)
+    deactivate_user = providers.Singleton(accounts.DeactivateUser, uow=unit_of_work.provider, audit=audit_log)
     create_superuser = providers.Singleton(
         accounts.CreateSuperuser, uow=unit_of_work.provider, hasher=password_hasher, clock=clock,
     )
-    identify_actor = providers.Singleton(accounts.IdentifyActor, uow=unit_of_work.provider, tokens=tokens)
-    actor_of_user = providers.Singleton(accounts.ActorOfUser, uow=unit_of_work.provider)
+    identify_actor = providers.Singleton(accounts.IdentifyActor, reads=read_side, tokens=tokens)
+    actor_of_user = providers.Singleton(accounts.ActorOfUser, reads=read_side)
 
     # Profiles
-    _profile_deps = {"uow": unit_of_work.provider, "clock": clock, "images": images}
-    list_profiles = providers.Singleton(profiles.ListProfiles, **_profile_deps)
-    get_profile = providers.Singleton(profiles.GetProfile, **_profile_deps)
-    get_my_profile = providers.Singleton(profiles.GetMyProfile, **_profile_deps)
+    _profile_deps = {"uow": unit_of_work.provider, "clock": clock, "images": images, "audit": audit_log}
+    list_profiles = providers.Singleton(profiles.ListProfiles, reads=read_side)
+    get_profile = providers.Singleton(profiles.GetProfile, reads=read_side)
+    get_my_profile = providers.Singleton(profiles.GetMyProfile, reads=read_side)
     create_profile = providers.Singleton(profiles.CreateProfile, **_profile_deps)
     update_profile = providers.Singleton(profiles.UpdateProfile, **_profile_deps)
     delete_profile = providers.Singleton(profiles.DeleteProfile, **_profile_deps)
 
     # Reviews
-    _review_deps = {"uow": unit_of_work.provider, "clock": clock}
-    list_reviews = providers.Singleton(ListReviews, **_review_deps)
-    get_review = providers.Singleton(GetReview, **_review_deps)
+    _review_deps = {"uow": unit_of_work.provider, "clock": clock, "audit": audit_log}
+    list_reviews = providers.Singleton(ListReviews, reads=read_side)
+    get_review = providers.Singleton(GetReview, reads=read_side)
     create_review = providers.Singleton(CreateReview, **_review_deps)
     update_review = providers.Singleton(UpdateReview, **_review_deps)
     delete_review = providers.Singleton(DeleteReview, **_review_deps)
     # Patients
-    _patient_deps = {"uow": unit_of_work.provider, "images": images}
-    list_patients = providers.Singleton(patient_cases.ListPatients, **_patient_deps)
-    get_patient = providers.Singleton(patient_cases.GetPatient, **_patient_deps)
+    _patient_deps = {"uow": unit_of_work.provider, "images": images, "audit": audit_log}
+    list_patients = providers.Singleton(patient_cases.ListPatients, reads=read_side)
+    get_patient = providers.Singleton(patient_cases.GetPatient, reads=read_side)
     create_patient = providers.Singleton(patient_cases.CreatePatient, **_patient_deps)
     update_patient = providers.Singleton(patient_cases.UpdatePatient, **_patient_deps)
     delete_patient = providers.Singleton(patient_cases.DeletePatient, **_patient_deps)
 
     # Appointments
-    list_appointments = providers.Singleton(appointment_cases.ListAppointments, uow=unit_of_work.provider)
-    get_appointment = providers.Singleton(appointment_cases.GetAppointment, uow=unit_of_work.provider)
-    book_appointment = providers.Singleton(appointment_cases.BookAppointment, uow=unit_of_work.provider)
-    change_appointment = providers.Singleton(appointment_cases.ChangeAppointment, uow=unit_of_work.provider)
-    delete_appointment = providers.Singleton(appointment_cases.DeleteAppointment, uow=unit_of_work.provider)
+    _appointment_deps = {"uow": unit_of_work.provider, "audit": audit_log}
+    list_appointments = providers.Singleton(appointment_cases.ListAppointments, reads=read_side)
+    get_appointment = providers.Singleton(appointment_cases.GetAppointment, reads=read_side)
+    book_appointment = providers.Singleton(appointment_cases.BookAppointment, **_appointment_deps)
+    change_appointment = providers.Singleton(appointment_cases.ChangeAppointment, **_appointment_deps)
+    delete_appointment = providers.Singleton(appointment_cases.DeleteAppointment, **_appointment_deps)
 
     # Dated scheduling (SCHEDULING.md)
     _scheduling_deps = {"uow": unit_of_work.provider, "clock": clock,
@@ -200,48 +227,49 @@ class Container(containers.DeclarativeContainer):
 
     # Designations and specialisations: one use case class per action, one instance per kind
     _designations = {"uow": unit_of_work.provider, "kind": taxonomy.DESIGNATIONS}
-    list_designations = providers.Singleton(taxonomy.ListTaxa, **_designations)
-    get_designation = providers.Singleton(taxonomy.GetTaxon, **_designations)
+    list_designations = providers.Singleton(taxonomy.ListTaxa, reads=read_side, kind=taxonomy.DESIGNATIONS)
+    get_designation = providers.Singleton(taxonomy.GetTaxon, reads=read_side, kind=taxonomy.DESIGNATIONS)
     create_designation = providers.Singleton(taxonomy.CreateTaxon, **_designations)
     update_designation = providers.Singleton(taxonomy.UpdateTaxon, **_designations)
     delete_designation = providers.Singleton(taxonomy.DeleteTaxon, **_designations)
     _specialisations = {"uow": unit_of_work.provider, "kind": taxonomy.SPECIALISATIONS}
-    list_specialisations = providers.Singleton(taxonomy.ListTaxa, **_specialisations)
-    get_specialisation = providers.Singleton(taxonomy.GetTaxon, **_specialisations)
+    list_specialisations = providers.Singleton(taxonomy.ListTaxa, reads=read_side, kind=taxonomy.SPECIALISATIONS)
+    get_specialisation = providers.Singleton(taxonomy.GetTaxon, reads=read_side, kind=taxonomy.SPECIALISATIONS)
     create_specialisation = providers.Singleton(taxonomy.CreateTaxon, **_specialisations)
     update_specialisation = providers.Singleton(taxonomy.UpdateTaxon, **_specialisations)
     delete_specialisation = providers.Singleton(taxonomy.DeleteTaxon, **_specialisations)
 
     # Available times
-    list_available_times = providers.Singleton(available_times.ListAvailableTimes, uow=unit_of_work.provider)
-    get_available_time = providers.Singleton(available_times.GetAvailableTime, uow=unit_of_work.provider)
+    list_available_times = providers.Singleton(available_times.ListAvailableTimes, reads=read_side)
+    get_available_time = providers.Singleton(available_times.GetAvailableTime, reads=read_side)
     create_available_time = providers.Singleton(available_times.CreateAvailableTime, uow=unit_of_work.provider)
     update_available_time = providers.Singleton(available_times.UpdateAvailableTime, uow=unit_of_work.provider)
     delete_available_time = providers.Singleton(available_times.DeleteAvailableTime, uow=unit_of_work.provider)
 
     # Doctors
     _doctor_deps = {"uow": unit_of_work.provider, "images": images}
-    list_doctors = providers.Singleton(doctors.ListDoctors, **_doctor_deps)
-    get_doctor = providers.Singleton(doctors.GetDoctor, **_doctor_deps)
-    doctor_views_version = providers.Singleton(doctors.DoctorViewsVersion, **_doctor_deps)
+    list_doctors = providers.Singleton(doctors.ListDoctors, reads=read_side)
+    get_doctor = providers.Singleton(doctors.GetDoctor, reads=read_side)
+    doctor_views_version = providers.Singleton(doctors.DoctorViewsVersion, reads=read_side)
     create_doctor = providers.Singleton(doctors.CreateDoctor, **_doctor_deps)
     update_doctor = providers.Singleton(doctors.UpdateDoctor, **_doctor_deps)
     delete_doctor = providers.Singleton(doctors.DeleteDoctor, **_doctor_deps)
 
     # Medical services (the hospital's catalogue)
     _service_deps = {"uow": unit_of_work.provider, "images": images}
-    list_medical_services = providers.Singleton(medical_services.ListMedicalServices, **_service_deps)
-    get_medical_service = providers.Singleton(medical_services.GetMedicalService, **_service_deps)
+    list_medical_services = providers.Singleton(medical_services.ListMedicalServices, reads=read_side)
+    get_medical_service = providers.Singleton(medical_services.GetMedicalService, reads=read_side)
     create_medical_service = providers.Singleton(medical_services.CreateMedicalService, **_service_deps)
     update_medical_service = providers.Singleton(medical_services.UpdateMedicalService, **_service_deps)
     delete_medical_service = providers.Singleton(medical_services.DeleteMedicalService, **_service_deps)
 
     # Contacts
-    submit_contact = providers.Singleton(contacts.SubmitContact, uow=unit_of_work.provider)
-    list_contacts = providers.Singleton(contacts.ListContacts, uow=unit_of_work.provider)
-    get_contact = providers.Singleton(contacts.GetContact, uow=unit_of_work.provider)
-    update_contact = providers.Singleton(contacts.UpdateContact, uow=unit_of_work.provider)
-    delete_contact = providers.Singleton(contacts.DeleteContact, uow=unit_of_work.provider)
+    _contact_deps = {"uow": unit_of_work.provider, "audit": audit_log}
+    submit_contact = providers.Singleton(contacts.SubmitContact, **_contact_deps)
+    list_contacts = providers.Singleton(contacts.ListContacts, reads=read_side)
+    get_contact = providers.Singleton(contacts.GetContact, reads=read_side)
+    update_contact = providers.Singleton(contacts.UpdateContact, **_contact_deps)
+    delete_contact = providers.Singleton(contacts.DeleteContact, **_contact_deps)
 
 
 def build_container(settings: Settings | None = None) -> Container:
@@ -293,7 +321,10 @@ def in_memory_container(settings: Settings | None = None) -> Container:
     settings = settings or Settings(environment="test").checked()
     container = Container(settings=settings)
     database = InMemoryDatabase()
-    container.unit_of_work.override(providers.Factory(InMemoryUnitOfWork, db=database))
+    container.unit_of_work.override(providers.Factory(InMemoryUnitOfWork, db=database,
+                                                      audit_lanes=container.audit_lanes, clock=container.clock))
+    container.audit_events.override(providers.Singleton(InMemoryAuditEvents, database))
+    container.read_side.override(providers.Singleton(InMemoryReadSide, database))
     container.password_hasher.override(providers.Singleton(FastInsecurePasswordHasher))
     container.images.override(providers.Singleton(InMemoryImageStorage))
     container.rate_limiter.override(providers.Singleton(InMemoryRateLimiter))
@@ -302,7 +333,9 @@ def in_memory_container(settings: Settings | None = None) -> Container:
 
 
 async def shutdown(container: Container) -> None:
-    """Release the connection pools, the Redis connections and the hashing threads."""
+    """Write the queued audit events, then release the connection pools, the Redis connections and
+    the hashing threads."""
+    await container.audit_log().close()
     transactions = container.driver_transactions()
     if transactions is not None:
         await transactions.close()

@@ -61,6 +61,16 @@ def _zone(value: str) -> str:
     return value
 
 
+AUDIT_READS = ("batched", "sync", "off")
+
+
+def _choice(value: str, name: str, choices: tuple[str, ...]) -> str:
+    lowered = value.strip().lower()
+    if lowered not in choices:
+        raise SettingsError(f"{name}: expected one of {', '.join(choices)}, got {value!r}")
+    return lowered
+
+
 def _list(value: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in value.split(",") if item.strip())
 
@@ -93,6 +103,12 @@ class Settings:
     response_cache_bytes: int = 8 * 1024 * 1024
     # The IANA zone a doctor's schedule is in until the doctor sets one (SCHEDULING.md section 1).
     default_timezone: str = "UTC"
+    # Audit events of reads: "batched" (written every 100 ms or 500 events, and at shutdown), "sync"
+    # (written before the read answers), "off" (not recorded). Changes are always audited in their
+    # own transaction, refusals and authentication events always recorded (docs/audit.md).
+    audit_reads: str = "batched"
+    # How long `hospital audit prune` keeps audit events (six years, HIPAA's retention).
+    audit_retention_days: int = 2190
 
     @property
     def is_development(self) -> bool:
@@ -144,6 +160,9 @@ class Settings:
             response_cache_bytes=_int(get("RESPONSE_CACHE_BYTES", str(defaults.response_cache_bytes)),
                                       "HOSPITAL_RESPONSE_CACHE_BYTES", 0),
             default_timezone=_zone(get("DEFAULT_TIMEZONE", defaults.default_timezone)),
+            audit_reads=_choice(get("AUDIT_READS", defaults.audit_reads), "HOSPITAL_AUDIT_READS", AUDIT_READS),
+            audit_retention_days=_int(get("AUDIT_RETENTION_DAYS", str(defaults.audit_retention_days)),
+                                      "HOSPITAL_AUDIT_RETENTION_DAYS", 1),
         )
         return settings.checked(needs_secret=needs_secret)
 

@@ -43,7 +43,8 @@ def test_every_variable_is_read() -> None:
         REFRESH_TOKEN_LIFETIME="120", ROTATE_REFRESH_TOKENS="yes", MEDIA_ROOT="/srv/media",
         RATE_LIMIT_AUTH="5/second", RATE_LIMIT_ANON="7/hour", RATE_LIMIT_USER="9/day",
         TRUSTED_PROXIES="10.0.0.0/8, 127.0.0.1", CORS_ORIGINS="https://a.example,https://b.example",
-        LOG_LEVEL="debug", PASSWORD_HASH_CONCURRENCY="4", JWT_ISSUER="me",
+        LOG_LEVEL="debug", PASSWORD_HASH_CONCURRENCY="4", JWT_ISSUER="me", AUDIT_READS="Sync",
+        AUDIT_RETENTION_DAYS="30",
     )
     assert settings.database_url == "postgresql+asyncpg://db/x"
     assert (settings.access_token_lifetime, settings.refresh_token_lifetime) == (60, 120)
@@ -55,6 +56,9 @@ def test_every_variable_is_read() -> None:
     assert settings.trusted_proxies == ("10.0.0.0/8", "127.0.0.1")
     assert settings.cors_origins == ("https://a.example", "https://b.example")
     assert (settings.log_level, settings.password_hash_concurrency, settings.jwt_issuer) == ("DEBUG", 4, "me")
+    assert (settings.audit_reads, settings.audit_retention_days) == ("sync", 30)
+    assert (from_env(SECRET_KEY=SECRET).audit_reads, from_env(SECRET_KEY=SECRET).audit_retention_days) == (
+        "batched", 2190)
 
 
 @pytest.mark.parametrize(("name", "value", "message"), [
@@ -65,6 +69,8 @@ def test_every_variable_is_read() -> None:
     ("RATE_LIMIT_AUTH", "lots", "expected a rate like '20/minute'"),
     ("RATE_LIMIT_AUTH", "3/fortnight", "HOSPITAL_RATE_LIMIT_AUTH"),
     ("CORS_ORIGINS", "*", "refused in production"),
+    ("AUDIT_READS", "sometimes", "HOSPITAL_AUDIT_READS: expected one of batched, sync, off"),
+    ("AUDIT_RETENTION_DAYS", "0", "HOSPITAL_AUDIT_RETENTION_DAYS: must be at least 1"),
 ])
 def test_malformed_or_unsafe_values_are_refused_by_name(name: str, value: str, message: str) -> None:
     with pytest.raises(SettingsError, match=message):

@@ -5,13 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from hospital.application.auditing import attempt, entry
 from hospital.application.errors import InvalidCredentialsError, InvalidTokenError
 from hospital.application.ports.accounts import UserView
+from hospital.application.ports.audit import AuditLog
 from hospital.application.ports.clock import Clock
+from hospital.application.ports.read_side import ReadSide
 from hospital.application.ports.security import PasswordHasher, TokenClaims, TokenService, TokenType
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.application.retry import rerun_on_concurrent_change
-from hospital.domain.actors import Actor
+from hospital.domain.actors import ANONYMOUS, Actor
+from hospital.domain.audit import AuditAction, AuditEntry, AuditOutcome, ResourceType
 from hospital.domain.errors import ErrorCollector, NotFoundError, PermissionDeniedError, ValidationError
 from hospital.domain.passwords import validate_password_pair
 from hospital.domain.patients import Patient
@@ -120,14 +124,19 @@ def _unsaved_copy(template: User, now: datetime) -> User:
                          is_staff=template.is_staff)
 
 
-async def _open_account(uow: UnitOfWork, user: User, now: datetime) -> None:
-    """Store the user with the profile and patient record every account has, in the caller's transaction."""
+async def _open_account(uow: UnitOfWork, user: User, now: datetime, by: Actor | None = None) -> None:
+    """Store the user with the profile and patient record every account has, in the caller's
+    transaction, and its audit event (by the new user themself unless ``by`` says who)."""
     if await uow.users.username_taken(user.username):
         raise username_taken()
     await uow.users.add(user)
     assert user.id is not None
     await uow.profiles.add(UserProfile.create(user_id=user.id, now=now))
-    await uow.patients.add(Patient.enrol(user_id=user.id))
+    patient = Patient.enrol(user_id=user.id)
+    await uow.patients.add(patient)
+    actor = by or Actor(user_id=user.id, is_staff=user.is_staff, patient_id=patient.id)
+    await uow.audit.append(entry(actor, AuditAction.CREATE, ResourceType.USER, resource_id=user.id,
+                                 patient_ids=[patient.id]))
 
 
 class RegisterUser:
@@ -169,13 +178,24 @@ def _require_credentials(username: str, password: str) -> None:
 
 
 class LogIn:
-    """Username and password for a token pair; the same refusal for an unknown user and a wrong password."""
+    """Username and password for a token pair; the same refusal for an unknown user and a wrong password.
+    Audited either way, with the username as sent (never the password)."""
 
     def __init__(self, uow: UnitOfWorkFactory, hasher: PasswordHasher, tokens: TokenService,
-                 clock: Clock) -> None:
+                 clock: Clock, audit: AuditLog) -> None:
         self._uow, self._hasher, self._tokens, self._clock = uow, hasher, tokens, clock
+        self._audit = audit
 
     async def __call__(self, command: LogInCommand) -> TokenPair:
+        try:
+            return await self._log_in(command)
+        except (InvalidCredentialsError, ValidationError) as error:
+            outcome = AuditOutcome.INVALID if isinstance(error, ValidationError) else AuditOutcome.DENIED
+            await self._audit.record(entry(ANONYMOUS, AuditAction.LOGIN, ResourceType.USER, outcome=outcome,
+                                           username=command.username))
+            raise
+
+    async def _log_in(self, command: LogInCommand) -> TokenPair:
         username, password = command.username, command.password
         _require_credentials(username, password)
         try:
@@ -191,7 +211,7 @@ class LogIn:
             raise InvalidCredentialsError()
         rehash = self._hasher.needs_rehash(user.password_hash)
         new_hash = await self._hasher.hash(password) if rehash else None
-        return _issue_pair(self._tokens, await self._record_login(user, new_hash))
+        return _issue_pair(self._tokens, await self._record_login(user, new_hash, command.username))
 
     @rerun_on_concurrent_change
     async def _user_named(self, username: str) -> User | None:
@@ -199,13 +219,16 @@ class LogIn:
             return await uow.users.get_by_username(username)
 
     @rerun_on_concurrent_change
-    async def _record_login(self, verified: User, new_hash: str | None) -> User:
+    async def _record_login(self, verified: User, new_hash: str | None, sent: str) -> User:
         async with self._uow() as uow:
             stored = await uow.users.get(verified.id)  # type: ignore[arg-type]
             # The password checked must still be the user's (a change in between refuses it).
             if stored is None or not stored.is_active or stored.password_hash != verified.password_hash:
                 raise InvalidCredentialsError()
             stored.logged_in(self._clock.now(), rehashed=new_hash)
+            actor = await uow.users.actor_for(verified.id) or Actor(user_id=verified.id)  # type: ignore[arg-type]
+            await uow.audit.append(entry(actor, AuditAction.LOGIN, ResourceType.USER, resource_id=verified.id,
+                                         username=sent))
             await uow.commit()
         return stored
 
@@ -253,6 +276,8 @@ async def _revoke_family(uow: UnitOfWork, claims: TokenClaims, now: datetime) ->
     lifetime = claims.expires_at - claims.issued_at
     await uow.revoked_tokens.revoke(jti=family_marker(claims.family), user_id=claims.user_id,
                                     expires_at=now + lifetime, revoked_at=now)
+    await uow.audit.append(entry(Actor(user_id=claims.user_id), AuditAction.TOKEN_REUSE, ResourceType.USER,
+                                 resource_id=claims.user_id, outcome=AuditOutcome.DENIED))
     await uow.commit()
 
 
@@ -277,13 +302,21 @@ class RefreshedTokens:
 class RefreshAccessToken:
     """A new access token for a refresh token; with rotation on, a new refresh token too."""
 
-    def __init__(self, uow: UnitOfWorkFactory, tokens: TokenService, clock: Clock,
+    def __init__(self, uow: UnitOfWorkFactory, tokens: TokenService, clock: Clock, audit: AuditLog,
                  rotate: bool = False) -> None:
         self._uow, self._tokens, self._clock, self._rotate = uow, tokens, clock, rotate
+        self._audit = audit
+
+    async def __call__(self, command: RefreshCommand) -> RefreshedTokens:
+        async with attempt(self._audit, ANONYMOUS, AuditAction.REFRESH, ResourceType.USER):
+            refreshed, unchanged = await self._refresh(command.refresh)
+        if unchanged is not None:  # nothing changed: not a unit of work's event
+            await self._audit.record(unchanged)
+        return refreshed
 
     @rerun_on_concurrent_change
-    async def __call__(self, command: RefreshCommand) -> RefreshedTokens:
-        refresh_token = command.refresh
+    async def _refresh(self, refresh_token: str) -> tuple[RefreshedTokens, AuditEntry | None]:
+        """The new tokens, and the event to record outside the unit when it changed nothing (no rotation)."""
         async with self._uow() as uow:
             try:
                 claims, user = await _valid_refresh(uow, self._tokens, refresh_token)
@@ -292,8 +325,10 @@ class RefreshAccessToken:
                 raise
             access = self._tokens.issue(user_id=claims.user_id, token_type=TokenType.ACCESS,
                                         version=user.token_version)
+            refreshed = entry(Actor(user_id=claims.user_id, is_staff=user.is_staff), AuditAction.REFRESH,
+                              ResourceType.USER, resource_id=claims.user_id)
             if not self._rotate:
-                return RefreshedTokens(access=access.token)
+                return RefreshedTokens(access=access.token), refreshed
             now = self._clock.now()
             try:
                 await _revoke(uow, claims, now)
@@ -303,38 +338,44 @@ class RefreshAccessToken:
                 raise
             refresh = self._tokens.issue(user_id=claims.user_id, token_type=TokenType.REFRESH,
                                          version=user.token_version, family=claims.family or claims.jti)
+            await uow.audit.append(refreshed)
             await uow.commit()
-        return RefreshedTokens(access=access.token, refresh=refresh.token)
+        return RefreshedTokens(access=access.token, refresh=refresh.token), None
 
 
 class LogOut:
     """Revokes a refresh token. Holding it is enough; someone else's is refused. Racing a refresh
     of the same token (with rotation) or another logout, only one of them succeeds."""
 
-    def __init__(self, uow: UnitOfWorkFactory, tokens: TokenService, clock: Clock) -> None:
-        self._uow, self._tokens, self._clock = uow, tokens, clock
+    def __init__(self, uow: UnitOfWorkFactory, tokens: TokenService, clock: Clock, audit: AuditLog) -> None:
+        self._uow, self._tokens, self._clock, self._audit = uow, tokens, clock, audit
+
+    async def __call__(self, actor: Actor, command: LogOutCommand) -> None:
+        async with attempt(self._audit, actor, AuditAction.LOGOUT, ResourceType.USER):
+            await self._log_out(actor, command.refresh)
 
     @rerun_on_concurrent_change
-    async def __call__(self, actor: Actor, command: LogOutCommand) -> None:
+    async def _log_out(self, actor: Actor, refresh_token: str) -> None:
         async with self._uow() as uow:
-            claims, _ = await _valid_refresh(uow, self._tokens, command.refresh)
+            claims, user = await _valid_refresh(uow, self._tokens, refresh_token)
             if actor.is_authenticated and actor.user_id != claims.user_id:
                 raise PermissionDeniedError("You cannot log out another user's session.")
             await _revoke(uow, claims, self._clock.now())
+            by = actor if actor.is_authenticated else Actor(user_id=claims.user_id, is_staff=user.is_staff)
+            await uow.audit.append(entry(by, AuditAction.LOGOUT, ResourceType.USER, resource_id=claims.user_id))
             await uow.commit()
 
 
 class IdentifyActor:
     """Who the bearer of an access token is; refused if the user is gone or inactive."""
 
-    def __init__(self, uow: UnitOfWorkFactory, tokens: TokenService) -> None:
-        self._uow, self._tokens = uow, tokens
+    def __init__(self, reads: ReadSide, tokens: TokenService) -> None:
+        self._reads, self._tokens = reads, tokens
 
     @rerun_on_concurrent_change
     async def __call__(self, access_token: str) -> Actor:
         claims = self._tokens.decode(access_token, expected_type=TokenType.ACCESS)
-        async with self._uow() as uow:
-            actor = await uow.users.actor_for(claims.user_id)
+        actor = await self._reads.actors.actor_for(claims.user_id)
         if actor is None:
             raise InvalidTokenError("User not found")
         return actor
@@ -346,13 +387,12 @@ class ActorOfUser:
     For services that call the use cases directly (no HTTP, no token); ``hospital.bootstrap.actor_for``.
     """
 
-    def __init__(self, uow: UnitOfWorkFactory) -> None:
-        self._uow = uow
+    def __init__(self, reads: ReadSide) -> None:
+        self._reads = reads
 
     @rerun_on_concurrent_change
     async def __call__(self, user_id: int) -> Actor:
-        async with self._uow() as uow:
-            actor = await uow.users.actor_for(user_id)
+        actor = await self._reads.actors.actor_for(user_id)
         if actor is None:
             raise NotFoundError(f"No active user has the id {user_id}.")
         return actor
@@ -383,7 +423,7 @@ class CreateSuperuser:
     async def _open(self, template: User, now: datetime) -> User:
         user = _unsaved_copy(template, now)
         async with self._uow() as uow:
-            await _open_account(uow, user, now)
+            await _open_account(uow, user, now, by=ANONYMOUS)  # an operator at the command line
             await uow.commit()
         return user
 
@@ -399,10 +439,15 @@ class ChangePassword:
         current_password=..., new_password=..., confirm_password=...))``.
     """
 
-    def __init__(self, uow: UnitOfWorkFactory, hasher: PasswordHasher) -> None:
-        self._uow, self._hasher = uow, hasher
+    def __init__(self, uow: UnitOfWorkFactory, hasher: PasswordHasher, audit: AuditLog) -> None:
+        self._uow, self._hasher, self._audit = uow, hasher, audit
 
     async def __call__(self, actor: Actor, command: ChangePasswordCommand) -> None:
+        async with attempt(self._audit, actor, AuditAction.PASSWORD_CHANGE, ResourceType.USER,
+                           resource_id=actor.user_id):
+            await self._change(actor, command)
+
+    async def _change(self, actor: Actor, command: ChangePasswordCommand) -> None:
         current_password, new_password = command.current_password, command.new_password
         if not actor.is_authenticated or actor.user_id is None:
             raise InvalidCredentialsError()
@@ -413,7 +458,7 @@ class ChangePassword:
             raise ValidationError({"current_password": [WRONG_PASSWORD]})
         validate_password_pair(new_password, command.confirm_password, username=user.username, email=user.email,
                                first_name=user.first_name, last_name=user.last_name)
-        await self._store(user, await self._hasher.hash(new_password))
+        await self._store(actor, user, await self._hasher.hash(new_password))
 
     @rerun_on_concurrent_change
     async def _user(self, user_id: int) -> User | None:
@@ -421,7 +466,7 @@ class ChangePassword:
             return await uow.users.get(user_id)
 
     @rerun_on_concurrent_change
-    async def _store(self, verified: User, new_hash: str) -> None:
+    async def _store(self, actor: Actor, verified: User, new_hash: str) -> None:
         async with self._uow() as uow:
             stored = await uow.users.get(verified.id)  # type: ignore[arg-type]
             if stored is None:
@@ -429,23 +474,31 @@ class ChangePassword:
             if stored.password_hash != verified.password_hash:  # changed since it was checked
                 raise ValidationError({"current_password": [WRONG_PASSWORD]})
             stored.change_password(new_hash)  # bumps token_version
+            await uow.audit.append(entry(actor, AuditAction.PASSWORD_CHANGE, ResourceType.USER,
+                                         resource_id=actor.user_id))
             await uow.commit()
 
 
 class DeactivateUser:
     """An administrator deactivates an account: it can no longer log in, and its refresh tokens are refused."""
 
-    def __init__(self, uow: UnitOfWorkFactory) -> None:
-        self._uow = uow
+    def __init__(self, uow: UnitOfWorkFactory, audit: AuditLog) -> None:
+        self._uow, self._audit = uow, audit
+
+    async def __call__(self, actor: Actor, user_id: int) -> None:
+        async with attempt(self._audit, actor, AuditAction.DEACTIVATE, ResourceType.USER, resource_id=user_id):
+            if not actor.is_admin:
+                raise PermissionDeniedError()
+            await self._deactivate(actor, user_id)
 
     @rerun_on_concurrent_change
-    async def __call__(self, actor: Actor, user_id: int) -> None:
-        if not actor.is_admin:
-            raise PermissionDeniedError()
+    async def _deactivate(self, actor: Actor, user_id: int) -> None:
         async with self._uow() as uow:
             user = await uow.users.get(user_id)
             if user is None:
                 raise NotFoundError()
             if user.is_active:
                 user.deactivate()  # bumps token_version
+                await uow.audit.append(entry(actor, AuditAction.DEACTIVATE, ResourceType.USER,
+                                             resource_id=user_id))
                 await uow.commit()

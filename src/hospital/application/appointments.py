@@ -11,12 +11,16 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from hospital.application.access import require_authenticated
+from hospital.application.auditing import Attempt, attempt, entry
 from hospital.application.pagination import Page, PageRequest
 from hospital.application.ports.appointments import AppointmentRow, AppointmentScope, BookingOutcome
+from hospital.application.ports.audit import AuditLog
+from hospital.application.ports.read_side import ReadSide
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.application.retry import rerun_on_concurrent_change
 from hospital.domain.actors import Actor
 from hospital.domain.appointments import Appointment, AppointmentStatus
+from hospital.domain.audit import AuditAction, ResourceType
 from hospital.domain.errors import (
     ConflictError,
     ErrorCollector,
@@ -64,6 +68,7 @@ class AppointmentChanges:
 
 
 def _scope(actor: Actor) -> AppointmentScope | None:
+    """What ``Appointment.ensure_readable_by`` allows, as a condition the read side applies."""
     if actor.is_admin:
         return None
     return AppointmentScope(patient_id=actor.patient_id, doctor_id=actor.doctor_id)
@@ -72,47 +77,63 @@ def _scope(actor: Actor) -> AppointmentScope | None:
 class AppointmentUseCase:
     """The appointment use cases' shared wiring and access rules (who may read or change one)."""
 
-    def __init__(self, uow: UnitOfWorkFactory) -> None:
-        self._uow = uow
+    def __init__(self, uow: UnitOfWorkFactory, audit: AuditLog) -> None:
+        self._uow, self._audit = uow, audit
 
     @staticmethod
-    async def _readable(uow: UnitOfWork, actor: Actor, appointment_id: int) -> Appointment:
+    async def _readable(uow: UnitOfWork, actor: Actor, appointment_id: int,
+                        attempt: Attempt | None = None) -> Appointment:
         require_authenticated(actor)
         appointment = await uow.appointments.get(appointment_id)
         if appointment is None:
             raise NotFoundError()
+        if attempt is not None:  # whose appointment it is, refused or not
+            attempt.concerns(appointment.patient_id)
         appointment.ensure_readable_by(actor)
         return appointment
 
 
-class ListAppointments(AppointmentUseCase):
+class ListAppointments:
     """A page of the appointments the caller may see (admins all; a doctor theirs; a patient their own), filterable
     by patient and doctor."""
+
+    def __init__(self, reads: ReadSide) -> None:
+        self._reads = reads
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, *, page: PageRequest, patient_id: int | None = None,
                        doctor_id: int | None = None) -> Page[AppointmentRow]:
         require_authenticated(actor)
-        async with self._uow() as uow:
-            return await uow.appointment_queries.list(
-                page=page, scope=_scope(actor), patient_id=patient_id, doctor_id=doctor_id,
-            )
+        return await self._reads.appointments.list(
+            page=page, scope=_scope(actor), patient_id=patient_id, doctor_id=doctor_id,
+        )
 
 
-class GetAppointment(AppointmentUseCase):
-    """One appointment the caller may see; another's is 404, as if it did not exist."""
+class GetAppointment:
+    """One appointment the caller may see (the list's scope); another's is 404, as if it did not exist."""
+
+    def __init__(self, reads: ReadSide) -> None:
+        self._reads = reads
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, appointment_id: int) -> AppointmentRow:
-        async with self._uow() as uow:
-            return AppointmentRow.of(await self._readable(uow, actor, appointment_id))
+        require_authenticated(actor)
+        row = await self._reads.appointments.get(appointment_id, scope=_scope(actor))
+        if row is None:
+            raise NotFoundError()
+        return row
 
 
 class BookAppointment(AppointmentUseCase):
     """The caller books for their own patient record, never for anyone else's."""
 
-    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, booking: Booking) -> AppointmentRow:
+        async with attempt(self._audit, actor, AuditAction.CREATE, ResourceType.APPOINTMENT,
+                           patient_id=actor.patient_id):
+            return await self._book(actor, booking)
+
+    @rerun_on_concurrent_change
+    async def _book(self, actor: Actor, booking: Booking) -> AppointmentRow:
         require_authenticated(actor)
         if actor.patient_id is None:
             raise PermissionDeniedError(NOT_A_PATIENT)
@@ -132,6 +153,8 @@ class BookAppointment(AppointmentUseCase):
                         break
                 else:  # the doctor's times kept changing between the read and the insert
                     raise ConflictError({"time": [TIMES_CHANGED]})
+            await uow.audit.append(entry(actor, AuditAction.CREATE, ResourceType.APPOINTMENT,
+                                         resource_id=appointment.id, patient_ids=[appointment.patient_id]))
             await uow.commit()
         return AppointmentRow.of(appointment)
 
@@ -174,8 +197,10 @@ class ChangeAppointment(AppointmentUseCase):
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, appointment_id: int, changes: AppointmentChanges) -> AppointmentRow:
-        async with self._uow() as uow:
-            appointment = await self._readable(uow, actor, appointment_id)
+        async with attempt(self._audit, actor, AuditAction.UPDATE, ResourceType.APPOINTMENT,
+                           resource_id=appointment_id) as attempted, self._uow() as uow:
+            appointment = await self._readable(uow, actor, appointment_id, attempted)
+            before = _audited_state(appointment)
             if changes.doctor is not None and changes.doctor != appointment.doctor_id:
                 raise ValidationError.field("doctor", DOCTOR_IS_FIXED)
             appointment.revise(actor, symptoms=changes.symptoms, appointment_type=changes.appointment_type)
@@ -189,6 +214,9 @@ class ChangeAppointment(AppointmentUseCase):
             if changes.appointment_status is not None:
                 appointment.move_status(actor, changes.appointment_status)
             await uow.appointments.save(appointment)
+            for action in _movements(before, _audited_state(appointment)):
+                await uow.audit.append(entry(actor, action, ResourceType.APPOINTMENT, resource_id=appointment_id,
+                                             patient_ids=[appointment.patient_id]))
             await uow.commit()
         return AppointmentRow.of(appointment)
 
@@ -198,8 +226,30 @@ class DeleteAppointment(AppointmentUseCase):
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, appointment_id: int) -> None:
-        async with self._uow() as uow:
-            appointment = await self._readable(uow, actor, appointment_id)
+        async with attempt(self._audit, actor, AuditAction.DELETE, ResourceType.APPOINTMENT,
+                           resource_id=appointment_id) as attempted, self._uow() as uow:
+            appointment = await self._readable(uow, actor, appointment_id, attempted)
             appointment.ensure_deletable_by(actor)
             await uow.appointments.delete(appointment)
+            await uow.audit.append(entry(actor, AuditAction.DELETE, ResourceType.APPOINTMENT,
+                                         resource_id=appointment_id, patient_ids=[appointment.patient_id]))
             await uow.commit()
+
+
+def _audited_state(appointment: Appointment) -> tuple[object, ...]:
+    return (appointment.symptoms, appointment.appointment_type, appointment.time_id, appointment.cancelled,
+            appointment.status)
+
+
+def _movements(before: tuple[object, ...], after: tuple[object, ...]) -> list[AuditAction]:
+    """The audit actions of a change: each kind of movement it made, or an update (also when it changed nothing)."""
+    actions = []
+    if before[:2] != after[:2]:
+        actions.append(AuditAction.UPDATE)
+    if before[2] != after[2]:
+        actions.append(AuditAction.RESCHEDULE)
+    if before[3] != after[3]:
+        actions.append(AuditAction.CANCEL)
+    if before[4] != after[4]:
+        actions.append(AuditAction.STATUS_CHANGE)
+    return actions or [AuditAction.UPDATE]

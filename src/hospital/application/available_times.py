@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from hospital.application.access import require_admin
 from hospital.application.ports.catalogue import AvailableTimeView
+from hospital.application.ports.read_side import ReadSide
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.application.required_fields import require_fields
 from hospital.application.retry import rerun_on_concurrent_change
@@ -39,22 +40,29 @@ class AvailableTimeUseCase:
         return time
 
 
-class ListAvailableTimes(AvailableTimeUseCase):
+class ListAvailableTimes:
     """Every available time (anyone), or only the one ``id`` names (the list's ``?id=`` filter)."""
+
+    def __init__(self, reads: ReadSide) -> None:
+        self._reads = reads
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, *, id: int | None = None) -> list[AvailableTimeView]:
-        async with self._uow() as uow:
-            return [AvailableTimeView.of(time) for time in await uow.available_times.list(time_id=id)]
+        return await self._reads.available_times.list(time_id=id)
 
 
-class GetAvailableTime(AvailableTimeUseCase):
+class GetAvailableTime:
     """One available time (anyone); an unknown id is 404."""
+
+    def __init__(self, reads: ReadSide) -> None:
+        self._reads = reads
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, time_id: int) -> AvailableTimeView:
-        async with self._uow() as uow:
-            return AvailableTimeView.of(await self._get(uow, time_id))
+        time = await self._reads.available_times.get(time_id)
+        if time is None:
+            raise NotFoundError()
+        return time
 
 
 class CreateAvailableTime(AvailableTimeUseCase):

@@ -5,11 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hospital.application.access import require_admin
+from hospital.application.auditing import attempt, entry
+from hospital.application.ports.audit import AuditLog
 from hospital.application.ports.catalogue import ContactView
+from hospital.application.ports.read_side import ReadSide
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.application.required_fields import require_fields
 from hospital.application.retry import rerun_on_concurrent_change
 from hospital.domain.actors import Actor
+from hospital.domain.audit import AuditAction, ResourceType
 from hospital.domain.contacts import Contact
 from hospital.domain.errors import NotFoundError
 
@@ -26,8 +30,8 @@ class ContactChanges:
 class ContactUseCase:
     """The contact-request use cases' shared wiring."""
 
-    def __init__(self, uow: UnitOfWorkFactory) -> None:
-        self._uow = uow
+    def __init__(self, uow: UnitOfWorkFactory, audit: AuditLog) -> None:
+        self._uow, self._audit = uow, audit
 
     @staticmethod
     async def _get(uow: UnitOfWork, contact_id: int) -> Contact:
@@ -42,33 +46,44 @@ class SubmitContact(ContactUseCase):
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, changes: ContactChanges) -> ContactView:
-        require_fields(name=changes.name, phone=changes.phone, massage=changes.massage)
-        assert changes.name is not None and changes.phone is not None and changes.massage is not None
-        contact = Contact.create(name=changes.name, phone=changes.phone, massage=changes.massage)
-        async with self._uow() as uow:
-            await uow.contacts.add(contact)
-            await uow.commit()
+        # A signed-in patient's request is their data: it names their record.
+        async with attempt(self._audit, actor, AuditAction.CREATE, ResourceType.CONTACT, patient_id=actor.patient_id):
+            require_fields(name=changes.name, phone=changes.phone, massage=changes.massage)
+            assert changes.name is not None and changes.phone is not None and changes.massage is not None
+            contact = Contact.create(name=changes.name, phone=changes.phone, massage=changes.massage)
+            async with self._uow() as uow:
+                await uow.contacts.add(contact)
+                await uow.audit.append(entry(actor, AuditAction.CREATE, ResourceType.CONTACT, resource_id=contact.id,
+                                             patient_ids=[actor.patient_id]))
+                await uow.commit()
         return ContactView.of(contact)
 
 
-class ListContacts(ContactUseCase):
+class ListContacts:
     """Admins only: every contact request submitted."""
+
+    def __init__(self, reads: ReadSide) -> None:
+        self._reads = reads
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor) -> list[ContactView]:
         require_admin(actor)
-        async with self._uow() as uow:
-            return [ContactView.of(contact) for contact in await uow.contacts.list()]
+        return await self._reads.contacts.list()
 
 
-class GetContact(ContactUseCase):
+class GetContact:
     """Admins only: one contact request; an unknown id is 404."""
+
+    def __init__(self, reads: ReadSide) -> None:
+        self._reads = reads
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, contact_id: int) -> ContactView:
         require_admin(actor)
-        async with self._uow() as uow:
-            return ContactView.of(await self._get(uow, contact_id))
+        contact = await self._reads.contacts.get(contact_id)
+        if contact is None:
+            raise NotFoundError()
+        return contact
 
 
 class UpdateContact(ContactUseCase):
@@ -77,14 +92,16 @@ class UpdateContact(ContactUseCase):
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, contact_id: int, changes: ContactChanges, *,
                        partial: bool = False) -> ContactView:
-        require_admin(actor)
-        async with self._uow() as uow:
-            contact = await self._get(uow, contact_id)
-            if not partial:
-                require_fields(name=changes.name, phone=changes.phone, massage=changes.massage)
-            contact.update(name=changes.name, phone=changes.phone, massage=changes.massage)
-            await uow.contacts.save(contact)
-            await uow.commit()
+        async with attempt(self._audit, actor, AuditAction.UPDATE, ResourceType.CONTACT, resource_id=contact_id):
+            require_admin(actor)
+            async with self._uow() as uow:
+                contact = await self._get(uow, contact_id)
+                if not partial:
+                    require_fields(name=changes.name, phone=changes.phone, massage=changes.massage)
+                contact.update(name=changes.name, phone=changes.phone, massage=changes.massage)
+                await uow.contacts.save(contact)
+                await uow.audit.append(entry(actor, AuditAction.UPDATE, ResourceType.CONTACT, resource_id=contact_id))
+                await uow.commit()
         return ContactView.of(contact)
 
 
@@ -93,7 +110,9 @@ class DeleteContact(ContactUseCase):
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, contact_id: int) -> None:
-        require_admin(actor)
-        async with self._uow() as uow:
-            await uow.contacts.delete(await self._get(uow, contact_id))
-            await uow.commit()
+        async with attempt(self._audit, actor, AuditAction.DELETE, ResourceType.CONTACT, resource_id=contact_id):
+            require_admin(actor)
+            async with self._uow() as uow:
+                await uow.contacts.delete(await self._get(uow, contact_id))
+                await uow.audit.append(entry(actor, AuditAction.DELETE, ResourceType.CONTACT, resource_id=contact_id))
+                await uow.commit()

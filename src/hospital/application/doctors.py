@@ -1,7 +1,8 @@
 """Doctors: anyone reads them; admins create and delete; the doctor themself or an admin updates.
 
-Reads go through the read side (``uow.doctor_reads``), which answers with names resolved in a
-fixed number of statements; writes go through the Doctor entity and its repository.
+Reads go through the read side (read_side.py), which answers with names resolved in a fixed
+number of statements; writes go through the Doctor entity and its repository, and answer with the
+same read model, read in their own transaction (``uow.doctor_reads``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from hospital.application.ports.catalogue import (
     DoctorReadModel,
     DuplicateDoctorError,
 )
+from hospital.application.ports.read_side import ReadSide
 from hospital.application.ports.storage import ImageStorage, UploadedFile
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.application.required_fields import require_fields
@@ -108,32 +110,39 @@ class DoctorUseCase:
         return staged_upload(self._images, upload, folder=PROFILE_FOLDER, field="profile")
 
 
-class ListDoctors(DoctorUseCase):
+class DoctorReadCase:
+    """The doctor use cases that only read: on the read side."""
+
+    def __init__(self, reads: ReadSide) -> None:
+        self._reads = reads
+
+
+class ListDoctors(DoctorReadCase):
     """Public: anyone, signed in or not, browses the doctors."""
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, *, page: PageRequest,
                        filters: DoctorFilters = DoctorFilters()) -> Page[DoctorReadModel]:
-        async with self._uow() as uow:
-            return await uow.doctor_reads.page(page=page, filters=filters)
+        return await self._reads.doctors.page(page=page, filters=filters)
 
 
-class DoctorViewsVersion(DoctorUseCase):
+class DoctorViewsVersion(DoctorReadCase):
     """Where the doctor views stand: cached views made at another number are stale."""
 
     @rerun_on_concurrent_change
     async def __call__(self) -> int:
-        async with self._uow() as uow:
-            return await uow.doctor_reads.version()
+        return await self._reads.doctors.version()
 
 
-class GetDoctor(DoctorUseCase):
+class GetDoctor(DoctorReadCase):
     """Public: one doctor as the list shows them; an unknown id is 404."""
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, doctor_id: int) -> DoctorReadModel:
-        async with self._uow() as uow:
-            return await self._view(uow, doctor_id)
+        view = await self._reads.doctors.get(doctor_id)
+        if view is None:
+            raise NotFoundError()
+        return view
 
 
 class CreateDoctor(DoctorUseCase):

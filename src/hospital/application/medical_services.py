@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from hospital.application.access import require_admin
 from hospital.application.ports.catalogue import MedicalServiceView
+from hospital.application.ports.read_side import ReadSide
 from hospital.application.ports.storage import ImageStorage, UploadedFile
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.application.required_fields import require_fields
@@ -51,22 +52,29 @@ class MedicalServiceUseCase:
         return staged_upload(self._images, upload, folder=IMAGE_FOLDER, field="image")
 
 
-class ListMedicalServices(MedicalServiceUseCase):
+class ListMedicalServices:
     """Public: every service of the hospital's catalogue."""
+
+    def __init__(self, reads: ReadSide) -> None:
+        self._reads = reads
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor) -> list[MedicalServiceView]:
-        async with self._uow() as uow:
-            return [MedicalServiceView.of(service) for service in await uow.medical_services.list()]
+        return await self._reads.medical_services.list()
 
 
-class GetMedicalService(MedicalServiceUseCase):
+class GetMedicalService:
     """Public: one service; an unknown id is 404."""
+
+    def __init__(self, reads: ReadSide) -> None:
+        self._reads = reads
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, service_id: int) -> MedicalServiceView:
-        async with self._uow() as uow:
-            return MedicalServiceView.of(await self._get(uow, service_id))
+        service = await self._reads.medical_services.get(service_id)
+        if service is None:
+            raise NotFoundError()
+        return service
 
 
 class CreateMedicalService(MedicalServiceUseCase):

@@ -11,13 +11,17 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
 from hospital.application.access import require_authenticated
+from hospital.application.auditing import attempt, entry
 from hospital.application.pagination import Page, PageRequest
+from hospital.application.ports.audit import AuditLog
 from hospital.application.ports.patients import PatientRow, PatientScope
+from hospital.application.ports.read_side import ReadSide
 from hospital.application.ports.storage import ImageStorage, UploadedFile
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.application.retry import rerun_on_concurrent_change
 from hospital.application.staged_uploads import StagedUpload, staged_upload
 from hospital.domain.actors import Actor
+from hospital.domain.audit import AuditAction, ResourceType
 from hospital.domain.errors import ConflictError, NotFoundError, ValidationError
 from hospital.domain.patients import ALREADY_A_PATIENT, DUPLICATE_PHONE, Patient, normalize_patient_phone
 
@@ -45,8 +49,8 @@ def _phone_filter(phone: str | None) -> str | None:
 class PatientUseCase:
     """The patient-record use cases' shared wiring and access rules."""
 
-    def __init__(self, uow: UnitOfWorkFactory, images: ImageStorage) -> None:
-        self._uow, self._images = uow, images
+    def __init__(self, uow: UnitOfWorkFactory, images: ImageStorage, audit: AuditLog) -> None:
+        self._uow, self._images, self._audit = uow, images, audit
 
     @staticmethod
     async def _treats(uow: UnitOfWork, actor: Actor, patient: Patient) -> bool:
@@ -56,19 +60,12 @@ class PatientUseCase:
         assert patient.id is not None
         return await uow.appointments.exists_between(patient_id=patient.id, doctor_id=actor.doctor_id)
 
-    async def _readable(self, uow: UnitOfWork, actor: Actor, patient_id: int) -> Patient:
-        return await self._load(uow, actor, patient_id, to_change=False)
-
     async def _changeable(self, uow: UnitOfWork, actor: Actor, patient_id: int) -> Patient:
-        return await self._load(uow, actor, patient_id, to_change=True)
-
-    async def _load(self, uow: UnitOfWork, actor: Actor, patient_id: int, *, to_change: bool) -> Patient:
         require_authenticated(actor)
         patient = await uow.patients.get(patient_id)
         if patient is None:
             raise NotFoundError()
-        check = patient.ensure_changeable_by if to_change else patient.ensure_readable_by
-        check(actor, treated_by_actor=await self._treats(uow, actor, patient))
+        patient.ensure_changeable_by(actor, treated_by_actor=await self._treats(uow, actor, patient))
         return patient
 
     @staticmethod
@@ -92,40 +89,57 @@ class PatientUseCase:
         return staged_upload(self._images, changes.profile, folder=PROFILE_FOLDER, field="profile")
 
 
-class ListPatients(PatientUseCase):
+def _scope(actor: Actor) -> PatientScope | None:
+    """What ``Patient.ensure_readable_by`` allows (admins all; a doctor their patients; a patient
+    their own record), as a condition the read side applies."""
+    return None if actor.is_admin else PatientScope(patient_id=actor.patient_id, doctor_id=actor.doctor_id)
+
+
+class ListPatients:
     """A page of the patient records the caller may see (admins all; a doctor their patients; a patient their own)."""
+
+    def __init__(self, reads: ReadSide) -> None:
+        self._reads = reads
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, *, page: PageRequest, search: str = "",
                        phone: str | None = None) -> Page[PatientRow]:
         require_authenticated(actor)
-        scope = None if actor.is_admin else PatientScope(patient_id=actor.patient_id, doctor_id=actor.doctor_id)
-        async with self._uow() as uow:
-            # Surrounding blanks are no search term, as in the original.
-            return await uow.patient_queries.list(page=page, scope=scope, search=search.strip(),
-                                                  phone=_phone_filter(phone))
+        # Surrounding blanks are no search term, as in the original.
+        return await self._reads.patients.list(page=page, scope=_scope(actor), search=search.strip(),
+                                               phone=_phone_filter(phone))
 
 
-class GetPatient(PatientUseCase):
+class GetPatient:
     """One patient record the caller may see; another's is 404."""
+
+    def __init__(self, reads: ReadSide) -> None:
+        self._reads = reads
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, patient_id: int) -> PatientRow:
-        async with self._uow() as uow:
-            return await self._row(uow, await self._readable(uow, actor, patient_id))
+        require_authenticated(actor)
+        row = await self._reads.patients.get(patient_id, scope=_scope(actor))
+        if row is None:
+            raise NotFoundError()
+        return row
 
 
 class CreatePatient(PatientUseCase):
     """A patient record for a caller who has none (every registered user starts with one)."""
 
     async def __call__(self, actor: Actor, changes: PatientChanges) -> PatientRow:
+        async with attempt(self._audit, actor, AuditAction.CREATE, ResourceType.PATIENT):
+            return await self._create(actor, changes)
+
+    async def _create(self, actor: Actor, changes: PatientChanges) -> PatientRow:
         require_authenticated(actor)
         assert actor.user_id is not None
         if changes.profile is not None:
             # Refuse before the upload is checked and stored, which is the slow part.
             await self._ensure_none(actor.user_id)
         async with self._staged_picture(changes) as picture:
-            return await self._enrol(actor.user_id, changes, picture)
+            return await self._enrol(actor, changes, picture)
 
     @rerun_on_concurrent_change
     async def _ensure_none(self, user_id: int) -> None:
@@ -134,7 +148,9 @@ class CreatePatient(PatientUseCase):
                 raise ConflictError(ALREADY_A_PATIENT)
 
     @rerun_on_concurrent_change
-    async def _enrol(self, user_id: int, changes: PatientChanges, picture: StagedUpload) -> PatientRow:
+    async def _enrol(self, actor: Actor, changes: PatientChanges, picture: StagedUpload) -> PatientRow:
+        user_id = actor.user_id
+        assert user_id is not None
         async with self._uow() as uow:
             if await uow.patients.get_by_user(user_id) is not None:
                 raise ConflictError(ALREADY_A_PATIENT)
@@ -142,6 +158,8 @@ class CreatePatient(PatientUseCase):
             await self._change_phone(uow, patient, changes.phone)
             await uow.patients.add(patient)
             row = await self._row(uow, patient)
+            await uow.audit.append(entry(actor, AuditAction.CREATE, ResourceType.PATIENT, resource_id=patient.id,
+                                         patient_ids=[patient.id]))
             await picture.commit(uow)
         return row
 
@@ -150,11 +168,13 @@ class UpdatePatient(PatientUseCase):
     """The patient or an admin changes a record (phone, picture); only the fields sent change."""
 
     async def __call__(self, actor: Actor, patient_id: int, changes: PatientChanges) -> PatientRow:
-        if changes.profile is not None:
-            # Refuse strangers before their upload is checked and stored.
-            await self._refuse_before_upload(actor, patient_id)
-        async with self._staged_picture(changes) as picture:
-            return await self._update(actor, patient_id, changes, picture)
+        async with attempt(self._audit, actor, AuditAction.UPDATE, ResourceType.PATIENT, resource_id=patient_id,
+                           patient_id=patient_id):
+            if changes.profile is not None:
+                # Refuse strangers before their upload is checked and stored.
+                await self._refuse_before_upload(actor, patient_id)
+            async with self._staged_picture(changes) as picture:
+                return await self._update(actor, patient_id, changes, picture)
 
     @rerun_on_concurrent_change
     async def _refuse_before_upload(self, actor: Actor, patient_id: int) -> None:
@@ -172,6 +192,8 @@ class UpdatePatient(PatientUseCase):
                 patient.change_picture(picture.name)
             await uow.patients.save(patient)
             row = await self._row(uow, patient)
+            await uow.audit.append(entry(actor, AuditAction.UPDATE, ResourceType.PATIENT, resource_id=patient_id,
+                                         patient_ids=[patient_id]))
             await picture.commit(uow, replacing=old_picture)
         return row
 
@@ -181,10 +203,13 @@ class DeletePatient(PatientUseCase):
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, patient_id: int) -> None:
-        async with self._uow() as uow:
+        async with attempt(self._audit, actor, AuditAction.DELETE, ResourceType.PATIENT, resource_id=patient_id,
+                           patient_id=patient_id), self._uow() as uow:
             patient = await self._changeable(uow, actor, patient_id)
             picture = patient.profile
             await uow.patients.delete(patient)
+            await uow.audit.append(entry(actor, AuditAction.DELETE, ResourceType.PATIENT, resource_id=patient_id,
+                                         patient_ids=[patient_id]))
             await uow.commit()
         if picture:
             await self._images.delete(picture)

@@ -7,17 +7,21 @@ from dataclasses import dataclass
 from datetime import date
 
 from hospital.application.access import require_authenticated
+from hospital.application.auditing import Attempt, attempt, entry
 from hospital.application.pagination import Page, PageRequest
 from hospital.application.ports.accounts import ProfileDetails, ProfileView
+from hospital.application.ports.audit import AuditLog
 from hospital.application.ports.clock import Clock
+from hospital.application.ports.read_side import ReadSide
 from hospital.application.ports.storage import ImageStorage, UploadedFile
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.application.retry import rerun_on_concurrent_change
 from hospital.application.search import search_terms
 from hospital.application.staged_uploads import StagedUpload, staged_upload
 from hospital.domain.actors import Actor
+from hospital.domain.audit import AuditAction, ResourceType
 from hospital.domain.errors import ConflictError, ErrorCollector, NotFoundError
-from hospital.domain.profiles import PROFILE_EXISTS, UserProfile
+from hospital.domain.profiles import PROFILE_EXISTS, UserProfile, ensure_profile_readable_by
 from hospital.domain.users import USERNAME_TAKEN
 
 PICTURE_FOLDER = "profile_pictures"
@@ -41,26 +45,39 @@ class ProfileChanges:
 class ProfileUseCase:
     """The profile use cases' shared wiring and access rules."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, images: ImageStorage) -> None:
-        self._uow, self._clock, self._images = uow, clock, images
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, images: ImageStorage, audit: AuditLog) -> None:
+        self._uow, self._clock, self._images, self._audit = uow, clock, images, audit
 
     def _staged_picture(self, changes: ProfileChanges) -> AbstractAsyncContextManager[StagedUpload]:
         """The upload, stored before the transaction opens (image checks are slow and hold no lock),
         kept or removed by the transaction's outcome (staged_uploads.py)."""
         return staged_upload(self._images, changes.profile_picture, folder=PICTURE_FOLDER, field="profile_picture")
 
-    async def _readable(self, uow: UnitOfWork, actor: Actor, profile_id: int) -> ProfileDetails:
+    async def _readable(self, uow: UnitOfWork, actor: Actor, profile_id: int,
+                        attempt: Attempt | None = None) -> ProfileDetails:
         require_authenticated(actor)
         details = await uow.profiles.get(profile_id)
         if details is None:
             raise NotFoundError()
+        if attempt is not None:  # whose profile it is, refused or not
+            attempt.concerns(await _patient_of(uow, details.profile.user_id))
         details.profile.ensure_readable_by(actor)
         return details
 
-    async def _changeable(self, uow: UnitOfWork, actor: Actor, profile_id: int) -> ProfileDetails:
-        details = await self._readable(uow, actor, profile_id)
+    async def _changeable(self, uow: UnitOfWork, actor: Actor, profile_id: int,
+                          attempt: Attempt | None = None) -> ProfileDetails:
+        details = await self._readable(uow, actor, profile_id, attempt)
         details.profile.ensure_changeable_by(actor)
         return details
+
+    def _attempt(self, actor: Actor, action: AuditAction,
+                 profile_id: int | None = None) -> AbstractAsyncContextManager[Attempt]:
+        return attempt(self._audit, actor, action, ResourceType.PROFILE, resource_id=profile_id)
+
+    @staticmethod
+    async def _audit_change(uow: UnitOfWork, actor: Actor, action: AuditAction, details: ProfileDetails) -> None:
+        await uow.audit.append(entry(actor, action, ResourceType.PROFILE, resource_id=details.profile.id,
+                                     patient_ids=[await _patient_of(uow, details.profile.user_id)]))
 
     async def _apply(self, uow: UnitOfWork, details: ProfileDetails, changes: ProfileChanges,
                      picture: str | None) -> None:
@@ -84,45 +101,66 @@ class ProfileUseCase:
         errors.raise_if_any()
 
 
-class ListProfiles(ProfileUseCase):
+async def _patient_of(uow: UnitOfWork, user_id: int) -> int | None:
+    """The patient record of a profile's user: whose data a profile is, to the audit log."""
+    patient = await uow.patients.get_by_user(user_id)
+    return patient.id if patient is not None else None
+
+
+class ListProfiles:
     """A page of the profiles the caller may see (admins all, others their own), searchable."""
+
+    def __init__(self, reads: ReadSide) -> None:
+        self._reads = reads
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, *, page: PageRequest, search: str = "") -> Page[ProfileView]:
         require_authenticated(actor)
-        async with self._uow() as uow:
-            found = await uow.profiles.list(
-                page=page, search=search_terms(search), user_id=None if actor.is_admin else actor.user_id,
-            )
-        return Page([ProfileView.of(details) for details in found.items], found.total, found.request)
+        return await self._reads.profiles.page(
+            page=page, search=search_terms(search), user_id=None if actor.is_admin else actor.user_id,
+        )
 
 
-class GetProfile(ProfileUseCase):
+class GetProfile:
     """One profile the caller may see; another's is 404."""
+
+    def __init__(self, reads: ReadSide) -> None:
+        self._reads = reads
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, profile_id: int) -> ProfileView:
-        async with self._uow() as uow:
-            return ProfileView.of(await self._readable(uow, actor, profile_id))
+        require_authenticated(actor)
+        view = await self._reads.profiles.get(profile_id)
+        if view is None:
+            raise NotFoundError()
+        ensure_profile_readable_by(actor, owner=view.user.id)
+        return view
 
 
-class GetMyProfile(ProfileUseCase):
+class GetMyProfile:
     """The caller's own profile."""
+
+    def __init__(self, reads: ReadSide) -> None:
+        self._reads = reads
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor) -> ProfileView:
         require_authenticated(actor)
-        async with self._uow() as uow:
-            details = await uow.profiles.get_by_user(actor.user_id)  # type: ignore[arg-type]
-        if details is None:
+        view = await self._reads.profiles.get_by_user(actor.user_id)  # type: ignore[arg-type]
+        if view is None:
             raise NotFoundError("You have no profile yet.")
-        return ProfileView.of(details)
+        return view
 
 
 class CreateProfile(ProfileUseCase):
     """A caller makes their own profile, once; every registered user already has one."""
 
     async def __call__(self, actor: Actor, changes: ProfileChanges) -> ProfileView:
+        async with self._attempt(actor, AuditAction.CREATE) as attempted:
+            attempted.concerns(actor.patient_id)
+            return await self._create(actor, changes)
+
+    async def _create(self, actor: Actor, changes: ProfileChanges) -> ProfileView:
         require_authenticated(actor)
         user_id = actor.user_id
         assert user_id is not None
@@ -140,6 +178,7 @@ class CreateProfile(ProfileUseCase):
                                          user=user)
                 await self._apply(uow, details, changes, picture.name)
                 await uow.profiles.add(details.profile)
+                await self._audit_change(uow, actor, AuditAction.CREATE, details)
                 await picture.commit(uow)
             return ProfileView.of(details)
 
@@ -161,25 +200,28 @@ class UpdateProfile(ProfileUseCase):
     """PUT and PATCH alike: only the fields sent change."""
 
     async def __call__(self, actor: Actor, profile_id: int, changes: ProfileChanges) -> ProfileView:
-        # Checked before the upload is stored too, so a stranger cannot make us store files.
-        await self._refuse_before_upload(actor, profile_id)
+        async with self._attempt(actor, AuditAction.UPDATE, profile_id) as attempted:
+            if changes.profile_picture is not None:
+                # Checked before the upload is stored too, so a stranger cannot make us store files.
+                await self._refuse_before_upload(actor, profile_id, attempted)
 
-        @rerun_on_concurrent_change
-        async def update(picture: StagedUpload) -> ProfileView:
-            async with self._uow() as uow:
-                details = await self._changeable(uow, actor, profile_id)
-                old_picture = details.profile.profile_picture
-                await self._apply(uow, details, changes, picture.name)
-                await picture.commit(uow, replacing=old_picture)
-            return ProfileView.of(details)
+            @rerun_on_concurrent_change
+            async def update(picture: StagedUpload) -> ProfileView:
+                async with self._uow() as uow:
+                    details = await self._changeable(uow, actor, profile_id, attempted)
+                    old_picture = details.profile.profile_picture
+                    await self._apply(uow, details, changes, picture.name)
+                    await self._audit_change(uow, actor, AuditAction.UPDATE, details)
+                    await picture.commit(uow, replacing=old_picture)
+                return ProfileView.of(details)
 
-        async with self._staged_picture(changes) as picture:
-            return await update(picture)
+            async with self._staged_picture(changes) as picture:
+                return await update(picture)
 
     @rerun_on_concurrent_change
-    async def _refuse_before_upload(self, actor: Actor, profile_id: int) -> None:
+    async def _refuse_before_upload(self, actor: Actor, profile_id: int, attempted: Attempt) -> None:
         async with self._uow() as uow:
-            await self._changeable(uow, actor, profile_id)
+            await self._changeable(uow, actor, profile_id, attempted)
 
 
 class DeleteProfile(ProfileUseCase):
@@ -187,9 +229,10 @@ class DeleteProfile(ProfileUseCase):
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, profile_id: int) -> None:
-        async with self._uow() as uow:
-            details = await self._changeable(uow, actor, profile_id)
+        async with self._attempt(actor, AuditAction.DELETE, profile_id) as attempted, self._uow() as uow:
+            details = await self._changeable(uow, actor, profile_id, attempted)
             picture = details.profile.profile_picture
+            await self._audit_change(uow, actor, AuditAction.DELETE, details)
             await uow.profiles.delete(details.profile)
             await uow.commit()
         if picture:

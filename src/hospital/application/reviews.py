@@ -5,13 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hospital.application.access import require_authenticated
+from hospital.application.auditing import Attempt, attempt, entry
 from hospital.application.ids import is_valid_id
 from hospital.application.pagination import Page, PageRequest
+from hospital.application.ports.audit import AuditLog
 from hospital.application.ports.clock import Clock
+from hospital.application.ports.read_side import ReadSide
 from hospital.application.ports.reviews import ReviewFilters, ReviewView
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.application.retry import rerun_on_concurrent_change
 from hospital.domain.actors import Actor
+from hospital.domain.audit import AuditAction, ResourceType
 from hospital.domain.errors import ErrorCollector, NotFoundError, PermissionDeniedError, ValidationError
 from hospital.domain.reviews import NULL_CHARACTERS, Rating, Review
 
@@ -58,8 +62,8 @@ def _with_unknown_doctor(unknown: dict[str, list[str]], error: ValidationError) 
 class ReviewUseCase:
     """The review use cases' shared wiring and access rules."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
-        self._uow, self._clock = uow, clock
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, audit: AuditLog) -> None:
+        self._uow, self._clock, self._audit = uow, clock, audit
 
     @staticmethod
     async def _view(uow: UnitOfWork, review_id: int | None) -> ReviewView:
@@ -69,11 +73,13 @@ class ReviewUseCase:
         return view
 
     @staticmethod
-    async def _changeable(uow: UnitOfWork, actor: Actor, review_id: int) -> Review:
+    async def _changeable(uow: UnitOfWork, actor: Actor, review_id: int, attempt: Attempt | None = None) -> Review:
         require_authenticated(actor)
         review = await uow.reviews.get(review_id) if is_valid_id(review_id) else None
         if review is None:
             raise NotFoundError()
+        if attempt is not None:  # the patient who wrote it, refused or not
+            attempt.concerns(review.reviewer_id)
         # Reviews are public: a stranger learns nothing from a 403 that GET would not tell them.
         review.ensure_changeable_by(actor)
         return review
@@ -83,8 +89,11 @@ class ReviewUseCase:
         return is_valid_id(doctor_id) and await uow.doctors.get(doctor_id) is not None
 
 
-class ListReviews(ReviewUseCase):
+class ListReviews:
     """Public: a page of reviews, filterable by reviewer and doctor."""
+
+    def __init__(self, reads: ReadSide) -> None:
+        self._reads = reads
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, *, page: PageRequest, query: ReviewQuery | None = None) -> Page[ReviewView]:
@@ -99,24 +108,32 @@ class ListReviews(ReviewUseCase):
             return Page([], 0, page)  # such an id names no doctor or patient
         filters = ReviewFilters(doctor_id=query.doctor, reviewer_id=query.reviewer, rating=rating,
                                 search=query.search.strip())
-        async with self._uow() as uow:
-            return await uow.review_views.list(filters, page)
+        return await self._reads.reviews.list(filters, page)
 
 
-class GetReview(ReviewUseCase):
+class GetReview:
     """Public: one review; an unknown id is 404."""
+
+    def __init__(self, reads: ReadSide) -> None:
+        self._reads = reads
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, review_id: int) -> ReviewView:
-        async with self._uow() as uow:
-            return await self._view(uow, review_id if is_valid_id(review_id) else None)
+        view = await self._reads.reviews.get(review_id) if is_valid_id(review_id) else None
+        if view is None:
+            raise NotFoundError()
+        return view
 
 
 class CreateReview(ReviewUseCase):
     """The reviewer is always the caller's patient record, never something the caller names."""
 
-    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, draft: ReviewDraft) -> ReviewView:
+        async with attempt(self._audit, actor, AuditAction.CREATE, ResourceType.REVIEW, patient_id=actor.patient_id):
+            return await self._create(actor, draft)
+
+    @rerun_on_concurrent_change
+    async def _create(self, actor: Actor, draft: ReviewDraft) -> ReviewView:
         require_authenticated(actor)
         reviewer_id = actor.patient_id
         if reviewer_id is None:
@@ -137,6 +154,8 @@ class CreateReview(ReviewUseCase):
             # A concurrent twin may have passed the check above; the repository reports that too.
             await uow.reviews.add(review)
             view = await self._view(uow, review.id)
+            await uow.audit.append(entry(actor, AuditAction.CREATE, ResourceType.REVIEW, resource_id=review.id,
+                                         patient_ids=[reviewer_id]))
             await uow.commit()
         return view
 
@@ -146,8 +165,9 @@ class UpdateReview(ReviewUseCase):
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, review_id: int, changes: ReviewChanges) -> ReviewView:
-        async with self._uow() as uow:
-            review = await self._changeable(uow, actor, review_id)
+        async with attempt(self._audit, actor, AuditAction.UPDATE, ResourceType.REVIEW,
+                           resource_id=review_id) as attempted, self._uow() as uow:
+            review = await self._changeable(uow, actor, review_id, attempted)
             unknown: dict[str, list[str]] = {}
             already = False
             if changes.doctor is not None and changes.doctor != review.doctor_id:
@@ -164,6 +184,8 @@ class UpdateReview(ReviewUseCase):
                 raise ValidationError(unknown)  # the edit is rolled back with the unit of work
             await uow.reviews.save(review)
             view = await self._view(uow, review.id)
+            await uow.audit.append(entry(actor, AuditAction.UPDATE, ResourceType.REVIEW, resource_id=review_id,
+                                         patient_ids=[review.reviewer_id]))
             await uow.commit()
         return view
 
@@ -173,7 +195,10 @@ class DeleteReview(ReviewUseCase):
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, review_id: int) -> None:
-        async with self._uow() as uow:
-            review = await self._changeable(uow, actor, review_id)
+        async with attempt(self._audit, actor, AuditAction.DELETE, ResourceType.REVIEW,
+                           resource_id=review_id) as attempted, self._uow() as uow:
+            review = await self._changeable(uow, actor, review_id, attempted)
             await uow.reviews.delete(review)
+            await uow.audit.append(entry(actor, AuditAction.DELETE, ResourceType.REVIEW, resource_id=review_id,
+                                         patient_ids=[review.reviewer_id]))
             await uow.commit()

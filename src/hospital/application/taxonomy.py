@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import Generic
 
 from hospital.application.access import require_admin
-from hospital.application.ports.catalogue import DuplicateSlugError, TaxonRepository, TaxonT, TaxonView
+from hospital.application.ports.catalogue import DuplicateSlugError, TaxonReads, TaxonRepository, TaxonT, TaxonView
+from hospital.application.ports.read_side import ReadSide
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.application.required_fields import require_fields
 from hospital.application.retry import rerun_on_concurrent_change
@@ -61,22 +62,30 @@ class TaxonUseCase(Generic[TaxonT]):
             raise DuplicateSlugError(self._kind.label)
 
 
-class ListTaxa(TaxonUseCase[TaxonT]):
+class TaxonReadCase:
+    """The read side of one kind: its read port has the repository's name (read_side.py)."""
+
+    def __init__(self, reads: ReadSide, kind: TaxonKind) -> None:
+        self._taxa: TaxonReads = getattr(reads, kind.repository)
+
+
+class ListTaxa(TaxonReadCase):
     """Public: every designation (or specialisation)."""
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor) -> list[TaxonView]:
-        async with self._uow() as uow:
-            return [TaxonView.of(taxon) for taxon in await self._repository(uow).list()]
+        return await self._taxa.list()
 
 
-class GetTaxon(TaxonUseCase[TaxonT]):
+class GetTaxon(TaxonReadCase):
     """Public: one designation (or specialisation); an unknown id is 404."""
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, taxon_id: int) -> TaxonView:
-        async with self._uow() as uow:
-            return TaxonView.of(await self._get(uow, taxon_id))
+        taxon = await self._taxa.get(taxon_id)
+        if taxon is None:
+            raise NotFoundError()
+        return taxon
 
 
 class CreateTaxon(TaxonUseCase[TaxonT]):

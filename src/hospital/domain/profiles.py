@@ -14,6 +14,13 @@ BIO_MAX = 5000
 PROFILE_EXISTS = "You already have a profile."
 
 
+def ensure_profile_readable_by(actor: Actor, *, owner: int) -> None:
+    """A profile of the user ``owner`` is its owner's and admins'; to anyone else it does not exist
+    (404, not 403)."""
+    if not (actor.is_admin or actor.owns_user(owner)):
+        raise NotFoundError()
+
+
 @dataclass(eq=False)
 class UserProfile:
     user_id: int
@@ -57,9 +64,7 @@ class UserProfile:
         self.updated_at = now
 
     def ensure_readable_by(self, actor: Actor) -> None:
-        """Its owner and admins; to anyone else it does not exist (404, not 403)."""
-        if not (actor.is_admin or actor.owns_user(self.user_id)):
-            raise NotFoundError()
+        ensure_profile_readable_by(actor, owner=self.user_id)
 
     def ensure_changeable_by(self, actor: Actor) -> None:
         # Whoever may read a profile may change and delete it: its owner and admins (DESIGN.md §3).

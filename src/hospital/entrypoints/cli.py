@@ -1,4 +1,4 @@
-"""The `hospital` command: serve, migrate, createsuperuser, seed-demo, openapi.
+"""The `hospital` command: serve, migrate, createsuperuser, seed-demo, openapi, audit verify|prune.
 
 An operator's mistake (a bad setting or flag, a database that is not there or not migrated, end
 of input at a prompt, a closed pipe) ends the command with one line on stderr and a non-zero
@@ -13,7 +13,8 @@ import getpass
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from hospital.domain.errors import ValidationError
 from hospital.settings import Settings, SettingsError
@@ -132,6 +133,51 @@ def _seed_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _audit(run: Callable[[Any, argparse.Namespace], Awaitable[int]]) -> Callable[[argparse.Namespace], int]:
+    """A command run on a container of the database's (build_container), shut down after."""
+
+    def command(args: argparse.Namespace) -> int:
+        from hospital.bootstrap import build_container, shutdown
+
+        settings = _settings(needs_database=True, needs_secret=False)
+
+        async def main() -> int:
+            container = build_container(settings)
+            try:
+                return await run(container, args)
+            finally:
+                await shutdown(container)
+
+        return asyncio.run(main())
+
+    return command
+
+
+async def _audit_verify(container: Any, args: argparse.Namespace) -> int:
+    report = await container.verify_audit_log()()
+    if args.heads:
+        for head in report.heads:
+            print(f"head {head.chain} {head.seq} {head.hash}")
+    if report.valid:
+        print(f"audit log verified: {report.events} events in {len(report.heads)} chains")
+        return 0
+    for found in report.breaks:
+        print(f"audit log broken: {found.describe()}", file=sys.stderr)
+    return REFUSED
+
+
+async def _audit_prune(container: Any, args: argparse.Namespace) -> int:
+    prune = container.prune_audit_log()
+    days = args.older_than if args.older_than is not None else prune.retention_days
+    try:
+        deleted = await prune(days)
+    except ValidationError as error:
+        _print_errors(error)
+        return REFUSED
+    print(f"pruned {deleted} audit events (whole chains whose newest event is older than {days} days)")
+    return 0
+
+
 def _openapi(args: argparse.Namespace) -> int:
     import secrets
     import tempfile
@@ -200,6 +246,18 @@ def parser() -> argparse.ArgumentParser:
     schema = commands.add_parser("openapi", parents=[debug], help="print the OpenAPI schema as JSON")
     schema.add_argument("--indent", action="store_true")
     schema.set_defaults(run=_openapi)
+
+    audit = commands.add_parser("audit", help="verify or prune the audit log (docs/audit.md)")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    verify = audit_commands.add_parser(
+        "verify", parents=[debug], help="walk every hash chain; exit status 1 naming the first bad event of each")
+    verify.add_argument("--heads", action="store_true", help="print each chain's last event and hash, to keep apart")
+    verify.set_defaults(run=_audit(_audit_verify))
+    prune = audit_commands.add_parser(
+        "prune", parents=[debug], help="delete whole chains older than the retention (HOSPITAL_AUDIT_RETENTION_DAYS)")
+    prune.add_argument("--older-than", type=int, metavar="DAYS",
+                       help="days to keep (default HOSPITAL_AUDIT_RETENTION_DAYS, 2190)")
+    prune.set_defaults(run=_audit(_audit_prune))
     return root
 
 

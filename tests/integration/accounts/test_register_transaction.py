@@ -40,6 +40,6 @@ async def test_a_failure_after_the_user_and_profile_were_written_rolls_everythin
 
     async with sql_container.unit_of_work() as uow:
         assert await uow.users.get_by_username("alice") is None
-        assert (await uow.profiles.list(page=PageRequest())).total == 0
+    assert (await sql_container.read_side().profiles.page(page=PageRequest())).total == 0
     # and nothing half-made blocks a second attempt
     assert (await sql_container.register_user()(command)).user.username == "alice"

@@ -11,7 +11,13 @@ from datetime import UTC, datetime
 import pytest
 
 from hospital.application.pagination import PageRequest
-from hospital.application.ports.catalogue import DoctorFilters, DuplicateDoctorError, DuplicateSlugError
+from hospital.application.ports.catalogue import (
+    AvailableTimeView,
+    DoctorFilters,
+    DuplicateDoctorError,
+    DuplicateSlugError,
+    TaxonView,
+)
 from hospital.bootstrap import Container
 from hospital.domain.catalogue import MedicalService
 from hospital.domain.contacts import Contact
@@ -69,12 +75,14 @@ async def test_taxa_are_added_read_and_listed_by_id(store, taxa):
     repository, entity = taxa
     ids = await add_all(store, repository, entity(name="Zeta", slug="zeta"), entity(name="Alpha", slug="alpha"))
     async with store.unit_of_work() as uow:
-        listed = await getattr(uow, repository).list()
         one = await getattr(uow, repository).get(ids[1])
         missing = [await getattr(uow, repository).get(pk) for pk in (999, -1, HUGE)]
-    assert [(t.id, t.name, t.slug) for t in listed] == [(ids[0], "Zeta", "zeta"), (ids[1], "Alpha", "alpha")]
     assert (type(one), one.name, one.slug) == (entity, "Alpha", "alpha")
     assert missing == [None, None, None]
+    reads = getattr(store.read_side(), repository)
+    assert await reads.list() == [TaxonView(ids[0], "Zeta", "zeta"), TaxonView(ids[1], "Alpha", "alpha")]
+    assert await reads.get(ids[1]) == TaxonView(ids[1], "Alpha", "alpha")
+    assert [await reads.get(pk) for pk in (999, -1, HUGE)] == [None, None, None]
 
 
 async def test_slug_taken_can_leave_one_out(store, taxa):
@@ -89,18 +97,17 @@ async def test_slug_taken_can_leave_one_out(store, taxa):
 
 async def test_a_taken_slug_is_refused_on_add_and_save(store, taxa):
     repository, entity = taxa
-    await add_all(store, repository, entity(name="A", slug="a"), entity(name="B", slug="b"))
+    ids = await add_all(store, repository, entity(name="A", slug="a"), entity(name="B", slug="b"))
     with pytest.raises(DuplicateSlugError) as caught:
         await add_all(store, repository, entity(name="A2", slug="a"))
     assert list(caught.value.errors) == ["slug"]
     with pytest.raises(DuplicateSlugError):
         async with store.unit_of_work() as uow:
-            taxon = (await getattr(uow, repository).list())[1]
+            taxon = await getattr(uow, repository).get(ids[1])
             taxon.slug = "a"
             await getattr(uow, repository).save(taxon)
             await uow.commit()
-    async with store.unit_of_work() as uow:
-        assert [t.slug for t in await getattr(uow, repository).list()] == ["a", "b"]
+    assert [t.slug for t in await getattr(store.read_side(), repository).list()] == ["a", "b"]
 
 
 async def test_saved_changes_last_and_uncommitted_ones_do_not(store, taxa):
@@ -116,8 +123,7 @@ async def test_saved_changes_last_and_uncommitted_ones_do_not(store, taxa):
         taxon.update(name="Not kept")
         await getattr(uow, repository).save(taxon)
         await getattr(uow, repository).add(entity(name="Not kept either", slug="gone"))
-    async with store.unit_of_work() as uow:
-        assert [(t.name, t.slug) for t in await getattr(uow, repository).list()] == [("Renamed", "renamed")]
+    assert [(t.name, t.slug) for t in await getattr(store.read_side(), repository).list()] == [("Renamed", "renamed")]
 
 
 async def test_existing_ids_tells_which_exist(store, taxa):
@@ -153,12 +159,15 @@ async def test_times_are_listed_by_id_and_filtered_by_one_id(store):
     ids = await add_all(store, "available_times", AvailableTime(time="Mon"), AvailableTime(time="Tue"))
     async with store.unit_of_work() as uow:
         repo = uow.available_times
-        assert [t.time for t in await repo.list()] == ["Mon", "Tue"]
-        assert [t.id for t in await repo.list(time_id=ids[1])] == [ids[1]]
-        assert await repo.list(time_id=999) == await repo.list(time_id=HUGE) == []
         assert (await repo.get(ids[0])).time == "Mon"
         assert await repo.get(HUGE) is None
         assert await repo.existing_ids([ids[0], 999]) == {ids[0]}
+    reads = store.read_side().available_times
+    assert await reads.list() == [AvailableTimeView(ids[0], "Mon"), AvailableTimeView(ids[1], "Tue")]
+    assert await reads.list(time_id=ids[1]) == [AvailableTimeView(ids[1], "Tue")]
+    assert await reads.list(time_id=999) == await reads.list(time_id=HUGE) == []
+    assert await reads.get(ids[0]) == AvailableTimeView(ids[0], "Mon")
+    assert await reads.get(HUGE) is None
 
 
 async def test_times_are_saved_and_deleting_one_unlinks_it_from_doctors(store):
@@ -170,8 +179,8 @@ async def test_times_are_saved_and_deleting_one_unlinks_it_from_doctors(store):
         await uow.available_times.save(time)
         await uow.available_times.delete(await uow.available_times.get(gone))
         await uow.commit()
+    assert [t.time for t in await store.read_side().available_times.list()] == ["Monday"]
     async with store.unit_of_work() as uow:
-        assert [t.time for t in await uow.available_times.list()] == ["Monday"]
         assert (await uow.doctors.get(doctor_id)).available_time_ids == [kept]
 
 
@@ -186,9 +195,10 @@ async def test_times_are_saved_and_deleting_one_unlinks_it_from_doctors(store):
 ], ids=["medical_services", "contacts"])
 async def test_plain_tables_add_get_list_save_delete(store, repository, make, change):
     ids = await add_all(store, repository, make(1), make(2))
+    reads = getattr(store.read_side(), repository)
+    assert [(e.id, e.name) for e in await reads.list()] == [(ids[0], "N1"), (ids[1], "N2")]
     async with store.unit_of_work() as uow:
         repo = getattr(uow, repository)
-        assert [(e.id, e.name) for e in await repo.list()] == [(ids[0], "N1"), (ids[1], "N2")]
         entity = await repo.get(ids[0])
         change(entity)
         await repo.save(entity)
@@ -196,10 +206,13 @@ async def test_plain_tables_add_get_list_save_delete(store, repository, make, ch
         await uow.commit()
     async with store.unit_of_work() as uow:
         repo = getattr(uow, repository)
-        listed = await repo.list()
-        assert [(e.id, e.name) for e in listed] == [(ids[0], "Changed")]
         assert await repo.get(ids[1]) is None
         assert await repo.get(HUGE) is None
+    listed = await reads.list()
+    assert [(e.id, e.name) for e in listed] == [(ids[0], "Changed")]
+    assert await reads.get(ids[0]) == listed[0]
+    assert await reads.get(ids[1]) is None
+    assert await reads.get(HUGE) is None
     if repository == "medical_services":
         assert listed[0].image == "services/new.png"
     else:

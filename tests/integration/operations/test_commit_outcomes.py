@@ -64,8 +64,7 @@ def unit(request: pytest.FixtureRequest):
 
 
 async def stored(container: Container) -> int:
-    async with container.unit_of_work() as uow:
-        return (await uow.appointment_queries.list(page=PageRequest(), scope=None)).total
+    return (await container.read_side().appointments.list(page=PageRequest(), scope=None)).total
 
 
 def commit_then(monkeypatch: pytest.MonkeyPatch, after) -> asyncio.Event:

@@ -80,8 +80,7 @@ async def contacts_stored(container: Container, admin: Actor) -> int:
 
 
 async def bookings_stored(container: Container) -> int:
-    async with container.unit_of_work() as uow:
-        return (await uow.appointment_queries.list(page=PageRequest(), scope=None)).total
+    return (await container.read_side().appointments.list(page=PageRequest(), scope=None)).total
 
 
 @pytest.mark.parametrize("then_read", [False, True], ids=["closed-at-commit", "fault-at-a-statement"])

@@ -19,10 +19,13 @@ import pytest
 from sqlalchemy import insert
 
 from hospital.adapters.sqlalchemy.tables.catalogue import contacts
+from hospital.application.appointments import Booking
 from hospital.application.errors import ServiceUnavailableError
+from hospital.application.pagination import PageRequest
 from hospital.application.ports.appointments import BookingOutcome
 from hospital.bootstrap import Container, shutdown
 from hospital.domain.appointments import Appointment
+from hospital.domain.errors import NotFoundError
 from tests.support.clinic import Cast, cast
 from tests.support.sqlite_faults import Faults, faulty_connection_class
 
@@ -293,4 +296,49 @@ async def test_a_connection_closed_in_the_middle_of_its_unit_takes_only_its_own_
     assert stored_ids(database_file) == {kept}
     with closing(sqlite3.connect(database_file)) as other:
         assert other.execute("SELECT count(*) FROM contacts WHERE name = 'lost'").fetchone() == (0,)
+    assert faults.overlaps == []
+
+
+async def test_no_read_ever_returns_a_booking_whose_groups_commit_then_fails(sql_container, people, faults,
+                                                                            database_file):
+    """Issue 12's reproduction, through the use cases GET /appointments/ and GET /appointments/{id}/
+    call: a booking holds the writer's turn (its BEGIN gated) while readers ask for the row it is
+    about to insert; then the group's COMMIT fails. The reads run on the read side's connection,
+    outside the writer's transaction, so none of them ever returns the row. (When reads went through
+    an ORM session they queued for the writer's turn, got it between the booking's release and the
+    COMMIT, ran as a savepoint inside the open group and answered with the row that never existed.)"""
+    before = stored_ids(database_file)
+    guessed = max(before, default=0) + 1  # the id the booking's INSERT will be given
+    gate = faults.gate("BEGIN")
+    faults.fail("COMMIT", sqlite3.OperationalError("disk I/O error"))
+    booking_made = Booking(doctor=people.doctor.doctor_id, time=people.doctor_times[0],
+                           appointment_type="Online", symptoms="never committed")
+    booked = asyncio.create_task(sql_container.book_appointment()(people.owner, booking_made))
+    await started(faults, "BEGIN")
+    seen: list[object] = []
+
+    async def read_until_settled(read: Callable[[], Awaitable[object]]) -> None:
+        while True:
+            outcome = await settled(asyncio.ensure_future(read()))
+            seen.append(outcome)
+            if booked.done():
+                return
+            await asyncio.sleep(0)
+
+    def get_one() -> Awaitable[object]:
+        return sql_container.get_appointment()(people.admin, guessed)
+
+    async def list_ids() -> object:
+        page = await sql_container.list_appointments()(people.admin, page=PageRequest())
+        return [row.id for row in page.items]
+
+    readers = [asyncio.create_task(read_until_settled(read)) for read in (get_one, list_ids, get_one)]
+    await asyncio.sleep(0.05)
+    gate.set()
+    outcome = await settled(booked)
+    await asyncio.gather(*readers)
+    assert isinstance(outcome, ServiceUnavailableError), outcome
+    assert stored_ids(database_file) == before
+    assert seen, "the readers never ran"
+    assert [result for result in seen if not (isinstance(result, NotFoundError) or result == sorted(before))] == []
     assert faults.overlaps == []

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
 from hospital.adapters.memory.database import InMemoryTable
-from hospital.application.pagination import Page, PageRequest
 from hospital.application.ports.accounts import ProfileDetails
 from hospital.domain.actors import Actor
 from hospital.domain.errors import ConflictError
@@ -68,22 +66,6 @@ class InMemoryProfileRepository(InMemoryTable):
 
     async def get_by_user(self, user_id: int) -> ProfileDetails | None:
         return self._details(next((p for p in self._rows.values() if p.user_id == user_id), None))
-
-    async def list(self, *, page: PageRequest, search: Sequence[str] = (),
-                   user_id: int | None = None) -> Page[ProfileDetails]:
-        terms = [term.lower() for term in search]
-        matches = []
-        for profile in self._sorted():
-            details = self._details(profile)
-            assert details is not None
-            if user_id is not None and profile.user_id != user_id:
-                continue
-            user = details.user
-            fields = [value.lower() for value in (user.username, user.email, user.first_name, user.last_name)]
-            if not all(any(term in value for value in fields) for term in terms):
-                continue
-            matches.append(details)
-        return Page(matches[page.offset:page.offset + page.limit], len(matches), page)
 
     async def delete(self, profile: UserProfile) -> None:
         self._remove(profile)

@@ -51,6 +51,10 @@ class InMemoryAppointmentRepository(InMemoryTable):
 class InMemoryAppointmentQueries(InMemoryTable):
     table_name = "appointments"
 
+    async def get(self, appointment_id: int, *, scope: AppointmentScope | None) -> AppointmentRow | None:
+        appointment = self._rows.get(appointment_id)
+        return AppointmentRow.of(appointment) if appointment is not None and in_scope(appointment, scope) else None
+
     async def list(self, *, page: PageRequest, scope: AppointmentScope | None,
                    patient_id: int | None = None, doctor_id: int | None = None) -> Page[AppointmentRow]:
         matches = [

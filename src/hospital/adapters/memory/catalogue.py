@@ -83,9 +83,6 @@ class InMemoryTaxonRepository(_LinkedTable):
     async def get(self, taxon_id: int) -> Any:
         return self._rows.get(taxon_id)
 
-    async def list(self) -> list[Any]:
-        return self._sorted()
-
     async def slug_taken(self, slug: str, *, exclude_id: int | None = None) -> bool:
         return any(taxon.slug == slug and taxon.id != exclude_id for taxon in self._rows.values())
 
@@ -104,9 +101,6 @@ class InMemoryAvailableTimeRepository(_LinkedTable):
     async def get(self, time_id: int) -> AvailableTime | None:
         return self._rows.get(time_id)
 
-    async def list(self, *, time_id: int | None = None) -> list[AvailableTime]:
-        return [time for time in self._sorted() if time_id is None or time.id == time_id]
-
     async def save(self, time: AvailableTime) -> None:
         self._store(time)
 
@@ -119,9 +113,6 @@ class InMemoryMedicalServiceRepository(InMemoryTable):
 
     async def get(self, service_id: int) -> MedicalService | None:
         return self._rows.get(service_id)
-
-    async def list(self) -> list[MedicalService]:
-        return self._sorted()
 
     async def save(self, service: MedicalService) -> None:
         self._store(service)

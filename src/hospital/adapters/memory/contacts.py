@@ -15,9 +15,6 @@ class InMemoryContactRepository(InMemoryTable):
     async def get(self, contact_id: int) -> Contact | None:
         return self._rows.get(contact_id)
 
-    async def list(self) -> list[Contact]:
-        return self._sorted()
-
     async def save(self, contact: Contact) -> None:
         self._store(contact)
 

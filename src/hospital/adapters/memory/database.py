@@ -84,6 +84,9 @@ class InMemoryDatabase:
         # Moves with every commit, whatever it wrote: a cautious stand-in for the SQL triggers that
         # move a data version only when its own data changes.
         self.commits = 0
+        # The audit log (memory/audit.py), append-only: kept apart from the tables, which every
+        # transaction copies when it begins; a transaction's events join it when it commits.
+        self.audit_events: list[Any] = []
 
     def table(self, name: str) -> dict[Any, Any]:
         """The committed rows of a table."""
@@ -111,6 +114,7 @@ class InMemoryTransaction:
         # What was read (the committed objects themselves) and the copy this transaction changes.
         self._read: Tables = {name: dict(rows) for name, rows in self.db.tables.items()}
         self.tables: Tables = defaultdict(dict, copy.deepcopy(self._read))
+        self.audit_events: list[Any] = []  # this transaction's, stored if it commits
 
     @property
     def commits(self) -> int:
@@ -169,6 +173,8 @@ class InMemoryTransaction:
                 committed.pop(key, None)
             else:
                 committed[key] = copy.deepcopy(row)
+        self.db.audit_events.extend(self.audit_events)
+        self.audit_events = []
         self.db.commits += 1
         self._release()
         self._read = {name: dict(rows) for name, rows in self.db.tables.items()}

@@ -21,6 +21,13 @@ class InMemoryPatientQueries(InMemoryTable):
             visible.add(scope.patient_id)
         return visible
 
+    async def get(self, patient_id: int, *, scope: PatientScope | None) -> PatientRow | None:
+        patient = self._rows.get(patient_id)
+        visible = self._visible(scope)
+        if patient is None or (visible is not None and patient_id not in visible):
+            return None
+        return PatientRow.of(patient, self._db.table("users")[patient.user_id].username)
+
     async def list(self, *, page: PageRequest, scope: PatientScope | None, search: str = "",
                    phone: str | None = None) -> Page[PatientRow]:
         visible = self._visible(scope)

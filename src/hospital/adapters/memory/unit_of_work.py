@@ -15,13 +15,16 @@ from enum import Enum, auto
 from types import TracebackType
 from typing import Any, Self
 
+from hospital.adapters.audit_lanes import AuditLanes
+from hospital.adapters.clock import SystemClock
 from hospital.adapters.memory.accounts import (
     InMemoryPatientRepository,
     InMemoryProfileRepository,
     InMemoryRevokedTokenRepository,
     InMemoryUserRepository,
 )
-from hospital.adapters.memory.appointments import InMemoryAppointmentQueries, InMemoryAppointmentRepository
+from hospital.adapters.memory.appointments import InMemoryAppointmentRepository
+from hospital.adapters.memory.audit import InMemoryAuditTrail
 from hospital.adapters.memory.catalogue import (
     InMemoryAvailableTimeRepository,
     InMemoryDoctorRepository,
@@ -32,10 +35,10 @@ from hospital.adapters.memory.contacts import InMemoryContactRepository
 from hospital.adapters.memory.database import InMemoryDatabase
 from hospital.adapters.memory.doctor_reads import InMemoryDoctorReadQueries
 from hospital.adapters.memory.idempotency import InMemoryIdempotencyRecords
-from hospital.adapters.memory.patients import InMemoryPatientQueries
 from hospital.adapters.memory.reviews import InMemoryReviewRepository, InMemoryReviewViews
 from hospital.adapters.memory.schedules import InMemoryScheduleRepository, InMemorySlotSourceQueries
 from hospital.application.ports.appointments import BookingOutcome
+from hospital.application.ports.clock import Clock
 from hospital.application.ports.idempotency import KeyInUseError, pending_request
 from hospital.application.ports.unit_of_work import SessionUnavailableError
 from hospital.domain.appointments import Appointment
@@ -78,9 +81,13 @@ class InMemoryUnitOfWork:
     """One transaction of the in-memory database (database.py): rolled back unless committed, and
     refused at save, delete or commit if another unit of work changed its rows since it read them."""
 
-    def __init__(self, db: InMemoryDatabase) -> None:
+    def __init__(self, db: InMemoryDatabase, audit_lanes: AuditLanes | None = None,
+                 clock: Clock | None = None) -> None:
         self._transaction = db = db.transaction()  # type: ignore[assignment]
         self._kind = _Transaction.NONE
+        # Free in a booking's transaction too: the SQL store writes events in either kind.
+        self.audit = InMemoryAuditTrail(db, audit_lanes if audit_lanes is not None else AuditLanes(),
+                                        clock if clock is not None else SystemClock())
         orm = _ThroughTheSession
         self.users = orm(InMemoryUserRepository(db), self, frozenset({"actor_for"}))
         self.profiles = orm(InMemoryProfileRepository(db), self)
@@ -89,9 +96,7 @@ class InMemoryUnitOfWork:
         self.doctors = orm(InMemoryDoctorRepository(db), self, frozenset({"available_time_ids"}))
         self.reviews = orm(InMemoryReviewRepository(db), self)
         self.review_views = InMemoryReviewViews(db)
-        self.patient_queries = InMemoryPatientQueries(db)
         self.appointments = _Appointments(InMemoryAppointmentRepository(db), self)
-        self.appointment_queries = InMemoryAppointmentQueries(db)
         self.doctor_reads = InMemoryDoctorReadQueries(db)
         self.designations = orm(InMemoryTaxonRepository(
             db, table_name="designations", doctor_attribute="designation_ids", label="designation",
@@ -124,6 +129,7 @@ class InMemoryUnitOfWork:
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                         tb: TracebackType | None) -> None:
+        self.audit.end(committed=False)
         self._transaction.end()
         self._kind = _Transaction.NONE
 
@@ -131,15 +137,21 @@ class InMemoryUnitOfWork:
         # The pending Idempotency-Key's record commits with the write it answers (one synchronous step).
         request = pending_request.get()
         recorded = request is not None and self._kind is not _Transaction.NONE
-        if recorded:
-            await self.idempotency.reserve(request)
-        if self.idempotency.taken_since_read():
-            raise KeyInUseError()
-        self._transaction.commit()
+        try:
+            if recorded:
+                await self.idempotency.reserve(request)
+            if self.idempotency.taken_since_read():
+                raise KeyInUseError()
+            self._transaction.commit()
+        except BaseException:
+            self.audit.end(committed=False)
+            raise
+        self.audit.end(committed=True)
         self._kind = _Transaction.NONE
         if recorded:
             pending_request.set(None)  # only once committed: a unit run again records it again
 
     async def rollback(self) -> None:
+        self.audit.end(committed=False)
         self._transaction.rollback()
         self._kind = _Transaction.NONE

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
 import secrets
-import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -14,6 +11,8 @@ from typing import TypeVar
 
 import argon2
 from argon2.exceptions import InvalidHashError, VerificationError
+
+from hospital.adapters.thread_priority import lower_this_threads_priority
 
 T = TypeVar("T")
 
@@ -27,13 +26,7 @@ HASHING_NICENESS = 10
 
 
 def _lower_this_threads_priority() -> None:
-    # Linux keeps a nice value per thread, so this touches only the hashing thread; elsewhere it
-    # would renice the whole process, so it is not attempted.
-    if not sys.platform.startswith("linux"):
-        return
-    thread = threading.get_native_id()
-    with contextlib.suppress(OSError):  # not allowed here: hashing still works, at the loop's priority
-        os.setpriority(os.PRIO_PROCESS, thread, os.getpriority(os.PRIO_PROCESS, thread) + HASHING_NICENESS)
+    lower_this_threads_priority(HASHING_NICENESS)
 
 
 class Argon2PasswordHasher:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import bindparam, exists, func, select
@@ -10,13 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hospital.adapters.sqlalchemy.database_errors import flush
 from hospital.adapters.sqlalchemy.dialects import insert_ignoring_duplicates
-from hospital.adapters.sqlalchemy.direct_reads import Reads, SessionOwner
+from hospital.adapters.sqlalchemy.direct_reads import ReadRunner, Reads, SessionOwner
 from hospital.adapters.sqlalchemy.integers import storable
 from hospital.adapters.sqlalchemy.prepared import PreparedQuery
-from hospital.adapters.sqlalchemy.search import contains_any
 from hospital.adapters.sqlalchemy.tables import accounts as t
 from hospital.adapters.sqlalchemy.tables.catalogue import doctors
-from hospital.application.pagination import Page, PageRequest
 from hospital.application.ports.accounts import ProfileDetails
 from hospital.domain.actors import Actor
 from hospital.domain.patients import Patient
@@ -33,10 +30,23 @@ _ACTOR = PreparedQuery(
 )
 
 
+class SqlAlchemyActorReads:
+    def __init__(self, reads: ReadRunner) -> None:
+        self._reads = reads
+
+    async def actor_for(self, user_id: int) -> Actor | None:
+        if not storable(user_id):
+            return None
+        row = await self._reads.first(_ACTOR, {"user_id": user_id})
+        if row is None:
+            return None
+        return Actor(user_id=user_id, is_staff=bool(row[0]), patient_id=row[1], doctor_id=row[2])
+
+
 class SqlAlchemyUserRepository:
     def __init__(self, owner: SessionOwner, reads: Reads) -> None:
         # The session is the owner's, made on first use: identifying a caller reads without one.
-        self._owner, self._reads = owner, reads
+        self._owner, self._actors = owner, SqlAlchemyActorReads(reads)
 
     @property
     def _session(self) -> AsyncSession:
@@ -61,12 +71,7 @@ class SqlAlchemyUserRepository:
         return bool(await self._session.scalar(select(exists().where(condition))))
 
     async def actor_for(self, user_id: int) -> Actor | None:
-        if not storable(user_id):
-            return None
-        row = await self._reads.first(_ACTOR, {"user_id": user_id})
-        if row is None:
-            return None
-        return Actor(user_id=user_id, is_staff=bool(row[0]), patient_id=row[1], doctor_id=row[2])
+        return await self._actors.actor_for(user_id)
 
 
 class SqlAlchemyProfileRepository:
@@ -92,25 +97,6 @@ class SqlAlchemyProfileRepository:
         query = self._query().where(t.user_profiles.c.user_id == user_id)
         row = (await self._session.execute(query)).first()
         return ProfileDetails(profile=row[0], user=row[1]) if row else None
-
-    async def list(self, *, page: PageRequest, search: Sequence[str] = (),
-                   user_id: int | None = None) -> Page[ProfileDetails]:
-        conditions = []
-        if user_id is not None:
-            conditions.append(t.user_profiles.c.user_id == user_id)
-        u = t.users.c
-        conditions.extend(contains_any(term, u.username, u.email, u.first_name, u.last_name) for term in search)
-        count_query = (
-            select(func.count()).select_from(t.user_profiles)
-            .join(t.users, t.users.c.id == t.user_profiles.c.user_id).where(*conditions)
-        )
-        total = await self._session.scalar(count_query) or 0
-        rows = await self._session.execute(
-            self._query().where(*conditions).order_by(t.user_profiles.c.id)
-            .offset(page.offset).limit(page.limit)
-        )
-        items = [ProfileDetails(profile=profile, user=user) for profile, user in rows]
-        return Page(items, total, page)
 
     async def delete(self, profile: UserProfile) -> None:
         await self._session.delete(profile)

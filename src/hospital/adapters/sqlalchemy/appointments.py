@@ -12,7 +12,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from hospital.adapters.sqlalchemy.database_errors import breaks_a_foreign_key, flush
-from hospital.adapters.sqlalchemy.direct_reads import Reads
+from hospital.adapters.sqlalchemy.direct_reads import ReadRunner
 from hospital.adapters.sqlalchemy.integers import storable
 from hospital.adapters.sqlalchemy.lost_commits import TRANSACTION_ID, current_transaction_id
 from hospital.adapters.sqlalchemy.prepared import PreparedQuery, QueryShapes, bound
@@ -164,6 +164,8 @@ _PAGE = QueryShapes(
     .limit(bindparam("limit")).offset(bindparam("offset"))
 )
 
+_ONE = QueryShapes(lambda *shape: select(*_ROW).where(a.c.id == bindparam("appointment_id"), *_conditions(*shape)))
+
 
 def _shape(scope: AppointmentScope | None, patient_id: int | None,
            doctor_id: int | None) -> tuple[tuple[bool, ...], dict[str, int]]:
@@ -184,11 +186,30 @@ def _instant(value: Any) -> datetime | None:
     return None if value is None else read_instant(value)
 
 
+def _row(row: Any) -> AppointmentRow:
+    (row_id, patient, doctor, appointment_type, status, symptoms, time_id, cancelled, start, end, fhir_status,
+     reason, cancelled_by, cancelled_at, replaces, replaced_by) = row
+    return AppointmentRow(
+        id=row_id, patient=patient, doctor=doctor, appointment_type=appointment_type,
+        appointment_status=status, symptoms=symptoms, time=time_id, cancel=bool(cancelled),
+        start=_instant(start), end=_instant(end), status=fhir_status, cancellation_reason=reason,
+        cancelled_by=cancelled_by, cancelled_at=_instant(cancelled_at), replaces=replaces,
+        replaced_by=replaced_by,
+    )
+
+
 class SqlAlchemyAppointmentQueries:
     """Two statements per page whatever its size: the count and the page."""
 
-    def __init__(self, reads: Reads) -> None:
+    def __init__(self, reads: ReadRunner) -> None:
         self._reads = reads
+
+    async def get(self, appointment_id: int, *, scope: AppointmentScope | None) -> AppointmentRow | None:
+        if not storable(appointment_id):
+            return None
+        shape, values = _shape(scope, None, None)
+        row = await self._reads.first(_ONE(*shape), {**values, "appointment_id": appointment_id})
+        return None if row is None else _row(row)
 
     async def list(self, *, page: PageRequest, scope: AppointmentScope | None,
                    patient_id: int | None = None, doctor_id: int | None = None) -> Page[AppointmentRow]:
@@ -196,15 +217,4 @@ class SqlAlchemyAppointmentQueries:
             return Page([], 0, page)  # an id no column can hold matches nothing
         shape, values = _shape(scope, patient_id, doctor_id)
         total, rows = await self._reads.counted_page(_COUNT(*shape), _PAGE(*shape), values, page)
-        items = [
-            AppointmentRow(
-                id=row_id, patient=patient, doctor=doctor, appointment_type=appointment_type,
-                appointment_status=status, symptoms=symptoms, time=time_id, cancel=bool(cancelled),
-                start=_instant(start), end=_instant(end), status=fhir_status, cancellation_reason=reason,
-                cancelled_by=cancelled_by, cancelled_at=_instant(cancelled_at), replaces=replaces,
-                replaced_by=replaced_by,
-            )
-            for (row_id, patient, doctor, appointment_type, status, symptoms, time_id, cancelled, start, end,
-                 fhir_status, reason, cancelled_by, cancelled_at, replaces, replaced_by) in rows
-        ]
-        return Page(items, total, page)
+        return Page([_row(row) for row in rows], total, page)

@@ -159,14 +159,6 @@ class SqlAlchemyAvailableTimeRepository(EntityTable[AvailableTime]):
     def __init__(self, session: AsyncSession) -> None:
         super().__init__(session, AvailableTime, t.available_times)
 
-    async def list(self, *, time_id: int | None = None) -> list[AvailableTime]:
-        query = select(AvailableTime).order_by(t.available_times.c.id)
-        if time_id is not None:
-            if not storable(time_id):
-                return []
-            query = query.where(t.available_times.c.id == time_id)
-        return list(await self._session.scalars(query))
-
 
 class SqlAlchemyMedicalServiceRepository(EntityTable[MedicalService]):
     def __init__(self, session: AsyncSession) -> None:

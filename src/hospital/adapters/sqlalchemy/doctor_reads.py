@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Table, bindparam, func, literal_column, select
 
-from hospital.adapters.sqlalchemy.direct_reads import Reads
+from hospital.adapters.sqlalchemy.direct_reads import ReadRunner
 from hospital.adapters.sqlalchemy.integers import storable, storable_only
 from hospital.adapters.sqlalchemy.prepared import PreparedQuery, QueryShapes, bound, decoded_list, id_in, list_of
 from hospital.adapters.sqlalchemy.tables import catalogue as t
@@ -101,7 +101,7 @@ def _view(row: Sequence[Any]) -> DoctorReadModel:
 
 
 class SqlAlchemyDoctorReadQueries:
-    def __init__(self, reads: Reads) -> None:
+    def __init__(self, reads: ReadRunner) -> None:
         self._reads = reads
 
     async def page(self, *, page: PageRequest, filters: DoctorFilters = DoctorFilters()) -> Page[DoctorReadModel]:

@@ -171,6 +171,11 @@ class _AsyncpgTransaction:
     async def rows(self, sql: str, values: Sequence[Any]) -> list[Any]:
         for listener in self._listeners:
             listener(sql)
+        if self._connection.is_closed():
+            # The server ended the session since this transaction's last statement (asyncpg has
+            # given the connection back already): nothing of it was committed, so it may run again.
+            discard(self._connection)
+            conclude(decide(Phase.BEFORE_COMMIT, None))
         try:
             rows = await self._connection.fetch(sql, *values)
         except Exception as error:

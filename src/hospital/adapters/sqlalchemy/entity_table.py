@@ -1,4 +1,7 @@
-"""The plain repository of an entity mapped onto one table, for the repositories that need no more."""
+"""The plain repository of an entity mapped onto one table, for the repositories that need no more.
+
+It loads aggregates for the commands that change them; lists and pure reads are the read side's
+(read_side.py)."""
 
 from __future__ import annotations
 
@@ -31,9 +34,6 @@ class EntityTable(Generic[E]):
 
     async def get(self, entity_id: int) -> E | None:
         return await self._session.get(self._entity, entity_id) if storable(entity_id) else None
-
-    async def list(self) -> list[E]:
-        return list(await self._session.scalars(select(self._entity).order_by(self._table.c.id)))
 
     async def existing_ids(self, ids: Iterable[int]) -> set[int]:
         wanted = storable_only(ids)

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, Select, String, bindparam, exists, func, s
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hospital.adapters.sqlalchemy.database_errors import flush
-from hospital.adapters.sqlalchemy.direct_reads import Reads
+from hospital.adapters.sqlalchemy.direct_reads import ReadRunner
 from hospital.adapters.sqlalchemy.integers import storable
 from hospital.adapters.sqlalchemy.prepared import PreparedQuery, QueryShapes, bound
 from hospital.adapters.sqlalchemy.search import contains_pattern, matches_any
@@ -117,7 +117,7 @@ _ONE = PreparedQuery(VIEW_QUERY.where(reviews.c.id == bindparam("review_id")))
 class SqlAlchemyReviewViews:
     """Rows straight to read models: two statements a page (count, rows), whatever its size."""
 
-    def __init__(self, reads: Reads) -> None:
+    def __init__(self, reads: ReadRunner) -> None:
         self._reads = reads
 
     async def get(self, review_id: int) -> ReviewView | None:

@@ -10,13 +10,16 @@ from typing import Any, Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from hospital.adapters.audit_lanes import AuditLanes
+from hospital.adapters.clock import SystemClock
 from hospital.adapters.sqlalchemy.accounts import (
     SqlAlchemyPatientRepository,
     SqlAlchemyProfileRepository,
     SqlAlchemyRevokedTokenRepository,
     SqlAlchemyUserRepository,
 )
-from hospital.adapters.sqlalchemy.appointments import SqlAlchemyAppointmentQueries, SqlAlchemyAppointmentRepository
+from hospital.adapters.sqlalchemy.appointments import SqlAlchemyAppointmentRepository
+from hospital.adapters.sqlalchemy.audit import SqlAlchemyAuditTrail
 from hospital.adapters.sqlalchemy.catalogue import (
     SqlAlchemyAvailableTimeRepository,
     SqlAlchemyDoctorRepository,
@@ -31,13 +34,13 @@ from hospital.adapters.sqlalchemy.doctor_reads import SqlAlchemyDoctorReadQuerie
 from hospital.adapters.sqlalchemy.driver_transactions import DriverTransaction, DriverTransactions
 from hospital.adapters.sqlalchemy.idempotency import SqlAlchemyIdempotencyRecords
 from hospital.adapters.sqlalchemy.lost_commits import TRANSACTION_ID_SQL, Phase, XactStatus, conclude, decide, settle
-from hospital.adapters.sqlalchemy.patients import SqlAlchemyPatientQueries
 from hospital.adapters.sqlalchemy.prepared import PreparedQuery
 from hospital.adapters.sqlalchemy.reviews import SqlAlchemyReviewRepository, SqlAlchemyReviewViews
 from hospital.adapters.sqlalchemy.schedules import SqlAlchemyScheduleRepository, SqlAlchemySlotSourceQueries
 from hospital.adapters.sqlalchemy.sqlite_writer import LoopSqliteConnection
 from hospital.adapters.sqlalchemy.tables import catalogue as catalogue_tables
-from hospital.application.errors import ServiceUnavailableError
+from hospital.application.errors import CommitOutcomeUnknownError, ServiceUnavailableError
+from hospital.application.ports.clock import Clock
 from hospital.application.ports.idempotency import pending_request
 from hospital.application.ports.unit_of_work import SessionUnavailableError
 from hospital.domain.taxonomy import Designation, Specialisation
@@ -67,8 +70,11 @@ class SqlAlchemyUnitOfWork:
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession],
                  direct_reader: DirectReader | None = None,
-                 driver_transactions: DriverTransactions | None = None) -> None:
+                 driver_transactions: DriverTransactions | None = None,
+                 audit_lanes: AuditLanes | None = None, clock: Clock | None = None) -> None:
         self._session_factory = session_factory
+        self._audit_lanes = audit_lanes if audit_lanes is not None else AuditLanes()
+        self._clock = clock if clock is not None else SystemClock()
         self._direct_reader = direct_reader
         self._driver_transactions = driver_transactions
         self._session: AsyncSession | None = None
@@ -113,6 +119,15 @@ class SqlAlchemyUnitOfWork:
         return Reads(self, self._direct_reader)
 
     @cached_property
+    def audit(self) -> SqlAlchemyAuditTrail:
+        return SqlAlchemyAuditTrail(self, self._audit_lanes, self._clock)
+
+    def _end_audit(self, *, committed: bool | None) -> None:
+        trail = self.__dict__.get("audit")
+        if trail is not None:
+            trail.end(committed=committed)
+
+    @cached_property
     def users(self) -> SqlAlchemyUserRepository:
         return SqlAlchemyUserRepository(self, self._reads)
 
@@ -141,16 +156,8 @@ class SqlAlchemyUnitOfWork:
         return SqlAlchemyReviewViews(self._reads)
 
     @cached_property
-    def patient_queries(self) -> SqlAlchemyPatientQueries:
-        return SqlAlchemyPatientQueries(self._reads)
-
-    @cached_property
     def appointments(self) -> SqlAlchemyAppointmentRepository:
         return SqlAlchemyAppointmentRepository(self)
-
-    @cached_property
-    def appointment_queries(self) -> SqlAlchemyAppointmentQueries:
-        return SqlAlchemyAppointmentQueries(self._reads)
 
     @cached_property
     def doctor_reads(self) -> SqlAlchemyDoctorReadQueries:
@@ -212,6 +219,7 @@ class SqlAlchemyUnitOfWork:
             raise_as_domain_error(exc)
 
     async def _end_uncommitted(self) -> None:
+        self._end_audit(committed=False)
         driver, self._driver = self._driver, None
         if driver is not None:
             await driver.rollback()
@@ -231,8 +239,14 @@ class SqlAlchemyUnitOfWork:
             recorded = await self._record_idempotency_key()
             await self._commit()
         except Exception as error:
+            # The audit lane moves on only with a commit known to have happened (audit_lanes.py).
+            self._end_audit(committed=None if isinstance(error, CommitOutcomeUnknownError) else False)
             raise_as_domain_error(error)
             raise
+        except BaseException:
+            self._end_audit(committed=None)
+            raise
+        self._end_audit(committed=True)
         if recorded:
             # Only once its record committed: a unit that failed (and may run again, retry.py)
             # records the key again in its next transaction, and a later unit never does.
@@ -293,6 +307,7 @@ class SqlAlchemyUnitOfWork:
                                   else None), error)
 
     async def rollback(self) -> None:
+        self._end_audit(committed=False)
         driver, self._driver = self._driver, None
         if driver is not None:
             await driver.rollback()

@@ -71,6 +71,28 @@ class ProfileView:
         )
 
 
+class ProfileReads(Protocol):
+    """The read side of profiles (read_side.py says what every read port guarantees)."""
+
+    async def page(self, *, page: PageRequest, search: Sequence[str] = (),
+                   user_id: int | None = None) -> Page[ProfileView]:
+        """Ordered by id; each ``search`` term is found, ignoring case, in the username, email, first
+        or last name; ``user_id`` keeps only that user's profile."""
+        ...
+
+    async def get(self, profile_id: int) -> ProfileView | None: ...
+
+    async def get_by_user(self, user_id: int) -> ProfileView | None: ...
+
+
+class ActorReads(Protocol):
+    """Who a user is to the use cases (read_side.py says what every read port guarantees)."""
+
+    async def actor_for(self, user_id: int) -> Actor | None:
+        """The actor for an active user (with its patient and doctor ids), None otherwise."""
+        ...
+
+
 class UserRepository(Protocol):
     async def add(self, user: User) -> None:
         """Store a new user and give it an id."""
@@ -95,11 +117,6 @@ class ProfileRepository(Protocol):
     async def get(self, profile_id: int) -> ProfileDetails | None: ...
 
     async def get_by_user(self, user_id: int) -> ProfileDetails | None: ...
-
-    async def list(self, *, page: PageRequest, search: Sequence[str] = (),
-                   user_id: int | None = None) -> Page[ProfileDetails]:
-        """Ordered by id; each ``search`` term is found, ignoring case, in the username, email, first or last name."""
-        ...
 
     async def delete(self, profile: UserProfile) -> None:
         """Remove it.

@@ -105,6 +105,12 @@ class AppointmentScope:
 
 
 class AppointmentQueries(Protocol):
+    """The read side of appointments (read_side.py says what every read port guarantees)."""
+
+    async def get(self, appointment_id: int, *, scope: AppointmentScope | None) -> AppointmentRow | None:
+        """The appointment, if it is within ``scope`` (None: any); else None, as if it did not exist."""
+        ...
+
     async def list(self, *, page: PageRequest, scope: AppointmentScope | None,
                    patient_id: int | None = None, doctor_id: int | None = None) -> Page[AppointmentRow]:
         """Ordered by id; the filters narrow the scope, they never widen it."""

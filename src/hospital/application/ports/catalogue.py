@@ -70,10 +70,6 @@ class TaxonRepository(Protocol[TaxonT]):
 
     async def get(self, taxon_id: int) -> TaxonT | None: ...
 
-    async def list(self) -> list[TaxonT]:
-        """All of them, by id."""
-        ...
-
     async def slug_taken(self, slug: str, *, exclude_id: int | None = None) -> bool: ...
 
     async def existing_ids(self, ids: Iterable[int]) -> set[int]:
@@ -96,10 +92,6 @@ class AvailableTimeRepository(Protocol):
 
     async def get(self, time_id: int) -> AvailableTime | None: ...
 
-    async def list(self, *, time_id: int | None = None) -> list[AvailableTime]:
-        """By id; ``time_id`` keeps only that one (the list endpoint's ``?id=`` filter)."""
-        ...
-
     async def existing_ids(self, ids: Iterable[int]) -> set[int]: ...
 
     async def save(self, time: AvailableTime) -> None:
@@ -118,8 +110,6 @@ class MedicalServiceRepository(Protocol):
 
     async def get(self, service_id: int) -> MedicalService | None: ...
 
-    async def list(self) -> list[MedicalService]: ...
-
     async def save(self, service: MedicalService) -> None:
         """Persist changes made to it.
         ConcurrentChangeError if it changed or went since it was read (unit_of_work.py)."""
@@ -135,8 +125,6 @@ class ContactRepository(Protocol):
     async def add(self, contact: Contact) -> None: ...
 
     async def get(self, contact_id: int) -> Contact | None: ...
-
-    async def list(self) -> list[Contact]: ...
 
     async def save(self, contact: Contact) -> None:
         """Persist changes made to it.
@@ -256,3 +244,39 @@ class DoctorReadQueries(Protocol):
         """A number that changes with every committed write to anything doctors are shown with
         (the doctors, their labels, their users' names): what a cache of doctor views checks."""
         ...
+
+
+# The read side of the catalogue's small resources: the read models above, straight from
+# storage (read_side.py says what every read port guarantees).
+
+
+class TaxonReads(Protocol):
+    async def list(self) -> list[TaxonView]:
+        """All of them, by id."""
+        ...
+
+    async def get(self, taxon_id: int) -> TaxonView | None: ...
+
+
+class AvailableTimeReads(Protocol):
+    async def list(self, *, time_id: int | None = None) -> list[AvailableTimeView]:
+        """By id; ``time_id`` keeps only that one (the list endpoint's ``?id=`` filter)."""
+        ...
+
+    async def get(self, time_id: int) -> AvailableTimeView | None: ...
+
+
+class MedicalServiceReads(Protocol):
+    async def list(self) -> list[MedicalServiceView]:
+        """All of them, by id."""
+        ...
+
+    async def get(self, service_id: int) -> MedicalServiceView | None: ...
+
+
+class ContactReads(Protocol):
+    async def list(self) -> list[ContactView]:
+        """All of them, by id."""
+        ...
+
+    async def get(self, contact_id: int) -> ContactView | None: ...

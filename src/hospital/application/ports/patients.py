@@ -37,6 +37,12 @@ class PatientScope:
 
 
 class PatientQueries(Protocol):
+    """The read side of patients (read_side.py says what every read port guarantees)."""
+
+    async def get(self, patient_id: int, *, scope: PatientScope | None) -> PatientRow | None:
+        """The patient, if within ``scope`` (None: any); else None, as if it did not exist."""
+        ...
+
     async def list(self, *, page: PageRequest, scope: PatientScope | None, search: str = "",
                    phone: str | None = None) -> Page[PatientRow]:
         """Ordered by id. ``search`` matches id, username or phone as a case-insensitive substring

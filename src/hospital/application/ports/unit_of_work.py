@@ -24,7 +24,8 @@ from hospital.application.ports.accounts import (
     RevokedTokenRepository,
     UserRepository,
 )
-from hospital.application.ports.appointments import AppointmentQueries, AppointmentRepository
+from hospital.application.ports.appointments import AppointmentRepository
+from hospital.application.ports.audit import AuditTrail
 from hospital.application.ports.catalogue import (
     AvailableTimeRepository,
     ContactRepository,
@@ -34,7 +35,6 @@ from hospital.application.ports.catalogue import (
     TaxonRepository,
 )
 from hospital.application.ports.idempotency import IdempotencyRecords
-from hospital.application.ports.patients import PatientQueries
 from hospital.application.ports.reviews import ReviewRepository, ReviewViews
 from hospital.application.ports.schedules import ScheduleRepository, SlotSourceQueries
 from hospital.domain.taxonomy import Designation, Specialisation
@@ -55,10 +55,10 @@ class UnitOfWork(Protocol):
     revoked_tokens: RevokedTokenRepository
     doctors: DoctorRepository
     reviews: ReviewRepository
+    # Read ports bound to this unit's transaction, for commands that answer with a read model made
+    # after their writes; pure reads use the read side (read_side.py) instead.
     review_views: ReviewViews
-    patient_queries: PatientQueries
     appointments: AppointmentRepository
-    appointment_queries: AppointmentQueries
     doctor_reads: DoctorReadQueries
     designations: TaxonRepository[Designation]
     specialisations: TaxonRepository[Specialisation]
@@ -68,6 +68,8 @@ class UnitOfWork(Protocol):
     schedules: ScheduleRepository
     slot_sources: SlotSourceQueries
     idempotency: IdempotencyRecords
+    # Written in this unit's transaction, usable in any (ports/audit.py).
+    audit: AuditTrail
 
     async def __aenter__(self) -> Self: ...
 

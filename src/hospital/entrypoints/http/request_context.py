@@ -1,6 +1,9 @@
 """Every request gets an id (the caller's X-Request-ID when it is sane, else a new one), which
 every response carries back and every log line written while serving it names; one access log
 line per request. Wraps the whole application, so 404s, 429s and errors are covered too.
+
+The use cases called while serving it are audited as coming from its client address, with its id
+and user agent (application/request_context.py).
 """
 
 from __future__ import annotations
@@ -12,10 +15,15 @@ import time
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from hospital.application.request_context import calling_from
+from hospital.domain.audit import RequestContext
 from hospital.entrypoints.http.client_address import ClientAddressResolver
 from hospital.entrypoints.logging_config import request_id
 
 HEADER = b"x-request-id"
+USER_AGENT = b"user-agent"
+# An audit event keeps the user agent; a client could otherwise store kilobytes per request in it.
+USER_AGENT_MAX = 512
 # Ids from outside are echoed into logs and headers: printable, short, no separators or quotes.
 _SANE_ID = re.compile(rb"^[A-Za-z0-9._:\-]{1,128}$")
 
@@ -27,6 +35,13 @@ def new_request_id() -> str:
     per-process prefix and a counter would tell anyone reading the header how many requests a
     worker served and how many workers there are; an id names a request, it tells nothing else."""
     return secrets.token_urlsafe(16)
+
+
+def _user_agent(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", []):
+        if name == USER_AGENT:
+            return value[:USER_AGENT_MAX].decode("latin-1")
+    return None
 
 
 def _incoming_id(scope: Scope) -> str | None:
@@ -47,6 +62,7 @@ class RequestContextMiddleware:
         current = _incoming_id(scope) or new_request_id()
         method, path = scope["method"], scope["path"]  # as received: routing may rewrite the scope
         token = request_id.set(current)
+        client = self._client_address(scope)
         started = time.perf_counter()
         status = 500  # what the server answers if the app dies before starting a response
 
@@ -59,12 +75,13 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            with calling_from(RequestContext(client_address=client, request_id=current, user_agent=_user_agent(scope))):
+                await self.app(scope, receive, send_with_id)
         finally:
             # The path only: query strings may carry search terms a patient typed.
             access_log.info("request", extra={
                 "method": method, "path": path, "status": status,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                "client": self._client_address(scope),
+                "client": client,
             })
             request_id.reset(token)

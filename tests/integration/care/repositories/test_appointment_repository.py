@@ -77,7 +77,7 @@ async def test_nothing_sticks_without_commit(any_container, people):
                                                     people.doctor_times[1], "Online", "", people.doctor_times))
     async with any_container.unit_of_work() as uow:
         assert (await uow.appointments.get(added.id)).cancelled is False
-        assert (await uow.appointment_queries.list(page=PageRequest.of(), scope=None)).total == 1
+        assert (await any_container.read_side().appointments.list(page=PageRequest.of(), scope=None)).total == 1
 
 
 def _booked(people: Cast, doctor_id: int, time_id: int) -> Appointment:
@@ -150,7 +150,8 @@ async def test_a_booking_as_the_first_write_refuses_the_other_repositories_until
         assert await uow.appointments.book(appointment) is BookingOutcome.BOOKED
         # What a booking's transaction still offers, seeing its own write:
         assert await uow.doctors.available_time_ids(people.doctor.doctor_id) == people.doctor_times
-        assert [row.id for row in (await listed_in(uow))] == [appointment.id]
+        # ... and the read side, which sees committed rows only, not yet:
+        assert await listed(any_container) == []
         assert await uow.appointments.book(_booked(people, people.doctor.doctor_id, people.doctor_times[1])) \
             is BookingOutcome.BOOKED
         # and what it refuses:
@@ -174,10 +175,6 @@ async def test_a_repository_used_before_the_booking_makes_it_join_the_units_ordi
         assert fields(await uow.appointments.get(appointment.id)) == fields(appointment)
         await uow.commit()
     assert await listed(any_container) == [appointment.id]
-
-
-async def listed_in(uow) -> list[AppointmentRow]:
-    return list((await uow.appointment_queries.list(page=PageRequest.of(), scope=None)).items)
 
 
 async def test_delete(any_container, people):
@@ -212,15 +209,13 @@ async def test_deleting_the_patient_deletes_their_appointments(any_container, pe
 # --- the list query --------------------------------------------------------------------------------
 
 async def listed(container, scope=None, page=None, **filters) -> list[int]:
-    async with container.unit_of_work() as uow:
-        result = await uow.appointment_queries.list(page=page or PageRequest.of(), scope=scope, **filters)
+    result = await container.read_side().appointments.list(page=page or PageRequest.of(), scope=scope, **filters)
     return [row.id for row in result.items]
 
 
 async def test_rows_carry_the_wire_strings(any_container, people):
     added = await add(any_container, people, appointment_type="Offline", status=AppointmentStatus.COMPLETED)
-    async with any_container.unit_of_work() as uow:
-        (row,) = (await uow.appointment_queries.list(page=PageRequest.of(), scope=None)).items
+    (row,) = (await any_container.read_side().appointments.list(page=PageRequest.of(), scope=None)).items
     assert row == AppointmentRow(
         id=added.id, patient=people.owner.patient_id, doctor=people.doctor.doctor_id,
         appointment_type="Offline", appointment_status="Complated", symptoms="cough", time=people.doctor_times[0],
@@ -239,6 +234,20 @@ async def test_scopes(any_container, people):
     assert await listed(any_container, AppointmentScope(patient_id=doctor.patient_id, doctor_id=doctor.doctor_id)) == [
         mine.id, doctors_own.id]
     assert await listed(any_container, AppointmentScope()) == []
+
+
+async def test_one_is_read_within_the_scope_as_the_list_shows_it(any_container, people):
+    mine = await add(any_container, people)
+    theirs = await add(any_container, people, patient=people.other_patient, doctor=people.other_doctor)
+    reads = any_container.read_side().appointments
+    (listed_row,) = [row for row in (await reads.list(page=PageRequest.of(), scope=None)).items if row.id == mine.id]
+    assert await reads.get(mine.id, scope=None) == listed_row
+    assert await reads.get(mine.id, scope=AppointmentScope(patient_id=people.owner.patient_id)) == listed_row
+    assert await reads.get(mine.id, scope=AppointmentScope(doctor_id=people.doctor.doctor_id)) == listed_row
+    assert await reads.get(theirs.id, scope=AppointmentScope(patient_id=people.owner.patient_id,
+                                                             doctor_id=people.doctor.doctor_id)) is None
+    assert await reads.get(mine.id, scope=AppointmentScope()) is None
+    assert [await reads.get(wanted, scope=None) for wanted in (0, 987654, 2**31, 10**30)] == [None] * 4
 
 
 async def test_filters_narrow_within_the_scope(any_container, people):
@@ -260,10 +269,10 @@ async def test_filters_by_ids_no_table_can_hold_match_nothing(any_container, peo
 
 async def test_pages_in_id_order(any_container, people):
     ids = [(await add(any_container, people, time_index=i % 3)).id for i in range(5)]
-    async with any_container.unit_of_work() as uow:
-        second = await uow.appointment_queries.list(page=PageRequest.of(2, 2), scope=None)
-        last = await uow.appointment_queries.list(page=PageRequest.of(3, 2), scope=None)
-        with pytest.raises(InvalidPageError):
-            await uow.appointment_queries.list(page=PageRequest.of(4, 2), scope=None)
+    appointments = any_container.read_side().appointments
+    second = await appointments.list(page=PageRequest.of(2, 2), scope=None)
+    last = await appointments.list(page=PageRequest.of(3, 2), scope=None)
+    with pytest.raises(InvalidPageError):
+        await appointments.list(page=PageRequest.of(4, 2), scope=None)
     assert ([row.id for row in second.items], second.total) == (ids[2:4], 5)
     assert [row.id for row in last.items] == ids[4:]

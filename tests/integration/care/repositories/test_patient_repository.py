@@ -27,8 +27,7 @@ async def set_phone(container, patient_id: int, phone: str | None) -> None:
 
 
 async def listed(container, scope=None, **filters) -> list[int]:
-    async with container.unit_of_work() as uow:
-        page = await uow.patient_queries.list(page=PageRequest.of(), scope=scope, **filters)
+    page = await container.read_side().patients.list(page=PageRequest.of(), scope=scope, **filters)
     return [row.id for row in page.items]
 
 
@@ -84,7 +83,7 @@ async def test_rows_carry_the_username(any_container, people):
     async with any_container.unit_of_work() as uow:
         user = await uow.users.get(people.owner.user_id)
         scope = PatientScope(patient_id=people.owner.patient_id)
-        page = await uow.patient_queries.list(page=PageRequest.of(), scope=scope)
+        page = await any_container.read_side().patients.list(page=PageRequest.of(), scope=scope)
     assert page.items == [PatientRow(id=people.owner.patient_id, user=user.username, phone="123", profile=None)]
 
 
@@ -135,3 +134,21 @@ async def test_phone_filter_is_exact(any_container, people):
     assert await listed(any_container, phone="8801711") == [people.other_patient.patient_id]
     assert await listed(any_container, phone="801711") == []
     assert await listed(any_container, phone="%") == []
+
+
+async def test_one_is_read_within_the_scope_as_the_list_shows_it(any_container, people):
+    async with any_container.unit_of_work() as uow:
+        await uow.appointments.add(Appointment.book(
+            people.owner.patient_id, people.doctor.doctor_id, people.doctor_times[0], "Online", "",
+            people.doctor_times))
+        await uow.commit()
+    reads = any_container.read_side().patients
+    owner = people.owner.patient_id
+    (row,) = (await reads.list(page=PageRequest.of(), scope=PatientScope(patient_id=owner))).items
+    assert await reads.get(owner, scope=None) == row
+    assert await reads.get(owner, scope=PatientScope(patient_id=owner)) == row
+    assert await reads.get(owner, scope=PatientScope(doctor_id=people.doctor.doctor_id)) == row  # treats them
+    assert await reads.get(owner, scope=PatientScope(doctor_id=people.other_doctor.doctor_id)) is None
+    assert await reads.get(people.other_patient.patient_id, scope=PatientScope(patient_id=owner)) is None
+    assert await reads.get(owner, scope=PatientScope()) is None
+    assert [await reads.get(wanted, scope=None) for wanted in (0, 987654, 2**31, 10**30)] == [None] * 4

@@ -3,6 +3,7 @@
 from hospital.entrypoints.http.routes import (
     accounts,
     appointments,
+    audit,
     available_times,
     contacts,
     doctors,
@@ -26,4 +27,5 @@ ROUTE_HANDLERS = [
     *medical_services.HANDLERS,
     *contacts.HANDLERS,
     *scheduling.HANDLERS,
+    *audit.HANDLERS,
 ]

@@ -74,7 +74,7 @@ async def _changes(request: Request) -> ProfileChanges:
 async def list_profiles(request: Request, container: Services, actor: CurrentActor, page: PageParam = None,
                         limits: LimitsParam = None, search: SearchParam = None) -> Paginated[ProfileOut]:
     result = await container.list_profiles()(actor, page=page_request(request), search=search or "")
-    return paginated(request, result, lambda details: render(request, details))
+    return paginated(request, result, lambda profile: render(request, profile))
 
 
 @post(PATH, tags=TAGS, security=openapi.BEARER, operation_class=WRITE_DOC, status_code=201,

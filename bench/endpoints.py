@@ -1,0 +1,252 @@
+"""Every documented GET (response cache off) and every create/update endpoint that can be repeated,
+each against the bare endpoint answering the same bytes, in the same run (issue 12).
+
+``measure(backend, env, directory)`` runs on a database ``bench/run.py`` has migrated and seeded: it
+adds an administrator, a service, a contact request, a booking and a review, serves the service
+with ``HOSPITAL_RESPONSE_CACHE_BYTES=0``, captures each endpoint's real answer, drives each with wrk,
+then does the same against the bare app. Registration and login are not here: argon2 bounds them
+(R5 in run.py reports logins). Alone, on a fresh SQLite database:
+
+    python -m bench.endpoints [--backends sqlite,postgresql]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import struct
+import sys
+import tempfile
+import time
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import run
+
+SECONDS = int(os.environ.get("BENCH_ENDPOINT_SECONDS", "3"))
+# A comma-separated subset of the endpoints' names, to measure only those (empty: all).
+ONLY = {name for name in os.environ.get("BENCH_ENDPOINTS", "").split(",") if name}
+UPDATE_CONNECTIONS = 4  # several PATCHes of one row at once also measure the version retries
+ADMIN = "benchadmin"
+GET_GOALS = {"sqlite": 0.25, "postgresql": 0.20}
+WRITE_GOALS = {"sqlite": 0.15, "postgresql": 0.12}
+# The doctor lists' own goals with the cache off.
+LIST_GOALS = {"doctors100": 0.15, "doctors1000": 0.05}
+SCHEMAS = "hospital.entrypoints.http.schemas"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    method: str
+    path: str
+    who: str | None = None  # whose token: "admin", "patient", or anonymous
+    body: dict | None = None
+    schema: str | None = None  # the struct the bare endpoint decodes the body into
+    unique: str | None = None  # a body field made unique per request (wrk counts: "... %d")
+
+    @property
+    def reads(self) -> bool:
+        return self.method == "GET"
+
+
+def _png() -> bytes:
+    """A 1x1 white PNG, for the service's image."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff"))
+            + chunk(b"IEND", b""))
+
+
+def _multipart(fields: dict[str, str], files: dict[str, tuple[str, bytes, str]]) -> tuple[bytes, str]:
+    boundary = "benchboundary7f3a"
+    parts = []
+    for name, value in fields.items():
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+    for name, (filename, content, content_type) in files.items():
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+                     f"Content-Type: {content_type}\r\n\r\n".encode() + content + b"\r\n")
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def _call(base: str, method: str, path: str, token: str | None, body: dict | None = None) -> dict | list:
+    data = None if body is None else json.dumps(body).encode()
+    return json.loads(run.request(base + path, method=method, body=data, token=token) or b"null")
+
+
+def _fixtures(base: str, env: dict[str, str]) -> tuple[dict[str, str], dict[str, int]]:
+    """Tokens and the ids the item endpoints read and change."""
+    import urllib.request
+
+    tokens = {"admin": run._login(base, ADMIN), "patient": run._login(base, f"patient{run.DOCTORS + 1}")}
+    body, content_type = _multipart({"name": "X-ray", "description": "Chest X-ray"}, {"image": ("x.png", _png(),
+                                                                                                "image/png")})
+    call = urllib.request.Request(f"{base}/services/", data=body, method="POST", headers={
+        "Content-Type": content_type, "Authorization": f"Bearer {tokens['admin']}"})
+    with urllib.request.urlopen(call, timeout=30) as response:
+        service = json.loads(response.read())["id"]
+    contact = _call(base, "POST", "/contacts/", None, {"name": "Ann", "phone": "01712345678", "massage": "Hi"})["id"]
+    doctor = _call(base, "GET", "/doctors/2/", None)
+    appointment = _call(base, "POST", "/appointments/", tokens["patient"], {
+        "doctor": 2, "appointment_type": "Online", "time": doctor["available_time"][0], "symptoms": "cough"})["id"]
+    patient = _call(base, "GET", "/patients/?limits=1", tokens["patient"])["results"][0]["id"]
+    profile = _call(base, "GET", "/api/user/profiles/me/", tokens["patient"])["id"]
+    reviewed = _call(base, "GET", f"/reviews/?reviewer={patient}&limits=1", None)["results"]
+    review = reviewed[0]["id"] if reviewed else _call(base, "POST", "/reviews/", tokens["patient"], {
+        "doctor": 3, "body": "Kind and clear.", "rating": 5})["id"]
+    ids = {"service": service, "contact": contact, "appointment": appointment, "patient": patient,
+           "profile": profile, "review": review, "time": doctor["available_time"][0]}
+    return tokens, ids
+
+
+def endpoints(ids: dict[str, int]) -> list[Endpoint]:
+    e = Endpoint
+    return [
+        e("doctors10", "GET", "/doctors/?limits=10"),
+        e("doctors100", "GET", "/doctors/?limits=100"),
+        e("doctors1000", "GET", "/doctors/?limits=1000"),
+        e("doctor", "GET", "/doctors/2/"),
+        e("appointments", "GET", "/appointments/?limits=10", "patient"),
+        e("appointment", "GET", f"/appointments/{ids['appointment']}/", "patient"),
+        e("patients", "GET", "/patients/?limits=10", "admin"),
+        e("patient", "GET", f"/patients/{ids['patient']}/", "patient"),
+        e("reviews", "GET", "/reviews/?limits=10"),
+        e("review", "GET", f"/reviews/{ids['review']}/"),
+        e("designations", "GET", "/designations/"),
+        e("designation", "GET", "/designations/1/"),
+        e("specialisations", "GET", "/specialisations/"),
+        e("specialisation", "GET", "/specialisations/1/"),
+        e("times", "GET", "/available-time/"),
+        e("time", "GET", f"/available-time/{ids['time']}/"),
+        e("services", "GET", "/services/"),
+        e("service", "GET", f"/services/{ids['service']}/"),
+        e("contacts", "GET", "/contacts/", "admin"),
+        e("contact", "GET", f"/contacts/{ids['contact']}/", "admin"),
+        e("profiles", "GET", "/api/user/profiles/?limits=10", "admin"),
+        e("profile_me", "GET", "/api/user/profiles/me/", "patient"),
+        e("profile", "GET", f"/api/user/profiles/{ids['profile']}/", "patient"),
+        # writes that a client can repeat
+        e("create_contact", "POST", "/contacts/", None, {"name": "Ann", "phone": "01712345678", "massage": "Hi"},
+          f"{SCHEMAS}.contacts:ContactWrite"),
+        e("create_time", "POST", "/available-time/", "admin", {"time": "Bench slot"},
+          f"{SCHEMAS}.available_times:AvailableTimeWrite"),
+        e("create_designation", "POST", "/designations/", "admin", {"name": "Bench %d"},
+          f"{SCHEMAS}.taxonomy:TaxonWrite", unique="name"),
+        e("create_specialisation", "POST", "/specialisations/", "admin", {"name": "Bench %d"},
+          f"{SCHEMAS}.taxonomy:TaxonWrite", unique="name"),
+        e("update_designation", "PATCH", "/designations/1/", "admin", {"name": "Consultant"},
+          f"{SCHEMAS}.taxonomy:TaxonWrite"),
+        e("update_specialisation", "PATCH", "/specialisations/1/", "admin", {"name": "Cardiology"},
+          f"{SCHEMAS}.taxonomy:TaxonWrite"),
+        e("update_time", "PUT", f"/available-time/{ids['time']}/", "admin", {"time": "08:00 - 09:00"},
+          f"{SCHEMAS}.available_times:AvailableTimeWrite"),
+        e("update_doctor", "PATCH", "/doctors/2/", "admin", {"fee": 600}, f"{SCHEMAS}.doctors:DoctorWrite"),
+        e("update_appointment", "PATCH", f"/appointments/{ids['appointment']}/", "patient",
+          {"symptoms": "a dry cough"}, f"{SCHEMAS}.appointments:AppointmentPatch"),
+        e("update_patient", "PATCH", f"/patients/{ids['patient']}/", "patient", {"phone": "01712345670"},
+          f"{SCHEMAS}.patients:PatientWrite"),
+        e("update_review", "PATCH", f"/reviews/{ids['review']}/", "patient", {"body": "Kind and very clear."},
+          f"{SCHEMAS}.reviews:ReviewPatch"),
+        e("update_profile", "PATCH", f"/api/user/profiles/{ids['profile']}/", "patient", {"bio": "Bench bio"},
+          f"{SCHEMAS}.accounts:ProfileWrite"),
+        e("update_service", "PATCH", f"/services/{ids['service']}/", "admin", {"description": "Chest X-ray, 2 views"},
+          f"{SCHEMAS}.medical_services:MedicalServiceWrite"),
+        e("update_contact", "PATCH", f"/contacts/{ids['contact']}/", "admin", {"massage": "Call me back"},
+          f"{SCHEMAS}.contacts:ContactWrite"),
+    ]
+
+
+def _script(directory: Path, endpoint: Endpoint, token: str | None) -> Path:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    lines = [f'wrk.method = "{endpoint.method}"']
+    lines += [f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items()]
+    body = json.dumps(endpoint.body)
+    if endpoint.unique:
+        # A fresh value per request (unique slugs): a counter per wrk thread, and a random start.
+        lines += ["math.randomseed(os.time())", "local counter = math.random(1, 1000000000)",
+                  "request = function()", "  counter = counter + 1",
+                  f"  return wrk.format(nil, nil, nil, string.format({json.dumps(body)}, counter))", "end"]
+    else:
+        lines.append(f"wrk.body = {json.dumps(body)}")
+    path = directory / f"{endpoint.name}.lua"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _load(url: str, endpoint: Endpoint, token: str | None, directory: Path) -> run.Load:
+    if endpoint.reads:
+        headers = {"Authorization": f"Bearer {token}"} if token else None
+        return run.wrk(url, seconds=SECONDS, headers=headers)
+    connections = run.CONNECTIONS if endpoint.method == "POST" else UPDATE_CONNECTIONS
+    return run.wrk(url, seconds=SECONDS, connections=connections, script=_script(directory, endpoint, token))
+
+
+def _capture(base: str, endpoint: Endpoint, token: str | None) -> str:
+    body = endpoint.body
+    if body is not None and endpoint.unique:
+        body = {**body, endpoint.unique: body[endpoint.unique] % 0}
+    data = None if body is None else json.dumps(body).encode()
+    return run.request(base + endpoint.path, method=endpoint.method, body=data, token=token).decode()
+
+
+def measure(backend: str, env: dict[str, str], directory: Path) -> list[run.Figure]:
+    run.hospital("createsuperuser", "--username", ADMIN, "--email", "admin@example.org", "--password", run.PASSWORD,
+                 env=env)
+    base, bare_base = f"http://127.0.0.1:{run.SERVER_PORT}", f"http://127.0.0.1:{run.BARE_PORT}"
+    serve = [sys.executable, "-m", "hospital.entrypoints.cli", "serve", "--port", str(run.SERVER_PORT)]
+    uncached = {**env, "HOSPITAL_RESPONSE_CACHE_BYTES": "0"}
+    with run.running(serve, uncached, f"{base}/health/live", directory / "endpoints.log"):
+        tokens, ids = _fixtures(base, env)
+        chosen = [e for e in endpoints(ids) if not ONLY or e.name in ONLY]
+        captured = {e.name: _capture(base, e, tokens.get(e.who or "")) for e in chosen}
+        captured["ready"] = run.request(f"{base}/doctors/?limits=10").decode()  # the bare app's warm-up
+        run.wrk(f"{base}/doctors/?limits=10", seconds=1)
+        real = {e.name: _load(base + e.path, e, tokens.get(e.who or ""), directory) for e in chosen}
+    responses, structs = directory / "endpoint-responses.json", directory / "endpoint-structs.json"
+    responses.write_text(json.dumps(captured))
+    structs.write_text(json.dumps({e.name: e.schema for e in chosen if e.schema}))
+    bare_env = {**env, "BENCH_BARE_RESPONSES": str(responses), "BENCH_BARE_STRUCTS": str(structs)}
+    bare_serve = [sys.executable, "-m", "bench.serve", "uvicorn", "bench.bare_app:create_app", str(run.BARE_PORT)]
+    with run.running(bare_serve, bare_env, f"{bare_base}/bare/ready", directory / "endpoints-bare.log"):
+        run.wrk(f"{bare_base}/bare/ready", seconds=1)
+        bare = {e.name: _load(f"{bare_base}/bare/{e.name}", e, None, directory) for e in chosen}
+    figures = []
+    for e in chosen:
+        goal = (LIST_GOALS.get(e.name) or GET_GOALS[backend]) if e.reads else WRITE_GOALS[backend]
+        label = f"{e.method} {e.path}" + (" (cache off)" if e.reads else "")
+        figures.append(run._throughput(label, real[e.name], bare[e.name], goal))
+    return figures
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backends", default="sqlite")
+    args = parser.parse_args()
+    run.ensure_wrk()
+    base_env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(run.ROOT / "src"), str(run.ROOT)])}
+    with tempfile.TemporaryDirectory(prefix="hospital-bench-") as work:
+        base_env["BENCH_DIR"] = work
+        for backend in args.backends.split(","):
+            started = time.monotonic()
+            directory = Path(work) / backend
+            directory.mkdir(parents=True)
+            env = run._server_env(base_env, run.database_url(backend, directory), directory)
+            run.hospital("migrate", env=env)
+            run.hospital("seed-demo", "--doctors", str(run.DOCTORS), "--patients", str(run.PATIENTS),
+                         "--appointments", "0", "--reviews", str(run.REVIEWS), "--password", run.PASSWORD, env=env)
+            figures = measure(backend, env, directory)
+            print(f"\n## {backend} ({time.monotonic() - started:.0f}s)\n")
+            print("| figure | measured | baseline | ratio | goal | met |\n| --- | --- | --- | --- | --- | --- |")
+            for f in figures:
+                met = "yes" if f.met else f"**no**{' (' + f.note + ')' if f.note else ''}"
+                print(f"| {f.name} | {f.measured} | {f.baseline} | {f.ratio:.2f} | {f.goal} | {met} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,98 @@
+"""Audit chains written by one process: a pool of *lanes*, each a chain that one unit of work at a
+time appends to (domain/audit.py says what a chain is).
+
+Why lanes. A chain's next event must link to its previous *committed* event. If two transactions
+appended to one chain at once, the second would link to the first's event, and a rollback of the
+first would leave a gap that looks like a removed event. So a unit of work leases a lane for its
+transaction and gives it back when the transaction ends:
+
+- committed: the lane moves on to the unit's last event;
+- rolled back: the lane stays where it was (the unit's events never existed);
+- outcome unknown (the database never answered the COMMIT): the lane is retired, never written again.
+  Whether or not the last events were stored, the chain ends in a valid state.
+
+Units running at the same time take different lanes (a new one when none is free), so no unit waits
+for another's audit write. Lanes are named ``<host>-<pid>-<random>.<n>``: unique across workers,
+processes and restarts, so several processes on one database never write the same chain (the
+store's unique (chain, seq) key would refuse it anyway). A lane is retired after ``max_events``
+events or ``max_age`` seconds, so chains stay short enough to be pruned whole (``prune``).
+
+Nothing here awaits: leasing and releasing are atomic on the event loop.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from hospital.domain.audit import GENESIS, AuditEntry, AuditEvent
+
+MAX_EVENTS_PER_CHAIN = 10_000
+MAX_CHAIN_AGE_SECONDS = 24 * 3600
+
+
+def process_name() -> str:
+    host = socket.gethostname().split(".")[0][:40] or "host"
+    return f"{host}-{os.getpid()}-{secrets.token_hex(3)}"
+
+
+@dataclass(slots=True)
+class AuditLane:
+    name: str
+    opened: float
+    seq: int = 0  # of the last committed event
+    head: str = GENESIS  # its hash
+    pending_seq: int = 0
+    pending_head: str = GENESIS
+    leased: bool = field(default=False)
+
+    def seal(self, entry: AuditEntry, recorded_at: datetime) -> AuditEvent:
+        event = AuditEvent.seal(entry, event_id=uuid.uuid4().hex, recorded_at=recorded_at, chain=self.name,
+                                seq=self.pending_seq + 1, prev_hash=self.pending_head)
+        self.pending_seq, self.pending_head = event.seq, event.hash
+        return event
+
+
+class AuditLanes:
+    """The process's lanes; one instance per process (the composition root's singleton)."""
+
+    def __init__(self, process: str | None = None, *, max_events: int = MAX_EVENTS_PER_CHAIN,
+                 max_age: float = MAX_CHAIN_AGE_SECONDS) -> None:
+        self.process = process or process_name()
+        self._max_events, self._max_age = max_events, max_age
+        self._free: list[AuditLane] = []
+        self._opened = 0
+
+    def lease(self) -> AuditLane:
+        """A lane no other unit holds: the most recently freed one that is not due for retirement, or a new one."""
+        now = time.monotonic()
+        while self._free:
+            lane = self._free.pop()
+            if lane.seq < self._max_events and now - lane.opened < self._max_age:
+                lane.leased = True
+                return lane
+        self._opened += 1
+        lane = AuditLane(name=f"{self.process}.{self._opened}", opened=now, leased=True)
+        return lane
+
+    def release(self, lane: AuditLane, *, committed: bool | None) -> None:
+        """Give the lane back: ``committed`` True (its events are stored), False (they are not), None (unknown)."""
+        if not lane.leased:
+            return
+        lane.leased = False
+        if committed is None:
+            return  # retired: never written again
+        if committed:
+            lane.seq, lane.head = lane.pending_seq, lane.pending_head
+        else:
+            lane.pending_seq, lane.pending_head = lane.seq, lane.head
+        self._free.append(lane)
+
+    @property
+    def free(self) -> int:
+        return len(self._free)

@@ -1,0 +1,243 @@
+"""The audit log in SQL (tables/audit.py): a unit of work's events, and reading, verifying and pruning.
+
+A unit of work's events (``SqlAlchemyAuditTrail``) are INSERTs in its own transaction, whichever it
+is (the session's, or a driver transaction for a booking: ``SqlAlchemyUnitOfWork.write``), sealed on
+a lane the unit holds until its transaction ends (adapters/audit_lanes.py).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import BigInteger, ColumnElement, and_, bindparam, cast, delete, exists, func, insert, select
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from hospital.adapters.audit_lanes import AuditLane, AuditLanes
+from hospital.adapters.sqlalchemy.integers import storable
+from hospital.adapters.sqlalchemy.prepared import PreparedQuery, decoded_list, list_of
+from hospital.adapters.sqlalchemy.tables.audit import audit_event_patients as p
+from hospital.adapters.sqlalchemy.tables.audit import audit_events as e
+from hospital.adapters.sqlalchemy.tables.audit import audit_prune_permits
+from hospital.application.pagination import Page, PageRequest
+from hospital.application.ports.audit import AuditFilter
+from hospital.application.ports.clock import Clock
+from hospital.domain.audit import (
+    ActorRole,
+    AuditAction,
+    AuditEntry,
+    AuditEvent,
+    AuditOutcome,
+    ChainVerifier,
+    RequestContext,
+    ResourceType,
+    VerificationReport,
+)
+
+_COLUMNS = ("id", "recorded_at", "chain", "seq", "prev_hash", "hash", "action", "resource_type", "resource_id",
+            "outcome", "actor_user_id", "actor_role", "username", "filters", "client_address", "request_id",
+            "user_agent")
+# RETURNING: the unit of work's ``write`` answers rows.
+_INSERT_EVENT = PreparedQuery(insert(e).values({name: bindparam(name) for name in _COLUMNS}).returning(e.c.seq))
+_INSERT_PATIENT = PreparedQuery(insert(p).values(patient_id=bindparam("patient_id"), event_id=bindparam("event_id"))
+                                .returning(p.c.patient_id))
+
+
+def _event_with_patients() -> PreparedQuery:
+    """PostgreSQL: the event and its patients in one statement (one round trip on a change's path)."""
+    event = insert(e).values({name: bindparam(name) for name in _COLUMNS}).returning(e.c.id).cte("event")
+    ids = (func.unnest(cast(bindparam("patient_ids"), ARRAY(BigInteger))).table_valued("value")
+           .render_derived(name="ids"))
+    return PreparedQuery(insert(p).from_select(["patient_id", "event_id"], select(ids.c.value, event.c.id))
+                         .returning(p.c.patient_id).add_cte(event))
+
+
+_INSERT_EVENT_WITH_PATIENTS = _event_with_patients()
+
+
+def event_row(event: AuditEvent, dialect_name: str) -> dict[str, Any]:
+    """The event's columns; the time as the dialect's driver takes it (UtcDateTime's conversion)."""
+    entry, context = event.entry, event.entry.context
+    return {
+        "id": event.id, "recorded_at": _bind_time(event.recorded_at, dialect_name), "chain": event.chain,
+        "seq": event.seq, "prev_hash": event.prev_hash, "hash": event.hash, "action": str(entry.action),
+        "resource_type": str(entry.resource_type), "resource_id": entry.resource_id,
+        "outcome": str(entry.outcome), "actor_user_id": entry.actor_user_id, "actor_role": str(entry.actor_role),
+        "username": entry.username, "filters": json.dumps([list(pair) for pair in entry.filters]),
+        "client_address": context.client_address, "request_id": context.request_id,
+        "user_agent": context.user_agent,
+    }
+
+
+def _bind_time(moment: datetime, dialect_name: str) -> Any:
+    if dialect_name == "sqlite":
+        # As SQLAlchemy's SQLite DATETIME stores it (UtcDateTime: naive UTC), so reads parse it back.
+        return moment.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return moment
+
+
+def event_of(row: Mapping[str, Any], patient_ids: Sequence[int]) -> AuditEvent:
+    entry = AuditEntry(
+        action=AuditAction(row["action"]), resource_type=ResourceType(row["resource_type"]),
+        outcome=AuditOutcome(row["outcome"]), resource_id=row["resource_id"],
+        patient_ids=tuple(sorted(int(i) for i in patient_ids)), actor_user_id=row["actor_user_id"],
+        actor_role=ActorRole(row["actor_role"]), username=row["username"],
+        filters=tuple((str(name), str(value)) for name, value in json.loads(row["filters"])),
+        context=RequestContext(row["client_address"], row["request_id"], row["user_agent"]),
+    )
+    return AuditEvent(id=row["id"], recorded_at=row["recorded_at"], chain=row["chain"], seq=row["seq"],
+                      prev_hash=row["prev_hash"], hash=row["hash"], entry=entry)
+
+
+class TransactionOwner(Protocol):
+    """The unit of work (unit_of_work.py), as the trail uses it."""
+
+    @property
+    def session(self) -> AsyncSession: ...
+
+    @property
+    def current_driver_transaction(self) -> Any: ...
+
+    async def write(self, query: PreparedQuery, parameters: Mapping[str, Any]) -> list[Any]: ...
+
+
+class SqlAlchemyAuditTrail:
+    """``uow.audit``: events written in the unit's transaction, on a lane held until it ends (``end``)."""
+
+    def __init__(self, uow: TransactionOwner, lanes: AuditLanes, clock: Clock) -> None:
+        self._uow, self._lanes, self._clock = uow, lanes, clock
+        self._lane: AuditLane | None = None
+
+    def _sealed(self, entries: Sequence[AuditEntry]) -> list[AuditEvent]:
+        if self._lane is None:
+            self._lane = self._lanes.lease()
+        now = self._clock.now()
+        return [self._lane.seal(entry, now) for entry in entries]
+
+    async def append(self, entry: AuditEntry) -> AuditEvent:
+        (event,) = await self.append_many([entry])
+        return event
+
+    async def append_many(self, entries: Sequence[AuditEntry]) -> list[AuditEvent]:
+        events = self._sealed(entries)
+        if len(events) == 1 or self._uow.current_driver_transaction is not None:
+            for event in events:
+                await self._write_one(event)
+            return events
+        # A batch (the buffered reads): one executemany per table on the session's connection.
+        connection = await self._uow.session.connection()
+        dialect = connection.dialect.name
+        await connection.execute(insert(e), [{**event_row(event, dialect), "recorded_at": event.recorded_at}
+                                             for event in events])
+        links = [{"patient_id": pid, "event_id": event.id} for event in events for pid in event.entry.patient_ids]
+        if links:
+            await connection.execute(insert(p), links)
+        return events
+
+    async def _write_one(self, event: AuditEvent) -> None:
+        driver = self._uow.current_driver_transaction
+        dialect = driver.dialect.name if driver is not None else (await self._uow.session.connection()).dialect.name
+        if dialect == "postgresql":
+            await self._uow.write(_INSERT_EVENT_WITH_PATIENTS,
+                                  {**event_row(event, dialect), "patient_ids": list(event.entry.patient_ids)})
+            return
+        # SQLite runs in process: a statement more costs microseconds, not a round trip.
+        await self._uow.write(_INSERT_EVENT, event_row(event, dialect))
+        for patient_id in event.entry.patient_ids:
+            await self._uow.write(_INSERT_PATIENT, {"patient_id": patient_id, "event_id": event.id})
+
+    def end(self, *, committed: bool | None) -> None:
+        """The unit's transaction ended: committed, rolled back, or with an unknown outcome (None)."""
+        lane, self._lane = self._lane, None
+        if lane is not None:
+            self._lanes.release(lane, committed=committed)
+
+
+_VERIFY_BATCH = 2000
+
+
+def _patients_of(event_id: ColumnElement[Any]) -> Any:
+    return list_of(select(p.c.patient_id).where(p.c.event_id == event_id).order_by(p.c.patient_id))
+
+
+def _event_columns() -> list[Any]:
+    return [*(e.c[name] for name in _COLUMNS), _patients_of(e.c.id).label("patient_ids")]
+
+
+def _event_from(row: Any) -> AuditEvent:
+    mapping = dict(row._mapping)
+    return event_of(mapping, decoded_list(mapping.pop("patient_ids") or []))
+
+
+class SqlAlchemyAuditEvents:
+    """Reading, verifying and pruning the log, each in short transactions of its own."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    def _conditions(self, where: AuditFilter) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = []
+        if where.patient_id is not None:
+            conditions.append(exists().where(p.c.event_id == e.c.id, p.c.patient_id == where.patient_id))
+        if where.user_id is not None:
+            conditions.append(e.c.actor_user_id == where.user_id)
+        if where.action is not None:
+            conditions.append(e.c.action == str(where.action))
+        if where.outcome is not None:
+            conditions.append(e.c.outcome == str(where.outcome))
+        if where.since is not None:
+            conditions.append(e.c.recorded_at >= where.since)
+        if where.until is not None:
+            conditions.append(e.c.recorded_at < where.until)
+        return conditions
+
+    async def list(self, *, page: PageRequest, where: AuditFilter) -> Page[AuditEvent]:
+        if not all(storable(value) for value in (where.patient_id, where.user_id) if value is not None):
+            return Page(items=[], total=0, request=page)  # no patient or user has such an id
+        conditions = self._conditions(where)
+        async with self._engine.connect() as connection:
+            total = (await connection.execute(
+                select(func.count()).select_from(e).where(and_(True, *conditions)))).scalar_one()
+            rows = [] if page.offset >= total else (await connection.execute(
+                select(*_event_columns()).where(and_(True, *conditions))
+                .order_by(e.c.recorded_at.desc(), e.c.id.desc()).limit(page.limit).offset(page.offset)
+            )).all()
+        return Page(items=[_event_from(row) for row in rows], total=total, request=page)
+
+    async def verify(self) -> VerificationReport:
+        """Walked in (chain, seq) order in batches, each its own short read: the log is only appended
+        to, and pruned by whole chains, so batches read at different moments still show each chain as
+        a prefix of what it is, which verifies if the chain does."""
+        verifier = ChainVerifier()
+        after: tuple[str, int] | None = None
+        while True:
+            query = select(*_event_columns()).order_by(e.c.chain, e.c.seq).limit(_VERIFY_BATCH)
+            if after is not None:
+                query = query.where((e.c.chain > after[0]) | ((e.c.chain == after[0]) & (e.c.seq > after[1])))
+            async with self._engine.connect() as connection:
+                rows = (await connection.execute(query)).all()
+            for row in rows:
+                verifier.add(_event_from(row))
+            if len(rows) < _VERIFY_BATCH:
+                return verifier.report()
+            after = (rows[-1].chain, rows[-1].seq)
+
+    async def prune(self, *, before: datetime) -> int:
+        """Whole chains whose newest event is older than ``before``, in one transaction that holds a
+        prune permit (the triggers refuse any other DELETE: migration 0006)."""
+        old_chains = select(e.c.chain).group_by(e.c.chain).having(func.max(e.c.recorded_at) < before)
+        old_events = select(e.c.id).where(e.c.chain.in_(old_chains.scalar_subquery()))
+        async with self._engine.begin() as connection:
+            await connection.execute(insert(audit_prune_permits).values(id=1))
+            await connection.execute(delete(p).where(p.c.event_id.in_(old_events.scalar_subquery())))
+            deleted = (await connection.execute(delete(e).where(e.c.chain.in_(old_chains.scalar_subquery())))).rowcount
+            await connection.execute(delete(audit_prune_permits))
+        return int(deleted or 0)
+
+    async def all_events(self) -> Sequence[AuditEvent]:
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(select(*_event_columns()).order_by(e.c.chain, e.c.seq))).all()
+        return [_event_from(row) for row in rows]

@@ -1,0 +1,72 @@
+"""How the use cases report to the audit log (ports/audit.py): the entry for a call, and the refused
+attempts of a block.
+
+A change's event goes in its unit of work (``await uow.audit.append(entry(...))`` before the
+commit), so it is stored with the change or not at all. A refusal changes nothing, so it goes to
+the ``AuditLog``: ``attempt`` records it when the block raises a refusal, with the patients the use
+case had learnt the attempt concerned (``attempt.concerns(patient_id)``), and re-raises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from hospital.application.errors import AuthenticationError
+from hospital.application.ports.audit import AuditLog
+from hospital.application.request_context import current_request_context
+from hospital.domain.actors import Actor
+from hospital.domain.audit import AuditAction, AuditEntry, AuditOutcome, ResourceType
+from hospital.domain.errors import DomainError, NotFoundError, PermissionDeniedError, ValidationError
+
+
+def entry(actor: Actor, action: AuditAction, resource_type: ResourceType, *, resource_id: int | None = None,
+          patient_ids: Iterable[int | None] = (), outcome: AuditOutcome = AuditOutcome.SUCCESS,
+          username: str | None = None, filters: dict[str, object] | None = None) -> AuditEntry:
+    """The entry for a call made now by ``actor``, from where the current request came from."""
+    return AuditEntry.by(actor, action, resource_type, outcome=outcome, resource_id=resource_id,
+                         patient_ids=patient_ids, username=username, filters=filters,
+                         context=current_request_context())
+
+
+def refusal_outcome(error: BaseException) -> AuditOutcome | None:
+    """What a refusal is to the audit log; None for what is no refusal (a conflict of writers, an outage)."""
+    if isinstance(error, NotFoundError):
+        return AuditOutcome.NOT_FOUND
+    if isinstance(error, PermissionDeniedError | AuthenticationError):
+        return AuditOutcome.DENIED
+    if isinstance(error, ValidationError):
+        return AuditOutcome.INVALID
+    return None
+
+
+@dataclass(slots=True)
+class Attempt:
+    """What a use case learnt about whose data it was reaching, before it may have been refused."""
+
+    actor: Actor
+    action: AuditAction
+    resource_type: ResourceType
+    resource_id: int | None = None
+    patient_ids: list[int] = field(default_factory=list)
+
+    def concerns(self, patient_id: int | None) -> None:
+        if patient_id is not None and patient_id not in self.patient_ids:
+            self.patient_ids.append(patient_id)
+
+
+@asynccontextmanager
+async def attempt(log: AuditLog, actor: Actor, action: AuditAction, resource_type: ResourceType, *,
+                  resource_id: int | None = None, patient_id: int | None = None) -> AsyncIterator[Attempt]:
+    """Records the block's refusal (403, 404, 401, 400) on ``log``, then lets it go on."""
+    current = Attempt(actor, action, resource_type, resource_id)
+    current.concerns(patient_id)
+    try:
+        yield current
+    except DomainError as error:
+        outcome = refusal_outcome(error)
+        if outcome is not None:
+            await log.record(entry(actor, action, resource_type, resource_id=current.resource_id,
+                                   patient_ids=current.patient_ids, outcome=outcome))
+        raise

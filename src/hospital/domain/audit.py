@@ -1,0 +1,319 @@
+"""Audit events: who did what to which patient's data, sealed into SHA-256 hash chains.
+
+An event says who acted (user id and role; None for anonymous), what they did (an action on a
+resource type and id), which patients' data it concerned, how it ended (the outcome), and where
+the call came from (client address, request id, user agent). It never holds a clinical value
+(symptoms, review text), a password or a token: the fields below are all there is.
+
+Tamper evidence. Events are written into *chains*: a chain is a sequence of events written one after
+the other by one writer (a lane of one process, adapters/audit_lanes.py), numbered 1, 2, 3... by
+``seq``. Every event carries the hash of the chain's previous event (``prev_hash``; ``GENESIS`` for
+the first) and its own hash, the SHA-256 of its canonical content (``canonical_content``), which
+covers every field but ``seq`` and ``hash`` -- so the order of a chain is what the hashes link, and
+``seq`` is only where the store says each event stands. ``ChainVerifier`` walks each chain as stored
+and names the first event that was
+
+- **changed**: its content no longer hashes to its hash;
+- **removed**: the chain skips numbers before it (or does not start at 1);
+- **out of order**: numbered in sequence, but not linked to the event stored before it (rows moved,
+  renumbered or taken from another chain).
+
+What a hash chain cannot show by itself: the newest events of a chain, or whole chains, deleted
+(the remaining ones still link). ``chain_heads`` are what to keep elsewhere to catch that
+(docs/audit.md).
+
+Pure and stdlib only: every store computes and checks the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from hospital.domain.actors import Actor
+
+GENESIS = "0" * 64
+
+
+class AuditOutcome(StrEnum):
+    SUCCESS = "success"
+    DENIED = "denied"  # 403, or a failed login / refused token
+    NOT_FOUND = "not-found"  # 404: missing, or someone else's record the caller may not know exists
+    INVALID = "invalid"  # 400: the request was refused for its content
+
+
+class AuditAction(StrEnum):
+    CREATE = "create"
+    READ = "read"
+    SEARCH = "search"  # a list call: one event naming every patient whose data the page returned
+    UPDATE = "update"
+    DELETE = "delete"
+    CANCEL = "cancel"
+    RESCHEDULE = "reschedule"
+    STATUS_CHANGE = "status-change"
+    LOGIN = "login"
+    LOGOUT = "logout"
+    REFRESH = "refresh"
+    TOKEN_REUSE = "token-reuse"  # a revoked refresh token presented again: its family is revoked
+    DEACTIVATE = "deactivate"
+    PASSWORD_CHANGE = "password-change"
+
+    @property
+    def fhir_code(self) -> str:
+        """FHIR R4 AuditEvent.action: Create, Read/view/print, Update, Delete, Execute."""
+        return _FHIR_ACTIONS.get(self, "E")
+
+    @property
+    def changes_data(self) -> bool:
+        return self.fhir_code in {"C", "U", "D"}
+
+
+_FHIR_ACTIONS = {
+    AuditAction.CREATE: "C",
+    AuditAction.READ: "R",
+    AuditAction.SEARCH: "R",
+    AuditAction.UPDATE: "U",
+    AuditAction.CANCEL: "U",
+    AuditAction.RESCHEDULE: "U",
+    AuditAction.STATUS_CHANGE: "U",
+    AuditAction.DELETE: "D",
+}
+
+
+class ResourceType(StrEnum):
+    PATIENT = "patient"
+    PROFILE = "profile"
+    APPOINTMENT = "appointment"
+    REVIEW = "review"
+    CONTACT = "contact"
+    USER = "user"
+
+
+class ActorRole(StrEnum):
+    ADMIN = "admin"
+    DOCTOR = "doctor"
+    PATIENT = "patient"
+    USER = "user"  # signed in, neither admin nor doctor nor patient
+    ANONYMOUS = "anonymous"
+
+    @classmethod
+    def of(cls, actor: Actor) -> ActorRole:
+        """The role that gave the actor their access: admin, then doctor, then patient."""
+        if not actor.is_authenticated:
+            return cls.ANONYMOUS
+        if actor.is_admin:
+            return cls.ADMIN
+        if actor.is_doctor:
+            return cls.DOCTOR
+        if actor.is_patient:
+            return cls.PATIENT
+        return cls.USER
+
+
+@dataclass(frozen=True, slots=True)
+class RequestContext:
+    """Where a call came from, as the entry point saw it (all optional: a Python caller may know none)."""
+
+    client_address: str | None = None
+    request_id: str | None = None
+    user_agent: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """What a use case reports: the event before a store seals it (id, time, chain, hashes)."""
+
+    action: AuditAction
+    resource_type: ResourceType
+    outcome: AuditOutcome = AuditOutcome.SUCCESS
+    resource_id: int | None = None
+    patient_ids: tuple[int, ...] = ()
+    actor_user_id: int | None = None
+    actor_role: ActorRole = ActorRole.ANONYMOUS
+    # Authentication events only: the username as the caller sent it (never a password).
+    username: str | None = None
+    # List calls: the filters used, by name (never a body's content).
+    filters: tuple[tuple[str, str], ...] = ()
+    context: RequestContext = field(default_factory=RequestContext)
+
+    @classmethod
+    def by(cls, actor: Actor, action: AuditAction, resource_type: ResourceType, *,
+           outcome: AuditOutcome = AuditOutcome.SUCCESS, resource_id: int | None = None,
+           patient_ids: Iterable[int | None] = (), username: str | None = None,
+           filters: Mapping[str, object] | None = None, context: RequestContext | None = None) -> AuditEntry:
+        return cls(
+            action=action, resource_type=resource_type, outcome=outcome, resource_id=resource_id,
+            patient_ids=_patient_ids(patient_ids), actor_user_id=actor.user_id, actor_role=ActorRole.of(actor),
+            username=username, filters=_filters(filters), context=context or RequestContext(),
+        )
+
+    @property
+    def patient_id(self) -> int | None:
+        """The one patient concerned, when there is exactly one."""
+        return self.patient_ids[0] if len(self.patient_ids) == 1 else None
+
+
+def _patient_ids(ids: Iterable[int | None]) -> tuple[int, ...]:
+    return tuple(sorted({patient_id for patient_id in ids if patient_id is not None}))
+
+
+def _filters(filters: Mapping[str, object] | None) -> tuple[tuple[str, str], ...]:
+    if not filters:
+        return ()
+    return tuple(sorted((name, str(value)) for name, value in filters.items() if value not in (None, "")))
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    """A sealed event, as stored: an entry with its id, UTC time, chain position and hashes."""
+
+    id: str
+    recorded_at: datetime
+    chain: str
+    seq: int
+    prev_hash: str
+    hash: str
+    entry: AuditEntry
+
+    @classmethod
+    def seal(cls, entry: AuditEntry, *, event_id: str, recorded_at: datetime, chain: str, seq: int,
+             prev_hash: str) -> AuditEvent:
+        unsealed = cls(id=event_id, recorded_at=_utc(recorded_at), chain=chain, seq=seq, prev_hash=prev_hash,
+                       hash="", entry=entry)
+        return cls(id=unsealed.id, recorded_at=unsealed.recorded_at, chain=chain, seq=seq, prev_hash=prev_hash,
+                   hash=content_hash(unsealed), entry=entry)
+
+
+def _utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError("an audit event's time must be aware (UTC)")
+    return moment.astimezone(UTC)
+
+
+def format_time(moment: datetime) -> str:
+    """The one text form of an event's time: UTC, microseconds, 'Z' (what every store keeps exactly)."""
+    return _utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical_content(event: AuditEvent) -> bytes:
+    """The bytes an event's hash is the SHA-256 of: every field but ``seq`` and ``hash``, as JSON with
+    sorted keys, no spaces, ASCII only. Changing this changes every hash: it is the log's format."""
+    entry, context = event.entry, event.entry.context
+    content = {
+        "id": event.id,
+        "recorded_at": format_time(event.recorded_at),
+        "chain": event.chain,
+        "prev_hash": event.prev_hash,
+        "action": str(entry.action),
+        "resource_type": str(entry.resource_type),
+        "resource_id": entry.resource_id,
+        "outcome": str(entry.outcome),
+        "patient_ids": list(entry.patient_ids),
+        "actor_user_id": entry.actor_user_id,
+        "actor_role": str(entry.actor_role),
+        "username": entry.username,
+        "filters": [list(pair) for pair in entry.filters],
+        "client_address": context.client_address,
+        "request_id": context.request_id,
+        "user_agent": context.user_agent,
+    }
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+
+
+def content_hash(event: AuditEvent) -> str:
+    return hashlib.sha256(canonical_content(event)).hexdigest()
+
+
+class ChainProblem(StrEnum):
+    CHANGED = "changed"
+    REMOVED = "removed"
+    OUT_OF_ORDER = "out of order"
+
+
+@dataclass(frozen=True, slots=True)
+class ChainBreak:
+    """The first event of a chain that is not as it was written, and what is wrong with it."""
+
+    chain: str
+    seq: int
+    event_id: str
+    problem: ChainProblem
+
+    def describe(self) -> str:
+        what = {
+            ChainProblem.CHANGED: "was changed (its content does not match its hash)",
+            ChainProblem.REMOVED: "follows removed events (numbers are missing before it)",
+            ChainProblem.OUT_OF_ORDER: "is out of order (it does not link to the event stored before it)",
+        }[self.problem]
+        return f"chain {self.chain}, event {self.seq} (id {self.event_id}) {what}"
+
+
+@dataclass(frozen=True, slots=True)
+class ChainHead:
+    """Where a chain ends: its last number and hash (kept elsewhere, they show a truncated chain)."""
+
+    chain: str
+    seq: int
+    hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationReport:
+    """Every chain's first break (empty when the log verifies), and every chain's head."""
+
+    events: int
+    breaks: tuple[ChainBreak, ...]
+    heads: tuple[ChainHead, ...]
+
+    @property
+    def valid(self) -> bool:
+        return not self.breaks
+
+
+class ChainVerifier:
+    """Checks chains fed event by event, each chain's events in ``seq`` order (chains may interleave):
+    a store streams its rows through ``add`` without holding the whole log."""
+
+    def __init__(self) -> None:
+        self._state: dict[str, tuple[int, str]] = {}  # chain -> (expected seq, previous hash)
+        self._broken: dict[str, ChainBreak] = {}
+        self._events = 0
+
+    def add(self, event: AuditEvent) -> None:
+        self._events += 1
+        if event.chain in self._broken:
+            return
+        expected_seq, previous_hash = self._state.get(event.chain, (1, GENESIS))
+        problem = None
+        if content_hash(event) != event.hash:
+            problem = ChainProblem.CHANGED
+        elif event.seq != expected_seq:
+            problem = ChainProblem.REMOVED
+        elif event.prev_hash != previous_hash:
+            problem = ChainProblem.OUT_OF_ORDER
+        if problem is not None:
+            self._broken[event.chain] = ChainBreak(event.chain, event.seq, event.id, problem)
+        self._state[event.chain] = (event.seq + 1, event.hash)
+
+    def report(self) -> VerificationReport:
+        heads = tuple(ChainHead(chain, seq - 1, last) for chain, (seq, last) in sorted(self._state.items()))
+        breaks = tuple(self._broken[chain] for chain in sorted(self._broken))
+        return VerificationReport(events=self._events, breaks=breaks, heads=heads)
+
+
+def verify_chain(events: Iterable[AuditEvent]) -> ChainBreak | None:
+    """The first event of one chain, given in the order stored (by ``seq``), that is not as written."""
+    breaks = verify_events(events).breaks
+    return breaks[0] if breaks else None
+
+
+def verify_events(events: Iterable[AuditEvent]) -> VerificationReport:
+    """Every chain of ``events`` (each chain's events in ``seq`` order) verified."""
+    verifier = ChainVerifier()
+    for event in events:
+        verifier.add(event)
+    return verifier.report()
