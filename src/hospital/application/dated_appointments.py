@@ -17,13 +17,16 @@ from datetime import datetime
 
 from hospital.application.access import require_authenticated
 from hospital.application.appointments import NOT_A_PATIENT, AppointmentUseCase
+from hospital.application.auditing import attempt, entry
 from hospital.application.doctor_schedules import utc_span
 from hospital.application.ports.appointments import AppointmentRow
+from hospital.application.ports.audit import AuditLog
 from hospital.application.ports.clock import Clock
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.application.retry import rerun_on_concurrent_change
 from hospital.domain.actors import Actor
 from hospital.domain.appointments import Appointment
+from hospital.domain.audit import AuditAction, ResourceType
 from hospital.domain.doctor_schedules import DoctorSchedule
 from hospital.domain.errors import ClashError, PermissionDeniedError, ValidationError
 from hospital.domain.slots import (
@@ -72,8 +75,8 @@ def checked_start(start: object) -> datetime:
 class DatedUseCase(AppointmentUseCase):
     """The dated use cases' wiring, and finding the slot a request names."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, default_timezone: str = "UTC") -> None:
-        super().__init__(uow)
+    def __init__(self, uow: UnitOfWorkFactory, audit: AuditLog, clock: Clock, default_timezone: str = "UTC") -> None:
+        super().__init__(uow, audit)
         self._clock = clock
         self._default_timezone = default_timezone
 
@@ -107,8 +110,13 @@ class DatedUseCase(AppointmentUseCase):
 class BookSlot(DatedUseCase):
     """A patient books one of a doctor's free slots for themself: status booked, start and end set."""
 
-    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, booking: SlotBooking) -> AppointmentRow:
+        async with attempt(self._audit, actor, AuditAction.CREATE, ResourceType.APPOINTMENT,
+                           patient_id=actor.patient_id):
+            return await self._book(actor, booking)
+
+    @rerun_on_concurrent_change
+    async def _book(self, actor: Actor, booking: SlotBooking) -> AppointmentRow:
         require_authenticated(actor)
         if actor.patient_id is None:
             raise PermissionDeniedError(NOT_A_PATIENT)
@@ -121,6 +129,8 @@ class BookSlot(DatedUseCase):
                 patient_id, booking.doctor, start=slot.start, end=slot.end, time_id=slot.time,
                 appointment_type=booking.appointment_type, symptoms=booking.symptoms)
             await uow.appointments.add(appointment)
+            await uow.audit.append(entry(actor, AuditAction.CREATE, ResourceType.APPOINTMENT,
+                                         resource_id=appointment.id, patient_ids=[patient_id]))
             await uow.commit()
         return AppointmentRow.of(appointment)
 
@@ -130,10 +140,13 @@ class MoveAppointmentStatus(DatedUseCase):
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, appointment_id: int, status: object) -> AppointmentRow:
-        async with self._uow() as uow:
-            appointment = await self._readable(uow, actor, appointment_id)
+        async with attempt(self._audit, actor, AuditAction.STATUS_CHANGE, ResourceType.APPOINTMENT,
+                           resource_id=appointment_id) as attempted, self._uow() as uow:
+            appointment = await self._readable(uow, actor, appointment_id, attempted)
             appointment.change_status(actor, status, now=self._clock.now())  # type: ignore[arg-type]
             await uow.appointments.save(appointment)
+            await uow.audit.append(entry(actor, AuditAction.STATUS_CHANGE, ResourceType.APPOINTMENT,
+                                         resource_id=appointment_id, patient_ids=[appointment.patient_id]))
             await uow.commit()
         return AppointmentRow.of(appointment)
 
@@ -153,10 +166,13 @@ class CancelAppointment(DatedUseCase):
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, appointment_id: int,
                        command: CancelCommand = CancelCommand()) -> AppointmentRow:
-        async with self._uow() as uow:
-            appointment = await self._readable(uow, actor, appointment_id)
+        async with attempt(self._audit, actor, AuditAction.CANCEL, ResourceType.APPOINTMENT,
+                           resource_id=appointment_id) as attempted, self._uow() as uow:
+            appointment = await self._readable(uow, actor, appointment_id, attempted)
             appointment.cancel(actor, reason=command.reason, note=command.note, at=self._clock.now())
             await uow.appointments.save(appointment)
+            await uow.audit.append(entry(actor, AuditAction.CANCEL, ResourceType.APPOINTMENT,
+                                         resource_id=appointment_id, patient_ids=[appointment.patient_id]))
             await uow.commit()
         return AppointmentRow.of(appointment)
 
@@ -168,8 +184,9 @@ class RescheduleAppointment(DatedUseCase):
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, appointment_id: int, start: datetime | str) -> AppointmentRow:
-        async with self._uow() as uow:
-            old = await self._readable(uow, actor, appointment_id)
+        async with attempt(self._audit, actor, AuditAction.RESCHEDULE, ResourceType.APPOINTMENT,
+                           resource_id=appointment_id) as attempted, self._uow() as uow:
+            old = await self._readable(uow, actor, appointment_id, attempted)
             old.ensure_reschedulable_by(actor)
             slot = await self._slot(uow, old.doctor_id, start, releasing=old)
             now = self._clock.now()
@@ -181,5 +198,10 @@ class RescheduleAppointment(DatedUseCase):
             await uow.appointments.add(new)
             old.replaced_by = new.id
             await uow.appointments.save(old)
+            # The old appointment's reschedule (its cancellation, replaced_by) and the new one's creation.
+            await uow.audit.append(entry(actor, AuditAction.RESCHEDULE, ResourceType.APPOINTMENT,
+                                         resource_id=appointment_id, patient_ids=[old.patient_id]))
+            await uow.audit.append(entry(actor, AuditAction.CREATE, ResourceType.APPOINTMENT,
+                                         resource_id=new.id, patient_ids=[new.patient_id]))
             await uow.commit()
         return AppointmentRow.of(new)

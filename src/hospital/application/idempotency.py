@@ -77,6 +77,19 @@ class IdempotencyOutcomes:
             await asyncio.sleep(self.POLL_SECONDS)
             waited += self.POLL_SECONDS
 
+    async def stored_after_refusal(self, request: IdempotentRequest) -> StoredOutcome | None:
+        """``stored`` for a request refused because of a write it saw (the key's record, or the first
+        request's booking: KeyInUseError, ClashError): first waits until that write has committed or
+        failed, so the first request's record is there to replay unless it failed."""
+        await self._settle()
+        return await self.stored(request)
+
+    @rerun_on_concurrent_change
+    async def _settle(self) -> None:
+        async with self._uow() as uow:
+            await uow.idempotency.settle()
+            await uow.commit()
+
     @rerun_on_concurrent_change
     async def _current(self, request: IdempotentRequest) -> StoredOutcome | None:
         """The key's record, unless it is older than RETENTION (then forgotten)."""

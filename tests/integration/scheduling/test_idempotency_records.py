@@ -56,6 +56,5 @@ async def test_a_second_write_with_the_same_key_is_refused_and_rolled_back(any_c
                     await write_something(any_container, label)
         finally:
             pending_request.reset(token)
-    async with any_container.unit_of_work() as uow:
-        labels = [time.time for time in await uow.available_times.list()]
+    labels = [time.time for time in await any_container.read_side().available_times.list()]
     assert labels == ["09:00-10:00"]

@@ -20,6 +20,9 @@ class InMemoryIdempotencyRecords(InMemoryTable):
     async def forget(self, owner: str, key: str) -> None:
         self._rows.pop((owner, key), None)
 
+    async def settle(self) -> None:
+        """Nothing to wait for: the memory database shows committed work only."""
+
     async def reserve(self, request: IdempotentRequest) -> None:
         self._put(request, PENDING, "")
 

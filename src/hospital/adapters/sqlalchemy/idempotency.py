@@ -31,6 +31,9 @@ _INSERT_IF_ABSENT = PreparedQuery(text(
     "VALUES (:owner, :key, :fingerprint, :status_code, :body, :created_at) ON CONFLICT (owner, key) DO NOTHING "
     "RETURNING owner"))
 
+# Matches no row: a unit that runs it joins the writer's next COMMIT (SQLite's group commit).
+_SETTLE = PreparedQuery(delete(r).where(text("1 = 0")).returning(r.c.owner))
+
 
 class Writer(Protocol):
     async def write(self, query: PreparedQuery, parameters: Mapping[str, Any]) -> list[Any]: ...
@@ -57,6 +60,9 @@ class SqlAlchemyIdempotencyRecords:
 
     async def forget(self, owner: str, key: str) -> None:
         await self._uow.write(_FORGET, {"owner": owner, "key": key})
+
+    async def settle(self) -> None:
+        await self._uow.write(_SETTLE, {})
 
     async def reserve(self, request: IdempotentRequest) -> None:
         await self._uow.write(_RESERVE, self._values(request, PENDING, ""))

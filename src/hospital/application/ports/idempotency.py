@@ -67,3 +67,9 @@ class IdempotencyRecords(Protocol):
     async def complete(self, request: IdempotentRequest, status_code: int, body: str) -> None:
         """Record the answer: fills a pending record, or inserts one (a 409); never replaces an answer."""
         ...
+
+    async def settle(self) -> None:
+        """A write of nothing: once this unit commits, every write an earlier unit of this caller could
+        have seen uncommitted has committed or failed (SQLite's group commit shows a unit the work
+        released before it, not yet committed; elsewhere a unit sees committed work only)."""
+        ...

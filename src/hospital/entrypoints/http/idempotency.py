@@ -68,7 +68,7 @@ async def idempotently(request: Request, actor: Actor, outcomes: IdempotencyOutc
     except (KeyInUseError, ClashError) as error:
         # A request with the same key may have won meanwhile: its answer, if so.
         try:
-            stored = await outcomes.stored(this)
+            stored = await outcomes.stored_after_refusal(this)
         except KeyReusedError as reused:
             return _detail(reused.message, 422)
         except StillRunningError as running:
