@@ -7,7 +7,7 @@ so no other transaction ever sees it (docs/audit.md). The application's role nee
 permits (docs/deployment.md).
 
 Revision ID: 0006
-Revises: 0004 (the lead renumbers to 0005, dated scheduling, at merge)
+Revises: 0005
 """
 
 from collections.abc import Sequence
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0006'
-down_revision: str | None = '0004'
+down_revision: str | None = '0005'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

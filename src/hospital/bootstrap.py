@@ -52,11 +52,14 @@ from hospital.application import (
     available_times,
     contacts,
     doctors,
+    idempotency,
     medical_services,
     profiles,
     taxonomy,
 )
 from hospital.application import appointments as appointment_cases
+from hospital.application import dated_appointments as dated_cases
+from hospital.application import doctor_schedules as schedule_cases
 from hospital.application import patients as patient_cases
 from hospital.application.actor import Actor
 from hospital.application.readiness import CheckReadiness
@@ -206,6 +209,22 @@ class Container(containers.DeclarativeContainer):
     book_appointment = providers.Singleton(appointment_cases.BookAppointment, **_appointment_deps)
     change_appointment = providers.Singleton(appointment_cases.ChangeAppointment, **_appointment_deps)
     delete_appointment = providers.Singleton(appointment_cases.DeleteAppointment, **_appointment_deps)
+
+    # Dated scheduling (SCHEDULING.md)
+    _scheduling_deps = {"uow": unit_of_work.provider, "clock": clock,
+                        "default_timezone": settings.provided.default_timezone}
+    _dated_deps = {**_scheduling_deps, "audit": audit_log}
+    get_schedule = providers.Singleton(schedule_cases.GetSchedule, **_scheduling_deps)
+    set_schedule = providers.Singleton(schedule_cases.SetSchedule, **_scheduling_deps)
+    list_schedule_exceptions = providers.Singleton(schedule_cases.ListScheduleExceptions, **_scheduling_deps)
+    add_schedule_exception = providers.Singleton(schedule_cases.AddScheduleException, **_scheduling_deps)
+    delete_schedule_exception = providers.Singleton(schedule_cases.DeleteScheduleException, **_scheduling_deps)
+    list_slots = providers.Singleton(schedule_cases.ListSlots, **_scheduling_deps)
+    book_slot = providers.Singleton(dated_cases.BookSlot, **_dated_deps)
+    move_appointment_status = providers.Singleton(dated_cases.MoveAppointmentStatus, **_dated_deps)
+    cancel_appointment = providers.Singleton(dated_cases.CancelAppointment, **_dated_deps)
+    reschedule_appointment = providers.Singleton(dated_cases.RescheduleAppointment, **_dated_deps)
+    idempotency_outcomes = providers.Singleton(idempotency.IdempotencyOutcomes, uow=unit_of_work.provider, clock=clock)
 
     # Designations and specialisations: one use case class per action, one instance per kind
     _designations = {"uow": unit_of_work.provider, "kind": taxonomy.DESIGNATIONS}

@@ -50,6 +50,17 @@ def _int(value: str, name: str, minimum: int = 0) -> int:
     return number
 
 
+def _zone(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise SettingsError(
+            f"HOSPITAL_DEFAULT_TIMEZONE: {value!r} is not an IANA time zone (e.g. UTC, America/New_York)") from None
+    return value
+
+
 AUDIT_READS = ("batched", "sync", "off")
 
 
@@ -90,6 +101,8 @@ class Settings:
     password_hash_concurrency: int = 1
     db_pool_size: int = 10
     response_cache_bytes: int = 8 * 1024 * 1024
+    # The IANA zone a doctor's schedule is in until the doctor sets one (SCHEDULING.md section 1).
+    default_timezone: str = "UTC"
     # Audit events of reads: "batched" (written every 100 ms or 500 events, and at shutdown), "sync"
     # (written before the read answers), "off" (not recorded). Changes are always audited in their
     # own transaction, refusals and authentication events always recorded (docs/audit.md).
@@ -146,6 +159,7 @@ class Settings:
             db_pool_size=_int(get("DB_POOL_SIZE", "10"), "HOSPITAL_DB_POOL_SIZE", 1),
             response_cache_bytes=_int(get("RESPONSE_CACHE_BYTES", str(defaults.response_cache_bytes)),
                                       "HOSPITAL_RESPONSE_CACHE_BYTES", 0),
+            default_timezone=_zone(get("DEFAULT_TIMEZONE", defaults.default_timezone)),
             audit_reads=_choice(get("AUDIT_READS", defaults.audit_reads), "HOSPITAL_AUDIT_READS", AUDIT_READS),
             audit_retention_days=_int(get("AUDIT_RETENTION_DAYS", str(defaults.audit_retention_days)),
                                       "HOSPITAL_AUDIT_RETENTION_DAYS", 1),

@@ -75,5 +75,5 @@ def test_the_api_keeps_every_promise_of_its_schema(server: ServerProcess, role: 
     summary = result.stdout[-20_000:]
     assert result.returncode == 0, f"schemathesis found failures as {role}:\n{summary}\n{result.stderr[-3000:]}"
     # Every operation was reached, and the stateful phase ran (it is skipped when no links exist).
-    assert "Tested: 67" in result.stdout, summary
+    assert "Tested: 76" in result.stdout, summary
     assert "✅ Stateful" in result.stdout, summary

@@ -18,9 +18,12 @@ from hospital.domain.schedules import AvailableTime
 @dataclass(frozen=True, slots=True)
 class AvailableTimeChanges:
     """What an admin sends to create or change an available time: its label (``time``, e.g.
-    "Monday 9:00-10:00"). None means "not sent"."""
+    "Monday 9:00-10:00") and its window's hours (``start``, ``end``: "HH:MM"; when not sent, read
+    from the label). None means "not sent"."""
 
     time: str | None = None
+    start: str | None = None
+    end: str | None = None
 
 
 class AvailableTimeUseCase:
@@ -63,14 +66,15 @@ class GetAvailableTime:
 
 
 class CreateAvailableTime(AvailableTimeUseCase):
-    """Admins only: a new time slot text that doctors can then offer."""
+    """Admins only: a new time slot text that doctors can then offer, with its window (sent, or read
+    from the label)."""
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, changes: AvailableTimeChanges) -> AvailableTimeView:
         require_admin(actor)
         require_fields(time=changes.time)
         assert changes.time is not None
-        available = AvailableTime.create(time=changes.time)
+        available = AvailableTime.create(time=changes.time, start=changes.start, end=changes.end)
         async with self._uow() as uow:
             await uow.available_times.add(available)
             await uow.commit()
@@ -88,7 +92,7 @@ class UpdateAvailableTime(AvailableTimeUseCase):
             available = await self._get(uow, time_id)
             if not partial:
                 require_fields(time=changes.time)
-            available.update(time=changes.time)
+            available.update(time=changes.time, start=changes.start, end=changes.end)
             await uow.available_times.save(available)
             await uow.commit()
         return AvailableTimeView.of(available)

@@ -59,6 +59,22 @@ class ConflictError(ValidationError):
     default_message = "This object already exists."
 
 
+class ClashError(DomainError):
+    """A valid request that collides with what holds now: the slot is taken, the patient is busy
+    then (409). Carries messages per field, as ValidationError does."""
+
+    default_message = "This collides with another booking."
+
+    def __init__(self, errors: Mapping[str, Sequence[str] | str] | str | None = None) -> None:
+        self.errors = ValidationError(errors if errors is not None else self.default_message).errors
+        first = next(iter(self.errors.values()))
+        super().__init__(first[0])
+
+    @classmethod
+    def field(cls, name: str, message: str) -> ClashError:
+        return cls({name: [message]})
+
+
 class ErrorCollector:
     """Gathers field errors so one request reports every problem at once, like the original."""
 

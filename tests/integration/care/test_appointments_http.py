@@ -9,7 +9,12 @@ from tests.support.care_http import Party, book_over_http, http_cast
 VALID_TYPES = "Valid choices: Online, Offline."
 VALID_STATUSES = "Valid choices: Pendding, Runing, Complated."
 
-FIELDS = ["id", "patient", "doctor", "appointment_type", "appointment_status", "symptoms", "time", "cancel"]
+# The guide's fields first, as the guide orders them; then what dated scheduling adds (SCHEDULING.md
+# section 5), null or "proposed" on an undated appointment.
+GUIDE_FIELDS = ["id", "patient", "doctor", "appointment_type", "appointment_status", "symptoms", "time", "cancel"]
+UNDATED = {"start": None, "end": None, "status": "proposed", "cancellation_reason": None, "cancelled_by": None,
+           "cancelled_at": None, "replaces": None, "replaced_by": None}
+FIELDS = [*GUIDE_FIELDS, *UNDATED]
 
 
 @pytest.fixture
@@ -36,7 +41,7 @@ async def test_create_answers_the_guides_shape_exactly(client, people):
     assert list(body) == FIELDS
     assert body == {"id": body["id"], "patient": owner.patient_id, "doctor": doctor.doctor_id,
                     "appointment_type": "Online", "appointment_status": "Pendding", "symptoms": "cough",
-                    "time": doctor.times[0], "cancel": False}
+                    "time": doctor.times[0], "cancel": False, **UNDATED}
 
 
 async def test_create_takes_forms_too(client, people):

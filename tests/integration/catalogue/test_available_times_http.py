@@ -17,7 +17,8 @@ async def create(client, headers, time: str) -> dict:
 async def test_anyone_lists_reads_and_filters_by_id(client, admin_caller, patient_caller):
     first = await create(client, admin_caller.headers, "Monday 9:00-10:00")
     second = await create(client, admin_caller.headers, "Tuesday 14:00-15:00")
-    assert first == {"id": first["id"], "time": "Monday 9:00-10:00"}
+    # A label with more than a range in it stays windowless (dated scheduling's start and end).
+    assert first == {"id": first["id"], "time": "Monday 9:00-10:00", "start": None, "end": None}
     for headers in ({}, patient_caller.headers):
         assert (await client.get(PATH, headers=headers)).json() == [first, second]
         assert (await client.get(f"{PATH}?id={second['id']}", headers=headers)).json() == [second]
@@ -54,7 +55,7 @@ async def test_an_admin_updates_and_deletes_and_unknown_ids_are_404(client, admi
     made = await create(client, admin_caller.headers, "Mon")
     item = f"{PATH}{made['id']}"
     put = await client.put(item, data={"time": "Wednesday"}, headers=admin_caller.headers)
-    assert (put.status_code, put.json()) == (200, {"id": made["id"], "time": "Wednesday"})
+    assert (put.status_code, put.json()) == (200, {"id": made["id"], "time": "Wednesday", "start": None, "end": None})
     patch = await client.patch(item, json={}, headers=admin_caller.headers)
     assert (patch.status_code, patch.json()["time"]) == (200, "Wednesday")
     assert (await client.delete(item, headers=admin_caller.headers)).status_code == 204
@@ -81,3 +82,32 @@ async def test_a_full_update_needs_the_label(client, admin_caller):
     made = await create(client, admin_caller.headers, "Mon")
     response = await client.put(f"{PATH}{made['id']}/", json={}, headers=admin_caller.headers)
     assert (response.status_code, response.json()) == (400, {"time": ["This field is required."]})
+
+
+# --- windows (dated scheduling, SCHEDULING.md section 2) ------------------------------------------------
+
+@pytest.mark.parametrize(("label", "window"), [
+    ("9am-10am", ("09:00", "10:00")), ("9 AM - 10 AM", ("09:00", "10:00")), ("09:00-10:00", ("09:00", "10:00")),
+    ("9:30am-11am", ("09:30", "11:00")), ("Morning", (None, None)),
+])
+async def test_a_label_that_reads_as_a_range_gets_its_window(client, admin_caller, label, window):
+    made = await create(client, admin_caller.headers, label)
+    assert (made["time"], made["start"], made["end"]) == (label, *window)
+
+
+async def test_a_window_sent_wins_and_the_label_is_never_changed(client, admin_caller):
+    response = await client.post(PATH, json={"time": "9am-10am", "start": "08:00", "end": "08:45"},
+                                 headers=admin_caller.headers)
+    assert (response.status_code, response.json()["start"], response.json()["end"]) == (201, "08:00", "08:45")
+    item = f"{PATH}{response.json()['id']}/"
+    patched = await client.patch(item, json={"start": "13:00", "end": "14:00"}, headers=admin_caller.headers)
+    assert (patched.json()["time"], patched.json()["start"]) == ("9am-10am", "13:00")
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"time": "x", "start": "10:00", "end": "09:00"}, "end"), ({"time": "x", "start": "10:00"}, "end"),
+    ({"time": "x", "end": "10:00"}, "start"), ({"time": "x", "start": "9:00", "end": "10:00"}, "start"),
+])
+async def test_a_bad_window_is_a_400_naming_the_field(client, admin_caller, body, field):
+    response = await client.post(PATH, json=body, headers=admin_caller.headers)
+    assert response.status_code == 400 and field in response.json(), response.text

@@ -105,6 +105,9 @@ def test_book_creates_a_pending_uncancelled_appointment():
         "patient_id": PATIENT_ID, "doctor_id": DOCTOR_ID, "time_id": 101,
         "appointment_type": AppointmentType.OFFLINE, "symptoms": "", "status": PENDING,
         "cancelled": False, "id": None,
+        # Undated (proposed): no slot, nothing of dated scheduling set.
+        "fhir_status": "proposed", "starts_at": None, "ends_at": None, "cancellation_reason": None,
+        "cancellation_note": None, "cancelled_by": None, "cancelled_at": None, "replaces": None, "replaced_by": None,
     }
 
 
@@ -415,7 +418,7 @@ def test_any_sequence_of_actions_keeps_the_appointment_in_a_reachable_state(step
             assert after["status"].step == before["status"].step + 1
         assert not (before["cancelled"] and not after["cancelled"]), "an appointment was un-cancelled"
         if before["cancelled"] or before["status"] is not PENDING:
-            changed = {k for k in after if after[k] != before[k]} - {"status"}
+            changed = {k for k in after if after[k] != before[k]} - {"status", "fhir_status"}
             assert not changed, f"a closed appointment's {changed} changed"
         seen_statuses.append(appointment.status)
         assert appointment.time_id in DOCTOR_TIMES
@@ -459,6 +462,7 @@ class AppointmentModel(RuleBasedStateMachine):
             if state["cancelled"] or target.step != state["status"].step + 1:
                 return ValidationError
             state["status"] = target
+            state["fhir_status"] = FHIR_STATUS_OF[target]
         elif name == "move_status":
             words = {"pending": PENDING, "running": RUNNING, "completed": COMPLETED}
             raw = str(args[0]).lower()
@@ -472,10 +476,16 @@ class AppointmentModel(RuleBasedStateMachine):
             if state["cancelled"] or target.step != state["status"].step + 1:
                 return ValidationError
             state["status"] = target
+            state["fhir_status"] = FHIR_STATUS_OF[target]
         elif name == "cancel":
             if not is_open:
                 return ValidationError
             state["cancelled"] = True
+            # Dated scheduling's record of it: the status it projects, who cancelled and why by default.
+            state["fhir_status"] = "cancelled"
+            state["cancelled_by"] = actor.user_id
+            state["cancellation_reason"] = "prov" if actor.doctor_id == DOCTOR_ID else (
+                "other" if actor.is_admin else "pat")
         elif name == "reschedule":
             if args[0] == state["time_id"]:
                 return state
@@ -516,5 +526,6 @@ class AppointmentModel(RuleBasedStateMachine):
         assert asdict(self.appointment) == self.model
 
 
+FHIR_STATUS_OF = {RUNNING: "checked-in", COMPLETED: "fulfilled"}
 TestAppointmentModel = AppointmentModel.TestCase
 TestAppointmentModel.settings = settings(max_examples=200, stateful_step_count=30)

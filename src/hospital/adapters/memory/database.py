@@ -8,6 +8,8 @@ when it begins, and commits the rows it changed:
   changed. A transaction may change or delete a row only if the committed row is still the one it
   read (checked by ``save``/``delete`` as the SQL repositories' UPDATE/DELETE do, and again for
   every changed row at commit); otherwise ``ConcurrentChangeError``, and nothing is written.
+- The exclusion constraints of ``EXCLUSIONS`` (no two occupying appointments of a doctor, or of a
+  patient, overlap) are checked at commit the same way.
 - The unique constraints of ``UNIQUE`` are checked at commit against what is committed then, as
   the database's unique indexes are: of two transactions storing one username, the second to commit
   gets the same refusal the SQL adapter raises.
@@ -28,10 +30,12 @@ from typing import Any
 
 from hospital.application.errors import ConcurrentChangeError
 from hospital.application.ports.catalogue import DuplicateDoctorError, DuplicateSlugError
-from hospital.domain.errors import ConflictError, DomainError
+from hospital.domain.doctor_schedules import DuplicateExceptionError
+from hospital.domain.errors import ClashError, ConflictError, DomainError
 from hospital.domain.patients import ALREADY_A_PATIENT, DUPLICATE_PHONE
 from hospital.domain.profiles import PROFILE_EXISTS
 from hospital.domain.reviews import AlreadyReviewedError
+from hospital.domain.slots import PATIENT_BUSY, SLOT_TAKEN
 from hospital.domain.users import username_taken
 
 Tables = dict[str, dict[Any, Any]]
@@ -48,6 +52,17 @@ UNIQUE: dict[str, tuple[tuple[Callable[[Any], Hashable | None], Callable[[], Dom
     "designations": ((lambda taxon: taxon.slug, lambda: DuplicateSlugError("designation")),),
     "specialisations": ((lambda taxon: taxon.slug, lambda: DuplicateSlugError("specialisation")),),
     "reviews": ((lambda review: (review.reviewer_id, review.doctor_id), AlreadyReviewedError),),
+    "schedule_exceptions": ((lambda exception: (exception.doctor_id, exception.date), DuplicateExceptionError),),
+}
+
+# table -> (the attribute whose equal rows' intervals must not overlap, the refusal): the SQL store's
+# exclusion constraints (migration 0005). A row takes part while its ``occupies_time`` is true; its
+# interval is [starts_at, ends_at).
+EXCLUSIONS: dict[str, tuple[tuple[str, Callable[[], DomainError]], ...]] = {
+    "appointments": (
+        ("doctor_id", lambda: ClashError.field("start", SLOT_TAKEN)),
+        ("patient_id", lambda: ClashError.field("start", PATIENT_BUSY)),
+    ),
 }
 
 
@@ -211,6 +226,13 @@ class InMemoryTransaction:
                 for key, row in rows.items():
                     value = key_of(row)
                     if value is not None and any(other != key and key_of(after[other]) == value for other in after):
+                        raise refusal()
+            for attribute, refusal in EXCLUSIONS.get(name, ()):
+                for key, row in rows.items():
+                    if row.occupies_time and any(
+                            other != key and getattr(after[other], attribute) == getattr(row, attribute)
+                            and after[other].occupies_time and after[other].starts_at < row.ends_at
+                            and row.starts_at < after[other].ends_at for other in after):
                         raise refusal()
 
 

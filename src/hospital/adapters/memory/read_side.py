@@ -47,7 +47,7 @@ def _taxon(row: Any) -> TaxonView:
 
 
 def _time(row: Any) -> AvailableTimeView:
-    return AvailableTimeView(id=row.id, time=row.time)
+    return AvailableTimeView.of(row)
 
 
 def _service(row: Any) -> MedicalServiceView:

@@ -34,9 +34,12 @@ from hospital.adapters.memory.catalogue import (
 from hospital.adapters.memory.contacts import InMemoryContactRepository
 from hospital.adapters.memory.database import InMemoryDatabase
 from hospital.adapters.memory.doctor_reads import InMemoryDoctorReadQueries
+from hospital.adapters.memory.idempotency import InMemoryIdempotencyRecords
 from hospital.adapters.memory.reviews import InMemoryReviewRepository, InMemoryReviewViews
+from hospital.adapters.memory.schedules import InMemoryScheduleRepository, InMemorySlotSourceQueries
 from hospital.application.ports.appointments import BookingOutcome
 from hospital.application.ports.clock import Clock
+from hospital.application.ports.idempotency import KeyInUseError, pending_request
 from hospital.application.ports.unit_of_work import SessionUnavailableError
 from hospital.domain.appointments import Appointment
 
@@ -104,6 +107,9 @@ class InMemoryUnitOfWork:
         self.available_times = orm(InMemoryAvailableTimeRepository(db), self)
         self.medical_services = orm(InMemoryMedicalServiceRepository(db), self)
         self.contacts = orm(InMemoryContactRepository(db), self)
+        self.schedules = orm(InMemoryScheduleRepository(db), self)
+        self.slot_sources = InMemorySlotSourceQueries(db)
+        self.idempotency = InMemoryIdempotencyRecords(db)
 
     def use_session(self) -> None:
         if self._kind is _Transaction.BOOKING:
@@ -128,13 +134,22 @@ class InMemoryUnitOfWork:
         self._kind = _Transaction.NONE
 
     async def commit(self) -> None:
+        # The pending Idempotency-Key's record commits with the write it answers (one synchronous step).
+        request = pending_request.get()
+        recorded = request is not None and self._kind is not _Transaction.NONE
         try:
+            if recorded:
+                await self.idempotency.reserve(request)
+            if self.idempotency.taken_since_read():
+                raise KeyInUseError()
             self._transaction.commit()
         except BaseException:
             self.audit.end(committed=False)
             raise
         self.audit.end(committed=True)
         self._kind = _Transaction.NONE
+        if recorded:
+            pending_request.set(None)  # only once committed: a unit run again records it again
 
     async def rollback(self) -> None:
         self.audit.end(committed=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, bindparam, cast, exists, false, func, insert, or_, select
@@ -15,6 +16,7 @@ from hospital.adapters.sqlalchemy.direct_reads import ReadRunner
 from hospital.adapters.sqlalchemy.integers import storable
 from hospital.adapters.sqlalchemy.lost_commits import TRANSACTION_ID, current_transaction_id
 from hospital.adapters.sqlalchemy.prepared import PreparedQuery, QueryShapes, bound
+from hospital.adapters.sqlalchemy.schedules import read_instant, stored_instant
 from hospital.adapters.sqlalchemy.tables.care import appointments as a
 from hospital.adapters.sqlalchemy.tables.catalogue import doctor_available_times
 from hospital.application.pagination import Page, PageRequest
@@ -22,7 +24,9 @@ from hospital.application.ports.appointments import AppointmentRow, AppointmentS
 from hospital.domain.appointments import REMOVED_WHILE_BOOKING, Appointment
 from hospital.domain.errors import ConflictError
 
-_INSERTED = ("patient_id", "doctor_id", "time_id", "appointment_type", "status", "symptoms", "cancelled")
+_INSERTED = ("patient_id", "doctor_id", "time_id", "appointment_type", "status", "symptoms", "cancelled",
+             "fhir_status", "starts_at", "ends_at", "cancellation_reason", "cancellation_note", "cancelled_by",
+             "cancelled_at", "replaces")
 _INSERT = PreparedQuery(insert(a).values({name: bindparam(name) for name in _INSERTED}).returning(a.c.id))
 # The same row, only if its doctor offers its time when the statement runs: the check and the insert
 # are one statement, so no change to the doctor's times falls between them. (CASTs: PostgreSQL
@@ -37,11 +41,18 @@ _INSERT_IF_OFFERED = PreparedQuery(
 )
 
 
-def _inserted_values(appointment: Appointment) -> dict[str, Any]:
+def _inserted_values(appointment: Appointment, dialect: str) -> dict[str, Any]:
+    def instant(value: datetime | None) -> Any:
+        return None if value is None else stored_instant(dialect, value)
+
     return {
         "patient_id": appointment.patient_id, "doctor_id": appointment.doctor_id, "time_id": appointment.time_id,
         "appointment_type": str(appointment.appointment_type), "status": str(appointment.status),
         "symptoms": appointment.symptoms, "cancelled": bool(appointment.cancelled),
+        "fhir_status": str(appointment.fhir_status), "starts_at": instant(appointment.starts_at),
+        "ends_at": instant(appointment.ends_at), "cancellation_reason": appointment.cancellation_reason,
+        "cancellation_note": appointment.cancellation_note, "cancelled_by": appointment.cancelled_by,
+        "cancelled_at": instant(appointment.cancelled_at), "replaces": appointment.replaces,
     }
 
 
@@ -55,6 +66,9 @@ class TransactionOwner(Protocol):
     def current_session(self) -> AsyncSession | None: ...
 
     async def write(self, query: PreparedQuery, parameters: Mapping[str, Any]) -> list[Any]: ...
+
+    @property
+    def dialect_name(self) -> str: ...
 
 
 class SqlAlchemyAppointmentRepository:
@@ -73,7 +87,7 @@ class SqlAlchemyAppointmentRepository:
         # One INSERT ... RETURNING on the session's transaction, compiled once: the ORM's flush of a
         # single new row cost more than the rest of the booking.
         connection = await self._session.connection()
-        sql, values = _INSERT.bind(connection.dialect, _inserted_values(appointment))
+        sql, values = _INSERT.bind(connection.dialect, _inserted_values(appointment, connection.dialect.name))
         appointment.id = (await connection.exec_driver_sql(sql, tuple(values))).scalar_one()
         self._attach(appointment)
 
@@ -81,7 +95,7 @@ class SqlAlchemyAppointmentRepository:
         if not (storable(appointment.doctor_id) and storable(appointment.time_id)):
             return BookingOutcome.TIME_NOT_OFFERED  # no such row can exist; PostgreSQL would refuse the parameter
         try:
-            rows = await self._uow.write(_INSERT_IF_OFFERED, _inserted_values(appointment))
+            rows = await self._uow.write(_INSERT_IF_OFFERED, _inserted_values(appointment, self._uow.dialect_name))
         except Exception as error:
             # The doctor's time was there when the statement began, and then its doctor, or the
             # patient, was deleted by a transaction that committed first.
@@ -121,7 +135,8 @@ class SqlAlchemyAppointmentRepository:
 
 
 _ROW = (a.c.id, a.c.patient_id, a.c.doctor_id, a.c.appointment_type, a.c.status, a.c.symptoms, a.c.time_id,
-        a.c.cancelled)
+        a.c.cancelled, a.c.starts_at, a.c.ends_at, a.c.fhir_status, a.c.cancellation_reason, a.c.cancelled_by,
+        a.c.cancelled_at, a.c.replaces, a.c.replaced_by)
 
 
 def _conditions(scoped: bool, scope_patient: bool, scope_doctor: bool, patient: bool,
@@ -167,11 +182,19 @@ def page_query(page: PageRequest, scope: AppointmentScope | None, patient_id: in
     return _PAGE(*shape), {**values, "offset": page.offset, "limit": page.limit}
 
 
+def _instant(value: Any) -> datetime | None:
+    return None if value is None else read_instant(value)
+
+
 def _row(row: Any) -> AppointmentRow:
-    row_id, patient, doctor, appointment_type, status, symptoms, time_id, cancelled = row
+    (row_id, patient, doctor, appointment_type, status, symptoms, time_id, cancelled, start, end, fhir_status,
+     reason, cancelled_by, cancelled_at, replaces, replaced_by) = row
     return AppointmentRow(
         id=row_id, patient=patient, doctor=doctor, appointment_type=appointment_type,
         appointment_status=status, symptoms=symptoms, time=time_id, cancel=bool(cancelled),
+        start=_instant(start), end=_instant(end), status=fhir_status, cancellation_reason=reason,
+        cancelled_by=cancelled_by, cancelled_at=_instant(cancelled_at), replaces=replaces,
+        replaced_by=replaced_by,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import fields
+from datetime import time
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Table, bindparam, select
@@ -14,6 +15,7 @@ from hospital.adapters.sqlalchemy.integers import storable
 from hospital.adapters.sqlalchemy.prepared import PreparedQuery
 from hospital.adapters.sqlalchemy.tables import catalogue as t
 from hospital.application.ports.catalogue import AvailableTimeView, ContactView, MedicalServiceView, TaxonView
+from hospital.domain.time_windows import format_clock
 
 V = TypeVar("V")
 
@@ -21,9 +23,11 @@ V = TypeVar("V")
 class TableReads(Generic[V]):
     """Every row of one table by id, or one row: each read model field a column of the same name."""
 
-    def __init__(self, reads: ReadRunner, table: Table, view: Callable[..., V]) -> None:
+    def __init__(self, reads: ReadRunner, table: Table, view: Callable[..., V],
+                 columns: Sequence[ColumnElement[Any]] | None = None) -> None:
         self._reads, self._view = reads, view
-        columns: Sequence[ColumnElement[Any]] = [table.c[field.name] for field in fields(view)]  # type: ignore[arg-type]
+        if columns is None:
+            columns = [table.c[field.name] for field in fields(view)]  # type: ignore[arg-type]
         self._all = PreparedQuery(select(*columns).order_by(table.c.id))
         self._one = PreparedQuery(select(*columns).where(table.c.id == bindparam("id")))
 
@@ -37,9 +41,22 @@ class TableReads(Generic[V]):
         return None if row is None else self._view(*row)
 
 
+def _clock(value: Any) -> str | None:
+    """A window's wall-clock hour, as the driver gives it (asyncpg: a time; sqlite3: its text)."""
+    if value is None:
+        return None
+    return format_clock(value if isinstance(value, time) else time.fromisoformat(str(value)))
+
+
+def _available_time(row_id: int, label: str, start: Any, end: Any) -> AvailableTimeView:
+    return AvailableTimeView(id=row_id, time=label, start=_clock(start), end=_clock(end))
+
+
 class SqlAlchemyAvailableTimeReads(TableReads[AvailableTimeView]):
     def __init__(self, reads: ReadRunner) -> None:
-        super().__init__(reads, t.available_times, AvailableTimeView)
+        times = t.available_times
+        super().__init__(reads, times, _available_time,
+                         [times.c.id, times.c.time, times.c.window_start, times.c.window_end])
 
     async def list(self, *, time_id: int | None = None) -> list[AvailableTimeView]:  # type: ignore[override]
         if time_id is None:

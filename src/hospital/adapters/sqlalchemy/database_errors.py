@@ -31,19 +31,23 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-from sqlalchemy import Index, PrimaryKeyConstraint, Table, UniqueConstraint
+from sqlalchemy import Column, Index, PrimaryKeyConstraint, Table, UniqueConstraint
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from hospital.adapters.sqlalchemy.tables import metadata
+from hospital.adapters.sqlalchemy.tables.scheduling import DOCTOR_OVERLAP, DOCTOR_START, PATIENT_OVERLAP
 from hospital.application.errors import ConcurrentChangeError, ConnectionLostError, ServiceUnavailableError
 from hospital.application.ports.catalogue import DuplicateDoctorError, DuplicateSlugError
-from hospital.domain.errors import ConflictError, DomainError, ValidationError
+from hospital.application.ports.idempotency import KeyInUseError
+from hospital.domain.doctor_schedules import DuplicateExceptionError
+from hospital.domain.errors import ClashError, ConflictError, DomainError, ValidationError
 from hospital.domain.patients import ALREADY_A_PATIENT, DUPLICATE_PHONE
 from hospital.domain.profiles import PROFILE_EXISTS
 from hospital.domain.reviews import AlreadyReviewedError
+from hospital.domain.slots import PATIENT_BUSY, SLOT_TAKEN
 from hospital.domain.users import username_taken
 
 REFERENCE_REMOVED = "Something this request refers to was removed by another request; reload it and try again."
@@ -65,7 +69,20 @@ REFUSALS: dict[str, Callable[[], DomainError]] = {
     "pk_doctor_designations": ConcurrentChangeError,
     "pk_doctor_specialisations": ConcurrentChangeError,
     "pk_doctor_available_times": ConcurrentChangeError,
+    # Dated scheduling (migration 0005): PostgreSQL's exclusion constraints (23P01), SQLite's triggers
+    # (which abort with the constraint's name) and the partial unique index beside them.
+    DOCTOR_OVERLAP: lambda: ClashError.field("start", SLOT_TAKEN),
+    DOCTOR_START: lambda: ClashError.field("start", SLOT_TAKEN),
+    PATIENT_OVERLAP: lambda: ClashError.field("start", PATIENT_BUSY),
+    "uq_schedule_exceptions_doctor_id": DuplicateExceptionError,
+    # A schedule is its row and its rules, replaced whole: two saves that crossed: re-run.
+    "pk_doctor_schedules": ConcurrentChangeError,
+    "pk_schedule_rules": ConcurrentChangeError,
+    # Another request with the same Idempotency-Key committed first: this one answers what it answered.
+    "pk_idempotency_records": KeyInUseError,
 }
+# SQLite's triggers raise with the name of the constraint they stand for as the whole message.
+_SQLITE_TRIGGER_REFUSALS = frozenset({DOCTOR_OVERLAP, PATIENT_OVERLAP})
 
 _POSTGRES_UNAVAILABLE = ("08", "53", "57P01", "57P02", "57P03", "3D000", "42P01")
 _POSTGRES_LOST_RACE = ("40001", "40P01")  # serialization failure, deadlock detected
@@ -90,6 +107,9 @@ def _sqlite_signatures() -> dict[str, str]:
         for index in table.indexes:
             if isinstance(index, Index) and index.unique and index.name:
                 signatures[f"index '{index.name}'"] = str(index.name)
+                if all(isinstance(expression, Column) for expression in index.expressions):
+                    columns = ", ".join(f"{table.name}.{column.name}" for column in index.columns)
+                    signatures.setdefault(columns, str(index.name))
     return signatures
 
 
@@ -172,6 +192,8 @@ def constraint_broken(error: BaseException) -> str | None:
         return str(name)
     message = str(driver)
     if isinstance(driver, sqlite3.IntegrityError):
+        if message in _SQLITE_TRIGGER_REFUSALS:
+            return message
         prefix = "UNIQUE constraint failed: "
         return _SQLITE_SIGNATURES.get(message[len(prefix):].strip()) if message.startswith(prefix) else None
     # PostgreSQL's text: duplicate key value violates unique constraint "name"
@@ -185,6 +207,8 @@ def _integrity_kind(error: BaseException) -> str | None:
     driver = _driver_error(error)
     if isinstance(driver, sqlite3.IntegrityError):
         message = str(driver)
+        if message in _SQLITE_TRIGGER_REFUSALS:
+            return "unique"
         for kind, words in (("unique", "UNIQUE constraint failed"), ("foreign key", "FOREIGN KEY constraint failed"),
                             ("check", "CHECK constraint failed")):
             if message.startswith(words):

@@ -32,13 +32,16 @@ from hospital.adapters.sqlalchemy.database_errors import is_connection_fault, is
 from hospital.adapters.sqlalchemy.direct_reads import AsyncpgDirectReader, DirectReader, Reads
 from hospital.adapters.sqlalchemy.doctor_reads import SqlAlchemyDoctorReadQueries
 from hospital.adapters.sqlalchemy.driver_transactions import DriverTransaction, DriverTransactions
+from hospital.adapters.sqlalchemy.idempotency import SqlAlchemyIdempotencyRecords
 from hospital.adapters.sqlalchemy.lost_commits import TRANSACTION_ID_SQL, Phase, XactStatus, conclude, decide, settle
 from hospital.adapters.sqlalchemy.prepared import PreparedQuery
 from hospital.adapters.sqlalchemy.reviews import SqlAlchemyReviewRepository, SqlAlchemyReviewViews
+from hospital.adapters.sqlalchemy.schedules import SqlAlchemyScheduleRepository, SqlAlchemySlotSourceQueries
 from hospital.adapters.sqlalchemy.sqlite_writer import LoopSqliteConnection
 from hospital.adapters.sqlalchemy.tables import catalogue as catalogue_tables
 from hospital.application.errors import CommitOutcomeUnknownError, ServiceUnavailableError
 from hospital.application.ports.clock import Clock
+from hospital.application.ports.idempotency import pending_request
 from hospital.application.ports.unit_of_work import SessionUnavailableError
 from hospital.domain.taxonomy import Designation, Specialisation
 
@@ -182,6 +185,22 @@ class SqlAlchemyUnitOfWork:
     def contacts(self) -> SqlAlchemyContactRepository:
         return SqlAlchemyContactRepository(self.session)
 
+    @cached_property
+    def schedules(self) -> SqlAlchemyScheduleRepository:
+        return SqlAlchemyScheduleRepository(self.session)
+
+    @cached_property
+    def slot_sources(self) -> SqlAlchemySlotSourceQueries:
+        return SqlAlchemySlotSourceQueries(self._reads, self.dialect_name)
+
+    @cached_property
+    def idempotency(self) -> SqlAlchemyIdempotencyRecords:
+        return SqlAlchemyIdempotencyRecords(self, self._reads)
+
+    @property
+    def dialect_name(self) -> str:
+        return self._session_factory.kw["bind"].dialect.name
+
     async def __aenter__(self) -> Self:
         return self
 
@@ -217,6 +236,7 @@ class SqlAlchemyUnitOfWork:
         raises if it did not, and ``CommitOutcomeUnknownError`` when PostgreSQL could not say
         (lost_commits.py)."""
         try:
+            recorded = await self._record_idempotency_key()
             await self._commit()
         except Exception as error:
             # The audit lane moves on only with a commit known to have happened (audit_lanes.py).
@@ -227,6 +247,22 @@ class SqlAlchemyUnitOfWork:
             self._end_audit(committed=None)
             raise
         self._end_audit(committed=True)
+        if recorded:
+            # Only once its record committed: a unit that failed (and may run again, retry.py)
+            # records the key again in its next transaction, and a later unit never does.
+            pending_request.set(None)
+
+    async def _record_idempotency_key(self) -> bool:
+        """The pending Idempotency-Key's record, in the transaction of the write it answers
+        (application/idempotency.py): only a unit that wrote something takes it."""
+        request = pending_request.get()
+        wrote = self._driver is not None or (self._session is not None and self._session.in_transaction())
+        if request is None or not wrote:
+            return False
+        if self._session is not None and self._driver is None:
+            await self._session.flush()  # the ORM's pending changes first, as the COMMIT would
+        await self.idempotency.reserve(request)
+        return True
 
     async def _commit(self) -> None:
         driver, self._driver = self._driver, None

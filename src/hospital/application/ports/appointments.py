@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
@@ -66,8 +67,18 @@ class AppointmentRow:
     appointment_type: str
     appointment_status: str
     symptoms: str
-    time: int
+    time: int | None
     cancel: bool
+    # Dated scheduling (SCHEDULING.md section 5): None until they apply; `status` is FHIR's status, of
+    # which `appointment_status` and `cancel` are the guide's projections.
+    start: datetime | None = None
+    end: datetime | None = None
+    status: str = "proposed"
+    cancellation_reason: str | None = None
+    cancelled_by: int | None = None
+    cancelled_at: datetime | None = None
+    replaces: int | None = None
+    replaced_by: int | None = None
 
     @classmethod
     def of(cls, appointment: Appointment) -> AppointmentRow:
@@ -76,6 +87,9 @@ class AppointmentRow:
             id=appointment.id, patient=appointment.patient_id, doctor=appointment.doctor_id,
             appointment_type=str(appointment.appointment_type), appointment_status=str(appointment.status),
             symptoms=appointment.symptoms, time=appointment.time_id, cancel=appointment.cancelled,
+            start=appointment.starts_at, end=appointment.ends_at, status=str(appointment.fhir_status),
+            cancellation_reason=appointment.cancellation_reason, cancelled_by=appointment.cancelled_by,
+            cancelled_at=appointment.cancelled_at, replaces=appointment.replaces, replaced_by=appointment.replaced_by,
         )
 
 

@@ -13,6 +13,7 @@ from hospital.domain.doctors import Doctor
 from hospital.domain.errors import ConflictError
 from hospital.domain.schedules import AvailableTime
 from hospital.domain.taxonomy import Designation, Specialisation
+from hospital.domain.time_windows import format_clock
 
 TaxonT = TypeVar("TaxonT", Designation, Specialisation)
 
@@ -156,15 +157,20 @@ class TaxonView:
 
 @dataclass(frozen=True, slots=True)
 class AvailableTimeView:
-    """An available time: its id and its label (``time``)."""
+    """An available time: its id, its label (``time``) and its window's wall-clock hours ("HH:MM",
+    None when the time has no window)."""
 
     id: int
     time: str
+    start: str | None = None
+    end: str | None = None
 
     @classmethod
     def of(cls, time: AvailableTime) -> AvailableTimeView:
         assert time.id is not None, "only a stored time is shown"
-        return cls(id=time.id, time=time.time)
+        window = time.window
+        return cls(id=time.id, time=time.time, start=format_clock(window.start) if window else None,
+                   end=format_clock(window.end) if window else None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,7 +34,9 @@ from hospital.application.ports.catalogue import (
     MedicalServiceRepository,
     TaxonRepository,
 )
+from hospital.application.ports.idempotency import IdempotencyRecords
 from hospital.application.ports.reviews import ReviewRepository, ReviewViews
+from hospital.application.ports.schedules import ScheduleRepository, SlotSourceQueries
 from hospital.domain.taxonomy import Designation, Specialisation
 
 
@@ -63,6 +65,9 @@ class UnitOfWork(Protocol):
     available_times: AvailableTimeRepository
     medical_services: MedicalServiceRepository
     contacts: ContactRepository
+    schedules: ScheduleRepository
+    slot_sources: SlotSourceQueries
+    idempotency: IdempotencyRecords
     # Written in this unit's transaction, usable in any (ports/audit.py).
     audit: AuditTrail
 

@@ -80,6 +80,7 @@ def create_app(container: Container | None = None) -> Litestar:
     )
     app.state.container = container
     app.state.outage_log = OutageLog()
+    app.state.client_address = client_address
     app.state.response_cache = ResponseCache(settings.response_cache_bytes) if settings.response_cache_bytes else None
     # Outside Litestar's per-route middleware, so that every response (404s and CORS preflights
     # included) carries its request id and is logged.

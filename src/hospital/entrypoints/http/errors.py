@@ -21,6 +21,7 @@ from hospital.application.errors import (
 )
 from hospital.domain.errors import (
     NON_FIELD_ERRORS,
+    ClashError,
     DomainError,
     NotFoundError,
     PermissionDeniedError,
@@ -49,6 +50,8 @@ def _json(body: object, status: int, headers: dict[str, str] | None = None) -> R
 def domain_error(request: Request, error: DomainError) -> Response:
     if isinstance(error, ValidationError):
         return _json(error.errors, 400)
+    if isinstance(error, ClashError):
+        return _json(error.errors, 409)
     if isinstance(error, AuthenticationError):
         return _json({"detail": error.message}, 401, _challenge(error))
     if isinstance(error, PermissionDeniedError):

@@ -245,8 +245,10 @@ ERROR_400 = ResponseSpec(data_container=FieldErrors | Detail,  # type: ignore[ar
 ERROR_401 = ResponseSpec(data_container=Detail, description="Missing, invalid or expired token")
 ERROR_403 = ResponseSpec(data_container=Detail, description="Authenticated but not allowed")
 ERROR_404 = ResponseSpec(data_container=Detail, description="Unknown id, or not yours to see")
-ERROR_409 = ResponseSpec(data_container=Detail,
-                         description="Changed by other requests each time it was tried: reload and retry")
+ERROR_409 = ResponseSpec(data_container=FieldErrors | Detail,  # type: ignore[arg-type]
+                         description="Changed by other requests each time it was tried: reload and retry; or "
+                                     "(dated scheduling) the slot or the patient's time is taken, per field")
+ERROR_422 = ResponseSpec(data_container=Detail, description="The Idempotency-Key was used with a different request")
 ERROR_429 = ResponseSpec(data_container=Detail, description="Rate limited; see Retry-After")
 
 
@@ -254,6 +256,7 @@ def errors(*codes: int) -> dict[int, ResponseSpec]:
     # 400 always: any route with parameters may refuse them, and Litestar would otherwise document
     # its own {status_code, detail, extra} shape, which this API never answers.
     codes = tuple(sorted({400, *codes}))
-    table = {400: ERROR_400, 401: ERROR_401, 403: ERROR_403, 404: ERROR_404, 409: ERROR_409, 429: ERROR_429}
+    table = {400: ERROR_400, 401: ERROR_401, 403: ERROR_403, 404: ERROR_404, 409: ERROR_409, 422: ERROR_422,
+             429: ERROR_429}
     # Litestar's generated examples are random strings: noise in the docs, and a different schema each run.
     return {code: replace(table[code], generate_examples=False) for code in codes}

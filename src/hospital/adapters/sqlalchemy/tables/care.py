@@ -10,12 +10,17 @@ from sqlalchemy import (
     Index,
     Integer,
     SmallInteger,
+    String,
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from hospital.adapters.sqlalchemy.tables.metadata import metadata, version_column
+from hospital.adapters.sqlalchemy.tables.scheduling import DOCTOR_START, OCCUPYING_SQL
+from hospital.adapters.sqlalchemy.types import UtcDateTime
+from hospital.domain.appointment_lifecycle import FhirStatus
 from hospital.domain.appointments import AppointmentStatus, AppointmentType
 
 
@@ -29,7 +34,8 @@ appointments = Table(
     Column("id", Integer, primary_key=True),
     Column("patient_id", ForeignKey("patients.id", ondelete="CASCADE"), nullable=False),
     Column("doctor_id", ForeignKey("doctors.id", ondelete="CASCADE"), nullable=False),
-    Column("time_id", ForeignKey("available_times.id", ondelete="CASCADE"), nullable=False, index=True),
+    # None only for a dated appointment in a slot of a date exception's window.
+    Column("time_id", ForeignKey("available_times.id", ondelete="CASCADE"), nullable=True, index=True),
     Column(
         "appointment_type",
         Enum(AppointmentType, values_callable=_values, native_enum=False, length=10,
@@ -45,10 +51,32 @@ appointments = Table(
     Column("symptoms", Text, nullable=False, server_default=""),
     Column("cancelled", Boolean, nullable=False, server_default="0"),
     version_column(),
+    # Dated scheduling (SCHEDULING.md): the FHIR status the two fields above project, the slot held
+    # (UTC, [starts_at, ends_at)), who cancelled and why, and the appointments a reschedule links.
+    Column(
+        "fhir_status",
+        Enum(FhirStatus, values_callable=_values, native_enum=False, length=20,
+             name="fhir_status", create_constraint=True),
+        nullable=False, server_default="proposed",
+    ),
+    Column("starts_at", UtcDateTime, nullable=True),
+    Column("ends_at", UtcDateTime, nullable=True),
+    Column("cancellation_reason", String(10), nullable=True),
+    Column("cancellation_note", Text, nullable=True),
+    Column("cancelled_by", ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("cancelled_at", UtcDateTime, nullable=True),
+    Column("replaces", ForeignKey("appointments.id", ondelete="SET NULL"), nullable=True),
+    Column("replaced_by", ForeignKey("appointments.id", ondelete="SET NULL"), nullable=True),
+    CheckConstraint("(starts_at IS NULL AND ends_at IS NULL) OR ends_at > starts_at", name="dated_interval"),
 )
 # Every list is scoped to a doctor or a patient and ordered by id: these make it an index range scan.
 Index("ix_appointments_doctor_id_id", appointments.c.doctor_id, appointments.c.id)
 Index("ix_appointments_patient_id_id", appointments.c.patient_id, appointments.c.id)
+# One occupying appointment per doctor and start: the busy intervals of a range are an index range
+# scan, and on SQLite it backs the overlap triggers (migration 0005). PostgreSQL's exclusion
+# constraint implies it; it is kept there too so both databases have one schema.
+Index(DOCTOR_START, appointments.c.doctor_id, appointments.c.starts_at, unique=True,
+      sqlite_where=text(OCCUPYING_SQL), postgresql_where=text(OCCUPYING_SQL))
 
 reviews = Table(
     "reviews",

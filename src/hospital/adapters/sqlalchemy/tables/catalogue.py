@@ -1,6 +1,6 @@
 """designations, specialisations, available_times, doctors (+ their three link tables), services, contacts."""
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, Table, Text, Time
 
 from hospital.adapters.sqlalchemy.tables.metadata import metadata, version_column
 
@@ -28,6 +28,10 @@ available_times = Table(
     Column("id", Integer, primary_key=True),
     Column("time", String(50), nullable=False),
     version_column(),
+    # The local hours the label stands for (dated scheduling): both or neither, the end after the
+    # start (domain/schedules.py; no CHECK: adding one would rebuild the SQLite table and lose its trigger).
+    Column("window_start", Time, nullable=True),
+    Column("window_end", Time, nullable=True),
 )
 
 doctors = Table(

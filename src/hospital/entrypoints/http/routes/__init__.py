@@ -11,6 +11,7 @@ from hospital.entrypoints.http.routes import (
     patients,
     profiles,
     reviews,
+    scheduling,
     taxonomy,
 )
 
@@ -25,5 +26,6 @@ ROUTE_HANDLERS = [
     *doctors.HANDLERS,
     *medical_services.HANDLERS,
     *contacts.HANDLERS,
+    *scheduling.HANDLERS,
     *audit.HANDLERS,
 ]

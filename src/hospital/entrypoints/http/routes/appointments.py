@@ -9,11 +9,13 @@ from litestar.params import FromPath, QueryParameter
 from msgspec import UNSET
 
 from hospital.application.appointments import AppointmentChanges, Booking
+from hospital.application.dated_appointments import SlotBooking
 from hospital.application.ports.appointments import AppointmentRow
 from hospital.entrypoints.http import openapi
 from hospital.entrypoints.http.body import read_body, to_struct
 from hospital.entrypoints.http.dependencies import CurrentActor, Services
 from hospital.entrypoints.http.id_filters import parse_id_filter
+from hospital.entrypoints.http.idempotency import IdempotencyKey, idempotently
 from hospital.entrypoints.http.pagination import Paginated, page_request, paginated
 from hospital.entrypoints.http.params import ID_FILTER_PATTERN, LimitsParam, PageParam
 from hospital.entrypoints.http.schemas.appointments import (
@@ -21,6 +23,7 @@ from hospital.entrypoints.http.schemas.appointments import (
     AppointmentOut,
     AppointmentPatch,
     AppointmentPut,
+    DatedAppointmentCreate,
 )
 
 TAGS = ["Appointments"]
@@ -41,6 +44,9 @@ def render(row: AppointmentRow) -> AppointmentOut:
     return AppointmentOut(
         id=row.id, patient=row.patient, doctor=row.doctor, appointment_type=row.appointment_type,
         appointment_status=row.appointment_status, symptoms=row.symptoms, time=row.time, cancel=row.cancel,
+        start=row.start, end=row.end, status=row.status, cancellation_reason=row.cancellation_reason,
+        cancelled_by=row.cancelled_by, cancelled_at=row.cancelled_at, replaces=row.replaces,
+        replaced_by=row.replaced_by,
     )
 
 
@@ -71,14 +77,26 @@ async def list_appointments(request: Request, container: Services, actor: Curren
 
 @post(PATH, tags=TAGS, security=openapi.BEARER, operation_class=openapi.body(AppointmentCreate, item=ITEM),
       status_code=201,
-      responses=openapi.errors(400, 401, 403), summary="Book an appointment for yourself")
-async def book_appointment(request: Request, container: Services, actor: CurrentActor) -> AppointmentOut:
-    data = to_struct(AppointmentCreate, await read_body(request))
-    booking = Booking(
-        doctor=data.doctor, time=data.time, appointment_type=data.appointment_type, symptoms=data.symptoms,
-        cancel=data.cancel, appointment_status=_or_none(data.appointment_status),
-    )
-    return render(await container.book_appointment()(actor, booking))
+      responses=openapi.errors(400, 401, 403, 409, 422), summary="Book an appointment for yourself")
+async def book_appointment(request: Request, container: Services, actor: CurrentActor,
+                           idempotency_key: IdempotencyKey = None) -> AppointmentOut:
+    body = await read_body(request)
+
+    async def book() -> AppointmentOut:
+        if "start" in body.fields:
+            # A dated booking (SCHEDULING.md section 5); without `start` everything is as the guide says.
+            dated = to_struct(DatedAppointmentCreate, body)
+            return render(await container.book_slot()(actor, SlotBooking(
+                doctor=dated.doctor, start=dated.start, appointment_type=dated.appointment_type,
+                symptoms=dated.symptoms, time=_or_none(dated.time))))
+        data = to_struct(AppointmentCreate, body)
+        booking = Booking(
+            doctor=data.doctor, time=data.time, appointment_type=data.appointment_type, symptoms=data.symptoms,
+            cancel=data.cancel, appointment_status=_or_none(data.appointment_status),
+        )
+        return render(await container.book_appointment()(actor, booking))
+
+    return await idempotently(request, actor, container.idempotency_outcomes(), idempotency_key, book, 201)
 
 
 @get(ITEM, tags=TAGS, security=openapi.BEARER, responses=openapi.errors(401, 404), summary="Get an appointment")

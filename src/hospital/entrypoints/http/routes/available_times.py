@@ -28,7 +28,9 @@ IdParam = Annotated[str | None, QueryParameter(name="id", description="Only the 
 
 async def _changes(request: Request) -> AvailableTimeChanges:
     data = to_struct(AvailableTimeWrite, await read_body(request))
-    return AvailableTimeChanges(time=None if data.time is UNSET else data.time)
+    return AvailableTimeChanges(time=None if data.time is UNSET else data.time,
+                                start=None if data.start is UNSET else data.start,
+                                end=None if data.end is UNSET else data.end)
 
 
 @get(PATH, tags=TAGS, responses=openapi.errors(400), summary="List available times (anyone)")

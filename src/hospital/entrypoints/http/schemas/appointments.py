@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any, ClassVar
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from hospital.domain.appointment_lifecycle import FhirStatus
 from hospital.domain.appointments import SYMPTOMS_MAX, AppointmentStatus, AppointmentType
 from hospital.entrypoints.http import openapi
 
@@ -25,6 +27,12 @@ CHOICE_CHECKS: dict[str, Callable[[Any], object]] = {
 }
 
 
+# Text, parsed by the use case once the caller is known (so an anonymous caller gets 401, not 400).
+Start = Annotated[str, Meta(max_length=64, description="A dated booking: the start of one of the doctor's free "
+                                                      "slots (RFC 3339 with Z or an offset); `time` may then be "
+                                                      "left out.")]
+
+
 class AppointmentCreate(msgspec.Struct):
     doctor: Id
     appointment_type: TypeChoice
@@ -32,6 +40,19 @@ class AppointmentCreate(msgspec.Struct):
     symptoms: Symptoms = ""
     cancel: bool = False
     appointment_status: StatusChoice | UnsetType = UNSET
+    start: Start | UnsetType = UNSET
+
+    field_checks: ClassVar[dict[str, Callable[[Any], object]]] = CHOICE_CHECKS
+
+
+class DatedAppointmentCreate(msgspec.Struct):
+    """POST /appointments/ with a ``start``: a slot of the doctor (SCHEDULING.md section 5)."""
+
+    doctor: Id
+    appointment_type: TypeChoice
+    start: Start
+    time: Id | UnsetType = UNSET
+    symptoms: Symptoms = ""
 
     field_checks: ClassVar[dict[str, Callable[[Any], object]]] = CHOICE_CHECKS
 
@@ -68,5 +89,15 @@ class AppointmentOut(msgspec.Struct):
     appointment_type: AppointmentType
     appointment_status: AppointmentStatus
     symptoms: str
-    time: int
+    # None only for a dated appointment in a slot of a date exception's window.
+    time: int | None
     cancel: bool
+    # Dated scheduling (SCHEDULING.md sections 5 and 6): null until they apply.
+    start: datetime | None = None
+    end: datetime | None = None
+    status: FhirStatus = FhirStatus.PROPOSED
+    cancellation_reason: str | None = None
+    cancelled_by: int | None = None
+    cancelled_at: datetime | None = None
+    replaces: int | None = None
+    replaced_by: int | None = None

@@ -1,0 +1,72 @@
+"""In-memory schedules: the repository and the slot sources read port, with the SQL store's rules."""
+
+from __future__ import annotations
+
+import copy
+from datetime import date, datetime
+
+from hospital.adapters.memory.catalogue import DOCTORS
+from hospital.adapters.memory.database import InMemoryTable
+from hospital.application.ports.schedules import SlotSources
+from hospital.domain.doctor_schedules import DoctorSchedule, ScheduleException
+from hospital.domain.slots import BusyInterval
+
+SCHEDULES = "doctor_schedules"
+EXCEPTIONS = "schedule_exceptions"
+APPOINTMENTS = "appointments"
+AVAILABLE_TIMES = "available_times"
+
+
+class InMemoryScheduleRepository(InMemoryTable):
+    table_name = SCHEDULES
+
+    async def get(self, doctor_id: int) -> DoctorSchedule | None:
+        return self._rows.get(doctor_id)
+
+    async def save(self, schedule: DoctorSchedule) -> None:
+        self._rows[schedule.doctor_id] = schedule
+
+    async def add_exception(self, exception: ScheduleException) -> None:
+        exception.id = self._db.next_id(EXCEPTIONS)
+        self._db.table(EXCEPTIONS)[exception.id] = exception
+
+    async def get_exception(self, doctor_id: int, exception_id: int) -> ScheduleException | None:
+        exception = self._db.table(EXCEPTIONS).get(exception_id)
+        return exception if exception is not None and exception.doctor_id == doctor_id else None
+
+    async def delete_exception(self, exception: ScheduleException) -> None:
+        self._db.table(EXCEPTIONS).pop(exception.id, None)
+
+
+class InMemorySlotSourceQueries(InMemoryTable):
+    table_name = SCHEDULES
+
+    async def slot_sources(self, doctor_id: int, first: date, last: date, *, since: datetime,
+                           until: datetime) -> SlotSources | None:
+        doctor = self._db.table(DOCTORS).get(doctor_id)
+        if doctor is None:
+            return None
+        times = self._db.table(AVAILABLE_TIMES)
+        windows = {time_id: times[time_id].window for time_id in doctor.available_time_ids if time_id in times}
+        exceptions = sorted(
+            (copy.copy(e) for e in self._db.table(EXCEPTIONS).values()
+             if e.doctor_id == doctor_id and first <= e.date <= last),
+            key=lambda exception: exception.date)
+        busy = [BusyInterval(a.starts_at, a.ends_at) for a in self._db.table(APPOINTMENTS).values()
+                if a.doctor_id == doctor_id and a.occupies_time and a.starts_at < until and a.ends_at > since]
+        return SlotSources(schedule=copy.copy(self._rows.get(doctor_id)), windows=windows, exceptions=exceptions,
+                           busy=busy)
+
+    async def schedule(self, doctor_id: int) -> SlotSources | None:
+        doctor = self._db.table(DOCTORS).get(doctor_id)
+        if doctor is None:
+            return None
+        times = self._db.table(AVAILABLE_TIMES)
+        windows = {time_id: times[time_id].window for time_id in doctor.available_time_ids if time_id in times}
+        return SlotSources(schedule=copy.copy(self._rows.get(doctor_id)), windows=windows)
+
+    async def exceptions(self, doctor_id: int) -> list[ScheduleException] | None:
+        if doctor_id not in self._db.table(DOCTORS):
+            return None
+        return sorted((copy.copy(e) for e in self._db.table(EXCEPTIONS).values() if e.doctor_id == doctor_id),
+                      key=lambda exception: exception.date)

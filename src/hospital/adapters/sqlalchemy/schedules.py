@@ -1,0 +1,221 @@
+"""SQLAlchemy schedules: the repository (Core statements on the unit's session), and the read port
+slot listing runs on: three prepared statements (the schedule with its rules and the doctor's
+windows, the date exceptions, the busy intervals), whatever the number of days or slots."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy import and_, bindparam, delete, insert, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hospital.adapters.sqlalchemy.database_errors import flush
+from hospital.adapters.sqlalchemy.direct_reads import Reads
+from hospital.adapters.sqlalchemy.integers import storable
+from hospital.adapters.sqlalchemy.prepared import PreparedQuery
+from hospital.adapters.sqlalchemy.tables.care import appointments as a
+from hospital.adapters.sqlalchemy.tables.catalogue import available_times, doctor_available_times, doctors
+from hospital.adapters.sqlalchemy.tables.scheduling import (
+    OCCUPYING_SQL,
+    doctor_schedules,
+    schedule_exceptions,
+    schedule_rules,
+)
+from hospital.application.ports.schedules import SlotSources
+from hospital.domain.doctor_schedules import DoctorSchedule, ScheduleException, WeeklyRule
+from hospital.domain.slots import BusyInterval
+from hospital.domain.time_windows import LocalWindow, parse_clock
+
+_SQLITE_INSTANT = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's storage format of DateTime on SQLite
+
+
+def stored_instant(dialect: str, value: datetime) -> Any:
+    """An aware instant as a prepared statement's parameter: what the column's type would bind."""
+    value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).strftime(_SQLITE_INSTANT) if dialect == "sqlite" else value
+
+
+def read_instant(value: Any) -> datetime:
+    if isinstance(value, str):  # SQLite's text, always UTC
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _read_date(value: Any) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _read_time(value: Any) -> time | None:
+    if value is None:
+        return None
+    return time.fromisoformat(value) if isinstance(value, str) else value
+
+
+def encode_windows(windows: tuple[LocalWindow, ...]) -> str:
+    return ",".join(str(window) for window in windows)
+
+
+def decode_windows(stored: str) -> tuple[LocalWindow, ...]:
+    windows = []
+    for part in filter(None, stored.split(",")):
+        start, end = part.split("-")
+        windows.append(LocalWindow(parse_clock(start, "start"), parse_clock(end, "end")))
+    return tuple(windows)
+
+
+def _window(start: Any, end: Any) -> LocalWindow | None:
+    first, last = _read_time(start), _read_time(end)
+    return LocalWindow(first, last) if first is not None and last is not None and last > first else None
+
+
+s, r, t, links = doctor_schedules, schedule_rules, available_times, doctor_available_times
+# One row per available time the doctor offers, and one per rule naming a time the doctor no longer
+# offers (its window then None), each with the schedule's settings (None when never set); a doctor
+# with neither still has one row, so that "no such doctor" is no row at all.
+_OFFERED = (
+    select(links.c.doctor_id, links.c.available_time_id.label("time_id"), t.c.window_start, t.c.window_end)
+    .join(t, t.c.id == links.c.available_time_id)
+    .where(links.c.doctor_id == bindparam("doctor_id"))
+    .subquery()
+)
+_SCHEDULE = PreparedQuery(
+    select(doctors.c.id, s.c.timezone, s.c.slot_minutes, s.c.min_notice_minutes, s.c.horizon_days,
+           r.c.weekday, r.c.available_time_id, _OFFERED.c.time_id, _OFFERED.c.window_start, _OFFERED.c.window_end)
+    .select_from(doctors)
+    .outerjoin(s, s.c.doctor_id == doctors.c.id)
+    .outerjoin(r, r.c.doctor_id == doctors.c.id)
+    .outerjoin(_OFFERED, text("1 = 1"))
+    .where(doctors.c.id == bindparam("doctor_id"))
+)
+_EXCEPTIONS = PreparedQuery(
+    select(schedule_exceptions.c.id, schedule_exceptions.c.date, schedule_exceptions.c.windows)
+    .where(schedule_exceptions.c.doctor_id == bindparam("doctor_id"),
+           schedule_exceptions.c.date >= bindparam("first"), schedule_exceptions.c.date <= bindparam("last"))
+    .order_by(schedule_exceptions.c.date)
+)
+_ALL_EXCEPTIONS = PreparedQuery(
+    select(doctors.c.id, schedule_exceptions.c.id, schedule_exceptions.c.date, schedule_exceptions.c.windows)
+    .select_from(doctors)
+    .outerjoin(schedule_exceptions, schedule_exceptions.c.doctor_id == doctors.c.id)
+    .where(doctors.c.id == bindparam("doctor_id"))
+    .order_by(schedule_exceptions.c.date)
+)
+# The partial unique index on (doctor_id, starts_at) WHERE occupying answers it as a range scan.
+_BUSY = PreparedQuery(
+    select(a.c.starts_at, a.c.ends_at)
+    .where(a.c.doctor_id == bindparam("doctor_id"), text(OCCUPYING_SQL),
+           a.c.starts_at < bindparam("until"), a.c.ends_at > bindparam("since"))
+)
+
+
+class SqlAlchemySlotSourceQueries:
+    def __init__(self, reads: Reads, dialect: str) -> None:
+        self._reads, self._dialect = reads, dialect
+
+    async def slot_sources(self, doctor_id: int, first: date, last: date, *, since: datetime,
+                           until: datetime) -> SlotSources | None:
+        if not storable(doctor_id):
+            return None
+        rows = await self._reads.rows(_SCHEDULE, {"doctor_id": doctor_id})
+        if not rows:
+            return None
+        schedule = _schedule_of(doctor_id, rows)
+        exceptions = [
+            ScheduleException(doctor_id=doctor_id, date=_read_date(on), windows=decode_windows(windows), id=row_id)
+            for row_id, on, windows in await self._reads.rows(
+                _EXCEPTIONS, {"doctor_id": doctor_id, "first": self._date(first), "last": self._date(last)})
+        ]
+        busy = [
+            BusyInterval(read_instant(start), read_instant(end))
+            for start, end in await self._reads.rows(_BUSY, {
+                "doctor_id": doctor_id, "since": stored_instant(self._dialect, since),
+                "until": stored_instant(self._dialect, until)})
+        ]
+        windows = {time_id: _window(start, end) for *_, time_id, start, end in rows if time_id is not None}
+        return SlotSources(schedule=schedule, windows=windows, exceptions=exceptions, busy=busy)
+
+    async def schedule(self, doctor_id: int) -> SlotSources | None:
+        if not storable(doctor_id):
+            return None
+        rows = await self._reads.rows(_SCHEDULE, {"doctor_id": doctor_id})
+        if not rows:
+            return None
+        windows = {time_id: _window(start, end) for *_, time_id, start, end in rows if time_id is not None}
+        return SlotSources(schedule=_schedule_of(doctor_id, rows), windows=windows)
+
+    async def exceptions(self, doctor_id: int) -> list[ScheduleException] | None:
+        if not storable(doctor_id):
+            return None
+        rows = await self._reads.rows(_ALL_EXCEPTIONS, {"doctor_id": doctor_id})
+        if not rows:
+            return None
+        return [ScheduleException(doctor_id=doctor_id, date=_read_date(on), windows=decode_windows(windows), id=row_id)
+                for _, row_id, on, windows in rows if row_id is not None]
+
+    def _date(self, value: date) -> Any:
+        return value.isoformat() if self._dialect == "sqlite" else value
+
+
+def _schedule_of(doctor_id: int, rows: list[Any]) -> DoctorSchedule | None:
+    _, timezone, slot_minutes, notice, horizon, *_ = rows[0]
+    if timezone is None:
+        return None
+    rules = sorted({WeeklyRule(weekday, time_id) for _, _, _, _, _, weekday, time_id, *_ in rows
+                    if weekday is not None})
+    return DoctorSchedule(doctor_id=doctor_id, timezone=timezone, slot_minutes=slot_minutes,
+                          min_notice_minutes=notice, horizon_days=horizon, rules=tuple(rules))
+
+
+class SqlAlchemyScheduleRepository:
+    """Core statements on the unit of work's session: a schedule is one row and its rules."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, doctor_id: int) -> DoctorSchedule | None:
+        if not storable(doctor_id):
+            return None
+        row = (await self._session.execute(
+            select(s.c.timezone, s.c.slot_minutes, s.c.min_notice_minutes, s.c.horizon_days)
+            .where(s.c.doctor_id == doctor_id))).first()
+        if row is None:
+            return None
+        rules = (await self._session.execute(
+            select(r.c.weekday, r.c.available_time_id).where(r.c.doctor_id == doctor_id))).all()
+        return DoctorSchedule(doctor_id=doctor_id, timezone=row[0], slot_minutes=row[1], min_notice_minutes=row[2],
+                              horizon_days=row[3], rules=tuple(sorted(WeeklyRule(*rule) for rule in rules)))
+
+    async def save(self, schedule: DoctorSchedule) -> None:
+        values = {"timezone": schedule.timezone, "slot_minutes": schedule.slot_minutes,
+                  "min_notice_minutes": schedule.min_notice_minutes, "horizon_days": schedule.horizon_days}
+        changed = await self._session.execute(
+            update(s).where(s.c.doctor_id == schedule.doctor_id).values(**values, version=s.c.version + 1))
+        if changed.rowcount == 0:  # type: ignore[attr-defined]
+            await self._session.execute(insert(s).values(doctor_id=schedule.doctor_id, **values))
+        await self._session.execute(delete(r).where(r.c.doctor_id == schedule.doctor_id))
+        if schedule.rules:
+            await self._session.execute(insert(r), [
+                {"doctor_id": schedule.doctor_id, "weekday": rule.weekday, "available_time_id": rule.time_id}
+                for rule in schedule.rules])
+        await flush(self._session)
+
+    async def add_exception(self, exception: ScheduleException) -> None:
+        result = await self._session.execute(
+            insert(schedule_exceptions).values(doctor_id=exception.doctor_id, date=exception.date,
+                                               windows=encode_windows(exception.windows))
+            .returning(schedule_exceptions.c.id))
+        exception.id = result.scalar_one()
+
+    async def get_exception(self, doctor_id: int, exception_id: int) -> ScheduleException | None:
+        if not (storable(doctor_id) and storable(exception_id)):
+            return None
+        e = schedule_exceptions
+        row = (await self._session.execute(
+            select(e.c.date, e.c.windows).where(and_(e.c.id == exception_id, e.c.doctor_id == doctor_id)))).first()
+        if row is None:
+            return None
+        return ScheduleException(doctor_id=doctor_id, date=row[0], windows=decode_windows(row[1]), id=exception_id)
+
+    async def delete_exception(self, exception: ScheduleException) -> None:
+        await self._session.execute(delete(schedule_exceptions).where(schedule_exceptions.c.id == exception.id))

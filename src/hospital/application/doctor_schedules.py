@@ -1,0 +1,277 @@
+"""Doctors' schedules, date exceptions and slots (SCHEDULING.md sections 3 and 4).
+
+Anyone reads a schedule, its exceptions and its slots; the doctor or an admin changes them (another
+user 403, anonymous 401). Editing a schedule never moves or cancels an appointment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from hospital.application.access import require_authenticated
+from hospital.application.ports.clock import Clock
+from hospital.application.ports.schedules import SlotSources
+from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from hospital.application.retry import rerun_on_concurrent_change
+from hospital.domain.actors import Actor
+from hospital.domain.doctor_schedules import (
+    DEFAULT_HORIZON_DAYS,
+    DEFAULT_MIN_NOTICE_MINUTES,
+    DEFAULT_SLOT_MINUTES,
+    DoctorSchedule,
+    DuplicateExceptionError,
+    ScheduleException,
+)
+from hospital.domain.errors import ErrorCollector, NotFoundError, PermissionDeniedError, ValidationError
+from hospital.domain.slots import Slot, expand_slots
+from hospital.domain.time_windows import LocalWindow, format_clock
+
+MAX_SLOT_DAYS = 31
+NOT_YOUR_SCHEDULE = "Only this doctor or an admin may change this schedule."
+
+
+@dataclass(frozen=True, slots=True)
+class RuleView:
+    """A weekly rule on the wire: a weekday (0 = Monday) and an available time's id."""
+
+    weekday: int
+    time: int
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleView:
+    """A doctor's schedule as GET and PUT answer it."""
+
+    timezone: str
+    slot_minutes: int
+    min_notice_minutes: int
+    horizon_days: int
+    rules: list[RuleView]
+
+    @classmethod
+    def of(cls, schedule: DoctorSchedule) -> ScheduleView:
+        return cls(timezone=schedule.timezone, slot_minutes=schedule.slot_minutes,
+                   min_notice_minutes=schedule.min_notice_minutes, horizon_days=schedule.horizon_days,
+                   rules=[RuleView(rule.weekday, rule.time_id) for rule in schedule.rules])
+
+
+@dataclass(frozen=True, slots=True)
+class WindowView:
+    """Local hours, "HH:MM" to "HH:MM"."""
+
+    start: str
+    end: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExceptionView:
+    """A date exception as the endpoints answer it."""
+
+    id: int
+    date: date
+    windows: list[WindowView]
+
+    @classmethod
+    def of(cls, exception: ScheduleException) -> ExceptionView:
+        assert exception.id is not None
+        return cls(id=exception.id, date=exception.date, windows=[
+            WindowView(format_clock(window.start), format_clock(window.end)) for window in exception.windows])
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleSettings:
+    """A PUT of a schedule; None takes the default (SCHEDULING.md section 3)."""
+
+    timezone: object = None
+    slot_minutes: object = None
+    min_notice_minutes: object = None
+    horizon_days: object = None
+    # (weekday, time) pairs
+    rules: Sequence[tuple[object, object]] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleExceptionCommand:
+    """One date's windows in place of its weekly rules: ``date`` ("YYYY-MM-DD"), ``windows`` a list
+    of ``{"start": "HH:MM", "end": "HH:MM"}`` (none: a day off). Checked by the use case."""
+
+    date: object = None
+    windows: object = ()
+
+
+def parse_date(value: object, field: str) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        if isinstance(value, str) and len(value) == 10:
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise ValidationError.field(field, "Date has wrong format. Use one of these formats instead: YYYY-MM-DD.")
+
+
+def _windows(windows: object) -> list[LocalWindow]:
+    if not isinstance(windows, list | tuple):
+        raise ValidationError.field("windows", f'Expected a list of items but got type "{type(windows).__name__}".')
+    parsed: list[LocalWindow] = []
+    errors = ErrorCollector()
+    for window in windows:
+        if not isinstance(window, dict):
+            errors.add("windows", "Each window is an object with start and end.")
+            continue
+        found = errors.check("windows", lambda window=window: LocalWindow.parse(window.get("start"), window.get("end")))
+        if found is not None:
+            parsed.append(found)
+    errors.raise_if_any()
+    return parsed
+
+
+class ScheduleUseCase:
+    """The schedule use cases' wiring and the rule of who may change a schedule."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, default_timezone: str = "UTC") -> None:
+        self._uow = uow
+        self._clock = clock
+        self._default_timezone = default_timezone
+
+    @staticmethod
+    def _ensure_may_change(actor: Actor, doctor_id: int) -> None:
+        require_authenticated(actor)
+        if not (actor.is_admin or actor.doctor_id == doctor_id):
+            raise PermissionDeniedError(NOT_YOUR_SCHEDULE)
+
+    def _schedule_or_default(self, doctor_id: int, sources: SlotSources) -> DoctorSchedule:
+        return sources.schedule or DoctorSchedule.default(doctor_id, self._default_timezone)
+
+    async def _sources(self, uow: UnitOfWork, doctor_id: int) -> SlotSources:
+        sources = await uow.slot_sources.schedule(doctor_id)
+        if sources is None:
+            raise NotFoundError()
+        return sources
+
+
+class GetSchedule(ScheduleUseCase):
+    """A doctor's schedule (anyone); the defaults, with no rules, for a doctor who never set one."""
+
+    @rerun_on_concurrent_change
+    async def __call__(self, actor: Actor, doctor_id: int) -> ScheduleView:
+        async with self._uow() as uow:
+            sources = await self._sources(uow, doctor_id)
+        return ScheduleView.of(self._schedule_or_default(doctor_id, sources))
+
+
+class SetSchedule(ScheduleUseCase):
+    """The doctor or an admin replaces the doctor's schedule; each rule names one of the doctor's
+    available times that has a window."""
+
+    @rerun_on_concurrent_change
+    async def __call__(self, actor: Actor, doctor_id: int, settings: ScheduleSettings) -> ScheduleView:
+        self._ensure_may_change(actor, doctor_id)
+        async with self._uow() as uow:
+            sources = await self._sources(uow, doctor_id)
+            schedule = DoctorSchedule.define(
+                doctor_id,
+                timezone=self._default_timezone if settings.timezone is None else settings.timezone,
+                slot_minutes=DEFAULT_SLOT_MINUTES if settings.slot_minutes is None else settings.slot_minutes,
+                min_notice_minutes=(DEFAULT_MIN_NOTICE_MINUTES if settings.min_notice_minutes is None
+                                    else settings.min_notice_minutes),
+                horizon_days=DEFAULT_HORIZON_DAYS if settings.horizon_days is None else settings.horizon_days,
+                rules=settings.rules, windows=sources.windows,
+            )
+            await uow.schedules.save(schedule)
+            await uow.commit()
+        return ScheduleView.of(schedule)
+
+
+class ListScheduleExceptions(ScheduleUseCase):
+    """A doctor's date exceptions, by date (anyone)."""
+
+    @rerun_on_concurrent_change
+    async def __call__(self, actor: Actor, doctor_id: int) -> list[ExceptionView]:
+        async with self._uow() as uow:
+            exceptions = await uow.slot_sources.exceptions(doctor_id)
+        if exceptions is None:
+            raise NotFoundError()
+        return [ExceptionView.of(exception) for exception in exceptions]
+
+
+class AddScheduleException(ScheduleUseCase):
+    """The doctor or an admin replaces one date's rules with these windows (none: a day off)."""
+
+    @rerun_on_concurrent_change
+    async def __call__(self, actor: Actor, doctor_id: int, command: ScheduleExceptionCommand) -> ExceptionView:
+        self._ensure_may_change(actor, doctor_id)
+        errors = ErrorCollector()
+        day = errors.check("date", lambda: parse_date(command.date, "date"))
+        parsed = errors.collect(lambda: _windows(command.windows))
+        errors.raise_if_any()
+        assert day is not None and parsed is not None
+        exception = ScheduleException.create(doctor_id, day, parsed)
+        async with self._uow() as uow:
+            existing = await uow.slot_sources.exceptions(doctor_id)
+            if existing is None:
+                raise NotFoundError()
+            if any(other.date == day for other in existing):
+                raise DuplicateExceptionError()
+            await uow.schedules.add_exception(exception)
+            await uow.commit()
+        return ExceptionView.of(exception)
+
+
+class DeleteScheduleException(ScheduleUseCase):
+    """The doctor or an admin removes a date exception; the date's weekly rules apply again."""
+
+    @rerun_on_concurrent_change
+    async def __call__(self, actor: Actor, doctor_id: int, exception_id: int) -> None:
+        self._ensure_may_change(actor, doctor_id)
+        async with self._uow() as uow:
+            exception = await uow.schedules.get_exception(doctor_id, exception_id)
+            if exception is None:
+                raise NotFoundError()
+            await uow.schedules.delete_exception(exception)
+            await uow.commit()
+
+
+def checked_range(first: object, last: object) -> tuple[date, date]:
+    """``from`` and ``to``, local dates both included, at most MAX_SLOT_DAYS days."""
+    errors = ErrorCollector()
+    start = errors.check("from", lambda: parse_date(first, "from") if first is not None else _required())
+    end = errors.check("to", lambda: parse_date(last, "to") if last is not None else _required())
+    errors.raise_if_any()
+    assert start is not None and end is not None
+    if end < start:
+        raise ValidationError.field("to", "Must not be before from.")
+    if (end - start).days + 1 > MAX_SLOT_DAYS:
+        raise ValidationError.field("to", f"At most {MAX_SLOT_DAYS} days at once.")
+    return start, end
+
+
+def _required() -> date:
+    raise ValidationError("This query parameter is required.")
+
+
+def utc_span(first: date, last: date) -> tuple[datetime, datetime]:
+    """Instants surely covering local dates first..last in any zone (UTC-12 to UTC+14, DST-stretched days)."""
+    return (datetime.combine(first, time(), UTC) - timedelta(days=1),
+            datetime.combine(last, time(), UTC) + timedelta(days=2))
+
+
+class ListSlots(ScheduleUseCase):
+    """The doctor's slots of local dates ``first``..``last`` (anyone), free or busy; never who holds them.
+
+    Three statements whatever the range: the schedule, the exceptions, the busy intervals."""
+
+    @rerun_on_concurrent_change
+    async def __call__(self, actor: Actor, doctor_id: int, first: object, last: object) -> list[Slot]:
+        start, end = checked_range(first, last)
+        since, until = utc_span(start, end)
+        async with self._uow() as uow:
+            sources = await uow.slot_sources.slot_sources(doctor_id, start, end, since=since, until=until)
+        if sources is None:
+            raise NotFoundError()
+        schedule = self._schedule_or_default(doctor_id, sources)
+        # Slots are the read model: msgspec encodes them as they are.
+        return expand_slots(schedule, sources.windows, sources.exceptions, sources.busy, start, end,
+                            self._clock.now())

@@ -1,0 +1,60 @@
+"""Doctors' schedules: the repository that changes them, and the read port slot listing runs on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Protocol
+
+from hospital.domain.doctor_schedules import DoctorSchedule, ScheduleException
+from hospital.domain.slots import BusyInterval
+from hospital.domain.time_windows import LocalWindow
+
+
+class ScheduleRepository(Protocol):
+    async def get(self, doctor_id: int) -> DoctorSchedule | None:
+        """The doctor's schedule as set, or None when it was never set."""
+        ...
+
+    async def save(self, schedule: DoctorSchedule) -> None:
+        """Store the schedule, replacing the doctor's former one and all its rules."""
+        ...
+
+    async def add_exception(self, exception: ScheduleException) -> None:
+        """Store a new date exception and give it an id. A second one for the same doctor and date is
+        refused (``DuplicateExceptionError``) when written or at the latest at commit."""
+        ...
+
+    async def get_exception(self, doctor_id: int, exception_id: int) -> ScheduleException | None: ...
+
+    async def delete_exception(self, exception: ScheduleException) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SlotSources:
+    """What a doctor's slots over some dates are computed from (domain/slots.py expand_slots)."""
+
+    # None: the doctor never set a schedule (the defaults apply).
+    schedule: DoctorSchedule | None
+    # Each available time the doctor offers, with its window (None: windowless).
+    windows: dict[int, LocalWindow | None] = field(default_factory=dict)
+    exceptions: list[ScheduleException] = field(default_factory=list)
+    busy: list[BusyInterval] = field(default_factory=list)
+
+
+class SlotSourceQueries(Protocol):
+    async def slot_sources(self, doctor_id: int, first: date, last: date, *, since: datetime,
+                           until: datetime) -> SlotSources | None:
+        """The doctor's schedule with its rules and the windows of the doctor's available times (one
+        query), the date exceptions of ``first``..``last`` (one query), and the intervals of the
+        doctor's occupying appointments that overlap [since, until) (one query); None for no such
+        doctor. In a unit of work that wrote, it sees the unit's own writes."""
+        ...
+
+    async def schedule(self, doctor_id: int) -> SlotSources | None:
+        """The doctor's schedule and windows only (one query); None for no such doctor."""
+        ...
+
+    async def exceptions(self, doctor_id: int) -> list[ScheduleException] | None:
+        """Every date exception of the doctor, by date; None for no such doctor."""
+        ...

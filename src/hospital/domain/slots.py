@@ -1,0 +1,155 @@
+"""Slot expansion: a schedule, its date exceptions and the busy intervals over a range of local dates
+-> the slots, as instants in UTC. Nothing is stored; slots are computed on demand.
+
+Invariants (tests/unit/domain/test_slot_expansion.py proves them with hypothesis):
+- each window is cut into consecutive slots of ``slot_minutes`` of ELAPSED time from its start; a
+  slot that would pass the window's end is dropped. Across a DST change the window's length is
+  elapsed time, so a fall-back window yields more slots and a spring-forward one fewer;
+- slots never overlap (where two windows of a day overlap, the earlier slot wins);
+- a date with an exception uses its windows, never the weekly rules;
+- no slot starts before now + notice, none lies on a local date after today + horizon.
+
+A window's local times become instants so: the start is the first moment the clock shows it (a time
+the clock skips is counted from before the jump: 02:30 on New York's spring-forward day is 03:30
+EDT), the end the last moment it shows it (01:30 on the fall-back day is the second 01:30, EST).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from hospital.domain.doctor_schedules import DoctorSchedule, ScheduleException
+from hospital.domain.time_windows import LocalWindow
+
+SLOT_TAKEN = "This slot is already taken."
+PATIENT_BUSY = "The patient already has an appointment at this time."
+NOT_A_SLOT = "This is not the start of one of the doctor's free slots."
+
+
+class SlotStatus(StrEnum):
+    FREE = "free"
+    BUSY = "busy"
+
+
+@dataclass(slots=True)
+class Slot:
+    """A slot as the API answers it (msgspec encodes it as it is): instants in UTC, free or busy,
+    and ``time``, the available time it came from (None for a slot of an exception's window)."""
+
+    start: datetime
+    end: datetime
+    status: SlotStatus
+    time: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class BusyInterval:
+    """An appointment of the doctor that occupies time, [start, end)."""
+
+    start: datetime
+    end: datetime
+
+
+def window_instants(on: date, window: LocalWindow, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The UTC instants a local window of ``on`` spans (the module's docstring says how DST is read)."""
+    start = datetime.combine(on, window.start, zone).astimezone(UTC)
+    end = max(datetime.combine(on, window.end, zone).astimezone(UTC),
+              datetime.combine(on, window.end, zone).replace(fold=1).astimezone(UTC))
+    return start, end
+
+
+def local_today(now: datetime, zone: ZoneInfo) -> date:
+    return now.astimezone(zone).date()
+
+
+def _day_windows(on: date, schedule: DoctorSchedule, windows: Mapping[int, LocalWindow | None],
+                 exceptions: Mapping[date, ScheduleException]) -> list[tuple[LocalWindow, int | None]]:
+    exception = exceptions.get(on)
+    if exception is not None:
+        return [(window, None) for window in exception.windows]
+    weekday = on.weekday()
+    day: list[tuple[LocalWindow, int | None]] = []
+    for rule in schedule.rules:
+        window = windows.get(rule.time_id)
+        if rule.weekday == weekday and window is not None:
+            day.append((window, rule.time_id))
+    return day
+
+
+def expand_slots(schedule: DoctorSchedule, windows: Mapping[int, LocalWindow | None],
+                 exceptions: Iterable[ScheduleException], busy: Iterable[BusyInterval],
+                 first: date, last: date, now: datetime) -> list[Slot]:
+    """The bookable slots of local dates ``first`` to ``last`` (both included), ordered by start.
+
+    ``windows`` maps the doctor's available times to their windows (rules naming a time that is not
+    there, or has none, yield nothing: a time unlinked or cleared since the schedule was set).
+    """
+    zone = schedule.zone
+    length = timedelta(minutes=schedule.slot_minutes)
+    earliest = now + timedelta(minutes=schedule.min_notice_minutes)
+    last = min(last, local_today(now, zone) + timedelta(days=schedule.horizon_days))
+    by_date = {exception.date: exception for exception in exceptions}
+    runs: list[tuple[datetime, int, int | None]] = []  # (first start, how many slots, time)
+    on = first
+    while on <= last:
+        for window, time_id in _day_windows(on, schedule, windows, by_date):
+            start, end = window_instants(on, window, zone)
+            count = (end - start) // length
+            if start < earliest:  # skip the slots within the notice
+                skipped = min(count, -((start - earliest) // length))
+                start += skipped * length
+                count -= skipped
+            if count > 0:
+                runs.append((start, count, time_id))
+        on += timedelta(days=1)
+    runs.sort(key=lambda run: run[0])
+    starts, ends = _merged(busy)
+    free, taken = SlotStatus.FREE, SlotStatus.BUSY
+    slots: list[Slot] = []
+    previous_end: datetime | None = None
+    # Slots and busy intervals both ascend: one walk over each. ``ends[b]`` is the first busy
+    # interval's end that is still ahead of the slots seen so far.
+    b, busy_count = 0, len(starts)
+    for start, count, time_id in runs:
+        for _ in range(count):
+            end = start + length
+            if previous_end is None or start >= previous_end:  # else it overlaps another window's slot
+                while b < busy_count and ends[b] <= start:
+                    b += 1
+                status = taken if b < busy_count and starts[b] < end else free
+                slots.append(Slot(start, end, status, time_id))
+                previous_end = end
+            start = end
+    return slots
+
+
+def _merged(busy: Iterable[BusyInterval]) -> tuple[list[datetime], list[datetime]]:
+    starts: list[datetime] = []
+    ends: list[datetime] = []
+    for interval in sorted(busy, key=lambda interval: interval.start):
+        if ends and interval.start <= ends[-1]:
+            ends[-1] = max(ends[-1], interval.end)
+        else:
+            starts.append(interval.start)
+            ends.append(interval.end)
+    return starts, ends
+
+
+def slot_starting_at(slots: Iterable[Slot], start: datetime) -> Slot | None:
+    for slot in slots:
+        if slot.start == start:
+            return slot
+    return None
+
+
+def local_dates_around(start: datetime, zone: ZoneInfo) -> tuple[date, date]:
+    """The local dates whose windows could hold a slot starting at ``start`` (a window never spans
+    midnight, but a DST-stretched one can end past it, so the day before is looked at too)."""
+    day = start.astimezone(zone).date()
+    return day - timedelta(days=1), day
+
+
