@@ -38,7 +38,25 @@ DOCTORS, PATIENTS, REVIEWS = 1000, 2000, 2000
 BIG_TABLE = 1_000_000
 SMALL_TABLE = 1_000
 BENCH_DOCTOR = 1  # owns the 1,000 appointments the R3 list reads, in the small and the big table
-SERVER_PORT, BARE_PORT = 18761, 18762
+
+
+def _free_ports(count: int) -> list[int]:
+    """Ports nothing listens on now, all different (held open together while the system picks)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for probe in sockets:
+            probe.bind(("127.0.0.1", 0))
+        return [probe.getsockname()[1] for probe in sockets]
+    finally:
+        for probe in sockets:
+            probe.close()
+
+
+# BENCH_SERVER_PORT / BENCH_BARE_PORT fix them; else free ones, so that two benches on one machine
+# (each helper's) never measure each other's server.
+_DEFAULT_PORTS = _free_ports(2)
+SERVER_PORT = int(os.environ.get("BENCH_SERVER_PORT") or _DEFAULT_PORTS[0])
+BARE_PORT = int(os.environ.get("BENCH_BARE_PORT") or _DEFAULT_PORTS[1])
 
 
 # ---------------------------------------------------------------- wrk

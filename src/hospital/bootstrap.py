@@ -123,6 +123,7 @@ class Container(containers.DeclarativeContainer):
     # data, never through a unit of work or an ORM session.
     read_side = providers.Singleton(
         SqlAlchemyReadSide, providers.Singleton(committed_reads_for, direct_reader, engine),
+        engine.provided.dialect.name,
     )
     # Events that change nothing (reads, refusals, logins): HOSPITAL_AUDIT_READS (adapters/audit_log.py).
     audit_log = providers.Singleton(BufferedAuditLog, uow=unit_of_work.provider, mode=settings.provided.audit_reads)
@@ -214,12 +215,13 @@ class Container(containers.DeclarativeContainer):
     _scheduling_deps = {"uow": unit_of_work.provider, "clock": clock,
                         "default_timezone": settings.provided.default_timezone}
     _dated_deps = {**_scheduling_deps, "audit": audit_log}
-    get_schedule = providers.Singleton(schedule_cases.GetSchedule, **_scheduling_deps)
+    _schedule_reads = {"reads": read_side, "clock": clock, "default_timezone": settings.provided.default_timezone}
+    get_schedule = providers.Singleton(schedule_cases.GetSchedule, **_schedule_reads)
     set_schedule = providers.Singleton(schedule_cases.SetSchedule, **_scheduling_deps)
-    list_schedule_exceptions = providers.Singleton(schedule_cases.ListScheduleExceptions, **_scheduling_deps)
+    list_schedule_exceptions = providers.Singleton(schedule_cases.ListScheduleExceptions, **_schedule_reads)
     add_schedule_exception = providers.Singleton(schedule_cases.AddScheduleException, **_scheduling_deps)
     delete_schedule_exception = providers.Singleton(schedule_cases.DeleteScheduleException, **_scheduling_deps)
-    list_slots = providers.Singleton(schedule_cases.ListSlots, **_scheduling_deps)
+    list_slots = providers.Singleton(schedule_cases.ListSlots, **_schedule_reads)
     book_slot = providers.Singleton(dated_cases.BookSlot, **_dated_deps)
     move_appointment_status = providers.Singleton(dated_cases.MoveAppointmentStatus, **_dated_deps)
     cancel_appointment = providers.Singleton(dated_cases.CancelAppointment, **_dated_deps)

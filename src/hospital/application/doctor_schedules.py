@@ -6,12 +6,14 @@ user 403, anonymous 401). Editing a schedule never moves or cancels an appointme
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from hospital.application.access import require_authenticated
 from hospital.application.ports.clock import Clock
+from hospital.application.ports.read_side import ReadSide
 from hospital.application.ports.schedules import SlotSources
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.application.retry import rerun_on_concurrent_change
@@ -25,7 +27,7 @@ from hospital.domain.doctor_schedules import (
     ScheduleException,
 )
 from hospital.domain.errors import ErrorCollector, NotFoundError, PermissionDeniedError, ValidationError
-from hospital.domain.slots import Slot, expand_slots
+from hospital.domain.slots import Slot, expand_slots, unchanged_until
 from hospital.domain.time_windows import LocalWindow, format_clock
 
 MAX_SLOT_DAYS = 31
@@ -142,9 +144,6 @@ class ScheduleUseCase:
         if not (actor.is_admin or actor.doctor_id == doctor_id):
             raise PermissionDeniedError(NOT_YOUR_SCHEDULE)
 
-    def _schedule_or_default(self, doctor_id: int, sources: SlotSources) -> DoctorSchedule:
-        return sources.schedule or DoctorSchedule.default(doctor_id, self._default_timezone)
-
     async def _sources(self, uow: UnitOfWork, doctor_id: int) -> SlotSources:
         sources = await uow.slot_sources.schedule(doctor_id)
         if sources is None:
@@ -152,13 +151,26 @@ class ScheduleUseCase:
         return sources
 
 
-class GetSchedule(ScheduleUseCase):
+class ScheduleReadUseCase:
+    """The read use cases' wiring: the read side (committed data, no unit of work)."""
+
+    def __init__(self, reads: ReadSide, clock: Clock, default_timezone: str = "UTC") -> None:
+        self._reads = reads
+        self._clock = clock
+        self._default_timezone = default_timezone
+
+    def _schedule_or_default(self, doctor_id: int, sources: SlotSources) -> DoctorSchedule:
+        return sources.schedule or DoctorSchedule.default(doctor_id, self._default_timezone)
+
+
+class GetSchedule(ScheduleReadUseCase):
     """A doctor's schedule (anyone); the defaults, with no rules, for a doctor who never set one."""
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, doctor_id: int) -> ScheduleView:
-        async with self._uow() as uow:
-            sources = await self._sources(uow, doctor_id)
+        sources = await self._reads.schedules.schedule(doctor_id)
+        if sources is None:
+            raise NotFoundError()
         return ScheduleView.of(self._schedule_or_default(doctor_id, sources))
 
 
@@ -185,13 +197,12 @@ class SetSchedule(ScheduleUseCase):
         return ScheduleView.of(schedule)
 
 
-class ListScheduleExceptions(ScheduleUseCase):
+class ListScheduleExceptions(ScheduleReadUseCase):
     """A doctor's date exceptions, by date (anyone)."""
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, doctor_id: int) -> list[ExceptionView]:
-        async with self._uow() as uow:
-            exceptions = await uow.slot_sources.exceptions(doctor_id)
+        exceptions = await self._reads.schedules.exceptions(doctor_id)
         if exceptions is None:
             raise NotFoundError()
         return [ExceptionView.of(exception) for exception in exceptions]
@@ -258,20 +269,66 @@ def utc_span(first: date, last: date) -> tuple[datetime, datetime]:
             datetime.combine(last, time(), UTC) + timedelta(days=2))
 
 
-class ListSlots(ScheduleUseCase):
+@dataclass(frozen=True, slots=True, eq=False)
+class SlotListing:
+    """A doctor's slots over a range as ``ListSlots.listing`` answers them. While the slots' sources
+    and the clock leave them unchanged, the same object is answered again: whoever renders it (the
+    HTTP layer encodes it) may keep what it made from it, keyed by identity."""
+
+    slots: tuple[Slot, ...]
+
+
+# Expansions kept for reuse, counted in slots (a month of 15-minute slots, 8 hours a day, is about
+# 1,000; each slot about 200 bytes with its two instants).
+REUSED_SLOTS = 20_000
+
+
+class ListSlots(ScheduleReadUseCase):
     """The doctor's slots of local dates ``first``..``last`` (anyone), free or busy; never who holds them.
 
-    Three statements whatever the range: the schedule, the exceptions, the busy intervals."""
+    Three statements whatever the range: the schedule, the exceptions, the busy intervals. When the
+    read side answers the very same sources as last time for this range (their rows unchanged, see
+    ``SlotSourceQueries.slot_sources``) and the clock has not passed the moment the expansion would
+    change (``unchanged_until``), the last expansion is answered again; anything else expands anew,
+    so a committed booking shows busy in the next listing."""
+
+    def __init__(self, reads: ReadSide, clock: Clock, default_timezone: str = "UTC") -> None:
+        super().__init__(reads, clock, default_timezone)
+        self._kept: OrderedDict[tuple[int, date, date], tuple[SlotSources, datetime, datetime, SlotListing]] = (
+            OrderedDict())
+        self._kept_slots = 0
+
+    async def __call__(self, actor: Actor, doctor_id: int, first: object, last: object) -> list[Slot]:
+        return list((await self.listing(actor, doctor_id, first, last)).slots)
 
     @rerun_on_concurrent_change
-    async def __call__(self, actor: Actor, doctor_id: int, first: object, last: object) -> list[Slot]:
+    async def listing(self, actor: Actor, doctor_id: int, first: object, last: object) -> SlotListing:
         start, end = checked_range(first, last)
         since, until = utc_span(start, end)
-        async with self._uow() as uow:
-            sources = await uow.slot_sources.slot_sources(doctor_id, start, end, since=since, until=until)
+        sources = await self._reads.schedules.slot_sources(doctor_id, start, end, since=since, until=until)
         if sources is None:
             raise NotFoundError()
+        now = self._clock.now()
+        key = (doctor_id, start, end)
+        kept = self._kept.get(key)
+        if kept is not None and kept[0] is sources and kept[1] <= now < kept[2]:
+            self._kept.move_to_end(key)
+            return kept[3]
         schedule = self._schedule_or_default(doctor_id, sources)
-        # Slots are the read model: msgspec encodes them as they are.
-        return expand_slots(schedule, sources.windows, sources.exceptions, sources.busy, start, end,
-                            self._clock.now())
+        slots = expand_slots(schedule, sources.windows, sources.exceptions, sources.busy, start, end, now)
+        listing = SlotListing(tuple(slots))
+        self._keep(key, (sources, now, unchanged_until(schedule, slots, end, now), listing))
+        return listing
+
+    def _keep(self, key: tuple[int, date, date],
+              entry: tuple[SlotSources, datetime, datetime, SlotListing]) -> None:
+        former = self._kept.pop(key, None)
+        if former is not None:
+            self._kept_slots -= len(former[3].slots)
+        if len(entry[3].slots) > REUSED_SLOTS // 4:
+            return
+        self._kept[key] = entry
+        self._kept_slots += len(entry[3].slots)
+        while self._kept_slots > REUSED_SLOTS:
+            _, (_, _, _, dropped) = self._kept.popitem(last=False)
+            self._kept_slots -= len(dropped.slots)

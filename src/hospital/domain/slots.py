@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -35,7 +35,7 @@ class SlotStatus(StrEnum):
     BUSY = "busy"
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Slot:
     """A slot as the API answers it (msgspec encodes it as it is): instants in UTC, free or busy,
     and ``time``, the available time it came from (None for a slot of an exception's window)."""
@@ -125,6 +125,22 @@ def expand_slots(schedule: DoctorSchedule, windows: Mapping[int, LocalWindow | N
                 previous_end = end
             start = end
     return slots
+
+
+def unchanged_until(schedule: DoctorSchedule, slots: list[Slot], last: date, now: datetime) -> datetime:
+    """The instant until which ``expand_slots`` of the same sources and range answers ``slots``
+    again, for any ``now`` from this one on (a later ``now`` changes the answer only by dropping the
+    first slot once it falls within the notice, or, when the horizon cut the range short, by
+    letting the next local date in at midnight). Lets a caller reuse the slots it expanded."""
+    until = datetime.max.replace(tzinfo=UTC)
+    if slots:  # the earliest slot kept: every candidate before it was dropped by the notice or overlap
+        until = slots[0].start - timedelta(minutes=schedule.min_notice_minutes)
+    zone = schedule.zone
+    today = local_today(now, zone)
+    if last > today + timedelta(days=schedule.horizon_days):
+        # The first instant of tomorrow (a skipped local midnight maps to the moment of the jump).
+        until = min(until, datetime.combine(today + timedelta(days=1), time(), zone).astimezone(UTC))
+    return until
 
 
 def _merged(busy: Iterable[BusyInterval]) -> tuple[list[datetime], list[datetime]]:

@@ -1,12 +1,16 @@
-"""ScheduleRepository, SlotSourceQueries and the no-overlap rule of stored appointments: one contract,
-every adapter (any_container: memory, SQLite, PostgreSQL), built as production builds them."""
+"""ScheduleRepository, SlotSourceQueries (on the read side and in a unit of work) and the no-overlap rule
+of stored appointments: one contract, every adapter (any_container: memory, SQLite, PostgreSQL), built
+as production builds them."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
+from hospital.application.ports.schedules import SlotSourceQueries
 from hospital.domain.appointments import Appointment
 from hospital.domain.doctor_schedules import (
     DoctorSchedule,
@@ -24,6 +28,19 @@ from tests.support.scheduling import Clinic, clinic, next_monday_at, windowed_ti
 @pytest.fixture
 async def place(any_container) -> Clinic:
     return await clinic(any_container, timezone="America/New_York")
+
+
+@asynccontextmanager
+async def slot_sources_of(container, where: str) -> AsyncIterator[SlotSourceQueries]:
+    """The read side's slot sources (what the read use cases use), or a unit of work's (commands)."""
+    if where == "read side":
+        yield container.read_side().schedules
+        return
+    async with container.unit_of_work() as uow:
+        yield uow.slot_sources
+
+
+WHERE = pytest.mark.parametrize("where", ["read side", "unit of work"])
 
 
 async def test_a_saved_schedule_is_read_back_and_a_new_one_replaces_it(any_container, place):
@@ -45,7 +62,9 @@ async def test_a_saved_schedule_is_read_back_and_a_new_one_replaces_it(any_conta
         "Europe/London", 15, 60, 30, (WeeklyRule(2, place.afternoon),))
 
 
-async def test_slot_sources_are_the_schedule_the_windows_the_exceptions_and_the_busy_intervals(any_container, place):
+@WHERE
+async def test_slot_sources_are_the_schedule_the_windows_the_exceptions_and_the_busy_intervals(any_container, place,
+                                                                                              where):
     doctor_id = place.doctor.doctor_id
     monday = next_monday_at(14)
     exception = ScheduleException.create(doctor_id, monday.date(), [LocalWindow(time(13), time(16))])
@@ -56,13 +75,13 @@ async def test_slot_sources_are_the_schedule_the_windows_the_exceptions_and_the_
         await uow.schedules.add_exception(exception)
         await uow.appointments.add(booked)
         await uow.commit()
-    async with any_container.unit_of_work() as uow:
-        sources = await uow.slot_sources.slot_sources(
+    async with slot_sources_of(any_container, where) as reads:
+        sources = await reads.slot_sources(
             doctor_id, monday.date() - timedelta(days=1), monday.date() + timedelta(days=1),
             since=monday - timedelta(days=1), until=monday + timedelta(days=1))
-        assert await uow.slot_sources.slot_sources(987654, date(2027, 1, 1), date(2027, 1, 2), since=monday,
-                                                   until=monday) is None
-        outside = await uow.slot_sources.slot_sources(
+        assert await reads.slot_sources(987654, date(2027, 1, 1), date(2027, 1, 2), since=monday,
+                                        until=monday) is None
+        outside = await reads.slot_sources(
             doctor_id, monday.date() + timedelta(days=3), monday.date() + timedelta(days=4),
             since=monday + timedelta(days=3), until=monday + timedelta(days=4))
     assert sources.schedule.timezone == "America/New_York"
@@ -74,11 +93,14 @@ async def test_slot_sources_are_the_schedule_the_windows_the_exceptions_and_the_
     assert (outside.exceptions, outside.busy) == ([], [])
 
 
-async def test_a_doctor_without_a_schedule_has_sources_without_one(any_container, place):
+@WHERE
+async def test_a_doctor_without_a_schedule_has_sources_without_one(any_container, place, where):
     (time_id,) = await windowed_times(any_container, "10:00-11:00")
     doctor = await register_doctor(any_container, [time_id])
-    async with any_container.unit_of_work() as uow:
-        sources = await uow.slot_sources.slot_sources(
+    async with slot_sources_of(any_container, where) as reads:
+        assert (await reads.schedule(doctor.doctor_id)).schedule is None
+        assert await reads.schedule(987654) is None
+        sources = await reads.slot_sources(
             doctor.doctor_id, date(2027, 1, 1), date(2027, 1, 2),
             since=datetime(2027, 1, 1, tzinfo=UTC), until=datetime(2027, 1, 3, tzinfo=UTC))
     assert (sources.schedule, sources.windows) == (None, {time_id: LocalWindow(time(10), time(11))})
@@ -102,9 +124,30 @@ async def test_one_exception_per_date_and_deleting_one(any_container, place):
         assert (got.date, got.windows) == (on, ())
         await uow.schedules.delete_exception(got)
         await uow.commit()
+    for where in ("read side", "unit of work"):
+        async with slot_sources_of(any_container, where) as reads:
+            assert await reads.exceptions(doctor_id) == []
+            assert await reads.exceptions(987654) is None
+
+
+async def test_the_read_side_sees_committed_changes_only(any_container, place):
+    """A unit of work's booking and exception are not in the read side's sources until it commits."""
+    doctor_id = place.doctor.doctor_id
+    monday = next_monday_at(14)
+    span = {"since": monday - timedelta(days=1), "until": monday + timedelta(days=1)}
+    reads = any_container.read_side().schedules
+    before = await reads.slot_sources(doctor_id, monday.date(), monday.date(), **span)
     async with any_container.unit_of_work() as uow:
-        assert await uow.slot_sources.exceptions(doctor_id) == []
-        assert await uow.slot_sources.exceptions(987654) is None
+        await uow.schedules.add_exception(ScheduleException.create(doctor_id, monday.date(), []))
+        await uow.appointments.add(dated(place.patient.patient_id, doctor_id, monday))
+        during = await reads.slot_sources(doctor_id, monday.date(), monday.date(), **span)
+        assert (during.exceptions, during.busy) == ([], [])
+        assert await reads.exceptions(doctor_id) == []
+        await uow.commit()
+    after = await reads.slot_sources(doctor_id, monday.date(), monday.date(), **span)
+    assert after is not before
+    assert ([e.date for e in after.exceptions], after.busy) == (
+        [monday.date()], [BusyInterval(monday, monday + timedelta(minutes=30))])
 
 
 # --- no two occupying appointments of a doctor or of a patient overlap -------------------------------

@@ -107,6 +107,31 @@ async def test_slots_over_http(client, people):
     assert {s["status"] for s in slots[1:]} == {"free"}
 
 
+async def test_a_listing_answered_again_never_hides_a_booking_committed_since(client, people):
+    """The worker reuses an unchanged listing's bytes; a booking, a cancel, a new exception each show
+    in the very next GET, with the same bytes as a listing made afresh."""
+    doctor = people["scheduled"]
+    await set_week(client, doctor)
+    monday = next_monday_at(9)
+    path, params = f"/doctors/{doctor.doctor_id}/slots/", {"from": monday.date().isoformat(),
+                                                             "to": (monday + timedelta(days=6)).date().isoformat()}
+    first = await client.get(path, params=params)
+    again = await client.get(path, params=params)
+    assert (first.status_code, again.content, first.headers["content-type"]) == (200, first.content,
+                                                                               "application/json")
+    booked = await book(client, people["owner"], doctor, monday + timedelta(hours=1))
+    assert booked.status_code == 201
+    after = (await client.get(path, params=params)).json()
+    assert [s["start"] for s in after if s["status"] == "busy"] == [z(monday + timedelta(hours=1))]
+    cancel = await client.post(f"/appointments/{booked.json()['id']}/cancel/", json={}, headers=people["owner"].headers)
+    assert cancel.status_code == 200
+    assert (await client.get(path, params=params)).content == first.content
+    exception = await client.post(f"/doctors/{doctor.doctor_id}/schedule/exceptions/", headers=doctor.headers,
+                                  json={"date": monday.date().isoformat(), "windows": []})
+    assert exception.status_code == 201
+    assert len((await client.get(path, params=params)).json()) == len(first.json()) - 12
+
+
 @pytest.mark.parametrize("params", [{}, {"from": "2027-01-04"}, {"from": "x", "to": "2027-01-04"},
                                     {"from": "2027-01-05", "to": "2027-01-04"},
                                     {"from": "2027-01-01", "to": "2027-02-01"}])

@@ -162,6 +162,44 @@ async def test_new_york_dst_days_have_elapsed_time_slots(any_container, place, d
     assert all(s.end - s.start == timedelta(hours=1) for s in slots)
 
 
+async def test_a_listing_is_answered_again_only_while_nothing_it_comes_from_changed(any_container, place, clock):
+    """ListSlots reuses its last expansion while the read side answers the same sources and the clock
+    has not passed the first slot: every committed change and every move of the clock shows."""
+    list_slots = any_container.list_slots()
+    doctor_id = place.doctor.doctor_id
+
+    async def monday():
+        return [(s.start, s.status) for s in await list_slots(ANONYMOUS, doctor_id, "2027-01-04", "2027-01-04")]
+
+    before = await monday()
+    assert await monday() == before and ("busy" not in {status for _, status in before})
+    row = await book(any_container, place, at(9, 30))
+    assert (at(9, 30), "busy") in await monday()
+    await any_container.cancel_appointment()(place.patient, row.id)
+    assert await monday() == before
+    await any_container.add_schedule_exception()(place.doctor, doctor_id, ScheduleExceptionCommand(
+        date="2027-01-04", windows=[{"start": "09:00", "end": "10:00"}]))
+    assert await monday() == [(at(9), "free"), (at(9, 30), "free")]
+    clock.set(at(9, 10))  # 09:00 has begun: only 09:30 is left
+    assert await monday() == [(at(9, 30), "free")]
+    clock.set(at(9, 31))
+    assert await monday() == []
+
+
+async def test_an_unchanged_listing_is_the_same_object_on_the_sql_read_side(any_container, place):
+    listing = any_container.list_slots().listing
+    first = await listing(ANONYMOUS, place.doctor.doctor_id, "2027-01-04", "2027-01-10")
+    again = await listing(ANONYMOUS, place.doctor.doctor_id, "2027-01-04", "2027-01-10")
+    assert again.slots == first.slots
+    if any_container.read_side.overridden:  # the in-memory read side answers new sources each time
+        return
+    assert again is first
+    await book(any_container, place, at(10))
+    changed = await listing(ANONYMOUS, place.doctor.doctor_id, "2027-01-04", "2027-01-10")
+    assert changed is not first and [s for s in changed.slots if s.status == "busy"] == [
+        s for s in changed.slots if s.start == at(10)]
+
+
 # --- booking a slot --------------------------------------------------------------------------------------
 
 async def test_booking_a_free_slot(any_container, place):

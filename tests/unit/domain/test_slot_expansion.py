@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hospital.domain.doctor_schedules import DoctorSchedule, ScheduleException, WeeklyRule
-from hospital.domain.slots import BusyInterval, SlotStatus, expand_slots, window_instants
+from hospital.domain.slots import BusyInterval, SlotStatus, expand_slots, unchanged_until, window_instants
 from hospital.domain.time_windows import LocalWindow
 
 # Before every date these tests look at, and within the default horizon of them.
@@ -218,3 +218,31 @@ def test_every_slot_of_non_overlapping_windows_is_listed(scenario):
     if any(a[1] > b[0] for a, b in itertools.pairwise(intervals)):
         return  # overlapping windows: the earlier slot wins, checked above
     assert {(slot.start, slot.time) for slot in slots} == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(scenarios(), st.floats(0, 1))
+def test_the_slots_stay_the_same_until_unchanged_until(scenario, fraction):
+    plan, windows, exceptions, busy, first, last, now = scenario
+    slots = expand_slots(plan, windows, exceptions, busy, first, last, now)
+    until = unchanged_until(plan, slots, last, now)
+    assert until >= now
+    # Any later moment before it (capped at a year, to stay within the calendar) answers the same.
+    span = min(until, now + timedelta(days=365)) - now
+    later = now + span * fraction
+    if later < until:
+        assert expand_slots(plan, windows, exceptions, busy, first, last, later) == slots
+
+
+def test_unchanged_until_is_when_the_first_slot_falls_within_the_notice_or_a_day_passes_the_horizon():
+    plan = schedule("America/New_York", 30, every_day(1), notice=60, horizon=1)
+    windows = {1: LocalWindow(time(9), time(10))}
+    now = datetime(2027, 1, 4, 12, tzinfo=UTC)  # 07:00 in New York
+    slots = expand_slots(plan, windows, [], [], date(2027, 1, 4), date(2027, 1, 4), now)
+    assert unchanged_until(plan, slots, date(2027, 1, 4), now) == datetime(2027, 1, 4, 13, tzinfo=UTC)
+    # Asking for the day after the horizon too: New York's next midnight comes first.
+    late = datetime(2027, 1, 4, 16, tzinfo=UTC)  # 11:00: no slot left today
+    slots = expand_slots(plan, windows, [], [], date(2027, 1, 4), date(2027, 1, 8), late)
+    assert unchanged_until(plan, slots, date(2027, 1, 8), late) == datetime(2027, 1, 5, 5, tzinfo=UTC)
+    later = datetime(2027, 1, 5, 5, 30, tzinfo=UTC)
+    assert expand_slots(plan, windows, [], [], date(2027, 1, 4), date(2027, 1, 8), later) != slots

@@ -14,6 +14,7 @@ from hospital.adapters.memory.database import InMemoryDatabase
 from hospital.adapters.memory.doctor_reads import InMemoryDoctorReadQueries
 from hospital.adapters.memory.patients import InMemoryPatientQueries
 from hospital.adapters.memory.reviews import InMemoryReviewViews
+from hospital.adapters.memory.schedules import InMemorySlotSourceQueries
 from hospital.application.pagination import Page, PageRequest
 from hospital.application.ports.accounts import ProfileDetails, ProfileView
 from hospital.application.ports.catalogue import AvailableTimeView, ContactView, MedicalServiceView, TaxonView
@@ -140,3 +141,7 @@ class InMemoryReadSide:
     @cached_property
     def contacts(self) -> _TableReads[ContactView]:
         return _TableReads(self._db, "contacts", _contact)
+
+    @cached_property
+    def schedules(self) -> InMemorySlotSourceQueries:
+        return InMemorySlotSourceQueries(self._db)

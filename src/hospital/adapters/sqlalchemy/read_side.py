@@ -24,13 +24,14 @@ from hospital.adapters.sqlalchemy.doctor_reads import SqlAlchemyDoctorReadQuerie
 from hospital.adapters.sqlalchemy.patients import SqlAlchemyPatientQueries
 from hospital.adapters.sqlalchemy.profile_reads import SqlAlchemyProfileReads
 from hospital.adapters.sqlalchemy.reviews import SqlAlchemyReviewViews
+from hospital.adapters.sqlalchemy.schedules import SqlAlchemySlotSourceQueries
 from hospital.adapters.sqlalchemy.tables import catalogue as t
 from hospital.application.ports.catalogue import ContactView, MedicalServiceView, TaxonView
 
 
 class SqlAlchemyReadSide:
-    def __init__(self, reads: ReadRunner) -> None:
-        self._reads = reads
+    def __init__(self, reads: ReadRunner, dialect: str) -> None:
+        self._reads, self._dialect = reads, dialect
 
     @cached_property
     def actors(self) -> SqlAlchemyActorReads:
@@ -75,3 +76,7 @@ class SqlAlchemyReadSide:
     @cached_property
     def contacts(self) -> TableReads[ContactView]:
         return contact_reads(self._reads)
+
+    @cached_property
+    def schedules(self) -> SqlAlchemySlotSourceQueries:
+        return SqlAlchemySlotSourceQueries(self._reads, self._dialect, reuse=True)

@@ -4,6 +4,7 @@ windows, the date exceptions, the busy intervals), whatever the number of days o
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -11,7 +12,7 @@ from sqlalchemy import and_, bindparam, delete, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hospital.adapters.sqlalchemy.database_errors import flush
-from hospital.adapters.sqlalchemy.direct_reads import Reads
+from hospital.adapters.sqlalchemy.direct_reads import ReadRunner
 from hospital.adapters.sqlalchemy.integers import storable
 from hospital.adapters.sqlalchemy.prepared import PreparedQuery
 from hospital.adapters.sqlalchemy.tables.care import appointments as a
@@ -109,9 +110,20 @@ _BUSY = PreparedQuery(
 )
 
 
+# How many answers the read side keeps to answer again while their rows are unchanged (a few
+# doctors' calendars being looked at; each is about the size of its slots' sources).
+REUSED_ANSWERS = 64
+
+
 class SqlAlchemySlotSourceQueries:
-    def __init__(self, reads: Reads, dialect: str) -> None:
+    """``reuse``: answer the very same ``SlotSources`` again while the three statements return the
+    same rows (the read side's; a unit of work's answers are its own). Comparing rows costs far less
+    than making the sources again, and lets ``ListSlots`` see by identity that nothing changed."""
+
+    def __init__(self, reads: ReadRunner, dialect: str, *, reuse: bool = False) -> None:
         self._reads, self._dialect = reads, dialect
+        self._answers: OrderedDict[tuple[int, date, date], tuple[tuple[Any, ...], SlotSources]] | None = (
+            OrderedDict() if reuse else None)
 
     async def slot_sources(self, doctor_id: int, first: date, last: date, *, since: datetime,
                            until: datetime) -> SlotSources | None:
@@ -120,20 +132,25 @@ class SqlAlchemySlotSourceQueries:
         rows = await self._reads.rows(_SCHEDULE, {"doctor_id": doctor_id})
         if not rows:
             return None
-        schedule = _schedule_of(doctor_id, rows)
-        exceptions = [
-            ScheduleException(doctor_id=doctor_id, date=_read_date(on), windows=decode_windows(windows), id=row_id)
-            for row_id, on, windows in await self._reads.rows(
-                _EXCEPTIONS, {"doctor_id": doctor_id, "first": self._date(first), "last": self._date(last)})
-        ]
-        busy = [
-            BusyInterval(read_instant(start), read_instant(end))
-            for start, end in await self._reads.rows(_BUSY, {
-                "doctor_id": doctor_id, "since": stored_instant(self._dialect, since),
-                "until": stored_instant(self._dialect, until)})
-        ]
-        windows = {time_id: _window(start, end) for *_, time_id, start, end in rows if time_id is not None}
-        return SlotSources(schedule=schedule, windows=windows, exceptions=exceptions, busy=busy)
+        exception_rows = await self._reads.rows(
+            _EXCEPTIONS, {"doctor_id": doctor_id, "first": self._date(first), "last": self._date(last)})
+        busy_rows = await self._reads.rows(_BUSY, {
+            "doctor_id": doctor_id, "since": stored_instant(self._dialect, since),
+            "until": stored_instant(self._dialect, until)})
+        if self._answers is None:
+            return _sources(doctor_id, rows, exception_rows, busy_rows)
+        # Rows as plain tuples (asyncpg's records compare as such too), with the busy span they cover.
+        found = (since, until, *map(tuple, rows), None, *map(tuple, exception_rows), None, *map(tuple, busy_rows))
+        key = (doctor_id, first, last)
+        answer = self._answers.get(key)
+        if answer is not None and answer[0] == found:
+            self._answers.move_to_end(key)
+            return answer[1]
+        sources = _sources(doctor_id, rows, exception_rows, busy_rows)
+        self._answers[key] = (found, sources)
+        if len(self._answers) > REUSED_ANSWERS:
+            self._answers.popitem(last=False)
+        return sources
 
     async def schedule(self, doctor_id: int) -> SlotSources | None:
         if not storable(doctor_id):
@@ -155,6 +172,16 @@ class SqlAlchemySlotSourceQueries:
 
     def _date(self, value: date) -> Any:
         return value.isoformat() if self._dialect == "sqlite" else value
+
+
+def _sources(doctor_id: int, rows: list[Any], exception_rows: list[Any], busy_rows: list[Any]) -> SlotSources:
+    exceptions = [
+        ScheduleException(doctor_id=doctor_id, date=_read_date(on), windows=decode_windows(windows), id=row_id)
+        for row_id, on, windows in exception_rows
+    ]
+    busy = [BusyInterval(read_instant(start), read_instant(end)) for start, end in busy_rows]
+    windows = {time_id: _window(start, end) for *_, time_id, start, end in rows if time_id is not None}
+    return SlotSources(schedule=_schedule_of(doctor_id, rows), windows=windows, exceptions=exceptions, busy=busy)
 
 
 def _schedule_of(doctor_id: int, rows: list[Any]) -> DoctorSchedule | None:

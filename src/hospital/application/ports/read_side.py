@@ -33,6 +33,7 @@ from hospital.application.ports.catalogue import (
 )
 from hospital.application.ports.patients import PatientQueries
 from hospital.application.ports.reviews import ReviewViews
+from hospital.application.ports.schedules import SlotSourceQueries
 
 
 class ReadSide(Protocol):
@@ -47,3 +48,5 @@ class ReadSide(Protocol):
     available_times: AvailableTimeReads
     medical_services: MedicalServiceReads
     contacts: ContactReads
+    # Doctors' schedules, date exceptions and busy intervals: what slots are expanded from.
+    schedules: SlotSourceQueries

@@ -48,7 +48,11 @@ class SlotSourceQueries(Protocol):
         """The doctor's schedule with its rules and the windows of the doctor's available times (one
         query), the date exceptions of ``first``..``last`` (one query), and the intervals of the
         doctor's occupying appointments that overlap [since, until) (one query); None for no such
-        doctor. In a unit of work that wrote, it sees the unit's own writes."""
+        doctor. In a unit of work that wrote, it sees the unit's own writes.
+
+        The answer is the caller's to read, not to change: an adapter may answer the very same
+        object again while the rows it was made from are unchanged (the SQL read side does, so
+        that ``ListSlots`` can tell unchanged sources by identity and reuse its expansion)."""
         ...
 
     async def schedule(self, doctor_id: int) -> SlotSources | None:

@@ -24,7 +24,7 @@ from hospital.entrypoints.http.errors import EXCEPTION_HANDLERS
 from hospital.entrypoints.http.middleware import RateLimitMiddleware, SecurityHeadersMiddleware
 from hospital.entrypoints.http.outage_log import OutageLog
 from hospital.entrypoints.http.request_context import RequestContextMiddleware
-from hospital.entrypoints.http.response_cache import ResponseCache
+from hospital.entrypoints.http.response_cache import EncodedValues, ResponseCache
 from hospital.entrypoints.http.routes import ROUTE_HANDLERS, health
 
 
@@ -82,6 +82,7 @@ def create_app(container: Container | None = None) -> Litestar:
     app.state.outage_log = OutageLog()
     app.state.client_address = client_address
     app.state.response_cache = ResponseCache(settings.response_cache_bytes) if settings.response_cache_bytes else None
+    app.state.encoded_values = EncodedValues()
     # Outside Litestar's per-route middleware, so that every response (404s and CORS preflights
     # included) carries its request id and is logged.
     app.asgi_handler = RequestContextMiddleware(

@@ -94,3 +94,25 @@ async def cached_response(request: Request, version: Callable[[], Awaitable[int]
         body = encode_json(await produce())
         cache.put(key, current, body)
     return Response(body, media_type=MediaType.JSON)
+
+
+class EncodedValues:
+    """The JSON bytes of values a use case answers again while they are unchanged (``SlotListing``:
+    the very same object while its sources and the clock leave it so), kept by the object's
+    identity. Each entry holds its object, so no other object can take its id while it is kept.
+    The worker's last ``entries`` values at most."""
+
+    def __init__(self, entries: int = 16) -> None:
+        self._entries: OrderedDict[int, tuple[object, bytes]] = OrderedDict()
+        self._max = entries
+
+    def encoded(self, value: object) -> bytes:
+        entry = self._entries.get(id(value))
+        if entry is not None and entry[0] is value:
+            self._entries.move_to_end(id(value))
+            return entry[1]
+        body = encode_json(value)
+        self._entries[id(value)] = (value, body)
+        if len(self._entries) > self._max:
+            self._entries.popitem(last=False)
+        return body

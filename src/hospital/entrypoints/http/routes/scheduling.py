@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Request, delete, get, post, put
+from litestar import MediaType, Request, Response, delete, get, post, put
 from litestar.params import FromPath, QueryParameter
 from msgspec import UNSET
 
@@ -90,9 +90,12 @@ async def delete_schedule_exception(container: Services, actor: CurrentActor, do
 
 
 @get(SLOTS, tags=TAGS, responses=openapi.errors(404), summary="A doctor's slots, free or busy (anyone)")
-async def list_slots(container: Services, actor: CurrentActor, doctor_id: DoctorId, first: FromParam = None,
-                     last: ToParam = None) -> list[Slot]:
-    return await container.list_slots()(actor, doctor_id, first, last)
+async def list_slots(request: Request, container: Services, actor: CurrentActor, doctor_id: DoctorId,
+                     first: FromParam = None, last: ToParam = None) -> list[Slot]:
+    listing = await container.list_slots().listing(actor, doctor_id, first, last)
+    # An unchanged listing is the same object again: its bytes are made once (response_cache.py).
+    encoded = request.app.state.encoded_values.encoded(listing.slots)
+    return Response(encoded, media_type=MediaType.JSON)  # type: ignore[return-value]
 
 
 @post(f"{APPOINTMENT}status/", tags=TAGS, security=openapi.BEARER, status_code=200,
