@@ -407,6 +407,15 @@ def run_backend(backend: str, work: Path, base_env: dict[str, str], servers: lis
         if name == "uvicorn":
             continue
         result.servers[name] = compare_server(name, env, bare_env, directory)
+    # Dated scheduling (bench/scheduling.py): slots of 31 days and dated bookings, on a fresh database.
+    from bench import scheduling
+
+    for name, (real_rps, bare_rps, errors) in scheduling.measure(backend, work / "scheduling", base_env).items():
+        ratio = real_rps / bare_rps
+        goal = scheduling.GOALS[name]
+        result.figures.append(Figure(name, f"{real_rps:,.0f} req/s", f"{bare_rps:,.0f} req/s", ratio, f">= {goal:.2f}",
+                                     ratio >= goal and not errors, f"{errors} failed requests" if errors else ""))
+    print(f"  scheduling done ({time.monotonic() - started:.0f}s)", flush=True)
     print(f"  {backend} done in {time.monotonic() - started:.0f}s", flush=True)
     return result
 
