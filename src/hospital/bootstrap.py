@@ -123,7 +123,7 @@ class Container(containers.DeclarativeContainer):
     # data, never through a unit of work or an ORM session.
     read_side = providers.Singleton(
         SqlAlchemyReadSide, providers.Singleton(committed_reads_for, direct_reader, engine),
-        engine.provided.dialect.name,
+        providers.Callable(lambda engine: engine.dialect.name, engine),
     )
     # Events that change nothing (reads, refusals, logins): HOSPITAL_AUDIT_READS (adapters/audit_log.py).
     audit_log = providers.Singleton(BufferedAuditLog, uow=unit_of_work.provider, mode=settings.provided.audit_reads)

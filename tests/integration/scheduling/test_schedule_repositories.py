@@ -226,3 +226,21 @@ async def test_dated_fields_round_trip(any_container, place):
     assert (got.starts_at, got.ends_at, got.fhir_status, got.time_id) == (
         start, start + timedelta(minutes=30), "booked", place.morning)
     assert got.starts_at.tzinfo is not None
+
+
+@WHERE
+async def test_busy_intervals_are_those_overlapping_since_until_exactly(any_container, place, where):
+    """[since, until): an appointment ending at ``since`` or starting at ``until`` is outside, one a
+    microsecond over either edge inside (the instants are bound as the column stores them)."""
+    doctor_id = place.doctor.doctor_id
+    since = next_monday_at(9)
+    until = since + timedelta(hours=3)
+    before = dated(place.patient.patient_id, doctor_id, since - timedelta(minutes=30))
+    after = dated(place.patient.patient_id, doctor_id, until)
+    await store(any_container, before, after)
+    async with slot_sources_of(any_container, where) as reads:
+        edges = await reads.slot_sources(doctor_id, since.date(), since.date(), since=since, until=until)
+        tick = timedelta(microseconds=1)
+        over = await reads.slot_sources(doctor_id, since.date(), since.date(), since=since - tick, until=until + tick)
+    assert edges.busy == []
+    assert over.busy == [BusyInterval(before.starts_at, before.ends_at), BusyInterval(after.starts_at, after.ends_at)]

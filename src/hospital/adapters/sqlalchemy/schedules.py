@@ -1,6 +1,7 @@
 """SQLAlchemy schedules: the repository (Core statements on the unit's session), and the read port
-slot listing runs on: three prepared statements (the schedule with its rules and the doctor's
-windows, the date exceptions, the busy intervals), whatever the number of days or slots."""
+slot listing runs on: three prepared queries (the schedule with its rules and the doctor's windows,
+the date exceptions, the busy intervals), whatever the number of days or slots; on PostgreSQL the
+three run as one statement, each query's rows an array."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from collections import OrderedDict
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, insert, select, text, update
+from sqlalchemy import and_, bindparam, delete, func, insert, select, text, tuple_, update
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hospital.adapters.sqlalchemy.database_errors import flush
@@ -110,6 +112,24 @@ _BUSY = PreparedQuery(
 )
 
 
+
+def _as_array(query: Any, *order: str) -> Any:
+    """The query's rows as one value, a PostgreSQL array of records (asyncpg answers a list of
+    tuples; NULL when there is no row), ordered by the named columns."""
+    rows = query.subquery()
+    row = tuple_(*rows.c)
+    ordered = aggregate_order_by(row, *(rows.c[name] for name in order)) if order else row
+    return select(func.array_agg(ordered)).select_from(rows).scalar_subquery()
+
+
+# PostgreSQL: the three queries in one statement, so one round trip (asyncpg's work per statement on
+# the event loop, not the database, is what a listing costs there).
+_ALL_THREE = PreparedQuery(select(
+    _as_array(_SCHEDULE.statement),
+    _as_array(_EXCEPTIONS.statement, "date"),
+    _as_array(_BUSY.statement, "starts_at"),
+))
+
 # How many answers the read side keeps to answer again while their rows are unchanged (a few
 # doctors' calendars being looked at; each is about the size of its slots' sources).
 REUSED_ANSWERS = 64
@@ -129,14 +149,17 @@ class SqlAlchemySlotSourceQueries:
                            until: datetime) -> SlotSources | None:
         if not storable(doctor_id):
             return None
-        rows = await self._reads.rows(_SCHEDULE, {"doctor_id": doctor_id})
+        values = {"doctor_id": doctor_id, "first": self._date(first), "last": self._date(last),
+                  "since": stored_instant(self._dialect, since), "until": stored_instant(self._dialect, until)}
+        if self._dialect == "postgresql":
+            ((rows, exception_rows, busy_rows),) = await self._reads.rows(_ALL_THREE, values)
+            rows, exception_rows, busy_rows = rows or [], exception_rows or [], busy_rows or []
+        else:
+            rows = await self._reads.rows(_SCHEDULE, values)
+            exception_rows = await self._reads.rows(_EXCEPTIONS, values) if rows else []
+            busy_rows = await self._reads.rows(_BUSY, values) if rows else []
         if not rows:
             return None
-        exception_rows = await self._reads.rows(
-            _EXCEPTIONS, {"doctor_id": doctor_id, "first": self._date(first), "last": self._date(last)})
-        busy_rows = await self._reads.rows(_BUSY, {
-            "doctor_id": doctor_id, "since": stored_instant(self._dialect, since),
-            "until": stored_instant(self._dialect, until)})
         if self._answers is None:
             return _sources(doctor_id, rows, exception_rows, busy_rows)
         # Rows as plain tuples (asyncpg's records compare as such too), with the busy span they cover.
