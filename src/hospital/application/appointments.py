@@ -9,16 +9,24 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 
 from hospital.application.access import require_authenticated
 from hospital.application.auditing import Attempt, attempt, entry
+from hospital.application.doctor_schedules import parse_date
 from hospital.application.pagination import Page, PageRequest
-from hospital.application.ports.appointments import AppointmentRow, AppointmentScope, BookingOutcome
+from hospital.application.ports.appointments import (
+    AppointmentRow,
+    AppointmentScope,
+    AppointmentWhen,
+    BookingOutcome,
+)
 from hospital.application.ports.audit import AuditLog
 from hospital.application.ports.read_side import ReadSide
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.application.retry import rerun_on_concurrent_change
 from hospital.domain.actors import Actor
+from hospital.domain.appointment_lifecycle import FhirStatus
 from hospital.domain.appointments import Appointment, AppointmentStatus
 from hospital.domain.audit import AuditAction, ResourceType
 from hospital.domain.errors import (
@@ -93,19 +101,41 @@ class AppointmentUseCase:
         return appointment
 
 
+def appointment_when(status: str | None = None, first: str | None = None,
+                     last: str | None = None) -> AppointmentWhen | None:
+    """The list's ``status``, ``from`` and ``to`` (SCHEDULING.md section 5), checked: ``status`` one of
+    FHIR's codes; ``from`` and ``to`` dates (YYYY-MM-DD) of UTC, the zone instants are stored and
+    answered in, both included, ``to`` not before ``from``. None is no filter; an empty value is
+    refused like any other that is not a code or a date."""
+    errors = ErrorCollector()
+    code = errors.check("status", lambda: None if status is None else FhirStatus.parse(status))
+    since = errors.check("from", lambda: None if first is None else parse_date(first, "from"))
+    until = errors.check("to", lambda: None if last is None else parse_date(last, "to"))
+    errors.raise_if_any()
+    if since is not None and until is not None and until < since:
+        raise ValidationError.field("to", "Must not be before from.")
+    if code is None and since is None and until is None:
+        return None
+    return AppointmentWhen(
+        status=None if code is None else str(code),
+        starts_from=None if since is None else datetime.combine(since, time(), UTC),
+        starts_before=None if until is None else datetime.combine(until + timedelta(days=1), time(), UTC),
+    )
+
+
 class ListAppointments:
     """A page of the appointments the caller may see (admins all; a doctor theirs; a patient their own), filterable
-    by patient and doctor."""
+    by patient, doctor, status and the date of ``start`` (``appointment_when``)."""
 
     def __init__(self, reads: ReadSide) -> None:
         self._reads = reads
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, *, page: PageRequest, patient_id: int | None = None,
-                       doctor_id: int | None = None) -> Page[AppointmentRow]:
+                       doctor_id: int | None = None, when: AppointmentWhen | None = None) -> Page[AppointmentRow]:
         require_authenticated(actor)
         return await self._reads.appointments.list(
-            page=page, scope=_scope(actor), patient_id=patient_id, doctor_id=doctor_id,
+            page=page, scope=_scope(actor), patient_id=patient_id, doctor_id=doctor_id, when=when,
         )
 
 

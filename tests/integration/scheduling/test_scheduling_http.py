@@ -257,3 +257,58 @@ async def test_a_legacy_booking_cancel_and_reschedule_take_a_key_too(client, peo
                                    headers={**owner.headers, "Idempotency-Key": "stop"}) for _ in range(2)]
     assert [r.status_code for r in cancelled] == [200, 200]
     assert cancelled[1].headers["Idempotent-Replayed"] == "true"
+
+
+# --- the list's status, from and to (SCHEDULING.md section 5) ---------------------------------------
+
+async def test_the_list_filters_by_status_and_by_the_date_of_start(client, people):
+    doctor, owner, other = people["scheduled"], people["owner"], people["other_patient"]
+    await set_week(client, doctor)
+    legacy = await client.post("/appointments/", json={"doctor": doctor.doctor_id, "time": doctor.times[0],
+                                                       "appointment_type": "Online"}, headers=owner.headers)
+    monday = next_monday_at(9)
+    tuesday = monday + timedelta(days=1, hours=5)
+    ids = {"legacy": legacy.json()["id"]}
+    for name, start in (("monday", monday), ("tuesday", tuesday)):
+        booked = await book(client, owner, doctor, start)
+        assert booked.status_code == 201, booked.text
+        ids[name] = booked.json()["id"]
+    theirs = await book(client, other, doctor, monday + timedelta(hours=1))
+    ids["theirs"] = theirs.json()["id"]
+    assert (await client.post(f"/appointments/{ids['tuesday']}/cancel/", json={},
+                              headers=owner.headers)).status_code == 200
+
+    async def listed(who: Party, **params) -> list[int]:
+        response = await client.get("/appointments/", params=params, headers=who.headers)
+        assert response.status_code == 200, response.text
+        assert response.json()["count"] == len(response.json()["results"])
+        return sorted(item["id"] for item in response.json()["results"])
+
+    day, next_day = monday.date().isoformat(), tuesday.date().isoformat()
+    assert await listed(owner) == sorted(ids[n] for n in ("legacy", "monday", "tuesday"))
+    assert await listed(owner, status="proposed") == [ids["legacy"]]
+    assert await listed(owner, status="booked") == [ids["monday"]]
+    assert await listed(owner, status="cancelled") == [ids["tuesday"]]
+    # A date bound leaves the undated appointments out: they have no start.
+    assert await listed(owner, **{"from": day}) == [ids["monday"], ids["tuesday"]]
+    assert await listed(owner, **{"from": day, "to": day}) == [ids["monday"]]
+    assert await listed(owner, to=day) == [ids["monday"]]
+    assert await listed(owner, **{"from": next_day, "to": next_day, "status": "cancelled"}) == [ids["tuesday"]]
+    # The permission rules stay: the doctor sees both patients', each patient their own.
+    assert await listed(doctor, **{"from": day, "to": day}) == sorted([ids["monday"], ids["theirs"]])
+    assert await listed(other, **{"from": day, "to": day}) == [ids["theirs"]]
+    assert await listed(people["admin"], status="booked", doctor_id=str(doctor.doctor_id)) == sorted(
+        [ids["monday"], ids["theirs"]])
+    assert (await client.get("/appointments/", params={"status": "booked"})).status_code == 401
+
+
+@pytest.mark.parametrize(("params", "fields"), [
+    ({"status": "done"}, {"status"}), ({"status": ""}, {"status"}), ({"status": "Pendding"}, {"status"}),
+    ({"from": "2027-02-30"}, {"from"}), ({"to": "04/01/2027"}, {"to"}), ({"from": ""}, {"from"}),
+    ({"from": "2027-01-05", "to": "2027-01-04"}, {"to"}),
+    ({"status": "x", "from": "y", "to": "z"}, {"status", "from", "to"}),
+])
+async def test_a_bad_list_filter_is_a_400_naming_it(client, people, params, fields):
+    response = await client.get("/appointments/", params=params, headers=people["owner"].headers)
+    assert (response.status_code, set(response.json())) == (400, fields), response.text
+    assert all(isinstance(messages, list) for messages in response.json().values())

@@ -8,9 +8,10 @@ from litestar import Request, delete, get, patch, post, put
 from litestar.params import FromPath, QueryParameter
 from msgspec import UNSET
 
-from hospital.application.appointments import AppointmentChanges, Booking
+from hospital.application.appointments import AppointmentChanges, Booking, appointment_when
 from hospital.application.dated_appointments import SlotBooking
 from hospital.application.ports.appointments import AppointmentRow
+from hospital.domain.appointment_lifecycle import FhirStatus
 from hospital.entrypoints.http import openapi
 from hospital.entrypoints.http.body import read_body, to_struct
 from hospital.entrypoints.http.dependencies import CurrentActor, Services
@@ -37,6 +38,19 @@ PatientIdParam = Annotated[
 DoctorIdParam = Annotated[
     str | None, QueryParameter(name="doctor_id", description="Filter by doctor id", required=False,
                                  schema_extra={"pattern": ID_FILTER_PATTERN}),
+]
+
+StatusParam = Annotated[
+    str | None, QueryParameter(name="status", required=False, description="Only appointments with this FHIR status",
+                               schema_extra={"enum": [code.value for code in FhirStatus]}),
+]
+FromDateParam = Annotated[
+    str | None, QueryParameter(name="from", required=False, schema_extra={"format": "date"},
+                               description="Only dated appointments starting on or after this UTC date, YYYY-MM-DD"),
+]
+ToDateParam = Annotated[
+    str | None, QueryParameter(name="to", required=False, schema_extra={"format": "date"},
+                               description="Only dated appointments starting on or before this UTC date (included)"),
 ]
 
 
@@ -67,10 +81,11 @@ async def _changes(request: Request, struct: type[AppointmentPut] | type[Appoint
      summary="List appointments")
 async def list_appointments(request: Request, container: Services, actor: CurrentActor, page: PageParam = None,
                             limits: LimitsParam = None, patient_id: PatientIdParam = None,
-                            doctor_id: DoctorIdParam = None) -> Paginated[AppointmentOut]:
+                            doctor_id: DoctorIdParam = None, status: StatusParam = None,
+                            first: FromDateParam = None, last: ToDateParam = None) -> Paginated[AppointmentOut]:
     result = await container.list_appointments()(
         actor, page=page_request(request), patient_id=parse_id_filter("patient_id", patient_id),
-        doctor_id=parse_id_filter("doctor_id", doctor_id),
+        doctor_id=parse_id_filter("doctor_id", doctor_id), when=appointment_when(status, first, last),
     )
     return paginated(request, result, render)
 
