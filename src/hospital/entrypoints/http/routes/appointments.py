@@ -16,7 +16,6 @@ from hospital.entrypoints.http import openapi
 from hospital.entrypoints.http.body import read_body, to_struct
 from hospital.entrypoints.http.dependencies import CurrentActor, Services
 from hospital.entrypoints.http.id_filters import parse_id_filter
-from hospital.entrypoints.http.idempotency import IdempotencyKey, idempotently
 from hospital.entrypoints.http.pagination import Paginated, page_request, paginated
 from hospital.entrypoints.http.params import ID_FILTER_PATTERN, LimitsParam, PageParam
 from hospital.entrypoints.http.schemas.appointments import (
@@ -93,25 +92,20 @@ async def list_appointments(request: Request, container: Services, actor: Curren
 @post(PATH, tags=TAGS, security=openapi.BEARER, operation_class=openapi.body(AppointmentCreate, item=ITEM),
       status_code=201,
       responses=openapi.errors(400, 401, 403, 409, 422), summary="Book an appointment for yourself")
-async def book_appointment(request: Request, container: Services, actor: CurrentActor,
-                           idempotency_key: IdempotencyKey = None) -> AppointmentOut:
+async def book_appointment(request: Request, container: Services, actor: CurrentActor) -> AppointmentOut:
     body = await read_body(request)
-
-    async def book() -> AppointmentOut:
-        if "start" in body.fields:
-            # A dated booking (SCHEDULING.md section 5); without `start` everything is as the guide says.
-            dated = to_struct(DatedAppointmentCreate, body)
-            return render(await container.book_slot()(actor, SlotBooking(
-                doctor=dated.doctor, start=dated.start, appointment_type=dated.appointment_type,
-                symptoms=dated.symptoms, time=_or_none(dated.time))))
-        data = to_struct(AppointmentCreate, body)
-        booking = Booking(
-            doctor=data.doctor, time=data.time, appointment_type=data.appointment_type, symptoms=data.symptoms,
-            cancel=data.cancel, appointment_status=_or_none(data.appointment_status),
-        )
-        return render(await container.book_appointment()(actor, booking))
-
-    return await idempotently(request, actor, container.idempotency_outcomes(), idempotency_key, book, 201)
+    if "start" in body.fields:
+        # A dated booking (SCHEDULING.md section 5); without `start` everything is as the guide says.
+        dated = to_struct(DatedAppointmentCreate, body)
+        return render(await container.book_slot()(actor, SlotBooking(
+            doctor=dated.doctor, start=dated.start, appointment_type=dated.appointment_type,
+            symptoms=dated.symptoms, time=_or_none(dated.time))))
+    data = to_struct(AppointmentCreate, body)
+    booking = Booking(
+        doctor=data.doctor, time=data.time, appointment_type=data.appointment_type, symptoms=data.symptoms,
+        cancel=data.cancel, appointment_status=_or_none(data.appointment_status),
+    )
+    return render(await container.book_appointment()(actor, booking))
 
 
 @get(ITEM, tags=TAGS, security=openapi.BEARER, responses=openapi.errors(401, 404), summary="Get an appointment")
