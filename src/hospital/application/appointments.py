@@ -22,6 +22,7 @@ from hospital.application.ports.appointments import (
     BookingOutcome,
 )
 from hospital.application.ports.audit import AuditLog
+from hospital.application.ports.clock import Clock
 from hospital.application.ports.read_side import ReadSide
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.application.retry import rerun_on_concurrent_change
@@ -85,8 +86,8 @@ def _scope(actor: Actor) -> AppointmentScope | None:
 class AppointmentUseCase:
     """The appointment use cases' shared wiring and access rules (who may read or change one)."""
 
-    def __init__(self, uow: UnitOfWorkFactory, audit: AuditLog) -> None:
-        self._uow, self._audit = uow, audit
+    def __init__(self, uow: UnitOfWorkFactory, audit: AuditLog, clock: Clock) -> None:
+        self._uow, self._audit, self._clock = uow, audit, clock
 
     @staticmethod
     async def _readable(uow: UnitOfWork, actor: Actor, appointment_id: int,
@@ -174,11 +175,12 @@ class BookAppointment(AppointmentUseCase):
             # First as if the doctor offered the time: the insert checks that itself, in the same
             # statement, which saves reading the doctor's times on every booking. Invalid input or a
             # refused insert reads them, so the errors say what is wrong as Appointment.book words it.
-            appointment = _provisional_booking(actor, booking)
+            now = self._clock.now()
+            appointment = _provisional_booking(actor, booking, now)
             if appointment is None or await uow.appointments.book(appointment) is not BookingOutcome.BOOKED:
                 for _ in range(_READS_BEFORE_GIVING_UP):
                     doctor_time_ids = await uow.doctors.available_time_ids(booking.doctor)
-                    appointment = _checked_booking(actor, booking, doctor_time_ids)
+                    appointment = _checked_booking(actor, booking, doctor_time_ids, now)
                     if await uow.appointments.book(appointment) is BookingOutcome.BOOKED:
                         break
                 else:  # the doctor's times kept changing between the read and the insert
@@ -192,14 +194,15 @@ class BookAppointment(AppointmentUseCase):
 _READS_BEFORE_GIVING_UP = 3
 
 
-def _provisional_booking(actor: Actor, booking: Booking) -> Appointment | None:
+def _provisional_booking(actor: Actor, booking: Booking, now: datetime) -> Appointment | None:
     try:
-        return _checked_booking(actor, booking, (booking.time,))
+        return _checked_booking(actor, booking, (booking.time,), now)
     except ValidationError:
         return None
 
 
-def _checked_booking(actor: Actor, booking: Booking, doctor_time_ids: Collection[int] | None) -> Appointment:
+def _checked_booking(actor: Actor, booking: Booking, doctor_time_ids: Collection[int] | None,
+                     now: datetime) -> Appointment:
     errors = ErrorCollector()
     if doctor_time_ids is None:
         errors.add("doctor", _unknown_doctor(booking.doctor))
@@ -214,7 +217,7 @@ def _checked_booking(actor: Actor, booking: Booking, doctor_time_ids: Collection
     assert appointment is not None
     if booking.cancel:
         # The original stored `cancel: true` as sent; booking then cancelling keeps the rules.
-        appointment.cancel(actor)
+        appointment.cancel(actor, at=now)
     return appointment
 
 
@@ -238,7 +241,8 @@ class ChangeAppointment(AppointmentUseCase):
                 time_ids = await uow.doctors.available_time_ids(appointment.doctor_id) or ()
                 appointment.reschedule(actor, changes.time, time_ids)
             if changes.cancel is True and not appointment.cancelled:
-                appointment.cancel(actor)
+                # As the dated cancel does: cancelled_at, cancelled_by and the default reason.
+                appointment.cancel(actor, at=self._clock.now())
             elif changes.cancel is False and appointment.cancelled:
                 raise ValidationError.field("cancel", NO_REOPENING)
             if changes.appointment_status is not None:

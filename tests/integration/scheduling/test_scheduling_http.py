@@ -312,3 +312,41 @@ async def test_a_bad_list_filter_is_a_400_naming_it(client, people, params, fiel
     response = await client.get("/appointments/", params=params, headers=people["owner"].headers)
     assert (response.status_code, set(response.json())) == (400, fields), response.text
     assert all(isinstance(messages, list) for messages in response.json().values())
+
+
+# --- the guide's cancel: true is the dated cancel (SCHEDULING.md section 6) --------------------------
+
+GUIDE_FIELDS = ("id", "patient", "doctor", "appointment_type", "appointment_status", "symptoms", "time", "cancel")
+
+
+@pytest.mark.parametrize("how", ["patch", "put", "patch as the doctor", "booked cancelled", "dated patch"])
+async def test_the_guides_cancel_sets_what_the_dated_cancel_sets(client, people, how):
+    owner, doctor = people["owner"], people["doctor"]
+    by = doctor if how.endswith("the doctor") else owner
+    legacy = {"doctor": doctor.doctor_id, "time": doctor.times[0], "appointment_type": "Online", "symptoms": "cough"}
+    before = datetime.now(UTC).replace(microsecond=0)
+    if how == "dated patch":
+        await set_week(client, people["scheduled"])
+        created = await book(client, owner, people["scheduled"], next_monday_at(9))
+    else:
+        created = await client.post("/appointments/", json={**legacy, "cancel": how == "booked cancelled"},
+                                    headers=owner.headers)
+    assert created.status_code == 201, created.text
+    path = f"/appointments/{created.json()['id']}/"
+    if how == "put":
+        changed = await client.put(path, json={**legacy, "cancel": True}, headers=by.headers)
+    elif how == "booked cancelled":
+        changed = await client.get(path, headers=by.headers)
+    else:
+        changed = await client.patch(path, json={"cancel": True}, headers=by.headers)
+    assert changed.status_code == 200, changed.text
+    body = changed.json()
+    # The guide's fields as they always were; their order and bytes first in the answer.
+    assert list(body)[:len(GUIDE_FIELDS)] == list(GUIDE_FIELDS)
+    assert {name: body[name] for name in GUIDE_FIELDS} == {
+        **{name: created.json()[name] for name in GUIDE_FIELDS}, "cancel": True}
+    assert (body["status"], body["cancelled_by"], body["cancellation_reason"]) == (
+        "cancelled", by.user_id, "prov" if by is doctor else "pat")
+    cancelled_at = datetime.fromisoformat(body["cancelled_at"].replace("Z", "+00:00"))
+    assert before <= cancelled_at <= datetime.now(UTC) + timedelta(seconds=1)
+    assert (await client.get(path, headers=owner.headers)).json() == body

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, bindparam, cast, exists, false, func, insert, or_, select
+from sqlalchemy import ColumnElement, String, bindparam, cast, exists, false, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -19,6 +19,7 @@ from hospital.adapters.sqlalchemy.prepared import PreparedQuery, QueryShapes, bo
 from hospital.adapters.sqlalchemy.schedules import read_instant, stored_instant
 from hospital.adapters.sqlalchemy.tables.care import appointments as a
 from hospital.adapters.sqlalchemy.tables.catalogue import doctor_available_times
+from hospital.adapters.sqlalchemy.types import UtcDateTime
 from hospital.application.pagination import Page, PageRequest
 from hospital.application.ports.appointments import (
     AppointmentRow,
@@ -38,8 +39,17 @@ _INSERT = PreparedQuery(insert(a).values({name: bindparam(name) for name in _INS
 # cannot infer a parameter's type from a bare SELECT list.)
 _OFFERED = exists().where(doctor_available_times.c.doctor_id == bindparam("doctor_id"),
                           doctor_available_times.c.available_time_id == bindparam("time_id"))
+
+
+def _cast_type(name: str) -> Any:
+    # SQLite's CAST(... AS DATETIME) has numeric affinity: '2027-01-04 ...' would become 2027. The
+    # instant is bound as the column's stored text already (stored_instant), so it stays text there.
+    column_type = a.c[name].type
+    return column_type.with_variant(String(), "sqlite") if isinstance(column_type, UtcDateTime) else column_type
+
+
 _INSERT_IF_OFFERED = PreparedQuery(
-    insert(a).from_select(_INSERTED, select(*(cast(bindparam(name), a.c[name].type) for name in _INSERTED))
+    insert(a).from_select(_INSERTED, select(*(cast(bindparam(name), _cast_type(name)) for name in _INSERTED))
                           .where(_OFFERED))
     # Its transaction's id too, at no extra round trip: a COMMIT lost on its way is settled by it.
     .returning(a.c.id, current_transaction_id().label(TRANSACTION_ID))
