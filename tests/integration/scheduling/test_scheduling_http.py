@@ -3,6 +3,7 @@ the trailing slash, the DRF-shaped errors, and New York's next DST days."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -350,3 +351,43 @@ async def test_the_guides_cancel_sets_what_the_dated_cancel_sets(client, people,
     cancelled_at = datetime.fromisoformat(body["cancelled_at"].replace("Z", "+00:00"))
     assert before <= cancelled_at <= datetime.now(UTC) + timedelta(seconds=1)
     assert (await client.get(path, headers=owner.headers)).json() == body
+
+
+# --- forms: a list of objects is JSON in a form field (body.py) --------------------------------------
+
+@pytest.mark.parametrize("encoding", ["urlencoded", "multipart"])
+@pytest.mark.parametrize("shape", ["one array", "repeated objects"])
+async def test_a_schedule_and_an_exception_in_a_form(client, people, encoding, shape):
+    doctor = people["scheduled"]
+    rules = [{"weekday": day, "time": doctor.times[0]} for day in (0, 1)]
+    rule_values = [json.dumps(rules)] if shape == "one array" else [json.dumps(rule) for rule in rules]
+    fields = {"timezone": "America/New_York", "slot_minutes": "15", "rules": rule_values}
+
+    async def send(method: str, path: str, form: dict):
+        if encoding == "urlencoded":
+            return await client.request(method, path, data=form, headers=doctor.headers)
+        parts = [(name, (None, value)) for name, values in form.items()
+                 for value in (values if isinstance(values, list) else [values])]
+        return await client.request(method, path, files=parts, headers=doctor.headers)
+
+    put = await send("PUT", f"/doctors/{doctor.doctor_id}/schedule/", fields)
+    assert put.status_code == 200, put.text
+    assert (put.json()["timezone"], put.json()["slot_minutes"], put.json()["rules"]) == (
+        "America/New_York", 15, rules)
+    windows = [{"start": "13:00", "end": "14:00"}, {"start": "15:00", "end": "16:00"}]
+    window_values = [json.dumps(windows)] if shape == "one array" else [json.dumps(w) for w in windows]
+    path = f"/doctors/{doctor.doctor_id}/schedule/exceptions/"
+    created = await send("POST", path, {"date": "2030-01-07", "windows": window_values})
+    assert (created.status_code, created.json()["windows"]) == (201, windows), created.text
+    day_off = await send("POST", path, {"date": "2030-01-08", "windows": ""})
+    assert (day_off.status_code, day_off.json()["windows"]) == (201, [])
+
+
+@pytest.mark.parametrize("value", ["weekday=0", "[1, 2]", '{"weekday": 9, "time": 1}', "[" * 40])
+async def test_a_form_rule_that_is_not_a_json_object_is_a_400_naming_rules(client, people, value):
+    doctor = people["scheduled"]
+    path = f"/doctors/{doctor.doctor_id}/schedule/"
+    before = (await client.get(path)).json()
+    response = await client.put(path, data={"rules": value}, headers=doctor.headers)
+    assert (response.status_code, list(response.json())) == (400, ["rules"]), response.text
+    assert (await client.get(path)).json() == before
