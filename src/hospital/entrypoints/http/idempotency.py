@@ -114,7 +114,7 @@ def make_idempotent(handlers: Iterable[HTTPRouteHandler]) -> None:
             continue
         if getattr(handler.fn, "idempotent", False):
             continue
-        handler._fn = _wrapped(handler.fn, handler.status_code)
+        handler(_wrapped(handler.fn, handler.status_code))  # a route handler called with a function takes it
         handler.responses = {**openapi.errors(409, 422), **(handler.responses or {})}
 
 
@@ -129,7 +129,7 @@ def _wrapped(function: Callable[..., Awaitable[Any]], status: int) -> Callable[.
     extra = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation,
                                default=None if name == KEY_PARAMETER else inspect.Parameter.empty)
              for name, annotation in _ADDED.items() if name not in taken]
-    # Keyword-only after the handler's own (whose defaults may be followed by none).
+    # The added ones keyword-only, after the handler's own (whose defaults may be followed by none).
     parameters = [parameter.replace(annotation=hints.get(name, parameter.annotation))
                   for name, parameter in signature.parameters.items()]
 
