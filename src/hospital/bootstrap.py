@@ -204,7 +204,7 @@ class Container(containers.DeclarativeContainer):
     delete_patient = providers.Singleton(patient_cases.DeletePatient, **_patient_deps)
 
     # Appointments
-    _appointment_deps = {"uow": unit_of_work.provider, "audit": audit_log}
+    _appointment_deps = {"uow": unit_of_work.provider, "audit": audit_log, "clock": clock}
     list_appointments = providers.Singleton(appointment_cases.ListAppointments, reads=read_side)
     get_appointment = providers.Singleton(appointment_cases.GetAppointment, reads=read_side)
     book_appointment = providers.Singleton(appointment_cases.BookAppointment, **_appointment_deps)

@@ -9,16 +9,25 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 
 from hospital.application.access import require_authenticated
 from hospital.application.auditing import Attempt, attempt, entry
+from hospital.application.doctor_schedules import parse_date
 from hospital.application.pagination import Page, PageRequest
-from hospital.application.ports.appointments import AppointmentRow, AppointmentScope, BookingOutcome
+from hospital.application.ports.appointments import (
+    AppointmentRow,
+    AppointmentScope,
+    AppointmentWhen,
+    BookingOutcome,
+)
 from hospital.application.ports.audit import AuditLog
+from hospital.application.ports.clock import Clock
 from hospital.application.ports.read_side import ReadSide
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.application.retry import rerun_on_concurrent_change
 from hospital.domain.actors import Actor
+from hospital.domain.appointment_lifecycle import FhirStatus
 from hospital.domain.appointments import Appointment, AppointmentStatus
 from hospital.domain.audit import AuditAction, ResourceType
 from hospital.domain.errors import (
@@ -77,8 +86,8 @@ def _scope(actor: Actor) -> AppointmentScope | None:
 class AppointmentUseCase:
     """The appointment use cases' shared wiring and access rules (who may read or change one)."""
 
-    def __init__(self, uow: UnitOfWorkFactory, audit: AuditLog) -> None:
-        self._uow, self._audit = uow, audit
+    def __init__(self, uow: UnitOfWorkFactory, audit: AuditLog, clock: Clock) -> None:
+        self._uow, self._audit, self._clock = uow, audit, clock
 
     @staticmethod
     async def _readable(uow: UnitOfWork, actor: Actor, appointment_id: int,
@@ -93,19 +102,41 @@ class AppointmentUseCase:
         return appointment
 
 
+def appointment_when(status: str | None = None, first: str | None = None,
+                     last: str | None = None) -> AppointmentWhen | None:
+    """The list's ``status``, ``from`` and ``to`` (SCHEDULING.md section 5), checked: ``status`` one of
+    FHIR's codes; ``from`` and ``to`` dates (YYYY-MM-DD) of UTC, the zone instants are stored and
+    answered in, both included, ``to`` not before ``from``. None is no filter; an empty value is
+    refused like any other that is not a code or a date."""
+    errors = ErrorCollector()
+    code = errors.check("status", lambda: None if status is None else FhirStatus.parse(status))
+    since = errors.check("from", lambda: None if first is None else parse_date(first, "from"))
+    until = errors.check("to", lambda: None if last is None else parse_date(last, "to"))
+    errors.raise_if_any()
+    if since is not None and until is not None and until < since:
+        raise ValidationError.field("to", "Must not be before from.")
+    if code is None and since is None and until is None:
+        return None
+    return AppointmentWhen(
+        status=None if code is None else str(code),
+        starts_from=None if since is None else datetime.combine(since, time(), UTC),
+        starts_before=None if until is None else datetime.combine(until + timedelta(days=1), time(), UTC),
+    )
+
+
 class ListAppointments:
     """A page of the appointments the caller may see (admins all; a doctor theirs; a patient their own), filterable
-    by patient and doctor."""
+    by patient, doctor, status and the date of ``start`` (``appointment_when``)."""
 
     def __init__(self, reads: ReadSide) -> None:
         self._reads = reads
 
     @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, *, page: PageRequest, patient_id: int | None = None,
-                       doctor_id: int | None = None) -> Page[AppointmentRow]:
+                       doctor_id: int | None = None, when: AppointmentWhen | None = None) -> Page[AppointmentRow]:
         require_authenticated(actor)
         return await self._reads.appointments.list(
-            page=page, scope=_scope(actor), patient_id=patient_id, doctor_id=doctor_id,
+            page=page, scope=_scope(actor), patient_id=patient_id, doctor_id=doctor_id, when=when,
         )
 
 
@@ -144,11 +175,12 @@ class BookAppointment(AppointmentUseCase):
             # First as if the doctor offered the time: the insert checks that itself, in the same
             # statement, which saves reading the doctor's times on every booking. Invalid input or a
             # refused insert reads them, so the errors say what is wrong as Appointment.book words it.
-            appointment = _provisional_booking(actor, booking)
+            now = self._clock.now()
+            appointment = _provisional_booking(actor, booking, now)
             if appointment is None or await uow.appointments.book(appointment) is not BookingOutcome.BOOKED:
                 for _ in range(_READS_BEFORE_GIVING_UP):
                     doctor_time_ids = await uow.doctors.available_time_ids(booking.doctor)
-                    appointment = _checked_booking(actor, booking, doctor_time_ids)
+                    appointment = _checked_booking(actor, booking, doctor_time_ids, now)
                     if await uow.appointments.book(appointment) is BookingOutcome.BOOKED:
                         break
                 else:  # the doctor's times kept changing between the read and the insert
@@ -162,14 +194,15 @@ class BookAppointment(AppointmentUseCase):
 _READS_BEFORE_GIVING_UP = 3
 
 
-def _provisional_booking(actor: Actor, booking: Booking) -> Appointment | None:
+def _provisional_booking(actor: Actor, booking: Booking, now: datetime) -> Appointment | None:
     try:
-        return _checked_booking(actor, booking, (booking.time,))
+        return _checked_booking(actor, booking, (booking.time,), now)
     except ValidationError:
         return None
 
 
-def _checked_booking(actor: Actor, booking: Booking, doctor_time_ids: Collection[int] | None) -> Appointment:
+def _checked_booking(actor: Actor, booking: Booking, doctor_time_ids: Collection[int] | None,
+                     now: datetime) -> Appointment:
     errors = ErrorCollector()
     if doctor_time_ids is None:
         errors.add("doctor", _unknown_doctor(booking.doctor))
@@ -184,7 +217,7 @@ def _checked_booking(actor: Actor, booking: Booking, doctor_time_ids: Collection
     assert appointment is not None
     if booking.cancel:
         # The original stored `cancel: true` as sent; booking then cancelling keeps the rules.
-        appointment.cancel(actor)
+        appointment.cancel(actor, at=now)
     return appointment
 
 
@@ -208,7 +241,8 @@ class ChangeAppointment(AppointmentUseCase):
                 time_ids = await uow.doctors.available_time_ids(appointment.doctor_id) or ()
                 appointment.reschedule(actor, changes.time, time_ids)
             if changes.cancel is True and not appointment.cancelled:
-                appointment.cancel(actor)
+                # As the dated cancel does: cancelled_at, cancelled_by and the default reason.
+                appointment.cancel(actor, at=self._clock.now())
             elif changes.cancel is False and appointment.cancelled:
                 raise ValidationError.field("cancel", NO_REOPENING)
             if changes.appointment_status is not None:

@@ -76,8 +76,7 @@ class DatedUseCase(AppointmentUseCase):
     """The dated use cases' wiring, and finding the slot a request names."""
 
     def __init__(self, uow: UnitOfWorkFactory, audit: AuditLog, clock: Clock, default_timezone: str = "UTC") -> None:
-        super().__init__(uow, audit)
-        self._clock = clock
+        super().__init__(uow, audit, clock)
         self._default_timezone = default_timezone
 
     async def _slot(self, uow: UnitOfWork, doctor_id: int, start: object, *,

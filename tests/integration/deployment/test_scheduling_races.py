@@ -172,3 +172,20 @@ async def test_ten_identical_posts_with_one_idempotency_key_make_one_appointment
         listed = (await api.get("/appointments/", headers=patient.headers)).json()
         assert listed["count"] == 1
     print(f"10 identical POSTs with one key, per round: {dict(outcomes)}")
+
+
+async def test_ten_identical_creates_of_another_resource_with_one_key_make_one(api, scene) -> None:
+    """The same guarantee for every creating POST (make_idempotent): an available time, which nothing
+    else keeps unique, so without the key's record each POST would create one."""
+    assert scene.admin is not None
+    for round_number in range(ROUNDS):
+        label = f"Race {round_number} 9am-10am {datetime.now(UTC).timestamp()}"
+        headers = {**scene.admin.headers, "Idempotency-Key": f"time-race-{label}".replace(" ", "-")}
+        responses = list(await asyncio.gather(*(api.post("/available-time/", json={"time": label}, headers=headers)
+                                                for _ in range(10))))
+        _no_server_errors(responses)
+        assert Counter(response.status_code for response in responses) == {201: 10}, [r.text for r in responses]
+        assert len({response.text for response in responses}) == 1
+        assert sum(response.headers.get("Idempotent-Replayed") == "true" for response in responses) == 9
+        listed = (await api.get("/available-time/")).json()
+        assert [item["time"] for item in listed].count(label) == 1

@@ -3,6 +3,7 @@ the trailing slash, the DRF-shaped errors, and New York's next DST days."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -282,3 +283,136 @@ async def test_a_legacy_booking_cancel_and_reschedule_take_a_key_too(client, peo
                                    headers={**owner.headers, "Idempotency-Key": "stop"}) for _ in range(2)]
     assert [r.status_code for r in cancelled] == [200, 200]
     assert cancelled[1].headers["Idempotent-Replayed"] == "true"
+
+
+# --- the list's status, from and to (SCHEDULING.md section 5) ---------------------------------------
+
+async def test_the_list_filters_by_status_and_by_the_date_of_start(client, people):
+    doctor, owner, other = people["scheduled"], people["owner"], people["other_patient"]
+    await set_week(client, doctor)
+    legacy = await client.post("/appointments/", json={"doctor": doctor.doctor_id, "time": doctor.times[0],
+                                                       "appointment_type": "Online"}, headers=owner.headers)
+    monday = next_monday_at(9)
+    tuesday = monday + timedelta(days=1, hours=5)
+    ids = {"legacy": legacy.json()["id"]}
+    for name, start in (("monday", monday), ("tuesday", tuesday)):
+        booked = await book(client, owner, doctor, start)
+        assert booked.status_code == 201, booked.text
+        ids[name] = booked.json()["id"]
+    theirs = await book(client, other, doctor, monday + timedelta(hours=1))
+    ids["theirs"] = theirs.json()["id"]
+    assert (await client.post(f"/appointments/{ids['tuesday']}/cancel/", json={},
+                              headers=owner.headers)).status_code == 200
+
+    async def listed(who: Party, **params) -> list[int]:
+        response = await client.get("/appointments/", params=params, headers=who.headers)
+        assert response.status_code == 200, response.text
+        assert response.json()["count"] == len(response.json()["results"])
+        return sorted(item["id"] for item in response.json()["results"])
+
+    day, next_day = monday.date().isoformat(), tuesday.date().isoformat()
+    assert await listed(owner) == sorted(ids[n] for n in ("legacy", "monday", "tuesday"))
+    assert await listed(owner, status="proposed") == [ids["legacy"]]
+    assert await listed(owner, status="booked") == [ids["monday"]]
+    assert await listed(owner, status="cancelled") == [ids["tuesday"]]
+    # A date bound leaves the undated appointments out: they have no start.
+    assert await listed(owner, **{"from": day}) == [ids["monday"], ids["tuesday"]]
+    assert await listed(owner, **{"from": day, "to": day}) == [ids["monday"]]
+    assert await listed(owner, to=day) == [ids["monday"]]
+    assert await listed(owner, **{"from": next_day, "to": next_day, "status": "cancelled"}) == [ids["tuesday"]]
+    # The permission rules stay: the doctor sees both patients', each patient their own.
+    assert await listed(doctor, **{"from": day, "to": day}) == sorted([ids["monday"], ids["theirs"]])
+    assert await listed(other, **{"from": day, "to": day}) == [ids["theirs"]]
+    assert await listed(people["admin"], status="booked", doctor_id=str(doctor.doctor_id)) == sorted(
+        [ids["monday"], ids["theirs"]])
+    assert (await client.get("/appointments/", params={"status": "booked"})).status_code == 401
+
+
+@pytest.mark.parametrize(("params", "fields"), [
+    ({"status": "done"}, {"status"}), ({"status": ""}, {"status"}), ({"status": "Pendding"}, {"status"}),
+    ({"from": "2027-02-30"}, {"from"}), ({"to": "04/01/2027"}, {"to"}), ({"from": ""}, {"from"}),
+    ({"from": "2027-01-05", "to": "2027-01-04"}, {"to"}),
+    ({"status": "x", "from": "y", "to": "z"}, {"status", "from", "to"}),
+])
+async def test_a_bad_list_filter_is_a_400_naming_it(client, people, params, fields):
+    response = await client.get("/appointments/", params=params, headers=people["owner"].headers)
+    assert (response.status_code, set(response.json())) == (400, fields), response.text
+    assert all(isinstance(messages, list) for messages in response.json().values())
+
+
+# --- the guide's cancel: true is the dated cancel (SCHEDULING.md section 6) --------------------------
+
+GUIDE_FIELDS = ("id", "patient", "doctor", "appointment_type", "appointment_status", "symptoms", "time", "cancel")
+
+
+@pytest.mark.parametrize("how", ["patch", "put", "patch as the doctor", "booked cancelled", "dated patch"])
+async def test_the_guides_cancel_sets_what_the_dated_cancel_sets(client, people, how):
+    owner, doctor = people["owner"], people["doctor"]
+    by = doctor if how.endswith("the doctor") else owner
+    legacy = {"doctor": doctor.doctor_id, "time": doctor.times[0], "appointment_type": "Online", "symptoms": "cough"}
+    before = datetime.now(UTC).replace(microsecond=0)
+    if how == "dated patch":
+        await set_week(client, people["scheduled"])
+        created = await book(client, owner, people["scheduled"], next_monday_at(9))
+    else:
+        created = await client.post("/appointments/", json={**legacy, "cancel": how == "booked cancelled"},
+                                    headers=owner.headers)
+    assert created.status_code == 201, created.text
+    path = f"/appointments/{created.json()['id']}/"
+    if how == "put":
+        changed = await client.put(path, json={**legacy, "cancel": True}, headers=by.headers)
+    elif how == "booked cancelled":
+        changed = await client.get(path, headers=by.headers)
+    else:
+        changed = await client.patch(path, json={"cancel": True}, headers=by.headers)
+    assert changed.status_code == 200, changed.text
+    body = changed.json()
+    # The guide's fields as they always were; their order and bytes first in the answer.
+    assert list(body)[:len(GUIDE_FIELDS)] == list(GUIDE_FIELDS)
+    assert {name: body[name] for name in GUIDE_FIELDS} == {
+        **{name: created.json()[name] for name in GUIDE_FIELDS}, "cancel": True}
+    assert (body["status"], body["cancelled_by"], body["cancellation_reason"]) == (
+        "cancelled", by.user_id, "prov" if by is doctor else "pat")
+    cancelled_at = datetime.fromisoformat(body["cancelled_at"].replace("Z", "+00:00"))
+    assert before <= cancelled_at <= datetime.now(UTC) + timedelta(seconds=1)
+    assert (await client.get(path, headers=owner.headers)).json() == body
+
+
+# --- forms: a list of objects is JSON in a form field (body.py) --------------------------------------
+
+@pytest.mark.parametrize("encoding", ["urlencoded", "multipart"])
+@pytest.mark.parametrize("shape", ["one array", "repeated objects"])
+async def test_a_schedule_and_an_exception_in_a_form(client, people, encoding, shape):
+    doctor = people["scheduled"]
+    rules = [{"weekday": day, "time": doctor.times[0]} for day in (0, 1)]
+    rule_values = [json.dumps(rules)] if shape == "one array" else [json.dumps(rule) for rule in rules]
+    fields = {"timezone": "America/New_York", "slot_minutes": "15", "rules": rule_values}
+
+    async def send(method: str, path: str, form: dict):
+        if encoding == "urlencoded":
+            return await client.request(method, path, data=form, headers=doctor.headers)
+        parts = [(name, (None, value)) for name, values in form.items()
+                 for value in (values if isinstance(values, list) else [values])]
+        return await client.request(method, path, files=parts, headers=doctor.headers)
+
+    put = await send("PUT", f"/doctors/{doctor.doctor_id}/schedule/", fields)
+    assert put.status_code == 200, put.text
+    assert (put.json()["timezone"], put.json()["slot_minutes"], put.json()["rules"]) == (
+        "America/New_York", 15, rules)
+    windows = [{"start": "13:00", "end": "14:00"}, {"start": "15:00", "end": "16:00"}]
+    window_values = [json.dumps(windows)] if shape == "one array" else [json.dumps(w) for w in windows]
+    path = f"/doctors/{doctor.doctor_id}/schedule/exceptions/"
+    created = await send("POST", path, {"date": "2030-01-07", "windows": window_values})
+    assert (created.status_code, created.json()["windows"]) == (201, windows), created.text
+    day_off = await send("POST", path, {"date": "2030-01-08", "windows": ""})
+    assert (day_off.status_code, day_off.json()["windows"]) == (201, [])
+
+
+@pytest.mark.parametrize("value", ["weekday=0", "[1, 2]", '{"weekday": 9, "time": 1}', "[" * 40])
+async def test_a_form_rule_that_is_not_a_json_object_is_a_400_naming_rules(client, people, value):
+    doctor = people["scheduled"]
+    path = f"/doctors/{doctor.doctor_id}/schedule/"
+    before = (await client.get(path)).json()
+    response = await client.put(path, data={"rules": value}, headers=doctor.headers)
+    assert (response.status_code, list(response.json())) == (400, ["rules"]), response.text
+    assert (await client.get(path)).json() == before

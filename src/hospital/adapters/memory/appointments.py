@@ -6,7 +6,7 @@ from hospital.adapters.memory.accounts import PATIENTS
 from hospital.adapters.memory.catalogue import DOCTORS
 from hospital.adapters.memory.database import InMemoryTable
 from hospital.application.pagination import Page, PageRequest
-from hospital.application.ports.appointments import AppointmentRow, AppointmentScope, BookingOutcome
+from hospital.application.ports.appointments import AppointmentRow, AppointmentScope, AppointmentWhen, BookingOutcome
 from hospital.domain.appointments import REMOVED_WHILE_BOOKING, Appointment
 from hospital.domain.errors import ConflictError
 
@@ -56,11 +56,13 @@ class InMemoryAppointmentQueries(InMemoryTable):
         return AppointmentRow.of(appointment) if appointment is not None and in_scope(appointment, scope) else None
 
     async def list(self, *, page: PageRequest, scope: AppointmentScope | None,
-                   patient_id: int | None = None, doctor_id: int | None = None) -> Page[AppointmentRow]:
-        matches = [
+                   patient_id: int | None = None, doctor_id: int | None = None,
+                   when: AppointmentWhen | None = None) -> Page[AppointmentRow]:
+        rows = (
             AppointmentRow.of(appointment) for appointment in self._sorted()
             if in_scope(appointment, scope)
             and (patient_id is None or appointment.patient_id == patient_id)
             and (doctor_id is None or appointment.doctor_id == doctor_id)
-        ]
+        )
+        matches = [row for row in rows if when is None or when.matches(row)]
         return Page(matches[page.offset:page.offset + page.limit], len(matches), page)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, bindparam, cast, exists, false, func, insert, or_, select
+from sqlalchemy import ColumnElement, String, bindparam, cast, exists, false, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -19,8 +19,14 @@ from hospital.adapters.sqlalchemy.prepared import PreparedQuery, QueryShapes, bo
 from hospital.adapters.sqlalchemy.schedules import read_instant, stored_instant
 from hospital.adapters.sqlalchemy.tables.care import appointments as a
 from hospital.adapters.sqlalchemy.tables.catalogue import doctor_available_times
+from hospital.adapters.sqlalchemy.types import UtcDateTime
 from hospital.application.pagination import Page, PageRequest
-from hospital.application.ports.appointments import AppointmentRow, AppointmentScope, BookingOutcome
+from hospital.application.ports.appointments import (
+    AppointmentRow,
+    AppointmentScope,
+    AppointmentWhen,
+    BookingOutcome,
+)
 from hospital.domain.appointments import REMOVED_WHILE_BOOKING, Appointment
 from hospital.domain.errors import ConflictError
 
@@ -33,8 +39,17 @@ _INSERT = PreparedQuery(insert(a).values({name: bindparam(name) for name in _INS
 # cannot infer a parameter's type from a bare SELECT list.)
 _OFFERED = exists().where(doctor_available_times.c.doctor_id == bindparam("doctor_id"),
                           doctor_available_times.c.available_time_id == bindparam("time_id"))
+
+
+def _cast_type(name: str) -> Any:
+    # SQLite's CAST(... AS DATETIME) has numeric affinity: '2027-01-04 ...' would become 2027. The
+    # instant is bound as the column's stored text already (stored_instant), so it stays text there.
+    column_type = a.c[name].type
+    return column_type.with_variant(String(), "sqlite") if isinstance(column_type, UtcDateTime) else column_type
+
+
 _INSERT_IF_OFFERED = PreparedQuery(
-    insert(a).from_select(_INSERTED, select(*(cast(bindparam(name), a.c[name].type) for name in _INSERTED))
+    insert(a).from_select(_INSERTED, select(*(cast(bindparam(name), _cast_type(name)) for name in _INSERTED))
                           .where(_OFFERED))
     # Its transaction's id too, at no extra round trip: a COMMIT lost on its way is settled by it.
     .returning(a.c.id, current_transaction_id().label(TRANSACTION_ID))
@@ -134,13 +149,15 @@ class SqlAlchemyAppointmentRepository:
         return bool(await self._session.scalar(select(exists().where(condition))))
 
 
+_ANY_TIME = AppointmentWhen()
 _ROW = (a.c.id, a.c.patient_id, a.c.doctor_id, a.c.appointment_type, a.c.status, a.c.symptoms, a.c.time_id,
         a.c.cancelled, a.c.starts_at, a.c.ends_at, a.c.fhir_status, a.c.cancellation_reason, a.c.cancelled_by,
         a.c.cancelled_at, a.c.replaces, a.c.replaced_by)
 
 
 def _conditions(scoped: bool, scope_patient: bool, scope_doctor: bool, patient: bool,
-                doctor: bool) -> list[ColumnElement[bool]]:
+                doctor: bool, status: bool = False, starts_from: bool = False,
+                starts_before: bool = False) -> list[ColumnElement[bool]]:
     """Each scope part is an equality on the leading column of an (x_id, id) index, so a scoped page
     is an index range scan already in id order (or, for a doctor who is also a patient, two of them)."""
     conditions: list[ColumnElement[bool]] = []
@@ -155,6 +172,14 @@ def _conditions(scoped: bool, scope_patient: bool, scope_doctor: bool, patient: 
         conditions.append(a.c.patient_id == bindparam("patient_id"))
     if doctor:
         conditions.append(a.c.doctor_id == bindparam("doctor_id"))
+    # No index of their own: a page is read in id order within the scope's index ranges anyway, and
+    # NULL never compares, so a bound on starts_at leaves the undated appointments out.
+    if status:
+        conditions.append(a.c.fhir_status == bindparam("status"))
+    if starts_from:
+        conditions.append(a.c.starts_at >= bindparam("starts_from"))
+    if starts_before:
+        conditions.append(a.c.starts_at < bindparam("starts_before"))
     return conditions
 
 
@@ -167,11 +192,13 @@ _PAGE = QueryShapes(
 _ONE = QueryShapes(lambda *shape: select(*_ROW).where(a.c.id == bindparam("appointment_id"), *_conditions(*shape)))
 
 
-def _shape(scope: AppointmentScope | None, patient_id: int | None,
-           doctor_id: int | None) -> tuple[tuple[bool, ...], dict[str, int]]:
+def _shape(scope: AppointmentScope | None, patient_id: int | None, doctor_id: int | None,
+           when: AppointmentWhen | None = None) -> tuple[tuple[bool, ...], dict[str, Any]]:
+    when = when or _ANY_TIME
     shape, values = bound(
         scope_patient=scope.patient_id if scope else None, scope_doctor=scope.doctor_id if scope else None,
-        patient_id=patient_id, doctor_id=doctor_id,
+        patient_id=patient_id, doctor_id=doctor_id, status=when.status,
+        starts_from=when.starts_from, starts_before=when.starts_before,
     )
     return (scope is not None, *shape), values
 
@@ -212,9 +239,10 @@ class SqlAlchemyAppointmentQueries:
         return None if row is None else _row(row)
 
     async def list(self, *, page: PageRequest, scope: AppointmentScope | None,
-                   patient_id: int | None = None, doctor_id: int | None = None) -> Page[AppointmentRow]:
+                   patient_id: int | None = None, doctor_id: int | None = None,
+                   when: AppointmentWhen | None = None) -> Page[AppointmentRow]:
         if not all(storable(wanted) for wanted in (patient_id, doctor_id) if wanted is not None):
             return Page([], 0, page)  # an id no column can hold matches nothing
-        shape, values = _shape(scope, patient_id, doctor_id)
+        shape, values = _shape(scope, patient_id, doctor_id, when)
         total, rows = await self._reads.counted_page(_COUNT(*shape), _PAGE(*shape), values, page)
         return Page([_row(row) for row in rows], total, page)

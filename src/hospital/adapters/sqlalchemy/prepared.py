@@ -11,11 +11,15 @@ they are (SQLite answers 0/1 for booleans and text for dates), so each query's m
 A list of values is one parameter (``id_in``): ``= ANY($1)`` with an array on PostgreSQL and
 ``IN (SELECT value FROM json_each(?))`` with a JSON array on SQLite, so the SQL text does not change
 with the list's length.
+
+An aware ``datetime`` binds as what the column type ``UtcDateTime`` stores: as it is on PostgreSQL,
+as SQLAlchemy's UTC text on SQLite (whose text comparison is then the instants' order).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -110,8 +114,19 @@ class PreparedQuery:
         given = parameters or {}
         values = [given[name] if name in given else compiled.defaults[name] for name in compiled.names]
         if dialect.name == "sqlite":
-            values = [msgspec.json.encode(v).decode() if isinstance(v, list | tuple) else v for v in values]
+            values = [_sqlite_value(v) for v in values]
         return compiled.sql, values
+
+
+_SQLITE_INSTANT = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's storage format of DateTime on SQLite
+
+
+def _sqlite_value(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return msgspec.json.encode(value).decode()
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None).strftime(_SQLITE_INSTANT)
+    return value
 
 
 def bound(**candidates: Any) -> tuple[tuple[bool, ...], dict[str, Any]]:

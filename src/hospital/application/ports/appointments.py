@@ -104,6 +104,25 @@ class AppointmentScope:
     doctor_id: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class AppointmentWhen:
+    """The list's filters on the dated fields (SCHEDULING.md section 5): FHIR ``status`` equal to this code,
+    ``start`` at or after ``starts_from`` and before ``starts_before``. A bound on ``start`` leaves out the
+    undated appointments (they have no ``start``); None is no condition."""
+
+    status: str | None = None
+    starts_from: datetime | None = None
+    starts_before: datetime | None = None
+
+    def matches(self, row: AppointmentRow) -> bool:
+        """The same condition in Python (the in-memory read side)."""
+        if self.status is not None and row.status != self.status:
+            return False
+        if self.starts_from is not None and (row.start is None or row.start < self.starts_from):
+            return False
+        return self.starts_before is None or (row.start is not None and row.start < self.starts_before)
+
+
 class AppointmentQueries(Protocol):
     """The read side of appointments (read_side.py says what every read port guarantees)."""
 
@@ -112,6 +131,7 @@ class AppointmentQueries(Protocol):
         ...
 
     async def list(self, *, page: PageRequest, scope: AppointmentScope | None,
-                   patient_id: int | None = None, doctor_id: int | None = None) -> Page[AppointmentRow]:
+                   patient_id: int | None = None, doctor_id: int | None = None,
+                   when: AppointmentWhen | None = None) -> Page[AppointmentRow]:
         """Ordered by id; the filters narrow the scope, they never widen it."""
         ...

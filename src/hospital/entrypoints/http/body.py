@@ -212,6 +212,40 @@ def _located(error: msgspec.ValidationError) -> tuple[str, str]:
     return (match.group("path") or "", match.group("text")) if match else ("", str(error))
 
 
+@functools.cache
+def _object_lists(struct_type: type[msgspec.Struct]) -> frozenset[str]:
+    """The fields that are lists of structs (objects on the wire)."""
+    def of_structs(annotation: Any) -> bool:
+        if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+            return any(of_structs(arg) for arg in typing.get_args(annotation))
+        if typing.get_origin(annotation) in (list, tuple):
+            return any(isinstance(arg, type) and issubclass(arg, msgspec.Struct) for arg in typing.get_args(annotation))
+        return False
+
+    hints = typing.get_type_hints(struct_type)
+    return frozenset(name for name, annotation in hints.items() if of_structs(annotation))
+
+
+def _json_items(name: str, values: list[Any]) -> list[Any]:
+    """A form's values of a list of objects, each JSON: an array (its items) or one object."""
+    items: list[Any] = []
+    for value in values:
+        raw = value.encode() if isinstance(value, str) else b""
+        if isinstance(value, str) and not raw.strip():
+            continue  # a blank value is no item (``windows=``: a day off)
+        try:
+            decoded = msgspec.json.decode(raw) if _depth_ok(raw) else None
+        except (msgspec.DecodeError, UnicodeDecodeError):
+            decoded = None
+        if isinstance(decoded, list):
+            items.extend(decoded)
+        elif isinstance(decoded, dict):
+            items.append(decoded)
+        else:
+            raise ValidationError.field(name, "In a form, each value must be a JSON object or a JSON array of them.")
+    return items
+
+
 def to_struct(struct_type: type[S], body: RequestBody) -> S:
     """Convert body fields to ``struct_type``; a form's single values are unwrapped from lists.
 
@@ -222,9 +256,12 @@ def to_struct(struct_type: type[S], body: RequestBody) -> S:
     data: dict[str, Any] = dict(body.fields)
     if body.is_form:
         hints = typing.get_type_hints(struct_type)
+        object_lists = _object_lists(struct_type)
         for name, values in list(data.items()):
             if name not in hints:
                 del data[name]
+            elif name in object_lists:
+                data[name] = _json_items(name, values)
             elif not _is_list_type(hints[name]):
                 data[name] = values[-1]
     if any(name not in data for name in _required(struct_type)):

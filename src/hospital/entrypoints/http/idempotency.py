@@ -1,17 +1,25 @@
 """The Idempotency-Key header on creating POSTs (SCHEDULING.md section 9; the mechanism is
 application/idempotency.py): a repeat of a completed request answers the first answer again with
-``Idempotent-Replayed: true``; the same key with another request is a 422; one still running, a 409."""
+``Idempotent-Replayed: true``; the same key with another request is a 422; one still running, a 409.
+
+Every creating POST takes the header without a line of its own: ``make_idempotent`` wraps the
+handlers the app mounts (routes/__init__.py), each POST that answers 201 and each marked
+``idempotent=True`` (a cancel, which answers 200), so a new creating endpoint has it too.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+import inspect
+from collections.abc import Awaitable, Callable, Iterable
+from functools import wraps
+from typing import Annotated, Any, get_type_hints
 
 import msgspec
 from litestar import MediaType, Request, Response
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import HeaderParameter
 
-from hospital.application.actor import Actor
+from hospital.application.actor import ANONYMOUS, Actor
 from hospital.application.idempotency import (
     IdempotencyOutcomes,
     IdempotentRequest,
@@ -21,7 +29,11 @@ from hospital.application.idempotency import (
     pending_request,
     valid_key,
 )
-from hospital.domain.errors import ClashError
+from hospital.bootstrap import Container
+from hospital.domain.errors import ClashError, DomainError
+from hospital.entrypoints.http import openapi
+from hospital.entrypoints.http.auth import provide_actor
+from hospital.entrypoints.http.dependencies import Services
 
 HEADER = "Idempotency-Key"
 IdempotencyKey = Annotated[str | None, HeaderParameter(
@@ -78,6 +90,65 @@ async def idempotently(request: Request, actor: Actor, outcomes: IdempotencyOutc
         if isinstance(error, ClashError):
             await outcomes.record(this, 409, _ENCODER.encode(error.errors).decode())
         raise
-    body = _ENCODER.encode(answer)
+    if isinstance(answer, Response):  # a handler that answers with its own status or bytes
+        status, body = answer.status_code, answer.render(answer.content, MediaType.JSON)
+    else:
+        body = _ENCODER.encode(answer)
     await outcomes.record(this, status, body.decode())
     return _json(body, status)
+
+
+def creates(handler: HTTPRouteHandler) -> bool:
+    """A POST that creates something: it answers 201, or says so (``idempotent=True``)."""
+    return "POST" in handler.http_methods and (handler.status_code == 201 or bool(handler.opt.get("idempotent")))
+
+
+def make_idempotent(handlers: Iterable[HTTPRouteHandler]) -> None:
+    """Give each creating handler (``creates``) the Idempotency-Key header: its function is wrapped in
+    ``idempotently``, with ``idempotency_key`` (and ``request`` and ``container``, if it did not take
+    them) added to its signature, so Litestar injects them and the OpenAPI documents the header and
+    the 409/422 it may answer. The caller is the handler's ``actor``; a handler that takes none (an
+    anonymous endpoint) is given one only when a key is sent, an invalid token counting as anonymous."""
+    for handler in handlers:
+        if not isinstance(handler, HTTPRouteHandler) or not creates(handler):
+            continue
+        if getattr(handler.fn, "idempotent", False):
+            continue
+        handler(_wrapped(handler.fn, handler.status_code))  # a route handler called with a function takes it
+        handler.responses = {**openapi.errors(409, 422), **(handler.responses or {})}
+
+
+KEY_PARAMETER = "idempotency_key"
+_ADDED = {"request": Request, "container": Services, KEY_PARAMETER: IdempotencyKey}
+
+
+def _wrapped(function: Callable[..., Awaitable[Any]], status: int) -> Callable[..., Awaitable[Any]]:
+    signature = inspect.signature(function)
+    hints = get_type_hints(function, include_extras=True)
+    taken = set(signature.parameters)
+    extra = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation,
+                               default=None if name == KEY_PARAMETER else inspect.Parameter.empty)
+             for name, annotation in _ADDED.items() if name not in taken]
+    # The added ones keyword-only, after the handler's own (whose defaults may be followed by none).
+    parameters = [parameter.replace(annotation=hints.get(name, parameter.annotation))
+                  for name, parameter in signature.parameters.items()]
+
+    @wraps(function)
+    async def idempotent_handler(**arguments: Any) -> Any:
+        key = arguments.pop(KEY_PARAMETER)
+        request: Request = arguments["request"] if "request" in taken else arguments.pop("request")
+        container: Container = arguments["container"] if "container" in taken else arguments.pop("container")
+        actor = arguments.get("actor")
+        if actor is None and key is not None:
+            try:
+                actor = await provide_actor(request, container)
+            except DomainError:
+                actor = ANONYMOUS
+        return await idempotently(request, actor or ANONYMOUS, container.idempotency_outcomes(), key,
+                                  lambda: function(**arguments), status)
+
+    del idempotent_handler.__wrapped__  # Litestar reads the signature below, not the handler's own
+    idempotent_handler.__signature__ = signature.replace(parameters=[*parameters, *extra])  # type: ignore[attr-defined]
+    idempotent_handler.__annotations__ = {**hints, **{p.name: p.annotation for p in extra}}
+    idempotent_handler.idempotent = True  # type: ignore[attr-defined]
+    return idempotent_handler

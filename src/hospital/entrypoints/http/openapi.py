@@ -147,6 +147,7 @@ def operation_id(route_handler: HTTPRouteHandler, http_method: str, path_compone
 
 
 _INTEGER_PATTERNS = {ID_FILTER_PATTERN, INTEGER_FILTER_PATTERN}
+ID_FILTER_BOUND = 10**30 - 1
 _GENERIC = re.compile(r"(?P<base>[A-Za-z][A-Za-z0-9]*)_(?P<argument>[\w.]+)_")
 
 
@@ -167,6 +168,10 @@ def _integer_parameter(parameter: dict[str, Any]) -> None:
         return
     if name == "page":
         parameter["schema"] = {"type": "integer", "minimum": 1, "description": schema.get("description", "")}
+    elif pattern == ID_FILTER_PATTERN:
+        # id_filters.py reads at most 30 digits (an id no column holds then matches nothing).
+        parameter["schema"] = {"type": "integer", "minimum": -ID_FILTER_BOUND, "maximum": ID_FILTER_BOUND,
+                               "description": schema.get("description", "")}
     elif name == "limits" or pattern in _INTEGER_PATTERNS:
         parameter["schema"] = {"type": "integer", "description": schema.get("description", "")}
 

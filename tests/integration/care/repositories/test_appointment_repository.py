@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from hospital.application.pagination import InvalidPageError, PageRequest
-from hospital.application.ports.appointments import AppointmentRow, AppointmentScope, BookingOutcome
+from hospital.application.ports.appointments import AppointmentRow, AppointmentScope, AppointmentWhen, BookingOutcome
 from hospital.application.ports.unit_of_work import SessionUnavailableError
+from hospital.domain.appointment_lifecycle import FhirStatus
 from hospital.domain.appointments import REMOVED_WHILE_BOOKING, Appointment, AppointmentStatus, AppointmentType
 from hospital.domain.errors import ConflictError
 from tests.support.clinic import Cast, cast
@@ -276,3 +280,55 @@ async def test_pages_in_id_order(any_container, people):
         await appointments.list(page=PageRequest.of(4, 2), scope=None)
     assert ([row.id for row in second.items], second.total) == (ids[2:4], 5)
     assert [row.id for row in last.items] == ids[4:]
+
+
+# --- the dated filters (SCHEDULING.md section 5) ---------------------------------------------------
+
+async def add_dated(container, people: Cast, start: datetime, patient=None, doctor=None, **fields) -> Appointment:
+    patient = patient or people.owner
+    doctor = doctor or people.doctor
+    appointment = Appointment.book_dated(patient.patient_id, doctor.doctor_id, start=start,
+                                         end=start + timedelta(minutes=30), time_id=None,
+                                         appointment_type="Online", symptoms="cough")
+    for name, value in fields.items():
+        setattr(appointment, name, value)
+    async with container.unit_of_work() as uow:
+        await uow.appointments.add(appointment)
+        await uow.commit()
+    return appointment
+
+
+async def test_the_dated_filters_on_every_read_side(any_container, people):
+    undated = await add(any_container, people)
+    monday = datetime(2027, 1, 4, 9, tzinfo=UTC)
+    early = await add_dated(any_container, people, monday)
+    midnight = await add_dated(any_container, people, datetime(2027, 1, 5, tzinfo=UTC))
+    late = await add_dated(any_container, people, datetime(2027, 1, 5, 23, 30, tzinfo=UTC),
+                           fhir_status=FhirStatus.CANCELLED, cancelled=True)
+    other = await add_dated(any_container, people, monday, patient=people.other_patient, doctor=people.other_doctor,
+                            fhir_status=FhirStatus.ARRIVED)
+    jan5 = datetime(2027, 1, 5, tzinfo=UTC)
+    jan6 = datetime(2027, 1, 6, tzinfo=UTC)
+    assert await listed(any_container, when=AppointmentWhen()) == [undated.id, early.id, midnight.id, late.id, other.id]
+    assert await listed(any_container, when=AppointmentWhen(status="proposed")) == [undated.id]
+    assert await listed(any_container, when=AppointmentWhen(status="booked")) == [early.id, midnight.id]
+    assert await listed(any_container, when=AppointmentWhen(status="noshow")) == []
+    # A bound on start leaves the undated out; from is included, before is not.
+    assert await listed(any_container, when=AppointmentWhen(starts_from=jan5)) == [midnight.id, late.id]
+    assert await listed(any_container, when=AppointmentWhen(starts_before=jan5)) == [early.id, other.id]
+    assert await listed(any_container, when=AppointmentWhen(starts_from=jan5, starts_before=jan6)) == [
+        midnight.id, late.id]
+    # Instants given in another zone are the same instants.
+    new_york = ZoneInfo("America/New_York")
+    assert await listed(any_container, when=AppointmentWhen(starts_from=jan5.astimezone(new_york))) == [
+        midnight.id, late.id]
+    assert await listed(any_container, when=AppointmentWhen(status="cancelled", starts_from=jan5)) == [late.id]
+    # Within the scope and the other filters, never beyond them.
+    scope = AppointmentScope(patient_id=people.owner.patient_id)
+    assert await listed(any_container, scope, when=AppointmentWhen(starts_before=jan6)) == [
+        early.id, midnight.id, late.id]
+    assert await listed(any_container, doctor_id=people.other_doctor.doctor_id,
+                        when=AppointmentWhen(status="arrived")) == [other.id]
+    page = await any_container.read_side().appointments.list(page=PageRequest.of(1, 1), scope=None,
+                                                              when=AppointmentWhen(starts_from=jan5))
+    assert ([row.id for row in page.items], page.total) == ([midnight.id], 2)

@@ -1,5 +1,7 @@
-"""Route handlers, one module per resource. ``ROUTE_HANDLERS`` is what the app mounts."""
+"""Route handlers, one module per resource. ``ROUTE_HANDLERS`` is what the app mounts; each creating
+POST among them takes an Idempotency-Key (idempotency.py ``make_idempotent``)."""
 
+from hospital.entrypoints.http.idempotency import make_idempotent
 from hospital.entrypoints.http.routes import (
     accounts,
     appointments,
@@ -29,3 +31,4 @@ ROUTE_HANDLERS = [
     *scheduling.HANDLERS,
     *audit.HANDLERS,
 ]
+make_idempotent(ROUTE_HANDLERS)

@@ -8,14 +8,14 @@ from litestar import Request, delete, get, patch, post, put
 from litestar.params import FromPath, QueryParameter
 from msgspec import UNSET
 
-from hospital.application.appointments import AppointmentChanges, Booking
+from hospital.application.appointments import AppointmentChanges, Booking, appointment_when
 from hospital.application.dated_appointments import SlotBooking
 from hospital.application.ports.appointments import AppointmentRow
+from hospital.domain.appointment_lifecycle import FhirStatus
 from hospital.entrypoints.http import openapi
 from hospital.entrypoints.http.body import read_body, to_struct
 from hospital.entrypoints.http.dependencies import CurrentActor, Services
 from hospital.entrypoints.http.id_filters import parse_id_filter
-from hospital.entrypoints.http.idempotency import IdempotencyKey, idempotently
 from hospital.entrypoints.http.pagination import Paginated, page_request, paginated
 from hospital.entrypoints.http.params import ID_FILTER_PATTERN, LimitsParam, PageParam
 from hospital.entrypoints.http.schemas.appointments import (
@@ -37,6 +37,19 @@ PatientIdParam = Annotated[
 DoctorIdParam = Annotated[
     str | None, QueryParameter(name="doctor_id", description="Filter by doctor id", required=False,
                                  schema_extra={"pattern": ID_FILTER_PATTERN}),
+]
+
+StatusParam = Annotated[
+    str | None, QueryParameter(name="status", required=False, description="Only appointments with this FHIR status",
+                               schema_extra={"enum": [code.value for code in FhirStatus]}),
+]
+FromDateParam = Annotated[
+    str | None, QueryParameter(name="from", required=False, schema_extra={"format": "date"},
+                               description="Only dated appointments starting on or after this UTC date, YYYY-MM-DD"),
+]
+ToDateParam = Annotated[
+    str | None, QueryParameter(name="to", required=False, schema_extra={"format": "date"},
+                               description="Only dated appointments starting on or before this UTC date (included)"),
 ]
 
 
@@ -67,10 +80,11 @@ async def _changes(request: Request, struct: type[AppointmentPut] | type[Appoint
      summary="List appointments")
 async def list_appointments(request: Request, container: Services, actor: CurrentActor, page: PageParam = None,
                             limits: LimitsParam = None, patient_id: PatientIdParam = None,
-                            doctor_id: DoctorIdParam = None) -> Paginated[AppointmentOut]:
+                            doctor_id: DoctorIdParam = None, status: StatusParam = None,
+                            first: FromDateParam = None, last: ToDateParam = None) -> Paginated[AppointmentOut]:
     result = await container.list_appointments()(
         actor, page=page_request(request), patient_id=parse_id_filter("patient_id", patient_id),
-        doctor_id=parse_id_filter("doctor_id", doctor_id),
+        doctor_id=parse_id_filter("doctor_id", doctor_id), when=appointment_when(status, first, last),
     )
     return paginated(request, result, render)
 
@@ -78,25 +92,20 @@ async def list_appointments(request: Request, container: Services, actor: Curren
 @post(PATH, tags=TAGS, security=openapi.BEARER, operation_class=openapi.body(AppointmentCreate, item=ITEM),
       status_code=201,
       responses=openapi.errors(400, 401, 403, 409, 422), summary="Book an appointment for yourself")
-async def book_appointment(request: Request, container: Services, actor: CurrentActor,
-                           idempotency_key: IdempotencyKey = None) -> AppointmentOut:
+async def book_appointment(request: Request, container: Services, actor: CurrentActor) -> AppointmentOut:
     body = await read_body(request)
-
-    async def book() -> AppointmentOut:
-        if "start" in body.fields:
-            # A dated booking (SCHEDULING.md section 5); without `start` everything is as the guide says.
-            dated = to_struct(DatedAppointmentCreate, body)
-            return render(await container.book_slot()(actor, SlotBooking(
-                doctor=dated.doctor, start=dated.start, appointment_type=dated.appointment_type,
-                symptoms=dated.symptoms, time=_or_none(dated.time))))
-        data = to_struct(AppointmentCreate, body)
-        booking = Booking(
-            doctor=data.doctor, time=data.time, appointment_type=data.appointment_type, symptoms=data.symptoms,
-            cancel=data.cancel, appointment_status=_or_none(data.appointment_status),
-        )
-        return render(await container.book_appointment()(actor, booking))
-
-    return await idempotently(request, actor, container.idempotency_outcomes(), idempotency_key, book, 201)
+    if "start" in body.fields:
+        # A dated booking (SCHEDULING.md section 5); without `start` everything is as the guide says.
+        dated = to_struct(DatedAppointmentCreate, body)
+        return render(await container.book_slot()(actor, SlotBooking(
+            doctor=dated.doctor, start=dated.start, appointment_type=dated.appointment_type,
+            symptoms=dated.symptoms, time=_or_none(dated.time))))
+    data = to_struct(AppointmentCreate, body)
+    booking = Booking(
+        doctor=data.doctor, time=data.time, appointment_type=data.appointment_type, symptoms=data.symptoms,
+        cancel=data.cancel, appointment_status=_or_none(data.appointment_status),
+    )
+    return render(await container.book_appointment()(actor, booking))
 
 
 @get(ITEM, tags=TAGS, security=openapi.BEARER, responses=openapi.errors(401, 404), summary="Get an appointment")

@@ -20,7 +20,6 @@ from hospital.domain.slots import Slot
 from hospital.entrypoints.http import openapi
 from hospital.entrypoints.http.body import read_body, to_struct
 from hospital.entrypoints.http.dependencies import CurrentActor, Services
-from hospital.entrypoints.http.idempotency import IdempotencyKey, idempotently
 from hospital.entrypoints.http.routes.appointments import ITEM as APPOINTMENT
 from hospital.entrypoints.http.routes.appointments import render
 from hospital.entrypoints.http.schemas.appointments import AppointmentOut
@@ -73,13 +72,12 @@ async def list_schedule_exceptions(container: Services, actor: CurrentActor,
 @post(EXCEPTIONS, tags=TAGS, security=openapi.BEARER, status_code=201,
       operation_class=openapi.body(ScheduleExceptionWrite),
       responses=openapi.errors(401, 403, 404, 409, 422), summary="Replace one date's hours (that doctor or an admin)")
-async def add_schedule_exception(request: Request, container: Services, actor: CurrentActor, doctor_id: DoctorId,
-                                 idempotency_key: IdempotencyKey = None) -> ExceptionView:
+async def add_schedule_exception(request: Request, container: Services, actor: CurrentActor,
+                                 doctor_id: DoctorId) -> ExceptionView:
     data = to_struct(ScheduleExceptionWrite, await read_body(request))
     command = ScheduleExceptionCommand(
         date=data.date, windows=[{"start": window.start, "end": window.end} for window in data.windows])
-    return await idempotently(request, actor, container.idempotency_outcomes(), idempotency_key, lambda: (
-        container.add_schedule_exception()(actor, doctor_id, command)), 201)
+    return await container.add_schedule_exception()(actor, doctor_id, command)
 
 
 @delete(EXCEPTION, tags=TAGS, security=openapi.BEARER, responses=openapi.errors(401, 403, 404),
@@ -107,32 +105,23 @@ async def move_appointment_status(request: Request, container: Services, actor: 
     return render(await container.move_appointment_status()(actor, appointment_id, data.status))
 
 
-@post(f"{APPOINTMENT}cancel/", tags=TAGS, security=openapi.BEARER, status_code=200,
+@post(f"{APPOINTMENT}cancel/", tags=TAGS, security=openapi.BEARER, status_code=200, idempotent=True,
       operation_class=openapi.body(CancelWrite, required=False), responses=openapi.errors(401, 404, 409, 422),
       summary="Cancel an appointment (its patient, its doctor or an admin)")
 async def cancel_appointment(request: Request, container: Services, actor: CurrentActor,
-                             appointment_id: FromPath[int], idempotency_key: IdempotencyKey = None) -> AppointmentOut:
+                             appointment_id: FromPath[int]) -> AppointmentOut:
     data = to_struct(CancelWrite, await read_body(request))
-
-    async def cancel() -> AppointmentOut:
-        return render(await container.cancel_appointment()(
-            actor, appointment_id, CancelCommand(reason=_or_none(data.reason), note=_or_none(data.note))))
-
-    return await idempotently(request, actor, container.idempotency_outcomes(), idempotency_key, cancel, 200)
+    return render(await container.cancel_appointment()(
+        actor, appointment_id, CancelCommand(reason=_or_none(data.reason), note=_or_none(data.note))))
 
 
 @post(f"{APPOINTMENT}reschedule/", tags=TAGS, security=openapi.BEARER, status_code=201,
       operation_class=openapi.body(RescheduleWrite, item=APPOINTMENT), responses=openapi.errors(401, 404, 409, 422),
       summary="Move an appointment to another slot: a new appointment replaces it")
 async def reschedule_appointment(request: Request, container: Services, actor: CurrentActor,
-                                 appointment_id: FromPath[int],
-                                 idempotency_key: IdempotencyKey = None) -> AppointmentOut:
+                                 appointment_id: FromPath[int]) -> AppointmentOut:
     data = to_struct(RescheduleWrite, await read_body(request))
-
-    async def reschedule() -> AppointmentOut:
-        return render(await container.reschedule_appointment()(actor, appointment_id, data.start))
-
-    return await idempotently(request, actor, container.idempotency_outcomes(), idempotency_key, reschedule, 201)
+    return render(await container.reschedule_appointment()(actor, appointment_id, data.start))
 
 
 HANDLERS = [get_schedule, put_schedule, list_schedule_exceptions, add_schedule_exception, delete_schedule_exception,

@@ -18,6 +18,8 @@ Clock = Annotated[str, Meta(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description='L
 # Text, parsed by the use case once the caller is known (so an anonymous caller gets 401, not 400).
 Instant = Annotated[str, Meta(max_length=64, description="An instant, RFC 3339 with Z or an offset "
                                                         "(2027-01-04T14:00:00Z); answers are in UTC (Z).")]
+FORM_OBJECTS = ("In a form (urlencoded or multipart): one JSON array of the objects, or one JSON object per "
+                "repeated key.")
 Zone = Annotated[str, Meta(min_length=1, max_length=64, description='An IANA time zone, "America/New_York".')]
 
 
@@ -33,7 +35,7 @@ class ScheduleWrite(msgspec.Struct):
     slot_minutes: Annotated[int, Meta(ge=SLOT_MINUTES[0], le=SLOT_MINUTES[1])] | UnsetType = UNSET
     min_notice_minutes: Annotated[int, Meta(ge=MIN_NOTICE_MINUTES[0], le=MIN_NOTICE_MINUTES[1])] | UnsetType = UNSET
     horizon_days: Annotated[int, Meta(ge=HORIZON_DAYS[0], le=HORIZON_DAYS[1])] | UnsetType = UNSET
-    rules: list[RuleIn] = msgspec.field(default_factory=list)
+    rules: Annotated[list[RuleIn], Meta(description=FORM_OBJECTS)] = msgspec.field(default_factory=list)
 
 
 class WindowIn(msgspec.Struct):
@@ -43,7 +45,7 @@ class WindowIn(msgspec.Struct):
 
 class ScheduleExceptionWrite(msgspec.Struct):
     date: Annotated[str, Meta(extra_json_schema={"format": "date"}, description="A local date, YYYY-MM-DD.")]
-    windows: list[WindowIn] = msgspec.field(default_factory=list)
+    windows: Annotated[list[WindowIn], Meta(description=FORM_OBJECTS)] = msgspec.field(default_factory=list)
 
 
 class StatusWrite(msgspec.Struct):
