@@ -146,7 +146,7 @@ class AuditEntry:
            patient_ids: Iterable[int | None] = (), username: str | None = None,
            filters: Mapping[str, object] | None = None, context: RequestContext | None = None) -> AuditEntry:
         return cls(
-            action=action, resource_type=resource_type, outcome=outcome, resource_id=resource_id,
+            action=action, resource_type=resource_type, outcome=outcome, resource_id=_recordable(resource_id),
             patient_ids=_patient_ids(patient_ids), actor_user_id=actor.user_id, actor_role=ActorRole.of(actor),
             username=username, filters=_filters(filters), context=context or RequestContext(),
         )
@@ -157,8 +157,17 @@ class AuditEntry:
         return self.patient_ids[0] if len(self.patient_ids) == 1 else None
 
 
+# Ids are stored as 64-bit integers. An id beyond them (an absurd id in a refused request's path)
+# names no record, and must not make its event, and the batch it is written in, unstorable.
+_ID_MIN, _ID_MAX = -(2**63), 2**63 - 1
+
+
+def _recordable(value: int | None) -> int | None:
+    return value if value is not None and _ID_MIN <= value <= _ID_MAX else None
+
+
 def _patient_ids(ids: Iterable[int | None]) -> tuple[int, ...]:
-    return tuple(sorted({patient_id for patient_id in ids if patient_id is not None}))
+    return tuple(sorted({patient_id for patient_id in ids if _recordable(patient_id) is not None}))
 
 
 def _filters(filters: Mapping[str, object] | None) -> tuple[tuple[str, str], ...]:
