@@ -38,7 +38,9 @@ DOCTORS, PATIENTS, REVIEWS = 1000, 2000, 2000
 BIG_TABLE = 1_000_000
 SMALL_TABLE = 1_000
 BENCH_DOCTOR = 1  # owns the 1,000 appointments the R3 list reads, in the small and the big table
-SERVER_PORT, BARE_PORT = 18761, 18762
+# BENCH_PORT: another pair where several benches share a machine.
+SERVER_PORT = int(os.environ.get("BENCH_PORT", "18761"))
+BARE_PORT = SERVER_PORT + 1
 
 
 # ---------------------------------------------------------------- wrk

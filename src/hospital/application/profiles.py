@@ -141,25 +141,31 @@ class GetProfile:
         self._reads, self._audit = reads, audit
 
     async def __call__(self, actor: Actor, profile_id: int) -> ProfileView:
-        reached: list[ProfileView] = []
         try:
-            view = await self._get(actor, profile_id, reached)
+            view = await self._get(actor, profile_id)
         except DomainError as error:
             await auditing.refused(self._audit, actor, AuditAction.READ, ResourceType.PROFILE, error,
-                                   resource_id=profile_id, patient_ids=[view.patient_id for view in reached])
+                                   resource_id=profile_id, patient_ids=[await self._owner(profile_id)])
             raise
         await auditing.read(self._audit, actor, ResourceType.PROFILE, view.id, view.patient_id)
         return view
 
     @rerun_on_concurrent_change
-    async def _get(self, actor: Actor, profile_id: int, reached: list[ProfileView]) -> ProfileView:
+    async def _get(self, actor: Actor, profile_id: int) -> ProfileView:
         require_authenticated(actor)
         view = await self._reads.profiles.get(profile_id)
         if view is None:
             raise NotFoundError()
-        reached.append(view)  # whose profile it is, refused or not
         ensure_profile_readable_by(actor, owner=view.user.id)
         return view
+
+    async def _owner(self, profile_id: int) -> int | None:
+        """Whose profile a refused read reached, if it exists (only the audit log is told)."""
+        try:
+            view = await self._reads.profiles.get(profile_id)
+        except DomainError:
+            return None
+        return None if view is None else view.patient_id
 
 
 class GetMyProfile:
