@@ -45,6 +45,9 @@ _INSERT_EVENT = PreparedQuery(insert(e).values({name: bindparam(name) for name i
 _INSERT_PATIENT = PreparedQuery(insert(p).values(patient_id=bindparam("patient_id"), event_id=bindparam("event_id"))
                                 .returning(p.c.patient_id))
 
+_BATCH_EVENTS = PreparedQuery(insert(e).values({name: bindparam(name) for name in _COLUMNS}))
+_BATCH_LINKS = PreparedQuery(insert(p).values(patient_id=bindparam("patient_id"), event_id=bindparam("event_id")))
+
 
 def _event_with_patients() -> PreparedQuery:
     """PostgreSQL: the event and its patients in one statement (one round trip on a change's path)."""
@@ -127,14 +130,19 @@ class SqlAlchemyAuditTrail:
             for event in events:
                 await self._write_one(event)
             return events
-        # A batch (the buffered reads): one executemany per table on the session's connection.
+        # A batch (the buffered reads): one executemany per table on the session's connection, of the
+        # driver's SQL and plain tuples (SQLAlchemy's per-row parameter processing would cost more
+        # than SQLite's insert itself).
         connection = await self._uow.session.connection()
-        dialect = connection.dialect.name
-        await connection.execute(insert(e), [{**event_row(event, dialect), "recorded_at": event.recorded_at}
-                                             for event in events])
-        links = [{"patient_id": pid, "event_id": event.id} for event in events for pid in event.entry.patient_ids]
+        dialect = connection.dialect
+        sql, names = _BATCH_EVENTS.positions(dialect)
+        rows = [event_row(event, dialect.name) for event in events]
+        await connection.exec_driver_sql(sql, [tuple([row[name] for name in names]) for row in rows])
+        links = [(pid, event.id) for event in events for pid in event.entry.patient_ids]
         if links:
-            await connection.execute(insert(p), links)
+            sql, names = _BATCH_LINKS.positions(dialect)
+            assert names == ("patient_id", "event_id")
+            await connection.exec_driver_sql(sql, links)
         return events
 
     async def _write_one(self, event: AuditEvent) -> None:
