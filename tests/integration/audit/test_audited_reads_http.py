@@ -84,3 +84,21 @@ async def test_audited_answers_carry_nothing_of_the_audit(client, cast) -> None:
     assert profile.status_code == 200 and "patient_id" not in profile.json()
     listed = await client.get("/api/user/profiles/", headers=owner.headers)
     assert listed.status_code == 200 and all("patient_id" not in item for item in listed.json()["results"])
+
+
+async def test_a_list_s_fhir_audit_event_has_one_patient_entity_per_patient_returned(client, cast) -> None:
+    from fhir.resources.R4B.bundle import Bundle  # AuditEvent and Bundle are unchanged from R4 in R4B
+
+    owner, other, doctor, admin = cast["owner"], cast["other_patient"], cast["doctor"], cast["admin"]
+    await book_over_http(client, owner, doctor)
+    await book_over_http(client, other, doctor, time_index=1)
+    assert (await client.get("/appointments/", headers=admin.headers)).status_code == 200
+    await events_until(client, admin, lambda e: len(e["patient_ids"]) == 2, action="search")
+    response = await client.get("/audit-events/", params={"action": "search", "limits": 1000},
+                                headers={**admin.headers, "Accept": "application/fhir+json"})
+    bundle = Bundle.model_validate(response.json())
+    (search,) = [entry.resource for entry in bundle.entry
+                 if len([e for e in entry.resource.entity if e.what.reference]) == 2]
+    assert search.action == "R" and search.outcome == "0"
+    assert {e.what.reference for e in search.entity if e.what.reference} == {
+        f"Patient/{owner.patient_id}", f"Patient/{other.patient_id}"}
