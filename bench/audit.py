@@ -67,11 +67,13 @@ def audit_figures(env: dict[str, str], directory: Path, *, doctor_user: int, pat
     post = lua_script(directory, "audit-post", method="POST", body=booking,
                       headers={"Content-Type": "application/json", "Authorization": f"Bearer {patient_token}"})
     rounds: list[dict[str, dict[str, Load]]] = []
-    for _ in range(max(1, ROUNDS)):
+    servers = [("batched", serve), ("off", serve), ("unaudited", unaudited)]
+    for number in range(max(1, ROUNDS)):
         # Each round runs the three servers one after the other: on a shared machine the load moves
-        # between them, so several rounds are compared round by round and the median ratio is kept.
+        # between them, so several rounds are compared round by round (every other one in the
+        # opposite order, so a drift favours neither side) and the median ratio is kept.
         measured: dict[str, dict[str, Load]] = {}
-        for mode, command in (("batched", serve), ("off", serve), ("unaudited", unaudited)):
+        for mode, command in servers if number % 2 == 0 else servers[::-1]:
             with running(command, {**env, "HOSPITAL_AUDIT_READS": "off" if mode == "off" else "batched"},
                          f"{base}/health/live", log):
                 wrk(f"{base}{reads['appointments'][0]}", headers={"Authorization": f"Bearer {doctor_token}"},
