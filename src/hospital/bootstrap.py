@@ -181,32 +181,32 @@ class Container(containers.DeclarativeContainer):
 
     # Profiles
     _profile_deps = {"uow": unit_of_work.provider, "clock": clock, "images": images, "audit": audit_log}
-    list_profiles = providers.Singleton(profiles.ListProfiles, reads=read_side)
-    get_profile = providers.Singleton(profiles.GetProfile, reads=read_side)
-    get_my_profile = providers.Singleton(profiles.GetMyProfile, reads=read_side)
+    list_profiles = providers.Singleton(profiles.ListProfiles, reads=read_side, audit=audit_log)
+    get_profile = providers.Singleton(profiles.GetProfile, reads=read_side, audit=audit_log)
+    get_my_profile = providers.Singleton(profiles.GetMyProfile, reads=read_side, audit=audit_log)
     create_profile = providers.Singleton(profiles.CreateProfile, **_profile_deps)
     update_profile = providers.Singleton(profiles.UpdateProfile, **_profile_deps)
     delete_profile = providers.Singleton(profiles.DeleteProfile, **_profile_deps)
 
     # Reviews
     _review_deps = {"uow": unit_of_work.provider, "clock": clock, "audit": audit_log}
-    list_reviews = providers.Singleton(ListReviews, reads=read_side)
-    get_review = providers.Singleton(GetReview, reads=read_side)
+    list_reviews = providers.Singleton(ListReviews, reads=read_side, audit=audit_log)
+    get_review = providers.Singleton(GetReview, reads=read_side, audit=audit_log)
     create_review = providers.Singleton(CreateReview, **_review_deps)
     update_review = providers.Singleton(UpdateReview, **_review_deps)
     delete_review = providers.Singleton(DeleteReview, **_review_deps)
     # Patients
     _patient_deps = {"uow": unit_of_work.provider, "images": images, "audit": audit_log}
-    list_patients = providers.Singleton(patient_cases.ListPatients, reads=read_side)
-    get_patient = providers.Singleton(patient_cases.GetPatient, reads=read_side)
+    list_patients = providers.Singleton(patient_cases.ListPatients, reads=read_side, audit=audit_log)
+    get_patient = providers.Singleton(patient_cases.GetPatient, reads=read_side, audit=audit_log)
     create_patient = providers.Singleton(patient_cases.CreatePatient, **_patient_deps)
     update_patient = providers.Singleton(patient_cases.UpdatePatient, **_patient_deps)
     delete_patient = providers.Singleton(patient_cases.DeletePatient, **_patient_deps)
 
     # Appointments
     _appointment_deps = {"uow": unit_of_work.provider, "audit": audit_log, "clock": clock}
-    list_appointments = providers.Singleton(appointment_cases.ListAppointments, reads=read_side)
-    get_appointment = providers.Singleton(appointment_cases.GetAppointment, reads=read_side)
+    list_appointments = providers.Singleton(appointment_cases.ListAppointments, reads=read_side, audit=audit_log)
+    get_appointment = providers.Singleton(appointment_cases.GetAppointment, reads=read_side, audit=audit_log)
     book_appointment = providers.Singleton(appointment_cases.BookAppointment, **_appointment_deps)
     change_appointment = providers.Singleton(appointment_cases.ChangeAppointment, **_appointment_deps)
     delete_appointment = providers.Singleton(appointment_cases.DeleteAppointment, **_appointment_deps)
@@ -269,8 +269,8 @@ class Container(containers.DeclarativeContainer):
     # Contacts
     _contact_deps = {"uow": unit_of_work.provider, "audit": audit_log}
     submit_contact = providers.Singleton(contacts.SubmitContact, **_contact_deps)
-    list_contacts = providers.Singleton(contacts.ListContacts, reads=read_side)
-    get_contact = providers.Singleton(contacts.GetContact, reads=read_side)
+    list_contacts = providers.Singleton(contacts.ListContacts, reads=read_side, audit=audit_log)
+    get_contact = providers.Singleton(contacts.GetContact, reads=read_side, audit=audit_log)
     update_contact = providers.Singleton(contacts.UpdateContact, **_contact_deps)
     delete_contact = providers.Singleton(contacts.DeleteContact, **_contact_deps)
 

@@ -26,7 +26,6 @@ import os
 import secrets
 import socket
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -34,6 +33,14 @@ from hospital.domain.audit import GENESIS, AuditEntry, AuditEvent
 
 MAX_EVENTS_PER_CHAIN = 10_000
 MAX_CHAIN_AGE_SECONDS = 24 * 3600
+
+
+def event_id() -> str:
+    """A new event's id: 128 bits as 32 hex digits, the time in milliseconds (48 bits) then 80 random
+    bits. Ids made one after the other sort together, so the indexes on them (the events' key, their
+    patient links) grow at their ends: a batch writes a few pages, not one page per event, which on
+    SQLite made a batch's inserts and commit several times cheaper than random ids did."""
+    return f"{time.time_ns() // 1_000_000 & 0xFFFF_FFFF_FFFF:012x}{secrets.token_hex(10)}"
 
 
 def process_name() -> str:
@@ -52,7 +59,7 @@ class AuditLane:
     leased: bool = field(default=False)
 
     def seal(self, entry: AuditEntry, recorded_at: datetime) -> AuditEvent:
-        event = AuditEvent.seal(entry, event_id=uuid.uuid4().hex, recorded_at=recorded_at, chain=self.name,
+        event = AuditEvent.seal(entry, event_id=event_id(), recorded_at=recorded_at, chain=self.name,
                                 seq=self.pending_seq + 1, prev_hash=self.pending_head)
         self.pending_seq, self.pending_head = event.seq, event.hash
         return event

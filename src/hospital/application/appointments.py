@@ -11,6 +11,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
+from hospital.application import auditing
 from hospital.application.access import require_authenticated
 from hospital.application.auditing import Attempt, attempt, entry
 from hospital.application.doctor_schedules import parse_date
@@ -32,6 +33,7 @@ from hospital.domain.appointments import Appointment, AppointmentStatus
 from hospital.domain.audit import AuditAction, ResourceType
 from hospital.domain.errors import (
     ConflictError,
+    DomainError,
     ErrorCollector,
     NotFoundError,
     PermissionDeniedError,
@@ -126,14 +128,32 @@ def appointment_when(status: str | None = None, first: str | None = None,
 
 class ListAppointments:
     """A page of the appointments the caller may see (admins all; a doctor theirs; a patient their own), filterable
-    by patient, doctor, status and the date of ``start`` (``appointment_when``)."""
+    by patient, doctor, status and the date of ``start`` (``appointment_when``). Audited: one event naming every
+    patient on the page, with the filters."""
 
-    def __init__(self, reads: ReadSide) -> None:
-        self._reads = reads
+    def __init__(self, reads: ReadSide, audit: AuditLog) -> None:
+        self._reads, self._audit = reads, audit
 
-    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, *, page: PageRequest, patient_id: int | None = None,
                        doctor_id: int | None = None, when: AppointmentWhen | None = None) -> Page[AppointmentRow]:
+        filters: dict[str, object] = {"patient": patient_id, "doctor": doctor_id}
+        if when is not None:
+            filters.update(status=when.status,
+                           starts_from=None if when.starts_from is None else when.starts_from.isoformat(),
+                           starts_before=None if when.starts_before is None else when.starts_before.isoformat())
+        try:
+            found = await self._list(actor, page, patient_id, doctor_id, when)
+        except DomainError as error:
+            await auditing.refused(self._audit, actor, AuditAction.SEARCH, ResourceType.APPOINTMENT, error,
+                                   filters=filters)
+            raise
+        await auditing.search(self._audit, actor, ResourceType.APPOINTMENT, [row.patient for row in found.items],
+                              filters)
+        return found
+
+    @rerun_on_concurrent_change
+    async def _list(self, actor: Actor, page: PageRequest, patient_id: int | None,
+                    doctor_id: int | None, when: AppointmentWhen | None) -> Page[AppointmentRow]:
         require_authenticated(actor)
         return await self._reads.appointments.list(
             page=page, scope=_scope(actor), patient_id=patient_id, doctor_id=doctor_id, when=when,
@@ -141,18 +161,37 @@ class ListAppointments:
 
 
 class GetAppointment:
-    """One appointment the caller may see (the list's scope); another's is 404, as if it did not exist."""
+    """One appointment the caller may see (the list's scope); another's is 404, as if it did not exist.
+    Audited, refusals included (naming whose appointment it was)."""
 
-    def __init__(self, reads: ReadSide) -> None:
-        self._reads = reads
+    def __init__(self, reads: ReadSide, audit: AuditLog) -> None:
+        self._reads, self._audit = reads, audit
+
+    async def __call__(self, actor: Actor, appointment_id: int) -> AppointmentRow:
+        try:
+            row = await self._get(actor, appointment_id, _scope(actor))
+        except DomainError as error:
+            await auditing.refused(self._audit, actor, AuditAction.READ, ResourceType.APPOINTMENT, error,
+                                   resource_id=appointment_id, patient_ids=[await self._owner(appointment_id)])
+            raise
+        await auditing.read(self._audit, actor, ResourceType.APPOINTMENT, row.id, row.patient)
+        return row
 
     @rerun_on_concurrent_change
-    async def __call__(self, actor: Actor, appointment_id: int) -> AppointmentRow:
+    async def _get(self, actor: Actor, appointment_id: int, scope: AppointmentScope | None) -> AppointmentRow:
         require_authenticated(actor)
-        row = await self._reads.appointments.get(appointment_id, scope=_scope(actor))
+        row = await self._reads.appointments.get(appointment_id, scope=scope)
         if row is None:
             raise NotFoundError()
         return row
+
+    async def _owner(self, appointment_id: int) -> int | None:
+        """Whose appointment a refused read reached, if it exists (only the audit log is told)."""
+        try:
+            row = await self._reads.appointments.get(appointment_id, scope=None)
+        except DomainError:
+            return None
+        return None if row is None else row.patient
 
 
 class BookAppointment(AppointmentUseCase):

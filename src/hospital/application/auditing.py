@@ -5,6 +5,11 @@ A change's event goes in its unit of work (``await uow.audit.append(entry(...))`
 commit), so it is stored with the change or not at all. A refusal changes nothing, so it goes to
 the ``AuditLog``: ``attempt`` records it when the block raises a refusal, with the patients the use
 case had learnt the attempt concerned (``attempt.concerns(patient_id)``), and re-raises.
+
+A read goes to the ``AuditLog`` too, once it has answered: ``read`` for one item, ``search`` for a
+list call (every patient whose data the page holds, and the filters), ``refused`` for a read that
+was refused. They build the entry and hand it over; in the default ``batched`` mode that is a queue
+append, and the hashing and writing happen later, off the request's path (adapters/audit_log.py).
 """
 
 from __future__ import annotations
@@ -41,6 +46,29 @@ def refusal_outcome(error: BaseException) -> AuditOutcome | None:
     return None
 
 
+async def read(log: AuditLog, actor: Actor, resource_type: ResourceType, resource_id: int | None,
+               patient_id: int | None) -> None:
+    """One item read: its resource and the patient whose data it is (None: nobody's)."""
+    await log.record(entry(actor, AuditAction.READ, resource_type, resource_id=resource_id,
+                           patient_ids=(patient_id,)))
+
+
+async def search(log: AuditLog, actor: Actor, resource_type: ResourceType, patient_ids: Iterable[int | None],
+                 filters: dict[str, object] | None = None) -> None:
+    """One list call: every patient whose data it returned, and the filters it was given."""
+    await log.record(entry(actor, AuditAction.SEARCH, resource_type, patient_ids=patient_ids, filters=filters))
+
+
+async def refused(log: AuditLog, actor: Actor, action: AuditAction, resource_type: ResourceType,
+                  error: BaseException, *, resource_id: int | None = None,
+                  patient_ids: Iterable[int | None] = (), filters: dict[str, object] | None = None) -> None:
+    """Records ``error`` if it is a refusal (403, 404, 401, 400); the caller re-raises it."""
+    outcome = refusal_outcome(error)
+    if outcome is not None:
+        await log.record(entry(actor, action, resource_type, resource_id=resource_id, patient_ids=patient_ids,
+                               outcome=outcome, filters=filters))
+
+
 @dataclass(slots=True)
 class Attempt:
     """What a use case learnt about whose data it was reaching, before it may have been refused."""
@@ -65,8 +93,6 @@ async def attempt(log: AuditLog, actor: Actor, action: AuditAction, resource_typ
     try:
         yield current
     except DomainError as error:
-        outcome = refusal_outcome(error)
-        if outcome is not None:
-            await log.record(entry(actor, action, resource_type, resource_id=current.resource_id,
-                                   patient_ids=current.patient_ids, outcome=outcome))
+        await refused(log, actor, action, resource_type, error, resource_id=current.resource_id,
+                      patient_ids=current.patient_ids)
         raise

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hospital.application import auditing
 from hospital.application.access import require_admin
 from hospital.application.auditing import attempt, entry
 from hospital.application.ports.audit import AuditLog
@@ -15,7 +16,7 @@ from hospital.application.retry import rerun_on_concurrent_change
 from hospital.domain.actors import Actor
 from hospital.domain.audit import AuditAction, ResourceType
 from hospital.domain.contacts import Contact
-from hospital.domain.errors import NotFoundError
+from hospital.domain.errors import DomainError, NotFoundError
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,25 +61,44 @@ class SubmitContact(ContactUseCase):
 
 
 class ListContacts:
-    """Admins only: every contact request submitted."""
+    """Admins only: every contact request submitted. Audited (a request names no patient record)."""
 
-    def __init__(self, reads: ReadSide) -> None:
-        self._reads = reads
+    def __init__(self, reads: ReadSide, audit: AuditLog) -> None:
+        self._reads, self._audit = reads, audit
+
+    async def __call__(self, actor: Actor) -> list[ContactView]:
+        try:
+            found = await self._list(actor)
+        except DomainError as error:
+            await auditing.refused(self._audit, actor, AuditAction.SEARCH, ResourceType.CONTACT, error)
+            raise
+        await auditing.search(self._audit, actor, ResourceType.CONTACT, ())
+        return found
 
     @rerun_on_concurrent_change
-    async def __call__(self, actor: Actor) -> list[ContactView]:
+    async def _list(self, actor: Actor) -> list[ContactView]:
         require_admin(actor)
         return await self._reads.contacts.list()
 
 
 class GetContact:
-    """Admins only: one contact request; an unknown id is 404."""
+    """Admins only: one contact request; an unknown id is 404. Audited, refusals included."""
 
-    def __init__(self, reads: ReadSide) -> None:
-        self._reads = reads
+    def __init__(self, reads: ReadSide, audit: AuditLog) -> None:
+        self._reads, self._audit = reads, audit
+
+    async def __call__(self, actor: Actor, contact_id: int) -> ContactView:
+        try:
+            contact = await self._get(actor, contact_id)
+        except DomainError as error:
+            await auditing.refused(self._audit, actor, AuditAction.READ, ResourceType.CONTACT, error,
+                                   resource_id=contact_id)
+            raise
+        await auditing.read(self._audit, actor, ResourceType.CONTACT, contact.id, None)
+        return contact
 
     @rerun_on_concurrent_change
-    async def __call__(self, actor: Actor, contact_id: int) -> ContactView:
+    async def _get(self, actor: Actor, contact_id: int) -> ContactView:
         require_admin(actor)
         contact = await self._reads.contacts.get(contact_id)
         if contact is None:

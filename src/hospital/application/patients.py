@@ -10,6 +10,7 @@ from __future__ import annotations
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
+from hospital.application import auditing
 from hospital.application.access import require_authenticated
 from hospital.application.auditing import attempt, entry
 from hospital.application.pagination import Page, PageRequest
@@ -22,7 +23,7 @@ from hospital.application.retry import rerun_on_concurrent_change
 from hospital.application.staged_uploads import StagedUpload, staged_upload
 from hospital.domain.actors import Actor
 from hospital.domain.audit import AuditAction, ResourceType
-from hospital.domain.errors import ConflictError, NotFoundError, ValidationError
+from hospital.domain.errors import ConflictError, DomainError, NotFoundError, ValidationError
 from hospital.domain.patients import ALREADY_A_PATIENT, DUPLICATE_PHONE, Patient, normalize_patient_phone
 
 PROFILE_FOLDER = "patient_profiles"
@@ -95,15 +96,35 @@ def _scope(actor: Actor) -> PatientScope | None:
     return None if actor.is_admin else PatientScope(patient_id=actor.patient_id, doctor_id=actor.doctor_id)
 
 
+def _list_filters(search: str, phone: str | None) -> dict[str, object]:
+    # A phone number is never written to the audit log: only that the list was filtered by one.
+    return {"search": search, "phone": PHONE_WITHHELD if phone else None}
+
+
+PHONE_WITHHELD = "(withheld)"
+
+
 class ListPatients:
-    """A page of the patient records the caller may see (admins all; a doctor their patients; a patient their own)."""
+    """A page of the patient records the caller may see (admins all; a doctor their patients; a patient their own).
+    Audited: one event naming every patient on the page, with the filters."""
 
-    def __init__(self, reads: ReadSide) -> None:
-        self._reads = reads
+    def __init__(self, reads: ReadSide, audit: AuditLog) -> None:
+        self._reads, self._audit = reads, audit
 
-    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, *, page: PageRequest, search: str = "",
                        phone: str | None = None) -> Page[PatientRow]:
+        try:
+            found = await self._list(actor, page, search, phone)
+        except DomainError as error:
+            await auditing.refused(self._audit, actor, AuditAction.SEARCH, ResourceType.PATIENT, error,
+                                   filters=_list_filters(search, phone))
+            raise
+        await auditing.search(self._audit, actor, ResourceType.PATIENT, [row.id for row in found.items],
+                              _list_filters(search, phone))
+        return found
+
+    @rerun_on_concurrent_change
+    async def _list(self, actor: Actor, page: PageRequest, search: str, phone: str | None) -> Page[PatientRow]:
         require_authenticated(actor)
         # Surrounding blanks are no search term, as in the original.
         return await self._reads.patients.list(page=page, scope=_scope(actor), search=search.strip(),
@@ -111,13 +132,23 @@ class ListPatients:
 
 
 class GetPatient:
-    """One patient record the caller may see; another's is 404."""
+    """One patient record the caller may see; another's is 404. Audited, refusals included."""
 
-    def __init__(self, reads: ReadSide) -> None:
-        self._reads = reads
+    def __init__(self, reads: ReadSide, audit: AuditLog) -> None:
+        self._reads, self._audit = reads, audit
+
+    async def __call__(self, actor: Actor, patient_id: int) -> PatientRow:
+        try:
+            row = await self._get(actor, patient_id)
+        except DomainError as error:
+            await auditing.refused(self._audit, actor, AuditAction.READ, ResourceType.PATIENT, error,
+                                   resource_id=patient_id, patient_ids=(patient_id,))
+            raise
+        await auditing.read(self._audit, actor, ResourceType.PATIENT, row.id, row.id)
+        return row
 
     @rerun_on_concurrent_change
-    async def __call__(self, actor: Actor, patient_id: int) -> PatientRow:
+    async def _get(self, actor: Actor, patient_id: int) -> PatientRow:
         require_authenticated(actor)
         row = await self._reads.patients.get(patient_id, scope=_scope(actor))
         if row is None:

@@ -6,6 +6,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date
 
+from hospital.application import auditing
 from hospital.application.access import require_authenticated
 from hospital.application.auditing import Attempt, attempt, entry
 from hospital.application.pagination import Page, PageRequest
@@ -20,7 +21,7 @@ from hospital.application.search import search_terms
 from hospital.application.staged_uploads import StagedUpload, staged_upload
 from hospital.domain.actors import Actor
 from hospital.domain.audit import AuditAction, ResourceType
-from hospital.domain.errors import ConflictError, ErrorCollector, NotFoundError
+from hospital.domain.errors import ConflictError, DomainError, ErrorCollector, NotFoundError
 from hospital.domain.profiles import PROFILE_EXISTS, UserProfile, ensure_profile_readable_by
 from hospital.domain.users import USERNAME_TAKEN
 
@@ -108,13 +109,25 @@ async def _patient_of(uow: UnitOfWork, user_id: int) -> int | None:
 
 
 class ListProfiles:
-    """A page of the profiles the caller may see (admins all, others their own), searchable."""
+    """A page of the profiles the caller may see (admins all, others their own), searchable.
+    Audited: one event naming the patient of every profile on the page, with the search."""
 
-    def __init__(self, reads: ReadSide) -> None:
-        self._reads = reads
+    def __init__(self, reads: ReadSide, audit: AuditLog) -> None:
+        self._reads, self._audit = reads, audit
+
+    async def __call__(self, actor: Actor, *, page: PageRequest, search: str = "") -> Page[ProfileView]:
+        try:
+            found = await self._list(actor, page, search)
+        except DomainError as error:
+            await auditing.refused(self._audit, actor, AuditAction.SEARCH, ResourceType.PROFILE, error,
+                                   filters={"search": search})
+            raise
+        await auditing.search(self._audit, actor, ResourceType.PROFILE, [view.patient_id for view in found.items],
+                              {"search": search})
+        return found
 
     @rerun_on_concurrent_change
-    async def __call__(self, actor: Actor, *, page: PageRequest, search: str = "") -> Page[ProfileView]:
+    async def _list(self, actor: Actor, page: PageRequest, search: str) -> Page[ProfileView]:
         require_authenticated(actor)
         return await self._reads.profiles.page(
             page=page, search=search_terms(search), user_id=None if actor.is_admin else actor.user_id,
@@ -122,13 +135,23 @@ class ListProfiles:
 
 
 class GetProfile:
-    """One profile the caller may see; another's is 404."""
+    """One profile the caller may see; another's is 404. Audited, refusals included."""
 
-    def __init__(self, reads: ReadSide) -> None:
-        self._reads = reads
+    def __init__(self, reads: ReadSide, audit: AuditLog) -> None:
+        self._reads, self._audit = reads, audit
+
+    async def __call__(self, actor: Actor, profile_id: int) -> ProfileView:
+        try:
+            view = await self._get(actor, profile_id)
+        except DomainError as error:
+            await auditing.refused(self._audit, actor, AuditAction.READ, ResourceType.PROFILE, error,
+                                   resource_id=profile_id, patient_ids=[await self._owner(profile_id)])
+            raise
+        await auditing.read(self._audit, actor, ResourceType.PROFILE, view.id, view.patient_id)
+        return view
 
     @rerun_on_concurrent_change
-    async def __call__(self, actor: Actor, profile_id: int) -> ProfileView:
+    async def _get(self, actor: Actor, profile_id: int) -> ProfileView:
         require_authenticated(actor)
         view = await self._reads.profiles.get(profile_id)
         if view is None:
@@ -136,15 +159,33 @@ class GetProfile:
         ensure_profile_readable_by(actor, owner=view.user.id)
         return view
 
+    async def _owner(self, profile_id: int) -> int | None:
+        """Whose profile a refused read reached, if it exists (only the audit log is told)."""
+        try:
+            view = await self._reads.profiles.get(profile_id)
+        except DomainError:
+            return None
+        return None if view is None else view.patient_id
+
 
 class GetMyProfile:
-    """The caller's own profile."""
+    """The caller's own profile. Audited, its absence included."""
 
-    def __init__(self, reads: ReadSide) -> None:
-        self._reads = reads
+    def __init__(self, reads: ReadSide, audit: AuditLog) -> None:
+        self._reads, self._audit = reads, audit
+
+    async def __call__(self, actor: Actor) -> ProfileView:
+        try:
+            view = await self._get(actor)
+        except DomainError as error:
+            await auditing.refused(self._audit, actor, AuditAction.READ, ResourceType.PROFILE, error,
+                                   patient_ids=[actor.patient_id])
+            raise
+        await auditing.read(self._audit, actor, ResourceType.PROFILE, view.id, view.patient_id)
+        return view
 
     @rerun_on_concurrent_change
-    async def __call__(self, actor: Actor) -> ProfileView:
+    async def _get(self, actor: Actor) -> ProfileView:
         require_authenticated(actor)
         view = await self._reads.profiles.get_by_user(actor.user_id)  # type: ignore[arg-type]
         if view is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hospital.application import auditing
 from hospital.application.access import require_authenticated
 from hospital.application.auditing import Attempt, attempt, entry
 from hospital.application.ids import is_valid_id
@@ -16,7 +17,7 @@ from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactor
 from hospital.application.retry import rerun_on_concurrent_change
 from hospital.domain.actors import Actor
 from hospital.domain.audit import AuditAction, ResourceType
-from hospital.domain.errors import ErrorCollector, NotFoundError, PermissionDeniedError, ValidationError
+from hospital.domain.errors import DomainError, ErrorCollector, NotFoundError, PermissionDeniedError, ValidationError
 from hospital.domain.reviews import NULL_CHARACTERS, Rating, Review
 
 NOT_A_PATIENT = "Only patients can write reviews."
@@ -90,14 +91,28 @@ class ReviewUseCase:
 
 
 class ListReviews:
-    """Public: a page of reviews, filterable by reviewer and doctor."""
+    """Public: a page of reviews, filterable by reviewer and doctor. Audited: one event naming every
+    reviewer (a patient) on the page, with the filters."""
 
-    def __init__(self, reads: ReadSide) -> None:
-        self._reads = reads
+    def __init__(self, reads: ReadSide, audit: AuditLog) -> None:
+        self._reads, self._audit = reads, audit
 
-    @rerun_on_concurrent_change
     async def __call__(self, actor: Actor, *, page: PageRequest, query: ReviewQuery | None = None) -> Page[ReviewView]:
         query = query or ReviewQuery()
+        filters: dict[str, object] = {"doctor": query.doctor, "reviewer": query.reviewer, "rating": query.rating,
+                                      "search": query.search}
+        try:
+            found = await self._list(page, query)
+        except DomainError as error:
+            await auditing.refused(self._audit, actor, AuditAction.SEARCH, ResourceType.REVIEW, error,
+                                   filters=filters)
+            raise
+        await auditing.search(self._audit, actor, ResourceType.REVIEW, [view.reviewer_id for view in found.items],
+                              filters)
+        return found
+
+    @rerun_on_concurrent_change
+    async def _list(self, page: PageRequest, query: ReviewQuery) -> Page[ReviewView]:
         errors = ErrorCollector()
         rating = errors.collect(lambda: Rating.parse(query.rating).value if query.rating is not None else None)
         if "\x00" in query.search:
@@ -112,13 +127,23 @@ class ListReviews:
 
 
 class GetReview:
-    """Public: one review; an unknown id is 404."""
+    """Public: one review; an unknown id is 404. Audited: the reviewer is the patient concerned."""
 
-    def __init__(self, reads: ReadSide) -> None:
-        self._reads = reads
+    def __init__(self, reads: ReadSide, audit: AuditLog) -> None:
+        self._reads, self._audit = reads, audit
+
+    async def __call__(self, actor: Actor, review_id: int) -> ReviewView:
+        try:
+            view = await self._get(review_id)
+        except DomainError as error:
+            await auditing.refused(self._audit, actor, AuditAction.READ, ResourceType.REVIEW, error,
+                                   resource_id=review_id)
+            raise
+        await auditing.read(self._audit, actor, ResourceType.REVIEW, view.id, view.reviewer_id)
+        return view
 
     @rerun_on_concurrent_change
-    async def __call__(self, actor: Actor, review_id: int) -> ReviewView:
+    async def _get(self, review_id: int) -> ReviewView:
         view = await self._reads.reviews.get(review_id) if is_valid_id(review_id) else None
         if view is None:
             raise NotFoundError()

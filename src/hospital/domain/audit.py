@@ -146,7 +146,7 @@ class AuditEntry:
            patient_ids: Iterable[int | None] = (), username: str | None = None,
            filters: Mapping[str, object] | None = None, context: RequestContext | None = None) -> AuditEntry:
         return cls(
-            action=action, resource_type=resource_type, outcome=outcome, resource_id=resource_id,
+            action=action, resource_type=resource_type, outcome=outcome, resource_id=_recordable(resource_id),
             patient_ids=_patient_ids(patient_ids), actor_user_id=actor.user_id, actor_role=ActorRole.of(actor),
             username=username, filters=_filters(filters), context=context or RequestContext(),
         )
@@ -157,8 +157,22 @@ class AuditEntry:
         return self.patient_ids[0] if len(self.patient_ids) == 1 else None
 
 
+# Ids are stored as 64-bit integers. An id beyond them (an absurd id in a refused request's path)
+# names no record, and must not make its event, and the batch it is written in, unstorable.
+_ID_MIN, _ID_MAX = -(2**63), 2**63 - 1
+
+
+def _recordable(value: int | None) -> int | None:
+    return value if value is not None and _ID_MIN <= value <= _ID_MAX else None
+
+
 def _patient_ids(ids: Iterable[int | None]) -> tuple[int, ...]:
-    return tuple(sorted({patient_id for patient_id in ids if patient_id is not None}))
+    # On every audited read's path: one set, and the bounds checked on its extremes only.
+    unique = set(ids)
+    unique.discard(None)
+    if unique and (min(unique) < _ID_MIN or max(unique) > _ID_MAX):  # type: ignore[type-var]
+        unique = {patient_id for patient_id in unique if _recordable(patient_id) is not None}
+    return tuple(sorted(unique))  # type: ignore[type-var]
 
 
 def _filters(filters: Mapping[str, object] | None) -> tuple[tuple[str, str], ...]:
@@ -182,10 +196,10 @@ class AuditEvent:
     @classmethod
     def seal(cls, entry: AuditEntry, *, event_id: str, recorded_at: datetime, chain: str, seq: int,
              prev_hash: str) -> AuditEvent:
-        unsealed = cls(id=event_id, recorded_at=_utc(recorded_at), chain=chain, seq=seq, prev_hash=prev_hash,
-                       hash="", entry=entry)
-        return cls(id=unsealed.id, recorded_at=unsealed.recorded_at, chain=chain, seq=seq, prev_hash=prev_hash,
-                   hash=content_hash(unsealed), entry=entry)
+        recorded_at = _utc(recorded_at)
+        digest = hashlib.sha256(_canonical(entry, event_id, recorded_at, chain, prev_hash)).hexdigest()
+        return cls(id=event_id, recorded_at=recorded_at, chain=chain, seq=seq, prev_hash=prev_hash, hash=digest,
+                   entry=entry)
 
 
 def _utc(moment: datetime) -> datetime:
@@ -199,15 +213,39 @@ def format_time(moment: datetime) -> str:
     return _utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+class _LastTime:
+    """``format_time`` of the last time asked: a batch's events share one (sealing is on the hot path).
+    Equal instants have one UTC text, whatever their offsets."""
+
+    last: tuple[datetime, str] | None = None
+
+    @classmethod
+    def of(cls, moment: datetime) -> str:
+        last = cls.last
+        if last is not None and last[0] == moment:
+            return last[1]
+        text = format_time(moment)
+        cls.last = (moment, text)
+        return text
+
+
+# json.dumps with these arguments, without making an encoder per call.
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
 def canonical_content(event: AuditEvent) -> bytes:
     """The bytes an event's hash is the SHA-256 of: every field but ``seq`` and ``hash``, as JSON with
     sorted keys, no spaces, ASCII only. Changing this changes every hash: it is the log's format."""
-    entry, context = event.entry, event.entry.context
+    return _canonical(event.entry, event.id, event.recorded_at, event.chain, event.prev_hash)
+
+
+def _canonical(entry: AuditEntry, event_id: str, recorded_at: datetime, chain: str, prev_hash: str) -> bytes:
+    context = entry.context
     content = {
-        "id": event.id,
-        "recorded_at": format_time(event.recorded_at),
-        "chain": event.chain,
-        "prev_hash": event.prev_hash,
+        "id": event_id,
+        "recorded_at": _LastTime.of(recorded_at),
+        "chain": chain,
+        "prev_hash": prev_hash,
         "action": str(entry.action),
         "resource_type": str(entry.resource_type),
         "resource_id": entry.resource_id,
@@ -221,7 +259,7 @@ def canonical_content(event: AuditEvent) -> bytes:
         "request_id": context.request_id,
         "user_agent": context.user_agent,
     }
-    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+    return _ENCODER.encode(content).encode("ascii")
 
 
 def content_hash(event: AuditEvent) -> str:

@@ -49,6 +49,18 @@ async def test_events_are_stored_exactly_as_sealed(any_container: Container) -> 
     assert (await any_container.audit_events().verify()).valid
 
 
+async def test_a_batch_stores_each_event_exactly_as_sealed(any_container: Container) -> None:
+    """A batch (the buffered reads) is written by other statements than a single event: the same rows."""
+    anonymous = AuditEntry(AuditAction.READ, ResourceType.REVIEW, resource_id=5, patient_ids=(9,))
+    async with any_container.unit_of_work() as uow:
+        sealed = await uow.audit.append_many([FULL, anonymous, FULL, entry(None, user=None)])
+        await uow.commit()
+    events = await stored(any_container)
+    assert [(e.id, e.recorded_at, e.chain, e.seq, e.prev_hash, e.hash, e.entry) for e in events] == [
+        (e.id, e.recorded_at, e.chain, e.seq, e.prev_hash, e.hash, e.entry) for e in sealed]
+    assert (await any_container.audit_events().verify()).valid
+
+
 async def test_a_units_events_are_stored_if_and_only_if_it_commits(any_container: Container) -> None:
     async with any_container.unit_of_work() as uow:
         await uow.audit.append(entry(1))

@@ -5,6 +5,7 @@ commits), so it answers what a concurrent reader of the SQL store sees."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from functools import cached_property
 from typing import Any, Generic, TypeVar
 
@@ -64,7 +65,9 @@ class _ProfileReads:
         self._db = db
 
     def _view(self, profile: Any) -> ProfileView:
-        return ProfileView.of(ProfileDetails(profile=profile, user=self._db.table("users")[profile.user_id]))
+        view = ProfileView.of(ProfileDetails(profile=profile, user=self._db.table("users")[profile.user_id]))
+        patient = next((p for p in self._db.table("patients").values() if p.user_id == profile.user_id), None)
+        return replace(view, patient_id=None if patient is None else patient.id)
 
     async def page(self, *, page: PageRequest, search: Sequence[str] = (),
                    user_id: int | None = None) -> Page[ProfileView]:

@@ -45,6 +45,16 @@ _INSERT_EVENT = PreparedQuery(insert(e).values({name: bindparam(name) for name i
 _INSERT_PATIENT = PreparedQuery(insert(p).values(patient_id=bindparam("patient_id"), event_id=bindparam("event_id"))
                                 .returning(p.c.patient_id))
 
+_BATCH_EVENTS = PreparedQuery(insert(e).values({name: bindparam(name) for name in _COLUMNS}))
+_BATCH_LINKS = PreparedQuery(insert(p).values(patient_id=bindparam("patient_id"), event_id=bindparam("event_id")))
+_PG_TYPES = {"recorded_at": "timestamptz", "seq": "bigint", "resource_id": "bigint", "actor_user_id": "bigint"}
+_PG_BATCH_EVENTS = (
+    f"INSERT INTO audit_events ({', '.join(_COLUMNS)}) SELECT * FROM unnest("  # noqa: S608 - fixed names
+    + ", ".join(f"${n}::{_PG_TYPES.get(name, 'text')}[]" for n, name in enumerate(_COLUMNS, 1)) + ")"
+)
+_PG_BATCH_LINKS = ("INSERT INTO audit_event_patients (patient_id, event_id) "
+                   "SELECT * FROM unnest($1::bigint[], $2::text[])")
+
 
 def _event_with_patients() -> PreparedQuery:
     """PostgreSQL: the event and its patients in one statement (one round trip on a change's path)."""
@@ -127,14 +137,27 @@ class SqlAlchemyAuditTrail:
             for event in events:
                 await self._write_one(event)
             return events
-        # A batch (the buffered reads): one executemany per table on the session's connection.
+        # A batch (the buffered reads): one executemany per table on the session's connection, of the
+        # driver's SQL and plain tuples (SQLAlchemy's per-row parameter processing would cost more
+        # than SQLite's insert itself).
         connection = await self._uow.session.connection()
-        dialect = connection.dialect.name
-        await connection.execute(insert(e), [{**event_row(event, dialect), "recorded_at": event.recorded_at}
-                                             for event in events])
-        links = [{"patient_id": pid, "event_id": event.id} for event in events for pid in event.entry.patient_ids]
+        dialect = connection.dialect
+        rows = [event_row(event, dialect.name) for event in events]
+        links = [(pid, event.id) for event in events for pid in event.entry.patient_ids]
+        if dialect.name == "postgresql":
+            # One statement per table, the rows as arrays: PostgreSQL runs an executemany's rows as
+            # statements of their own, each with its own executor start-up.
+            await connection.exec_driver_sql(_PG_BATCH_EVENTS, tuple([row[name] for row in rows] for name in _COLUMNS))
+            if links:
+                patient_ids, event_ids = zip(*links, strict=True)
+                await connection.exec_driver_sql(_PG_BATCH_LINKS, (list(patient_ids), list(event_ids)))
+            return events
+        sql, names = _BATCH_EVENTS.positions(dialect)
+        await connection.exec_driver_sql(sql, [tuple([row[name] for name in names]) for row in rows])
         if links:
-            await connection.execute(insert(p), links)
+            sql, names = _BATCH_LINKS.positions(dialect)
+            assert names == ("patient_id", "event_id")
+            await connection.exec_driver_sql(sql, links)
         return events
 
     async def _write_one(self, event: AuditEvent) -> None:

@@ -106,11 +106,20 @@ class PreparedQuery:
         self.statement = statement
         self._by_dialect: dict[str, _Compiled] = {}
 
-    def bind(self, dialect: Dialect, parameters: Mapping[str, Any] | None = None) -> tuple[str, list[Any]]:
-        """The SQL for ``dialect`` and its positional values, lists made the dialect's array form."""
+    def _compiled(self, dialect: Dialect) -> _Compiled:
         compiled = self._by_dialect.get(dialect.name)
         if compiled is None:
             compiled = self._by_dialect[dialect.name] = _Compiled(self.statement, dialect)
+        return compiled
+
+    def positions(self, dialect: Dialect) -> tuple[str, tuple[str, ...]]:
+        """The SQL for ``dialect`` and the names of its parameters in order (an executemany's rows)."""
+        compiled = self._compiled(dialect)
+        return compiled.sql, compiled.names
+
+    def bind(self, dialect: Dialect, parameters: Mapping[str, Any] | None = None) -> tuple[str, list[Any]]:
+        """The SQL for ``dialect`` and its positional values, lists made the dialect's array form."""
+        compiled = self._compiled(dialect)
         given = parameters or {}
         values = [given[name] if name in given else compiled.defaults[name] for name in compiled.names]
         if dialect.name == "sqlite":

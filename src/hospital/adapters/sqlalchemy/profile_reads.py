@@ -12,6 +12,7 @@ from hospital.adapters.sqlalchemy.integers import storable
 from hospital.adapters.sqlalchemy.prepared import PreparedQuery, QueryShapes
 from hospital.adapters.sqlalchemy.read_values import plain_date, utc_datetime
 from hospital.adapters.sqlalchemy.search import contains_pattern, matches_any
+from hospital.adapters.sqlalchemy.tables.accounts import patients
 from hospital.adapters.sqlalchemy.tables.accounts import user_profiles as p
 from hospital.adapters.sqlalchemy.tables.accounts import users as u
 from hospital.application.pagination import Page, PageRequest
@@ -20,9 +21,12 @@ from hospital.application.ports.accounts import ProfileView, UserView
 _COLUMNS = (
     p.c.id, u.c.id, u.c.username, u.c.email, u.c.first_name, u.c.last_name, u.c.is_staff, u.c.is_active,
     u.c.date_joined, p.c.bio, p.c.address, p.c.date_of_birth, p.c.profile_picture, p.c.created_at,
-    p.c.updated_at,
+    p.c.updated_at, patients.c.id,
 )
 _JOINED = p.join(u, u.c.id == p.c.user_id)
+# With the patient record of the profile's user: whose data it is, to the audit log (one row at most:
+# patients.user_id is unique).
+_WITH_PATIENT = _JOINED.outerjoin(patients, patients.c.user_id == p.c.user_id)
 # Searches with more terms than this are compiled for the request alone, not kept.
 _KEPT_TERMS = 8
 
@@ -46,24 +50,24 @@ def _count(by_user: bool, terms: int):
 
 
 def _page(by_user: bool, terms: int):
-    return (select(*_COLUMNS).select_from(_JOINED).where(*_conditions(by_user, terms)).order_by(p.c.id)
+    return (select(*_COLUMNS).select_from(_WITH_PATIENT).where(*_conditions(by_user, terms)).order_by(p.c.id)
             .limit(bindparam("limit")).offset(bindparam("offset")))
 
 
 _COUNT = QueryShapes(_count)
 _PAGE = QueryShapes(_page)
-_BY_ID = PreparedQuery(select(*_COLUMNS).select_from(_JOINED).where(p.c.id == bindparam("profile_id")))
-_BY_USER = PreparedQuery(select(*_COLUMNS).select_from(_JOINED).where(p.c.user_id == bindparam("user_id")))
+_BY_ID = PreparedQuery(select(*_COLUMNS).select_from(_WITH_PATIENT).where(p.c.id == bindparam("profile_id")))
+_BY_USER = PreparedQuery(select(*_COLUMNS).select_from(_WITH_PATIENT).where(p.c.user_id == bindparam("user_id")))
 
 
 def _view(row: Sequence[Any]) -> ProfileView:
     (profile_id, user_id, username, email, first_name, last_name, is_staff, is_active, date_joined, bio, address,
-     date_of_birth, picture, created_at, updated_at) = row
+     date_of_birth, picture, created_at, updated_at, patient_id) = row
     user = UserView(id=user_id, username=username, email=email, first_name=first_name, last_name=last_name,
                     is_staff=bool(is_staff), is_active=bool(is_active), date_joined=utc_datetime(date_joined))
     return ProfileView(id=profile_id, user=user, bio=bio, address=address, date_of_birth=plain_date(date_of_birth),
                        profile_picture=picture, created_at=utc_datetime(created_at),
-                       updated_at=utc_datetime(updated_at))
+                       updated_at=utc_datetime(updated_at), patient_id=patient_id)
 
 
 class SqlAlchemyProfileReads:

@@ -59,6 +59,9 @@ class ProfileView:
     profile_picture: str | None
     created_at: datetime
     updated_at: datetime
+    # The patient record of the profile's user (whose data the profile is, to the audit log); not on
+    # the wire. The read side fills it in; None when the user has no patient record.
+    patient_id: int | None = None
 
     @classmethod
     def of(cls, details: ProfileDetails) -> ProfileView:
