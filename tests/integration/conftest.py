@@ -12,13 +12,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from hospital.adapters.sqlalchemy.tables import metadata
 from hospital.bootstrap import Container, shutdown
-from hospital.entrypoints.http.app import create_app
+from hospital.entrypoints.http.app import create_app, serve_container
 from hospital.entrypoints.migrations import upgrade
 from hospital.settings import Settings
 from tests.conftest import make_settings
@@ -79,9 +80,28 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
+@pytest.fixture(scope="session")
+def media_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One media folder per test process, emptied for each test: the shared app serves it."""
+    return tmp_path_factory.mktemp("served") / "media"
+
+
 @pytest.fixture
-def sql_settings(tmp_path: Path, database_url: str) -> Settings:
-    return make_settings(tmp_path, database_url=database_url)
+def sql_settings(tmp_path: Path, database_url: str, media_root: Path) -> Settings:
+    shutil.rmtree(media_root, ignore_errors=True)
+    media_root.mkdir(parents=True)
+    return make_settings(tmp_path, database_url=database_url, media_root=media_root)
+
+
+@pytest.fixture(scope="session")
+def shared_app(tmp_path_factory: pytest.TempPathFactory, media_root: Path) -> Litestar:
+    """The app, built once per test process; each test's ``client`` gives it that test's container.
+
+    Building it parses every route handler (a few tenths of a second), and ~800 tests use ``client``.
+    Its settings are ``sql_settings``' apart from the database, as ``serve_container`` requires; a
+    test that needs other settings builds its own app (tests/support/apps.py).
+    """
+    return create_app(production_container(make_settings(tmp_path_factory.mktemp("app"), media_root=media_root)))
 
 
 @pytest.fixture
@@ -93,7 +113,7 @@ async def sql_container(sql_settings: Settings) -> AsyncIterator[Container]:
 
 
 @pytest.fixture
-async def client(sql_container: Container) -> AsyncIterator[AsyncTestClient]:
-    app = create_app(sql_container)
-    async with AsyncTestClient(app, base_url="http://testserver.local") as test_client:
+async def client(shared_app: Litestar, sql_container: Container) -> AsyncIterator[AsyncTestClient]:
+    serve_container(shared_app, sql_container)
+    async with AsyncTestClient(shared_app, base_url="http://testserver.local") as test_client:
         yield test_client

@@ -14,17 +14,19 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+from litestar import Litestar
 
 from hospital.application.actor import Actor
 from hospital.bootstrap import Container
-from hospital.entrypoints.http.app import create_app
+from hospital.entrypoints.http.app import serve_container
 from tests.support.http import bearer, login_over_http
 from tests.support.reviews_clinic import DoctorInClinic, open_clinic
 
 
 @pytest.fixture
-async def api(sql_container: Container) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(sql_container))
+async def api(shared_app: Litestar, sql_container: Container) -> AsyncIterator[httpx.AsyncClient]:
+    serve_container(shared_app, sql_container)
+    transport = httpx.ASGITransport(app=shared_app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as client:
         yield client
 

@@ -25,21 +25,24 @@ AUTH_SCOPE = {
 
 
 class RateLimitMiddleware:
-    def __init__(self, app: ASGIApp, *, limiter: RateLimiter, tokens: TokenService,
-                 client_address: ClientAddressResolver, auth: RateLimit, anon: RateLimit,
-                 user: RateLimit) -> None:
-        self.app, self._limiter, self._tokens = app, limiter, tokens
+    """Limits by scope. The limiter and the token service are the ones the app serves with at the time
+    of the request (``app.state``, set by ``serve_container``), not the ones it was built with."""
+
+    def __init__(self, app: ASGIApp, *, client_address: ClientAddressResolver, auth: RateLimit,
+                 anon: RateLimit, user: RateLimit) -> None:
+        self.app = app
         self._client_address = client_address
         self._auth, self._anon, self._user = auth, anon, user
 
-    def _user_id(self, scope: Scope) -> int | None:
+    @staticmethod
+    def _user_id(scope: Scope, tokens: TokenService) -> int | None:
         for name, value in scope.get("headers", []):
             if name == b"authorization":
                 scheme, _, token = value.decode("latin-1").strip().partition(" ")
                 if scheme.lower() != "bearer":
                     return None
                 try:
-                    return self._tokens.decode(token.strip(), expected_type=TokenType.ACCESS).user_id
+                    return tokens.decode(token.strip(), expected_type=TokenType.ACCESS).user_id
                 except AuthenticationError:
                     return None  # the request will be refused with 401; count it as anonymous
         return None
@@ -48,14 +51,16 @@ class RateLimitMiddleware:
         if scope["type"] != "http" or scope["path"].startswith(("/media/", "/schema", "/health")):
             await self.app(scope, receive, send)
             return
+        state = scope["litestar_app"].state
         path = scope["path"].rstrip("/") or "/"
         if (scope["method"], path) in AUTH_SCOPE:
             key, rate = f"auth:{self._client_address(scope)}", self._auth
-        elif (user_id := self._user_id(scope)) is not None:
+        elif (user_id := self._user_id(scope, state.tokens)) is not None:
             key, rate = f"user:{user_id}", self._user
         else:
             key, rate = f"anon:{self._client_address(scope)}", self._anon
-        decision = await self._limiter.hit(key, limit=rate.requests, period_seconds=rate.period_seconds)
+        limiter: RateLimiter = state.rate_limiter
+        decision = await limiter.hit(key, limit=rate.requests, period_seconds=rate.period_seconds)
         if decision.allowed:
             await self.app(scope, receive, send)
             return
