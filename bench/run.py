@@ -38,7 +38,9 @@ DOCTORS, PATIENTS, REVIEWS = 1000, 2000, 2000
 BIG_TABLE = 1_000_000
 SMALL_TABLE = 1_000
 BENCH_DOCTOR = 1  # owns the 1,000 appointments the R3 list reads, in the small and the big table
-SERVER_PORT, BARE_PORT = 18761, 18762
+# Settable, so that two benches can run side by side on one machine.
+SERVER_PORT = int(os.environ.get("BENCH_SERVER_PORT", "18761"))
+BARE_PORT = int(os.environ.get("BENCH_BARE_PORT", "18762"))
 
 
 # ---------------------------------------------------------------- wrk
