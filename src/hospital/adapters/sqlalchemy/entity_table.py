@@ -122,7 +122,8 @@ class EntityTable(Generic[E]):
 
     def _entity_of(self, row: Sequence[Any]) -> E:
         statements = self._statements
-        given, later = {}, {}
+        given: dict[str, Any] = {}
+        later: dict[str, Any] = {}
         for index, (column, codec, init) in enumerate(
                 zip(statements.columns, statements.codecs(self._uow.dialect), self._init, strict=True), start=1):
             value = row[index]
