@@ -5,7 +5,7 @@ session ends during its COMMIT is not run again when PostgreSQL cannot say what 
 have committed (503, outcome unknown; settled when it can say: test_lost_commits.py).
 
 The sessions are ended as a failover or ``pg_terminate_backend`` ends them, on both transaction
-paths: the ORM session (a contact) and the driver transaction (a booking).
+paths: the ORM session (a patient's change) and the driver transaction (a contact, a booking).
 """
 
 from __future__ import annotations
@@ -16,18 +16,24 @@ import asyncpg
 import pytest
 from asyncpg.exceptions import ConnectionDoesNotExistError
 from asyncpg.transaction import Transaction
+from sqlalchemy import literal, select
 from sqlalchemy.engine import make_url
 
+from hospital.adapters.sqlalchemy.accounts import SqlAlchemyPatientRepository
 from hospital.adapters.sqlalchemy.appointments import SqlAlchemyAppointmentRepository
 from hospital.adapters.sqlalchemy.contacts import SqlAlchemyContactRepository
 from hospital.adapters.sqlalchemy.direct_reads import AsyncpgDirectReader
+from hospital.adapters.sqlalchemy.prepared import PreparedQuery
 from hospital.application.appointments import Booking
 from hospital.application.contacts import ContactChanges
 from hospital.application.errors import CommitOutcomeUnknownError
 from hospital.application.pagination import PageRequest
+from hospital.application.patients import PatientChanges
 from hospital.bootstrap import Container
 from hospital.domain.actors import Actor
 from tests.support.clinic import Cast, cast
+
+_ONE = PreparedQuery(select(literal(1)))
 
 
 @pytest.fixture
@@ -68,7 +74,11 @@ def end_sessions_after_first(monkeypatch: pytest.MonkeyPatch, repository: type, 
         if len(calls) == 1:
             assert await end_every_session(url) > 0
             if then_read:
-                await (await self._session.connection()).exec_driver_sql("SELECT 1")
+                owner = getattr(self, "_uow", None)  # a repository on the driver (entity_table.py)
+                if owner is not None:
+                    await owner.write(_ONE, {})
+                else:
+                    await (await self._session.connection()).exec_driver_sql("SELECT 1")
         return result
 
     monkeypatch.setattr(repository, method, write_then_end)
@@ -85,6 +95,19 @@ async def bookings_stored(container: Container) -> int:
 
 @pytest.mark.parametrize("then_read", [False, True], ids=["closed-at-commit", "fault-at-a-statement"])
 async def test_a_session_write_whose_connection_ended_before_commit_runs_again_once(
+        postgres, sql_container, people, monkeypatch, then_read) -> None:
+    calls = end_sessions_after_first(monkeypatch, SqlAlchemyPatientRepository, "save", postgres, then_read)
+    changed = await sql_container.update_patient()(people.owner, people.owner.patient_id,
+                                                   PatientChanges(phone="01712345670"))
+    assert len(calls) == 2  # the first run lost its connection; the second stored it
+    monkeypatch.undo()
+    assert changed.phone == "01712345670"
+    stored = await sql_container.get_patient()(people.admin, people.owner.patient_id)
+    assert stored.phone == "01712345670"
+
+
+@pytest.mark.parametrize("then_read", [False, True], ids=["closed-at-commit", "fault-at-a-statement"])
+async def test_a_driver_write_whose_connection_ended_before_commit_runs_again_once(
         postgres, sql_container, people, monkeypatch, then_read) -> None:
     calls = end_sessions_after_first(monkeypatch, SqlAlchemyContactRepository, "add", postgres, then_read)
     contact = await sql_container.submit_contact()(people.owner, ContactChanges(

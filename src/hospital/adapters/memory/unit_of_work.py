@@ -1,11 +1,13 @@
 """The in-memory unit of work: one transaction of the in-memory database (database.py).
 
-It keeps the SQL unit of work's one restriction (the booking port's docstring): when
-``appointments.book`` is a unit's first write, its transaction is a booking's, and until it commits
-or rolls back every repository but ``book``, ``doctors.available_time_ids``, ``users.actor_for``
-and the read ports raises ``SessionUnavailableError``; a repository used before the booking makes it
-join the unit's ordinary transaction instead. The SQL store runs such a booking on the database
-driver, outside the ORM's session; here the same use case fails the same way.
+It keeps the SQL unit of work's one restriction (``SessionUnavailableError``): when a unit's first
+statement in a transaction is one of the repositories the SQL store serves on the database driver
+(appointments, contacts, designations, specialisations, available times, services: entity_table.py
+there), its transaction is a driver transaction, and until it commits or rolls back the repositories
+served through the ORM session raise ``SessionUnavailableError`` (all but
+``doctors.available_time_ids``, ``users.actor_for`` and the read ports); one of those used first
+makes the unit's transaction an ordinary one, which every repository then joins. Here the same use
+case fails the same way.
 """
 
 from __future__ import annotations
@@ -37,17 +39,15 @@ from hospital.adapters.memory.doctor_reads import InMemoryDoctorReadQueries
 from hospital.adapters.memory.idempotency import InMemoryIdempotencyRecords
 from hospital.adapters.memory.reviews import InMemoryReviewRepository, InMemoryReviewViews
 from hospital.adapters.memory.schedules import InMemoryScheduleRepository, InMemorySlotSourceQueries
-from hospital.application.ports.appointments import BookingOutcome
 from hospital.application.ports.clock import Clock
 from hospital.application.ports.idempotency import KeyInUseError, pending_request
 from hospital.application.ports.unit_of_work import SessionUnavailableError
-from hospital.domain.appointments import Appointment
 
 
 class _Transaction(Enum):
     NONE = auto()
     ORDINARY = auto()  # the SQL store's session transaction
-    BOOKING = auto()  # the SQL store's driver transaction
+    DRIVER = auto()  # the SQL store's driver transaction
 
 
 class _ThroughTheSession:
@@ -71,10 +71,22 @@ class _ThroughTheSession:
         return in_an_ordinary_transaction
 
 
-class _Appointments(_ThroughTheSession):
-    async def book(self, appointment: Appointment) -> BookingOutcome:
-        self._uow.book()
-        return await self._repository.book(appointment)
+class _OnTheDriver(_ThroughTheSession):
+    """A repository the SQL store serves with prepared statements in the unit's transaction: its
+    first use begins a driver transaction, unless the unit has one of either kind already. ``free``
+    names the methods that read outside any transaction there (and begin none)."""
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._repository, name)
+        if name in self._free or not inspect.iscoroutinefunction(attribute):
+            return attribute
+        uow = self._uow
+
+        async def in_the_units_transaction(*args: Any, **kwargs: Any) -> Any:
+            uow.use_driver()
+            return await attribute(*args, **kwargs)
+
+        return in_the_units_transaction
 
 
 class InMemoryUnitOfWork:
@@ -96,32 +108,34 @@ class InMemoryUnitOfWork:
         self.doctors = orm(InMemoryDoctorRepository(db), self, frozenset({"available_time_ids"}))
         self.reviews = orm(InMemoryReviewRepository(db), self)
         self.review_views = InMemoryReviewViews(db)
-        self.appointments = _Appointments(InMemoryAppointmentRepository(db), self)
+        driver = _OnTheDriver
+        self.appointments = driver(InMemoryAppointmentRepository(db), self, frozenset({"exists_between"}))
         self.doctor_reads = InMemoryDoctorReadQueries(db)
-        self.designations = orm(InMemoryTaxonRepository(
+        reads = frozenset({"existing_ids", "slug_taken"})
+        self.designations = driver(InMemoryTaxonRepository(
             db, table_name="designations", doctor_attribute="designation_ids", label="designation",
-        ), self)
-        self.specialisations = orm(InMemoryTaxonRepository(
+        ), self, reads)
+        self.specialisations = driver(InMemoryTaxonRepository(
             db, table_name="specialisations", doctor_attribute="specialisation_ids", label="specialisation",
-        ), self)
-        self.available_times = orm(InMemoryAvailableTimeRepository(db), self)
-        self.medical_services = orm(InMemoryMedicalServiceRepository(db), self)
-        self.contacts = orm(InMemoryContactRepository(db), self)
+        ), self, reads)
+        self.available_times = driver(InMemoryAvailableTimeRepository(db), self, reads)
+        self.medical_services = driver(InMemoryMedicalServiceRepository(db), self, reads)
+        self.contacts = driver(InMemoryContactRepository(db), self, reads)
         self.schedules = orm(InMemoryScheduleRepository(db), self)
         self.slot_sources = InMemorySlotSourceQueries(db)
         self.idempotency = InMemoryIdempotencyRecords(db)
 
     def use_session(self) -> None:
-        if self._kind is _Transaction.BOOKING:
+        if self._kind is _Transaction.DRIVER:
             raise SessionUnavailableError(
-                "This unit of work's transaction is a booking's (it began with appointments.book); "
-                "commit or roll it back before using the other repositories."
+                "This unit of work's transaction runs on the driver (it began with a driver write); "
+                "commit or roll it back before using the ORM."
             )
         self._kind = _Transaction.ORDINARY
 
-    def book(self) -> None:
+    def use_driver(self) -> None:
         if self._kind is _Transaction.NONE:
-            self._kind = _Transaction.BOOKING
+            self._kind = _Transaction.DRIVER
 
     async def __aenter__(self) -> Self:
         self._transaction.begin()

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import ColumnElement, String, bindparam, cast, exists, false, func, insert, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
 
-from hospital.adapters.sqlalchemy.database_errors import breaks_a_foreign_key, flush
+from hospital.adapters.sqlalchemy.database_errors import breaks_a_foreign_key
 from hospital.adapters.sqlalchemy.direct_reads import ReadRunner
+from hospital.adapters.sqlalchemy.entity_table import VERSION, EntityTable, TransactionOwner
 from hospital.adapters.sqlalchemy.integers import storable
 from hospital.adapters.sqlalchemy.lost_commits import TRANSACTION_ID, current_transaction_id
 from hospital.adapters.sqlalchemy.prepared import PreparedQuery, QueryShapes, bound
@@ -33,10 +30,9 @@ from hospital.domain.errors import ConflictError
 _INSERTED = ("patient_id", "doctor_id", "time_id", "appointment_type", "status", "symptoms", "cancelled",
              "fhir_status", "starts_at", "ends_at", "cancellation_reason", "cancellation_note", "cancelled_by",
              "cancelled_at", "replaces")
-_INSERT = PreparedQuery(insert(a).values({name: bindparam(name) for name in _INSERTED}).returning(a.c.id))
-# The same row, only if its doctor offers its time when the statement runs: the check and the insert
-# are one statement, so no change to the doctor's times falls between them. (CASTs: PostgreSQL
-# cannot infer a parameter's type from a bare SELECT list.)
+# The row only if its doctor offers its time when the statement runs: the check and the insert are
+# one statement, so no change to the doctor's times falls between them. (CASTs: PostgreSQL cannot
+# infer a parameter's type from a bare SELECT list.)
 _OFFERED = exists().where(doctor_available_times.c.doctor_id == bindparam("doctor_id"),
                           doctor_available_times.c.available_time_id == bindparam("time_id"))
 
@@ -54,6 +50,8 @@ _INSERT_IF_OFFERED = PreparedQuery(
     # Its transaction's id too, at no extra round trip: a COMMIT lost on its way is settled by it.
     .returning(a.c.id, current_transaction_id().label(TRANSACTION_ID))
 )
+_BETWEEN = PreparedQuery(select(exists().where(a.c.patient_id == bindparam("patient_id"),
+                                               a.c.doctor_id == bindparam("doctor_id"))))
 
 
 def _inserted_values(appointment: Appointment, dialect: str) -> dict[str, Any]:
@@ -71,46 +69,21 @@ def _inserted_values(appointment: Appointment, dialect: str) -> dict[str, Any]:
     }
 
 
-class TransactionOwner(Protocol):
-    """The unit of work (unit_of_work.py), as this repository uses it."""
+class SqlAlchemyAppointmentRepository(EntityTable[Appointment]):
+    """Every change is one prepared statement in the unit's transaction (entity_table.py), a driver
+    transaction when it is the unit's first: a dated booking is its INSERT, whose overlap constraint
+    (PostgreSQL's exclusion constraints, SQLite's triggers and partial unique index) refuses a
+    double booking as it runs; a legacy booking (``book``) is the INSERT of a row only if its
+    doctor offers its time, in the same statement."""
 
-    @property
-    def session(self) -> AsyncSession: ...
-
-    @property
-    def current_session(self) -> AsyncSession | None: ...
-
-    async def write(self, query: PreparedQuery, parameters: Mapping[str, Any]) -> list[Any]: ...
-
-    @property
-    def dialect_name(self) -> str: ...
-
-
-class SqlAlchemyAppointmentRepository:
-    """``book`` is one prepared statement, written where the unit of work
-    says (``SqlAlchemyUnitOfWork.write``): on the driver when it is the unit's first write. The rest
-    goes through the ORM session."""
-
-    def __init__(self, uow: TransactionOwner) -> None:
-        self._uow = uow
-
-    @property
-    def _session(self) -> AsyncSession:
-        return self._uow.session
-
-    async def add(self, appointment: Appointment) -> None:
-        # One INSERT ... RETURNING on the session's transaction, compiled once: the ORM's flush of a
-        # single new row cost more than the rest of the booking.
-        connection = await self._session.connection()
-        sql, values = _INSERT.bind(connection.dialect, _inserted_values(appointment, connection.dialect.name))
-        appointment.id = (await connection.exec_driver_sql(sql, tuple(values))).scalar_one()
-        self._attach(appointment)
+    def __init__(self, uow: TransactionOwner, reads: ReadRunner) -> None:
+        super().__init__(uow, reads, Appointment, a)
 
     async def book(self, appointment: Appointment) -> BookingOutcome:
         if not (storable(appointment.doctor_id) and storable(appointment.time_id)):
             return BookingOutcome.TIME_NOT_OFFERED  # no such row can exist; PostgreSQL would refuse the parameter
         try:
-            rows = await self._uow.write(_INSERT_IF_OFFERED, _inserted_values(appointment, self._uow.dialect_name))
+            rows = await self._uow.write(_INSERT_IF_OFFERED, _inserted_values(appointment, self._uow.dialect.name))
         except Exception as error:
             # The doctor's time was there when the statement began, and then its doctor, or the
             # patient, was deleted by a transaction that committed first.
@@ -120,33 +93,13 @@ class SqlAlchemyAppointmentRepository:
         if not rows:
             return BookingOutcome.TIME_NOT_OFFERED
         appointment.id = rows[0][0]
-        session = self._uow.current_session
-        if session is not None and session.in_transaction():
-            self._attach(appointment)
+        setattr(appointment, VERSION, 1)  # the column's default: a save in this unit checks it
         return BookingOutcome.BOOKED
 
-    def _attach(self, appointment: Appointment) -> None:
-        # Attached as if loaded: a later get() in this unit of work finds it, and save() flushes changes
-        # (checking the version a new row has: the column's default).
-        make_transient_to_detached(appointment)
-        set_committed_value(appointment, "version", 1)
-        self._session.add(appointment)
-
-    async def get(self, appointment_id: int) -> Appointment | None:
-        if not storable(appointment_id):
-            return None
-        return await self._session.get(Appointment, appointment_id)
-
-    async def save(self, appointment: Appointment) -> None:
-        await flush(self._session)
-
-    async def delete(self, appointment: Appointment) -> None:
-        await self._session.delete(appointment)
-        await flush(self._session)
-
     async def exists_between(self, *, patient_id: int, doctor_id: int) -> bool:
-        condition = (a.c.patient_id == patient_id) & (a.c.doctor_id == doctor_id)
-        return bool(await self._session.scalar(select(exists().where(condition))))
+        if not (storable(patient_id) and storable(doctor_id)):
+            return False
+        return bool(await self._reads.value(_BETWEEN, {"patient_id": patient_id, "doctor_id": doctor_id}))
 
 
 _ANY_TIME = AppointmentWhen()

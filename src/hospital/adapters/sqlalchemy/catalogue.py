@@ -10,10 +10,10 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from hospital.adapters.sqlalchemy.database_errors import flush
 from hospital.adapters.sqlalchemy.dialects import insert_ignoring_duplicates
-from hospital.adapters.sqlalchemy.direct_reads import Reads, SessionOwner
-from hospital.adapters.sqlalchemy.entity_table import EntityTable
+from hospital.adapters.sqlalchemy.direct_reads import ReadRunner, Reads, SessionOwner
+from hospital.adapters.sqlalchemy.entity_table import EntityTable, TransactionOwner
 from hospital.adapters.sqlalchemy.integers import storable
-from hospital.adapters.sqlalchemy.prepared import PreparedQuery, decoded_list, list_of
+from hospital.adapters.sqlalchemy.prepared import PreparedQuery, QueryShapes, decoded_list, list_of
 from hospital.adapters.sqlalchemy.tables import catalogue as t
 from hospital.domain.catalogue import MedicalService
 from hospital.domain.doctors import Doctor
@@ -141,25 +141,29 @@ class SqlAlchemyDoctorRepository:
         self._stored_links.pop(doctor.id, None)  # type: ignore[arg-type]
 
 
+_SLUG_TAKEN = QueryShapes(lambda table, excluding: select(exists().where(
+    table.c.slug == bindparam("slug"), *([table.c.id != bindparam("exclude_id")] if excluding else []))))
+
+
 class SqlAlchemyTaxonRepository(EntityTable[Any]):
     """Designations or specialisations, by the entity, table and label given."""
 
-    def __init__(self, session: AsyncSession, entity: type[Any], table: Table, label: str) -> None:
-        super().__init__(session, entity, table)
+    def __init__(self, uow: TransactionOwner, reads: ReadRunner, entity: type[Any], table: Table,
+                 label: str) -> None:
+        super().__init__(uow, reads, entity, table)
         self._label = label
 
     async def slug_taken(self, slug: str, *, exclude_id: int | None = None) -> bool:
-        condition = self._table.c.slug == slug
-        if exclude_id is not None:
-            condition = condition & (self._table.c.id != exclude_id)
-        return bool(await self._session.scalar(select(exists().where(condition))))
+        excluding = exclude_id is not None and storable(exclude_id)
+        values = {"slug": slug, **({"exclude_id": exclude_id} if excluding else {})}
+        return bool(await self._reads.value(_SLUG_TAKEN(self._table, excluding), values))
 
 
 class SqlAlchemyAvailableTimeRepository(EntityTable[AvailableTime]):
-    def __init__(self, session: AsyncSession) -> None:
-        super().__init__(session, AvailableTime, t.available_times)
+    def __init__(self, uow: TransactionOwner, reads: ReadRunner) -> None:
+        super().__init__(uow, reads, AvailableTime, t.available_times)
 
 
 class SqlAlchemyMedicalServiceRepository(EntityTable[MedicalService]):
-    def __init__(self, session: AsyncSession) -> None:
-        super().__init__(session, MedicalService, t.services)
+    def __init__(self, uow: TransactionOwner, reads: ReadRunner) -> None:
+        super().__init__(uow, reads, MedicalService, t.services)

@@ -1,50 +1,169 @@
-"""The plain repository of an entity mapped onto one table, for the repositories that need no more.
+"""The plain repository of an entity stored in one versioned table, for the repositories that need
+no more: each of get, add, save and delete is one prepared statement run in the unit of work's
+transaction (``SqlAlchemyUnitOfWork.write``), which is a driver transaction when it is the unit's
+first (driver_transactions.py). No ORM session, flush or identity map: those cost more event-loop
+time than the rest of a simple create or update (docs/benchmarks.md, "Writes").
 
-It loads aggregates for the commands that change them; lists and pure reads are the read side's
-(read_side.py)."""
+- ``get`` loads the row inside the unit's transaction (beginning it): on SQLite that is the
+  writer's turn, so the row read is the one the UPDATE will find; on PostgreSQL a concurrent
+  change between the two is caught by the version check below.
+- ``save`` is ``UPDATE ... WHERE id = :id AND version = :version ... RETURNING version`` and
+  ``delete`` the same check: no row matched means the row was changed or deleted since it was read,
+  ``ConcurrentChangeError``, and the command runs again from its load (application/retry.py).
+- Every write returns its PostgreSQL transaction id (lost_commits.py), so a COMMIT lost on its
+  way is settled by asking what became of that transaction.
+
+Values go through each column's own type for the dialect (the conversions the ORM would make: an
+SQLite TIME is text, a boolean 0/1, an enum its value), so rows written here and by the ORM are
+the same. Lists and pure reads are the read side's (read_side.py).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Generic, TypeVar
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import fields
+from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import Table, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Column, Table, bindparam, delete, select, update
+from sqlalchemy import insert as insert_into
+from sqlalchemy.engine import Dialect
 
-from hospital.adapters.sqlalchemy.database_errors import flush
+from hospital.adapters.sqlalchemy.direct_reads import ReadRunner
 from hospital.adapters.sqlalchemy.integers import storable, storable_only
+from hospital.adapters.sqlalchemy.lost_commits import TRANSACTION_ID, current_transaction_id
+from hospital.adapters.sqlalchemy.prepared import PreparedQuery, id_in
+from hospital.application.errors import ConcurrentChangeError
 
 E = TypeVar("E")
 
+# The version column's attribute on a mapped entity (mapping.py: ``version_id_col``).
+VERSION = "version"
+
+
+class TransactionOwner(Protocol):
+    """The unit of work (unit_of_work.py), as these repositories use it."""
+
+    @property
+    def dialect(self) -> Dialect: ...
+
+    async def write(self, query: PreparedQuery, parameters: Mapping[str, Any]) -> list[Any]: ...
+
+
+class _Codec:
+    """A column's values to and from the driver, for one dialect: its type's processors."""
+
+    __slots__ = ("read", "write")
+
+    def __init__(self, column: Column[Any], dialect: Dialect) -> None:
+        implementation = column.type.dialect_impl(dialect)
+        self.write: Callable[[Any], Any] | None = implementation.bind_processor(dialect)
+        self.read: Callable[[Any], Any] | None = implementation.result_processor(dialect, None)
+
+
+class RowStatements:
+    """The statements of one table, compiled once per dialect; ``columns`` are the entity's
+    attributes, which are the table's columns but ``id`` and ``version``."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.columns: tuple[Column[Any], ...] = tuple(c for c in table.c if c.name not in ("id", VERSION))
+        transaction_id = current_transaction_id().label(TRANSACTION_ID)
+        row, version = table.c.id == bindparam("id"), table.c[VERSION] == bindparam("version")
+        self.insert = PreparedQuery(insert_into(table).values({c.name: bindparam(c.name) for c in self.columns})
+                                    .returning(table.c.id, table.c[VERSION], transaction_id))
+        # On SQLite the row is read in the writer's turn; FOR UPDATE would add nothing there, and on
+        # PostgreSQL the version check below serialises the writers without holding the row.
+        self.select = PreparedQuery(select(table.c.id, *self.columns, table.c[VERSION]).where(row))
+        # SET's parameters may not be named after the columns they set (SQLAlchemy reserves those names).
+        self.update = PreparedQuery(
+            update(table).where(row, version)
+            .values({**{c.name: bindparam(f"new_{c.name}") for c in self.columns}, VERSION: table.c[VERSION] + 1})
+            .returning(table.c[VERSION], transaction_id)
+        )
+        self.delete = PreparedQuery(delete(table).where(row, version).returning(table.c.id, transaction_id))
+        self.existing = PreparedQuery(select(table.c.id).where(id_in(table.c.id, bindparam("ids"))))
+        self._codecs: dict[str, tuple[_Codec, ...]] = {}
+
+    def codecs(self, dialect: Dialect) -> tuple[_Codec, ...]:
+        codecs = self._codecs.get(dialect.name)
+        if codecs is None:
+            codecs = self._codecs[dialect.name] = tuple(_Codec(column, dialect) for column in self.columns)
+        return codecs
+
+
+_STATEMENTS: dict[str, RowStatements] = {}
+
+
+def statements_for(table: Table) -> RowStatements:
+    statements = _STATEMENTS.get(table.name)
+    if statements is None:
+        statements = _STATEMENTS[table.name] = RowStatements(table)
+    return statements
+
 
 class EntityTable(Generic[E]):
-    """The plain get/list/add/save/delete of an entity mapped onto one table."""
+    """The plain get/add/save/delete of an entity whose attributes are its table's columns."""
 
-    def __init__(self, session: AsyncSession, entity: type[E], table: Table) -> None:
-        self._session, self._entity, self._table = session, entity, table
+    def __init__(self, uow: TransactionOwner, reads: ReadRunner, entity: type[E], table: Table) -> None:
+        self._uow, self._reads, self._entity, self._table = uow, reads, entity, table
+        self._statements = statements_for(table)
+        init = {f.name for f in fields(entity) if f.init}  # type: ignore[arg-type]
+        self._init = tuple(c.name in init for c in self._statements.columns)
 
-    async def _flush(self) -> None:
-        # A duplicate (the use case checked first, a concurrent request did not see it), or a row
-        # changed or deleted since it was read: raised as what it means (database_errors.py).
-        await flush(self._session)
+    def _values(self, entity: E, prefix: str = "") -> dict[str, Any]:
+        statements = self._statements
+        values = {}
+        for column, codec in zip(statements.columns, statements.codecs(self._uow.dialect), strict=True):
+            value = getattr(entity, column.name)
+            if codec.write is not None and value is not None:
+                value = codec.write(value)
+            values[prefix + column.name] = value
+        return values
+
+    def _entity_of(self, row: Sequence[Any]) -> E:
+        statements = self._statements
+        given: dict[str, Any] = {}
+        later: dict[str, Any] = {}
+        for index, (column, codec, init) in enumerate(
+                zip(statements.columns, statements.codecs(self._uow.dialect), self._init, strict=True), start=1):
+            value = row[index]
+            value = codec.read(value) if codec.read is not None and value is not None else value
+            (given if init else later)[column.name] = value
+        entity = self._entity(id=row[0], **given)  # type: ignore[call-arg]
+        for name, value in later.items():
+            setattr(entity, name, value)
+        setattr(entity, VERSION, row[-1])
+        return entity
 
     async def add(self, entity: E) -> None:
-        self._session.add(entity)
-        await self._flush()
+        (row,) = await self._uow.write(self._statements.insert, self._values(entity))
+        entity.id, version = row[0], row[1]  # type: ignore[attr-defined]
+        setattr(entity, VERSION, version)
 
     async def get(self, entity_id: int) -> E | None:
-        return await self._session.get(self._entity, entity_id) if storable(entity_id) else None
+        """The entity to change, read in the unit's transaction."""
+        if not storable(entity_id):
+            return None
+        rows = await self._uow.write(self._statements.select, {"id": entity_id})
+        return self._entity_of(rows[0]) if rows else None
 
     async def existing_ids(self, ids: Iterable[int]) -> set[int]:
         wanted = storable_only(ids)
         if not wanted:
             return set()
-        return set(await self._session.scalars(select(self._table.c.id).where(self._table.c.id.in_(wanted))))
+        return {row[0] for row in await self._reads.rows(self._statements.existing, {"ids": wanted})}
 
     async def save(self, entity: E) -> None:
-        await self._flush()
+        parameters = {**self._values(entity, "new_"), "id": entity.id,  # type: ignore[attr-defined]
+                      "version": getattr(entity, VERSION)}
+        rows = await self._uow.write(self._statements.update, parameters)
+        if not rows:
+            raise ConcurrentChangeError()  # changed or deleted since it was read
+        setattr(entity, VERSION, rows[0][0])
 
     async def delete(self, entity: E) -> None:
         # Rows that link to it (a doctor's designations, times...) go with it: ON DELETE CASCADE.
-        await self._session.delete(entity)
-        await self._flush()
+        rows = await self._uow.write(self._statements.delete, {"id": entity.id,  # type: ignore[attr-defined]
+                                                               "version": getattr(entity, VERSION)})
+        if not rows:
+            raise ConcurrentChangeError()

@@ -8,6 +8,7 @@ from functools import cached_property
 from types import TracebackType
 from typing import Any, Self
 
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hospital.adapters.audit_lanes import AuditLanes
@@ -100,8 +101,9 @@ class SqlAlchemyUnitOfWork:
         return self._session
 
     async def write(self, query: PreparedQuery, parameters: Mapping[str, Any]) -> list[Any]:
-        """The rows of a write statement run in this unit's transaction: the session's if the unit
-        has one, else a driver transaction, begun by the first such write."""
+        """The rows of a statement run in this unit's transaction: a write, or the read of a row the
+        unit is about to change (entity_table.py). The session's transaction if the unit has one,
+        else a driver transaction, begun by the first such statement."""
         driver = self._driver
         if driver is None:
             # The driver only for a unit that has not touched the ORM: a repository made before holds
@@ -157,7 +159,7 @@ class SqlAlchemyUnitOfWork:
 
     @cached_property
     def appointments(self) -> SqlAlchemyAppointmentRepository:
-        return SqlAlchemyAppointmentRepository(self)
+        return SqlAlchemyAppointmentRepository(self, self._reads)
 
     @cached_property
     def doctor_reads(self) -> SqlAlchemyDoctorReadQueries:
@@ -165,25 +167,26 @@ class SqlAlchemyUnitOfWork:
 
     @cached_property
     def designations(self) -> SqlAlchemyTaxonRepository:
-        return SqlAlchemyTaxonRepository(self.session, Designation, catalogue_tables.designations, "designation")
+        return SqlAlchemyTaxonRepository(self, self._reads, Designation, catalogue_tables.designations,
+                                         "designation")
 
     @cached_property
     def specialisations(self) -> SqlAlchemyTaxonRepository:
         return SqlAlchemyTaxonRepository(
-            self.session, Specialisation, catalogue_tables.specialisations, "specialisation",
+            self, self._reads, Specialisation, catalogue_tables.specialisations, "specialisation",
         )
 
     @cached_property
     def available_times(self) -> SqlAlchemyAvailableTimeRepository:
-        return SqlAlchemyAvailableTimeRepository(self.session)
+        return SqlAlchemyAvailableTimeRepository(self, self._reads)
 
     @cached_property
     def medical_services(self) -> SqlAlchemyMedicalServiceRepository:
-        return SqlAlchemyMedicalServiceRepository(self.session)
+        return SqlAlchemyMedicalServiceRepository(self, self._reads)
 
     @cached_property
     def contacts(self) -> SqlAlchemyContactRepository:
-        return SqlAlchemyContactRepository(self.session)
+        return SqlAlchemyContactRepository(self, self._reads)
 
     @cached_property
     def schedules(self) -> SqlAlchemyScheduleRepository:
@@ -198,8 +201,14 @@ class SqlAlchemyUnitOfWork:
         return SqlAlchemyIdempotencyRecords(self, self._reads)
 
     @property
+    def dialect(self) -> Dialect:
+        """The database's dialect (the engine's): what the statements' values are converted for."""
+        dialect: Dialect = self._session_factory.kw["bind"].dialect
+        return dialect
+
+    @property
     def dialect_name(self) -> str:
-        return self._session_factory.kw["bind"].dialect.name
+        return self.dialect.name
 
     async def __aenter__(self) -> Self:
         return self

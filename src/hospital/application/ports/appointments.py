@@ -20,7 +20,8 @@ class BookingOutcome(StrEnum):
 
 class AppointmentRepository(Protocol):
     async def add(self, appointment: Appointment) -> None:
-        """Store a new appointment and give it an id."""
+        """Store a new appointment and give it an id. A dated one that overlaps another of its doctor
+        or patient is refused by the store as the INSERT runs (ClashError, 409)."""
         ...
 
     async def book(self, appointment: Appointment) -> BookingOutcome:
@@ -32,10 +33,10 @@ class AppointmentRepository(Protocol):
         can fall between the check and the insert. A patient or doctor deleted by a transaction
         that committed first is a ConflictError (REMOVED_WHILE_BOOKING).
 
-        When ``book`` is the unit of work's first write, its transaction is a booking's: until it
-        commits or rolls back, the unit offers only ``book`` again, the read ports and
-        ``doctors.available_time_ids``; any other repository raises ``SessionUnavailableError``
-        (the SQL store runs the booking on the database driver, outside the ORM's session).
+        When ``book`` (or any statement of this repository) is the unit of work's first, its
+        transaction runs on the database driver: until it commits or rolls back, the repositories
+        the SQL store serves through its ORM session raise ``SessionUnavailableError``
+        (ports/unit_of_work.py).
         """
         ...
 
