@@ -11,7 +11,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import text
 
+from hospital.application.accounts import ChangePasswordCommand
+from hospital.bootstrap import actor_for
 from hospital.entrypoints.http.idempotency import creates
 from hospital.entrypoints.http.routes import ROUTE_HANDLERS
 from tests.support.actors import unique_username
@@ -192,10 +195,45 @@ async def test_a_repeat_replays_and_creates_nothing_another_body_is_a_422(client
     assert "Idempotent-Replayed" not in first.headers
     after = await _count(client, people, creation)
     again = await post(creation.path.rstrip("/"), creation.body)
-    assert (again.status_code, again.content) == (first.status_code, first.content)
+    if case == "register":  # the same answer, with a login's tokens (test_registration_tokens_are_not_kept)
+        assert again.status_code == first.status_code
+        assert {**again.json(), "tokens": None} == {**first.json(), "tokens": None}
+    else:
+        assert (again.status_code, again.content) == (first.status_code, first.content)
     assert again.headers["Idempotent-Replayed"] == "true"
     assert await _count(client, people, creation) == after
     assert after == before + (0 if case == "cancel" else 1)  # a cancel changes one; a reschedule books one
     other = await post(creation.path, creation.other_body)
     assert other.status_code == 422 and "detail" in other.json(), other.text
     assert await _count(client, people, creation) == after
+
+
+async def test_registration_tokens_are_not_kept_a_repeat_logs_in(client, sql_container):
+    """The record of a registration holds no token (they would sit in the clear for 24 hours); a repeat
+    answers the first answer with the tokens of a login with the same credentials, and is refused
+    as that login would be once the password has changed."""
+    username = _name("secret")
+    body = {"username": username, "email": f"{username}@example.com", "password": "Str0ng-pass-word!",
+            "confirm_password": "Str0ng-pass-word!"}
+    headers = {"Idempotency-Key": "register-once"}
+    first = await client.post("/api/user/register/", json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    async with sql_container.engine().connect() as connection:
+        kept = [row[0] for row in await connection.execute(text("SELECT body FROM idempotency_records"))]
+    first_tokens = first.json()["tokens"]
+    assert kept and not any(token in body for body in kept for token in first_tokens.values())
+
+    again = await client.post("/api/user/register/", json=body, headers=headers)
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true", again.text
+    assert {**again.json(), "tokens": None} == {**first.json(), "tokens": None}
+    me = await client.get("/api/user/profiles/me/",
+                          headers={"Authorization": f"Bearer {again.json()['tokens']['access']}"})
+    assert me.status_code == 200 and me.json()["user"]["username"] == username, me.text
+
+    owner = await actor_for(sql_container, first.json()["user"]["id"])
+    await sql_container.change_password()(owner, ChangePasswordCommand(
+        current_password="Str0ng-pass-word!", new_password="An0ther-pass-word!",
+        confirm_password="An0ther-pass-word!"))
+    refused = await client.post("/api/user/register/", json=body, headers=headers)
+    assert refused.status_code == 401, refused.text
+    assert "tokens" not in refused.json()

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Iterable
-from functools import wraps
-from typing import Annotated, Any, get_type_hints
+from functools import partial, wraps
+from typing import Annotated, Any, Protocol, get_type_hints
 
 import msgspec
 from litestar import MediaType, Request, Response
@@ -26,6 +26,7 @@ from hospital.application.idempotency import (
     KeyInUseError,
     KeyReusedError,
     StillRunningError,
+    StoredOutcome,
     pending_request,
     valid_key,
 )
@@ -52,9 +53,28 @@ def _detail(message: str, status: int) -> Response[Any]:
     return _json(_ENCODER.encode({"detail": message}), status)
 
 
+class AnswerSecrets(Protocol):
+    """How an answer holding secrets is kept for a repeat (a handler's ``opt["answer_secrets"]``): the
+    record keeps ``kept(body)``, and a repeat gets ``replayed(...)``, rebuilt from it for this request.
+    Without it the answer is kept as sent, in the clear, for 24 hours."""
+
+    def kept(self, body: bytes) -> bytes: ...
+
+    async def replayed(self, request: Request, container: Container, kept: str) -> bytes: ...
+
+
 async def idempotently(request: Request, actor: Actor, outcomes: IdempotencyOutcomes, key: str | None,
-                       run: Callable[[], Awaitable[Any]], status: int) -> Any:
-    """``run()``'s answer (a struct, encoded with ``status``), once per key."""
+                       run: Callable[[], Awaitable[Any]], status: int,
+                       replay: Callable[[str], Awaitable[bytes]] | None = None,
+                       keep: Callable[[bytes], bytes] | None = None) -> Any:
+    """``run()``'s answer (a struct, encoded with ``status``), once per key. ``keep`` and ``replay``:
+    ``AnswerSecrets`` of the handler, if its answer holds secrets."""
+
+    async def replayed(stored: StoredOutcome) -> Response[Any]:
+        if replay is None or not 200 <= stored.status_code < 300:
+            return _json(stored.body, stored.status_code, replayed=True)
+        return _json(await replay(stored.body), stored.status_code, replayed=True)
+
     if key is None:
         return await run()
     if not valid_key(key):
@@ -67,7 +87,7 @@ async def idempotently(request: Request, actor: Actor, outcomes: IdempotencyOutc
     try:
         stored = await outcomes.stored(this)
         if stored is not None:
-            return _json(stored.body, stored.status_code, replayed=True)
+            return await replayed(stored)
         token = pending_request.set(this)
         try:
             answer = await run()
@@ -86,7 +106,7 @@ async def idempotently(request: Request, actor: Actor, outcomes: IdempotencyOutc
         except StillRunningError as running:
             return _detail(running.message, 409)
         if stored is not None:
-            return _json(stored.body, stored.status_code, replayed=True)
+            return await replayed(stored)
         if isinstance(error, ClashError):
             await outcomes.record(this, 409, _ENCODER.encode(error.errors).decode())
         raise
@@ -94,7 +114,7 @@ async def idempotently(request: Request, actor: Actor, outcomes: IdempotencyOutc
         status, body = answer.status_code, answer.render(answer.content, MediaType.JSON)
     else:
         body = _ENCODER.encode(answer)
-    await outcomes.record(this, status, body.decode())
+    await outcomes.record(this, status, (body if keep is None else keep(body)).decode())
     return _json(body, status)
 
 
@@ -114,7 +134,9 @@ def make_idempotent(handlers: Iterable[HTTPRouteHandler]) -> None:
             continue
         if getattr(handler.fn, "idempotent", False):
             continue
-        handler(_wrapped(handler.fn, handler.status_code))  # a route handler called with a function takes it
+        secrets: AnswerSecrets | None = handler.opt.get("answer_secrets")
+        # A route handler called with a function takes it.
+        handler(_wrapped(handler.fn, handler.status_code, secrets))
         handler.responses = {**openapi.errors(409, 422), **(handler.responses or {})}
 
 
@@ -122,7 +144,8 @@ KEY_PARAMETER = "idempotency_key"
 _ADDED = {"request": Request, "container": Services, KEY_PARAMETER: IdempotencyKey}
 
 
-def _wrapped(function: Callable[..., Awaitable[Any]], status: int) -> Callable[..., Awaitable[Any]]:
+def _wrapped(function: Callable[..., Awaitable[Any]], status: int,
+             secrets: AnswerSecrets | None) -> Callable[..., Awaitable[Any]]:
     signature = inspect.signature(function)
     hints = get_type_hints(function, include_extras=True)
     taken = set(signature.parameters)
@@ -144,8 +167,10 @@ def _wrapped(function: Callable[..., Awaitable[Any]], status: int) -> Callable[.
                 actor = await provide_actor(request, container)
             except DomainError:
                 actor = ANONYMOUS
+        replay = None if secrets is None else partial(secrets.replayed, request, container)
         return await idempotently(request, actor or ANONYMOUS, container.idempotency_outcomes(), key,
-                                  lambda: function(**arguments), status)
+                                  lambda: function(**arguments), status, replay,
+                                  None if secrets is None else secrets.kept)
 
     del idempotent_handler.__wrapped__  # Litestar reads the signature below, not the handler's own
     idempotent_handler.__signature__ = signature.replace(parameters=[*parameters, *extra])  # type: ignore[attr-defined]

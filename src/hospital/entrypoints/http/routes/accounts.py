@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import msgspec
 from litestar import Request, post
 
 from hospital.application.accounts import LogInCommand, LogOutCommand, RefreshCommand, RegisterCommand
+from hospital.bootstrap import Container
 from hospital.entrypoints.http import openapi
 from hospital.entrypoints.http.body import read_body, to_struct
 from hospital.entrypoints.http.dependencies import CurrentActor, Services
@@ -22,8 +24,31 @@ from hospital.entrypoints.http.schemas.accounts import (
 TAGS = ["Authentication"]
 
 
+class RegistrationSecrets:
+    """A repeated registration (Idempotency-Key) without its tokens kept: they would sit in the clear in
+    ``idempotency_records`` for 24 hours. The record keeps the answer with ``tokens`` null; a repeat
+    (the very bytes of the first request, password included) logs in with those credentials and
+    answers the first answer with that login's tokens, so a password changed or an account
+    deactivated since refuses it as a login would."""
+
+    @staticmethod
+    def kept(body: bytes) -> bytes:
+        answer = msgspec.json.decode(body)
+        answer["tokens"] = None
+        return msgspec.json.encode(answer)
+
+    @staticmethod
+    async def replayed(request: Request, container: Container, kept: str) -> bytes:
+        data = to_struct(RegisterRequest, await read_body(request))
+        tokens = await container.log_in()(LogInCommand(username=data.username, password=data.password))
+        answer = msgspec.json.decode(kept)
+        answer["tokens"] = {"refresh": tokens.refresh, "access": tokens.access}
+        return msgspec.json.encode(answer)
+
+
 @post("/api/user/register/", tags=TAGS, status_code=201, operation_class=openapi.body(RegisterRequest),
-      responses=openapi.errors(400, 429), summary="Register a new user")
+      responses=openapi.errors(400, 429), summary="Register a new user",
+      opt={"answer_secrets": RegistrationSecrets})
 async def register(request: Request, container: Services) -> RegistrationOut:
     data = to_struct(RegisterRequest, await read_body(request))
     registration = await container.register_user()(RegisterCommand(
