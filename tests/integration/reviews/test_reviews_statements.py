@@ -18,6 +18,12 @@ def statements_of(container):
     return counted_statements(*engines_of(container))
 
 
+def reads(statements: list[str]) -> list[str]:
+    """The request's queries: the audit log's batches of read events are written by a timer that may
+    fire while a request is counted (its INSERTs are measured by bench/audit.py, not here)."""
+    return [statement for statement in statements if statement.lstrip().upper().startswith("SELECT")]
+
+
 async def _reviews(container, patients: list[int], doctors: list[int]) -> None:
     """Every patient reviews every doctor, straight through the repository."""
     async with container.unit_of_work() as uow:
@@ -39,7 +45,7 @@ async def _count_for(api, container, params: dict) -> tuple[int, int]:
     with statements_of(container) as seen:
         response = await api.get("/reviews/", params={**PAGE, **params})
     assert response.status_code == 200
-    return len(response.json()["results"]), len(seen)
+    return len(response.json()["results"]), len(reads(seen))
 
 
 @pytest.mark.parametrize("params", [{}, {"search": "pat"}, {"search": "doc", "rating": "3"}, {"doctor": "1"}])
@@ -59,4 +65,4 @@ async def test_reading_one_review_is_one_statement(api, sql_container):
     await _reviews(sql_container, patients, doctors)
     with statements_of(sql_container) as seen:
         assert (await api.get("/reviews/1/")).status_code == 200
-    assert len(seen) == 1
+    assert len(reads(seen)) == 1
