@@ -10,11 +10,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 from sqlalchemy import text
 
 from hospital.application.accounts import ChangePasswordCommand
 from hospital.bootstrap import actor_for
+from hospital.entrypoints.http.app import serve_container
 from hospital.entrypoints.http.idempotency import creates
 from hospital.entrypoints.http.routes import ROUTE_HANDLERS
 from tests.support.actors import unique_username
@@ -208,10 +210,18 @@ async def test_a_repeat_replays_and_creates_nothing_another_body_is_a_422(client
     assert await _count(client, people, creation) == after
 
 
-async def test_registration_tokens_are_not_kept_a_repeat_logs_in(client, sql_container):
+async def test_registration_tokens_are_not_kept_a_repeat_logs_in(shared_app, sql_container):
     """The record of a registration holds no token (they would sit in the clear for 24 hours); a repeat
     answers the first answer with the tokens of a login with the same credentials, and is refused
-    as that login would be once the password has changed."""
+    as that login would be once the password has changed. (The app runs on this test's event loop,
+    as the container's engine is used here too.)"""
+    serve_container(shared_app, sql_container)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=shared_app),
+                                 base_url="http://testserver.local") as client:
+        await _registration_tokens_are_not_kept(client, sql_container)
+
+
+async def _registration_tokens_are_not_kept(client, sql_container) -> None:
     username = _name("secret")
     body = {"username": username, "email": f"{username}@example.com", "password": "Str0ng-pass-word!",
             "confirm_password": "Str0ng-pass-word!"}
