@@ -40,6 +40,10 @@ def server_environment(workdir: Path, database_url: str, **settings: str) -> dic
         "HOSPITAL_RATE_LIMIT_AUTH": "100000/minute",
         "HOSPITAL_RATE_LIMIT_ANON": "100000/minute",
         "HOSPITAL_RATE_LIMIT_USER": "100000/minute",
+        # docs/deployment.md: keep workers x 3 x pool size under PostgreSQL's max_connections (100 by
+        # default). Four workers at the default 10 may open 120: under the four-worker tests' bursts
+        # some requests met "too many clients" (503). 4 x 3 x 6 = 72, beside the test process's own.
+        "HOSPITAL_DB_POOL_SIZE": "6",
     })
     environment.update({f"HOSPITAL_{name.upper()}": value for name, value in settings.items()})
     return environment
