@@ -141,15 +141,9 @@ class ListAppointments:
             filters.update(status=when.status,
                            starts_from=None if when.starts_from is None else when.starts_from.isoformat(),
                            starts_before=None if when.starts_before is None else when.starts_before.isoformat())
-        try:
-            found = await self._list(actor, page, patient_id, doctor_id, when)
-        except DomainError as error:
-            await auditing.refused(self._audit, actor, AuditAction.SEARCH, ResourceType.APPOINTMENT, error,
-                                   filters=filters)
-            raise
-        await auditing.search(self._audit, actor, ResourceType.APPOINTMENT, [row.patient for row in found.items],
-                              filters)
-        return found
+        return await auditing.searched(self._audit, actor, ResourceType.APPOINTMENT,
+                                       self._list(actor, page, patient_id, doctor_id, when),
+                                       lambda found: [row.patient for row in found.items], filters)
 
     @rerun_on_concurrent_change
     async def _list(self, actor: Actor, page: PageRequest, patient_id: int | None,

@@ -14,9 +14,10 @@ append, and the hashing and writing happen later, off the request's path (adapte
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from hospital.application.errors import AuthenticationError
 from hospital.application.ports.audit import AuditLog
@@ -57,6 +58,23 @@ async def search(log: AuditLog, actor: Actor, resource_type: ResourceType, patie
                  filters: dict[str, object] | None = None) -> None:
     """One list call: every patient whose data it returned, and the filters it was given."""
     await log.record(entry(actor, AuditAction.SEARCH, resource_type, patient_ids=patient_ids, filters=filters))
+
+
+Listed = TypeVar("Listed")
+
+
+async def searched(log: AuditLog, actor: Actor, resource_type: ResourceType, listing: Awaitable[Listed],
+                   patients_of: Callable[[Listed], Iterable[int | None]],
+                   filters: dict[str, object] | None = None) -> Listed:
+    """A list call, audited: ``listing``'s answer, with one event naming the patients ``patients_of``
+    finds in it and the filters; or its refusal recorded (``refused``) and raised again."""
+    try:
+        found = await listing
+    except DomainError as error:
+        await refused(log, actor, AuditAction.SEARCH, resource_type, error, filters=filters)
+        raise
+    await search(log, actor, resource_type, patients_of(found), filters)
+    return found
 
 
 async def refused(log: AuditLog, actor: Actor, action: AuditAction, resource_type: ResourceType,

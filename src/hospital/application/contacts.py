@@ -67,13 +67,8 @@ class ListContacts:
         self._reads, self._audit = reads, audit
 
     async def __call__(self, actor: Actor) -> list[ContactView]:
-        try:
-            found = await self._list(actor)
-        except DomainError as error:
-            await auditing.refused(self._audit, actor, AuditAction.SEARCH, ResourceType.CONTACT, error)
-            raise
-        await auditing.search(self._audit, actor, ResourceType.CONTACT, ())
-        return found
+        # A contact request has no patient link: the event names nobody.
+        return await auditing.searched(self._audit, actor, ResourceType.CONTACT, self._list(actor), lambda _: ())
 
     @rerun_on_concurrent_change
     async def _list(self, actor: Actor) -> list[ContactView]:

@@ -113,15 +113,9 @@ class ListPatients:
 
     async def __call__(self, actor: Actor, *, page: PageRequest, search: str = "",
                        phone: str | None = None) -> Page[PatientRow]:
-        try:
-            found = await self._list(actor, page, search, phone)
-        except DomainError as error:
-            await auditing.refused(self._audit, actor, AuditAction.SEARCH, ResourceType.PATIENT, error,
-                                   filters=_list_filters(search, phone))
-            raise
-        await auditing.search(self._audit, actor, ResourceType.PATIENT, [row.id for row in found.items],
-                              _list_filters(search, phone))
-        return found
+        return await auditing.searched(self._audit, actor, ResourceType.PATIENT,
+                                       self._list(actor, page, search, phone),
+                                       lambda found: [row.id for row in found.items], _list_filters(search, phone))
 
     @rerun_on_concurrent_change
     async def _list(self, actor: Actor, page: PageRequest, search: str, phone: str | None) -> Page[PatientRow]:

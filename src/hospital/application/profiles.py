@@ -116,15 +116,8 @@ class ListProfiles:
         self._reads, self._audit = reads, audit
 
     async def __call__(self, actor: Actor, *, page: PageRequest, search: str = "") -> Page[ProfileView]:
-        try:
-            found = await self._list(actor, page, search)
-        except DomainError as error:
-            await auditing.refused(self._audit, actor, AuditAction.SEARCH, ResourceType.PROFILE, error,
-                                   filters={"search": search})
-            raise
-        await auditing.search(self._audit, actor, ResourceType.PROFILE, [view.patient_id for view in found.items],
-                              {"search": search})
-        return found
+        return await auditing.searched(self._audit, actor, ResourceType.PROFILE, self._list(actor, page, search),
+                                       lambda found: [view.patient_id for view in found.items], {"search": search})
 
     @rerun_on_concurrent_change
     async def _list(self, actor: Actor, page: PageRequest, search: str) -> Page[ProfileView]:

@@ -101,15 +101,8 @@ class ListReviews:
         query = query or ReviewQuery()
         filters: dict[str, object] = {"doctor": query.doctor, "reviewer": query.reviewer, "rating": query.rating,
                                       "search": query.search}
-        try:
-            found = await self._list(page, query)
-        except DomainError as error:
-            await auditing.refused(self._audit, actor, AuditAction.SEARCH, ResourceType.REVIEW, error,
-                                   filters=filters)
-            raise
-        await auditing.search(self._audit, actor, ResourceType.REVIEW, [view.reviewer_id for view in found.items],
-                              filters)
-        return found
+        return await auditing.searched(self._audit, actor, ResourceType.REVIEW, self._list(page, query),
+                                       lambda found: [view.reviewer_id for view in found.items], filters)
 
     @rerun_on_concurrent_change
     async def _list(self, page: PageRequest, query: ReviewQuery) -> Page[ReviewView]:
