@@ -4,8 +4,11 @@ each against the bare endpoint answering the same bytes, in the same run (issue 
 ``measure(backend, env, directory)`` runs on a database ``bench/run.py`` has migrated and seeded: it
 adds an administrator, a service, a contact request, a booking and a review, serves the service
 with ``HOSPITAL_RESPONSE_CACHE_BYTES=0``, captures each endpoint's real answer, drives each with wrk,
-then does the same against the bare app. Registration and login are not here: argon2 bounds them
-(R5 in run.py reports logins). Alone, on a fresh SQLite database:
+then does the same against the bare app. Registration and login are argon2-bound: they are reported
+against the rate at which one thread hashes with the service's parameters (the server hashes on one
+thread per worker). POST /reviews/ cycles over (patient, doctor) pairs never reviewed (one review
+per pair). POST /patients/ and /doctors/ are one per account (registration already makes the
+patient): their write path is the one their PATCHes measure. Alone, on a fresh SQLite database:
 
     python -m bench.endpoints [--backends sqlite,postgresql]
 """
@@ -35,6 +38,7 @@ WRITE_GOALS = {"sqlite": 0.15, "postgresql": 0.12}
 # The doctor lists' own goals with the cache off.
 LIST_GOALS = {"doctors100": 0.15, "doctors1000": 0.05}
 SCHEMAS = "hospital.entrypoints.http.schemas"
+REVIEWERS = 5  # patients whose (patient, doctor) pairs POST /reviews/ cycles through
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,7 @@ class Endpoint:
     who: str | None = None  # whose token: "admin", "patient", or anonymous
     body: dict | None = None
     schema: str | None = None  # the struct the bare endpoint decodes the body into
-    unique: str | None = None  # a body field made unique per request (wrk counts: "... %d")
+    unique: bool = False  # the body's "%d"s get a fresh number per request (unique names)
 
     @property
     def reads(self) -> bool:
@@ -134,9 +138,11 @@ def endpoints(ids: dict[str, int]) -> list[Endpoint]:
         e("create_time", "POST", "/available-time/", "admin", {"time": "Bench slot"},
           f"{SCHEMAS}.available_times:AvailableTimeWrite"),
         e("create_designation", "POST", "/designations/", "admin", {"name": "Bench %d"},
-          f"{SCHEMAS}.taxonomy:TaxonWrite", unique="name"),
+          f"{SCHEMAS}.taxonomy:TaxonWrite", unique=True),
         e("create_specialisation", "POST", "/specialisations/", "admin", {"name": "Bench %d"},
-          f"{SCHEMAS}.taxonomy:TaxonWrite", unique="name"),
+          f"{SCHEMAS}.taxonomy:TaxonWrite", unique=True),
+        e("create_review", "POST", "/reviews/", "reviewers", {"doctor": 0, "body": "Kind and clear.", "rating": 5},
+          f"{SCHEMAS}.reviews:ReviewWrite"),
         e("update_designation", "PATCH", "/designations/1/", "admin", {"name": "Consultant"},
           f"{SCHEMAS}.taxonomy:TaxonWrite"),
         e("update_specialisation", "PATCH", "/specialisations/1/", "admin", {"name": "Cardiology"},
@@ -159,6 +165,73 @@ def endpoints(ids: dict[str, int]) -> list[Endpoint]:
     ]
 
 
+def _reviewers(base: str) -> tuple[list[str], list[int]]:
+    """Tokens of REVIEWERS patients, and the doctors none of them has reviewed yet."""
+    tokens, reviewed = [], set()
+    for n in range(REVIEWERS):
+        token = run._login(base, f"patient{run.DOCTORS + 2 + n}")
+        patient = _call(base, "GET", "/patients/?limits=1", token)["results"][0]["id"]
+        reviews = _call(base, "GET", f"/reviews/?reviewer={patient}&limits=1000", None)["results"]
+        reviewed |= {review["doctor"] for review in reviews}
+        tokens.append(token)
+    doctors = _call(base, "GET", f"/doctors/?limits={run.DOCTORS}", None)["results"]
+    return tokens, [doctor["id"] for doctor in doctors if doctor["id"] not in reviewed]
+
+
+def _review_script(directory: Path, endpoint: Endpoint, tokens: list[str], doctors: list[int]) -> Path:
+    """Each request the next (patient, doctor) pair: every review a new one, as a clinic's reviews are.
+    The first doctor is left out: the captured answer reviewed it."""
+    body = json.dumps({**(endpoint.body or {}), "doctor": 999999}).replace("999999", "%d")
+    lines = ['wrk.method = "POST"', 'wrk.headers["Content-Type"] = "application/json"',
+             "local tokens = {" + ", ".join(json.dumps(token) for token in tokens) + "}",
+             "local doctors = {" + ", ".join(str(doctor) for doctor in doctors[1:]) + "}",
+             "local counter = 0",
+             "request = function()",
+             '  wrk.headers["Authorization"] = "Bearer " .. tokens[counter % #tokens + 1]',
+             "  local doctor = doctors[math.floor(counter / #tokens) % #doctors + 1]",
+             "  counter = counter + 1",
+             f"  return wrk.format(nil, nil, nil, string.format({json.dumps(body)}, doctor))",
+             "end"]
+    path = directory / f"{endpoint.name}.lua"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _argon2_rate(seconds: float) -> float:
+    """Hashes a second on one thread with the service's parameters: what bounds registration and login
+    (the server hashes on one thread per worker, HOSPITAL_PASSWORD_HASH_CONCURRENCY=1)."""
+    import argon2
+
+    from hospital.adapters.security import argon2_hasher as service
+
+    hasher = argon2.PasswordHasher(time_cost=service.OWASP_TIME_COST, memory_cost=service.OWASP_MEMORY_COST_KIB,
+                                   parallelism=service.OWASP_PARALLELISM, type=argon2.Type.ID)
+    count, started = 0, time.monotonic()
+    while time.monotonic() - started < seconds:
+        hasher.hash(run.PASSWORD)
+        count += 1
+    return count / (time.monotonic() - started)
+
+
+def _argon2_bound(base: str, directory: Path) -> list[run.Figure]:
+    """Registration and login against the argon2 hash rate (not against a bare endpoint)."""
+    register = Endpoint("register", "POST", "/api/user/register/", None, {
+        "username": "bench%d", "email": "bench%d@example.org", "password": run.PASSWORD,
+        "confirm_password": run.PASSWORD}, unique=True)
+    login = Endpoint("login", "POST", "/api/user/login/", None,
+                     {"username": f"patient{run.DOCTORS + 2 + REVIEWERS}", "password": run.PASSWORD})
+    loads = {e.name: run.wrk(base + e.path, seconds=SECONDS, connections=4, script=_script(directory, e, None))
+             for e in (register, login)}
+    rate = _argon2_rate(SECONDS)
+    figures = []
+    for e in (register, login):
+        load = loads[e.name]
+        figures.append(run.Figure(f"{e.method} {e.path} (argon2-bound)", f"{load.rps:,.1f} req/s",
+                                  f"{rate:,.1f} hashes/s on one thread", load.rps / rate, "", True,
+                                  f"{load.errors} failed requests" if load.errors else "", informational=True))
+    return figures
+
+
 def _script(directory: Path, endpoint: Endpoint, token: str | None) -> Path:
     headers = {"Content-Type": "application/json"}
     if token:
@@ -168,9 +241,10 @@ def _script(directory: Path, endpoint: Endpoint, token: str | None) -> Path:
     body = json.dumps(endpoint.body)
     if endpoint.unique:
         # A fresh value per request (unique slugs): a counter per wrk thread, and a random start.
+        counters = ", ".join(["counter"] * body.count("%d"))
         lines += ["math.randomseed(os.time())", "local counter = math.random(1, 1000000000)",
                   "request = function()", "  counter = counter + 1",
-                  f"  return wrk.format(nil, nil, nil, string.format({json.dumps(body)}, counter))", "end"]
+                  f"  return wrk.format(nil, nil, nil, string.format({json.dumps(body)}, {counters}))", "end"]
     else:
         lines.append(f"wrk.body = {json.dumps(body)}")
     path = directory / f"{endpoint.name}.lua"
@@ -178,19 +252,24 @@ def _script(directory: Path, endpoint: Endpoint, token: str | None) -> Path:
     return path
 
 
-def _load(url: str, endpoint: Endpoint, token: str | None, directory: Path) -> run.Load:
+def _load(url: str, endpoint: Endpoint, token: str | None, directory: Path, reviewers: tuple[list[str], list[int]],
+          ) -> run.Load:
     if endpoint.reads:
         headers = {"Authorization": f"Bearer {token}"} if token else None
         return run.wrk(url, seconds=SECONDS, headers=headers)
     connections = run.CONNECTIONS if endpoint.method == "POST" else UPDATE_CONNECTIONS
-    return run.wrk(url, seconds=SECONDS, connections=connections, script=_script(directory, endpoint, token))
+    script = (_review_script(directory, endpoint, *reviewers) if endpoint.who == "reviewers"
+              else _script(directory, endpoint, token))
+    return run.wrk(url, seconds=SECONDS, connections=connections, script=script)
 
 
-def _capture(base: str, endpoint: Endpoint, token: str | None) -> str:
+def _capture(base: str, endpoint: Endpoint, token: str | None, reviewers: tuple[list[str], list[int]]) -> str:
     body = endpoint.body
-    if body is not None and endpoint.unique:
-        body = {**body, endpoint.unique: body[endpoint.unique] % 0}
+    if endpoint.who == "reviewers":  # the first reviewer's review of the first free doctor
+        token, body = reviewers[0][0], {**(body or {}), "doctor": reviewers[1][0]}
     data = None if body is None else json.dumps(body).encode()
+    if data is not None and endpoint.unique:
+        data = data.replace(b"%d", b"0")
     return run.request(base + endpoint.path, method=endpoint.method, body=data, token=token).decode()
 
 
@@ -202,11 +281,13 @@ def measure(backend: str, env: dict[str, str], directory: Path) -> list[run.Figu
     uncached = {**env, "HOSPITAL_RESPONSE_CACHE_BYTES": "0"}
     with run.running(serve, uncached, f"{base}/health/live", directory / "endpoints.log"):
         tokens, ids = _fixtures(base, env)
+        reviewers = _reviewers(base)
         chosen = [e for e in endpoints(ids) if not ONLY or e.name in ONLY]
-        captured = {e.name: _capture(base, e, tokens.get(e.who or "")) for e in chosen}
+        captured = {e.name: _capture(base, e, tokens.get(e.who or ""), reviewers) for e in chosen}
         captured["ready"] = run.request(f"{base}/doctors/?limits=10").decode()  # the bare app's warm-up
         run.wrk(f"{base}/doctors/?limits=10", seconds=1)
-        real = {e.name: _load(base + e.path, e, tokens.get(e.who or ""), directory) for e in chosen}
+        real = {e.name: _load(base + e.path, e, tokens.get(e.who or ""), directory, reviewers) for e in chosen}
+        argon2_bound = _argon2_bound(base, directory) if not ONLY or "argon2" in ONLY else []
     responses, structs = directory / "endpoint-responses.json", directory / "endpoint-structs.json"
     responses.write_text(json.dumps(captured))
     structs.write_text(json.dumps({e.name: e.schema for e in chosen if e.schema}))
@@ -214,13 +295,13 @@ def measure(backend: str, env: dict[str, str], directory: Path) -> list[run.Figu
     bare_serve = [sys.executable, "-m", "bench.serve", "uvicorn", "bench.bare_app:create_app", str(run.BARE_PORT)]
     with run.running(bare_serve, bare_env, f"{bare_base}/bare/ready", directory / "endpoints-bare.log"):
         run.wrk(f"{bare_base}/bare/ready", seconds=1)
-        bare = {e.name: _load(f"{bare_base}/bare/{e.name}", e, None, directory) for e in chosen}
+        bare = {e.name: _load(f"{bare_base}/bare/{e.name}", e, None, directory, reviewers) for e in chosen}
     figures = []
     for e in chosen:
         goal = (LIST_GOALS.get(e.name) or GET_GOALS[backend]) if e.reads else WRITE_GOALS[backend]
         label = f"{e.method} {e.path}" + (" (cache off)" if e.reads else "")
         figures.append(run._throughput(label, real[e.name], bare[e.name], goal))
-    return figures
+    return figures + argon2_bound
 
 
 def main() -> int:
