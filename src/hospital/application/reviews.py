@@ -87,7 +87,7 @@ class ReviewUseCase:
 
     @staticmethod
     async def _doctor_exists(uow: UnitOfWork, doctor_id: int) -> bool:
-        return is_valid_id(doctor_id) and await uow.doctors.get(doctor_id) is not None
+        return is_valid_id(doctor_id) and await uow.doctors.exists(doctor_id)
 
 
 class ListReviews:

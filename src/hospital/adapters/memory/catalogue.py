@@ -32,6 +32,9 @@ class InMemoryDoctorRepository(InMemoryTable):
     async def get_by_user(self, user_id: int) -> Doctor | None:
         return next((d for d in self._rows.values() if d.user_id == user_id), None)
 
+    async def exists(self, doctor_id: int) -> bool:
+        return doctor_id in self._rows
+
     async def available_time_ids(self, doctor_id: int) -> list[int] | None:
         doctor = self._rows.get(doctor_id)
         return None if doctor is None else list(doctor.available_time_ids)

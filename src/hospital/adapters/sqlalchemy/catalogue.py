@@ -52,6 +52,8 @@ _TIME_IDS = PreparedQuery(
     .where(t.doctors.c.id == bindparam("doctor_id"))
 )
 
+_DOCTOR_EXISTS = PreparedQuery(select(t.doctors.c.id).where(t.doctors.c.id == bindparam("doctor_id")))
+
 
 class SqlAlchemyDoctorRepository:
     """A doctor and its three id lists are one record: the doctor's row carries the version of all
@@ -98,6 +100,9 @@ class SqlAlchemyDoctorRepository:
             return None
         query = select(Doctor).where(t.doctors.c.user_id == user_id)
         return await self._loaded((await self._session.scalars(query)).first())
+
+    async def exists(self, doctor_id: int) -> bool:
+        return storable(doctor_id) and await self._reads.first(_DOCTOR_EXISTS, {"doctor_id": doctor_id}) is not None
 
     async def available_time_ids(self, doctor_id: int) -> list[int] | None:
         if not storable(doctor_id):

@@ -28,6 +28,7 @@ from sqlalchemy import Column, Table, bindparam, delete, select, update
 from sqlalchemy import insert as insert_into
 from sqlalchemy.engine import Dialect
 
+from hospital.adapters.sqlalchemy.database_errors import raise_as_domain_error
 from hospital.adapters.sqlalchemy.direct_reads import ReadRunner
 from hospital.adapters.sqlalchemy.integers import storable, storable_only
 from hospital.adapters.sqlalchemy.lost_commits import TRANSACTION_ID, current_transaction_id
@@ -135,8 +136,17 @@ class EntityTable(Generic[E]):
         setattr(entity, VERSION, row[-1])
         return entity
 
+    async def _written(self, query: PreparedQuery, parameters: Mapping[str, Any]) -> list[Any]:
+        """The rows of a write; a constraint it breaks raised as what it means (database_errors.py),
+        as a flush's would be: a unique key is the repository's documented refusal."""
+        try:
+            return await self._uow.write(query, parameters)
+        except Exception as error:
+            raise_as_domain_error(error)
+            raise
+
     async def add(self, entity: E) -> None:
-        (row,) = await self._uow.write(self._statements.insert, self._values(entity))
+        (row,) = await self._written(self._statements.insert, self._values(entity))
         entity.id, version = row[0], row[1]  # type: ignore[attr-defined]
         setattr(entity, VERSION, version)
 
@@ -156,14 +166,14 @@ class EntityTable(Generic[E]):
     async def save(self, entity: E) -> None:
         parameters = {**self._values(entity, "new_"), "id": entity.id,  # type: ignore[attr-defined]
                       "version": getattr(entity, VERSION)}
-        rows = await self._uow.write(self._statements.update, parameters)
+        rows = await self._written(self._statements.update, parameters)
         if not rows:
             raise ConcurrentChangeError()  # changed or deleted since it was read
         setattr(entity, VERSION, rows[0][0])
 
     async def delete(self, entity: E) -> None:
         # Rows that link to it (a doctor's designations, times...) go with it: ON DELETE CASCADE.
-        rows = await self._uow.write(self._statements.delete, {"id": entity.id,  # type: ignore[attr-defined]
-                                                               "version": getattr(entity, VERSION)})
+        rows = await self._written(self._statements.delete, {"id": entity.id,  # type: ignore[attr-defined]
+                                                             "version": getattr(entity, VERSION)})
         if not rows:
             raise ConcurrentChangeError()

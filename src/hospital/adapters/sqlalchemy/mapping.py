@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Table, event
-from sqlalchemy.orm import composite, registry
+from sqlalchemy.orm import registry
 
 from hospital.adapters.sqlalchemy.tables import accounts, care, catalogue
 from hospital.domain.appointments import Appointment
@@ -14,7 +14,6 @@ from hospital.domain.contacts import Contact
 from hospital.domain.doctors import Doctor
 from hospital.domain.patients import Patient
 from hospital.domain.profiles import UserProfile
-from hospital.domain.reviews import Rating, Review
 from hospital.domain.schedules import AvailableTime
 from hospital.domain.taxonomy import Designation, Specialisation
 from hospital.domain.users import User
@@ -51,9 +50,4 @@ def start_mappers() -> None:
     ):
         _map(entity, table)
     event.listen(Doctor, "load", _doctor_loaded)
-    _map(
-        Review, care.reviews,
-        # The column holds the number of stars; the entity holds a Rating value object.
-        properties={"_rating_stars": care.reviews.c.rating, "rating": composite(Rating, care.reviews.c.rating)},
-    )
     _started = True

@@ -6,11 +6,10 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, bindparam, exists, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, Select, String, bindparam, func, select
 
-from hospital.adapters.sqlalchemy.database_errors import flush
 from hospital.adapters.sqlalchemy.direct_reads import ReadRunner
+from hospital.adapters.sqlalchemy.entity_table import EntityTable, TransactionOwner
 from hospital.adapters.sqlalchemy.integers import storable
 from hospital.adapters.sqlalchemy.prepared import PreparedQuery, QueryShapes, bound
 from hospital.adapters.sqlalchemy.search import contains_pattern, matches_any
@@ -19,32 +18,36 @@ from hospital.adapters.sqlalchemy.tables.care import reviews
 from hospital.adapters.sqlalchemy.tables.catalogue import doctors
 from hospital.application.pagination import Page, PageRequest
 from hospital.application.ports.reviews import ReviewFilters, ReviewView
-from hospital.domain.reviews import Review
+from hospital.domain.reviews import Rating, Review
 from hospital.domain.users import display_name
 
+_REVIEWED = PreparedQuery(select(reviews.c.id).where(reviews.c.reviewer_id == bindparam("reviewer_id"),
+                                                      reviews.c.doctor_id == bindparam("doctor_id")))
 
-class SqlAlchemyReviewRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
 
-    async def add(self, review: Review) -> None:
-        self._session.add(review)
-        # Two identical creates at once both pass the use case's check; the constraint stops one.
-        await flush(self._session)
+class SqlAlchemyReviewRepository(EntityTable[Review]):
+    """One row each, one prepared statement per write (entity_table.py). Two identical creates at once
+    both pass the use case's check; the unique constraint stops one (AlreadyReviewedError,
+    database_errors.py). The column holds the number of stars; the entity a ``Rating``."""
 
-    async def get(self, review_id: int) -> Review | None:
-        return await self._session.get(Review, review_id)
+    def __init__(self, uow: TransactionOwner, reads: ReadRunner) -> None:
+        super().__init__(uow, reads, Review, reviews)
+
+    def _values(self, entity: Review, prefix: str = "") -> dict[str, Any]:
+        values = super()._values(entity, prefix)
+        values[prefix + "rating"] = entity.rating.value
+        return values
+
+    def _entity_of(self, row: Sequence[Any]) -> Review:
+        review = super()._entity_of(row)
+        review.rating = Rating(review.rating)  # type: ignore[arg-type]  # the stored number of stars
+        return review
 
     async def exists(self, *, reviewer_id: int, doctor_id: int) -> bool:
-        condition = (reviews.c.reviewer_id == reviewer_id) & (reviews.c.doctor_id == doctor_id)
-        return bool(await self._session.scalar(select(exists().where(condition))))
-
-    async def save(self, review: Review) -> None:
-        await flush(self._session)
-
-    async def delete(self, review: Review) -> None:
-        await self._session.delete(review)
-        await flush(self._session)
+        """In the unit's transaction: a review it wrote or moved counts."""
+        if not (storable(reviewer_id) and storable(doctor_id)):
+            return False
+        return bool(await self._uow.write(_REVIEWED, {"reviewer_id": reviewer_id, "doctor_id": doctor_id}))
 
 
 reviewer_users = users.alias("reviewer_users")

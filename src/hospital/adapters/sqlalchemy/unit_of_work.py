@@ -151,7 +151,7 @@ class SqlAlchemyUnitOfWork:
 
     @cached_property
     def reviews(self) -> SqlAlchemyReviewRepository:
-        return SqlAlchemyReviewRepository(self.session)
+        return SqlAlchemyReviewRepository(self, self._reads)
 
     @cached_property
     def review_views(self) -> SqlAlchemyReviewViews:

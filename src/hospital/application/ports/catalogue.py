@@ -46,6 +46,10 @@ class DoctorRepository(Protocol):
 
     async def get_by_user(self, user_id: int) -> Doctor | None: ...
 
+    async def exists(self, doctor_id: int) -> bool:
+        """Whether there is such a doctor, without loading it (one indexed read)."""
+        ...
+
     async def available_time_ids(self, doctor_id: int) -> list[int] | None:
         """The doctor's available time ids, without loading the doctor; None when there is no such doctor."""
         ...
