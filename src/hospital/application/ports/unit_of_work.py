@@ -42,9 +42,9 @@ from hospital.domain.taxonomy import Designation, Specialisation
 
 class SessionUnavailableError(RuntimeError):
     """A repository that the SQL store serves through its ORM session (users, profiles, patients,
-    doctors, reviews, schedules) was used while the unit of work's transaction runs on the driver (a
-    statement of appointments, contacts, designations, specialisations, available times or services
-    came first): commit or roll back first. A bug in the use case, never a client's error."""
+    doctors, schedules) was used while the unit of work's transaction runs on the driver (a
+    statement of appointments, reviews, contacts, designations, specialisations, available times or
+    services came first): commit or roll back first. A bug in the use case, never a client's error."""
 
 
 class UnitOfWork(Protocol):
