@@ -23,6 +23,13 @@ the caller gets 503 and reloads), any refusal, any other failure, and a caller t
 cancelled (the cancellation goes through). After ``ATTEMPTS`` runs the last failure is the
 caller's: 409 for a race, 503 for a connection.
 
+Between runs the unit waits a random time up to a window that doubles each run (``BACKOFF_SECONDS``,
+then twice, then four times: "full jitter"). Without it the losers of a race on one row run again
+at once, meet again at the same version, and after a few rounds answer 409 although the row was
+free a moment later (four concurrent PATCHes of one record on PostgreSQL did so dozens of times a
+second); spread over a few milliseconds they mostly follow each other. The wait is at most
+``BACKOFF_SECONDS * (2 ** (ATTEMPTS - 1) - 1)`` in all (14 ms), and a cancelled caller stops waiting.
+
 Decorate the method that runs exactly one unit of work: it must load everything it decides on
 inside that unit and touch nothing outside the database (files, messages) before its commit, so
 that running it again is safe. A read-only unit qualifies too.
@@ -32,13 +39,15 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import random
 from collections.abc import Awaitable, Callable
 from typing import ParamSpec, TypeVar
 
 from hospital.application.errors import ConcurrentChangeError, ConnectionLostError
 
-ATTEMPTS = 3
+ATTEMPTS = 4
 RERUN_WHEN = (ConcurrentChangeError, ConnectionLostError)
+BACKOFF_SECONDS = 0.002  # the first wait's window; each next one doubles
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -50,15 +59,21 @@ def rerun_on_concurrent_change(unit: Callable[P, Awaitable[T]]) -> Callable[P, A
 
     @functools.wraps(unit)
     async def rerun(*args: P.args, **kwargs: P.kwargs) -> T:
-        for _ in range(ATTEMPTS - 1):
+        for run in range(ATTEMPTS - 1):
             try:
                 return await unit(*args, **kwargs)
             except RERUN_WHEN:
                 if _cancelled():
                     raise  # its caller gave up: no new run, whatever the last one failed with
+            await asyncio.sleep(backoff(run))
         return await unit(*args, **kwargs)
 
     return rerun
+
+
+def backoff(run: int) -> float:
+    """Seconds to wait after failed run number ``run`` (0 first): random within a doubling window."""
+    return random.uniform(0, BACKOFF_SECONDS * 2 ** run)  # noqa: S311 (a spread, not a secret)
 
 
 def _cancelled() -> bool:

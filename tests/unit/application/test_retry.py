@@ -83,7 +83,8 @@ async def test_lost_races_and_lost_connections_share_the_attempts() -> None:
         calls.append(1)
         raise (ConcurrentChangeError if len(calls) % 2 else ConnectionLostError)()
 
-    with pytest.raises(ConcurrentChangeError):
+    last = ConcurrentChangeError if ATTEMPTS % 2 else ConnectionLostError  # the last run's failure is raised
+    with pytest.raises(last):
         await unit()
     assert len(calls) == ATTEMPTS
 
@@ -187,3 +188,46 @@ async def test_a_change_racing_a_delete_is_not_found(container, both_read_before
     assert isinstance(changed, NotFoundError) or changed.symptoms == "fever"
     with pytest.raises(NotFoundError):
         await container.get_appointment()(people.admin, booked.id)
+
+
+async def test_runs_are_spread_by_a_random_wait_in_a_doubling_window(monkeypatch) -> None:
+    from hospital.application import retry
+
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    monkeypatch.setattr(retry.asyncio, "sleep", sleep)
+    unit, calls = _losing(ATTEMPTS - 1)
+    assert await unit(1) == "done"
+    assert len(calls) == ATTEMPTS
+    assert len(waits) == ATTEMPTS - 1  # between runs only: none before the first or after the last
+    for run, wait in enumerate(waits):
+        assert 0 <= wait <= retry.BACKOFF_SECONDS * 2 ** run
+
+
+def test_the_wait_is_random_within_its_window() -> None:
+    from hospital.application.retry import BACKOFF_SECONDS, backoff
+
+    waits = {backoff(2) for _ in range(200)}
+    assert len(waits) > 100  # two losers of one race rarely wait the same time
+    assert all(0 <= wait <= BACKOFF_SECONDS * 4 for wait in waits)
+    assert max(waits) > BACKOFF_SECONDS * 2  # the window did double
+
+
+async def test_no_wait_after_a_unit_that_succeeds_or_fails_for_good(monkeypatch) -> None:
+    from hospital.application import retry
+
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    monkeypatch.setattr(retry.asyncio, "sleep", sleep)
+    unit, _ = _losing(0)
+    assert await unit(1) == "done"
+    refused, _ = _losing(1, error=ValueError)
+    with pytest.raises(ValueError):
+        await refused(1)
+    assert waits == []
