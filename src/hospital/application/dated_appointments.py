@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from hospital.application.access import require_authenticated
 from hospital.application.appointments import NOT_A_PATIENT, AppointmentUseCase
 from hospital.application.auditing import attempt, entry
-from hospital.application.doctor_schedules import utc_span
 from hospital.application.ports.appointments import AppointmentRow
 from hospital.application.ports.audit import AuditLog
 from hospital.application.ports.clock import Clock
@@ -89,8 +88,10 @@ class DatedUseCase(AppointmentUseCase):
             raise ValidationError.field("doctor", _unknown_doctor(doctor_id))
         schedule = window.schedule or DoctorSchedule.default(doctor_id, self._default_timezone)
         first, last = local_dates_around(start, schedule.zone)
-        since, until = utc_span(first, last)
-        sources = await uow.slot_sources.slot_sources(doctor_id, first, last, since=since, until=until)
+        # Only the busy intervals that overlap the slot at ``start`` (a slot lasts ``slot_minutes``
+        # of elapsed time): its status depends on them alone, and the other slots are not answered.
+        until = start + timedelta(minutes=schedule.slot_minutes)
+        sources = await uow.slot_sources.slot_sources(doctor_id, first, last, since=start, until=until)
         assert sources is not None
         busy = list(sources.busy)
         if releasing is not None and releasing.occupies_time:
