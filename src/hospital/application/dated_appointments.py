@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from hospital.application.access import require_authenticated
 from hospital.application.appointments import NOT_A_PATIENT, AppointmentUseCase
 from hospital.application.auditing import attempt, entry
-from hospital.application.doctor_schedules import utc_span
 from hospital.application.ports.appointments import AppointmentRow
 from hospital.application.ports.audit import AuditLog
 from hospital.application.ports.clock import Clock
@@ -27,7 +26,7 @@ from hospital.application.retry import rerun_on_concurrent_change
 from hospital.domain.actors import Actor
 from hospital.domain.appointments import Appointment
 from hospital.domain.audit import AuditAction, ResourceType
-from hospital.domain.doctor_schedules import DoctorSchedule
+from hospital.domain.doctor_schedules import SLOT_MINUTES, DoctorSchedule
 from hospital.domain.errors import ClashError, PermissionDeniedError, ValidationError
 from hospital.domain.slots import (
     NOT_A_SLOT,
@@ -84,14 +83,18 @@ class DatedUseCase(AppointmentUseCase):
         """The doctor's listed slot starting at ``start`` (400 otherwise), 409 when it is busy.
         ``releasing``: an appointment this request frees first (a reschedule's old one)."""
         start = checked_start(start)
-        window = await uow.slot_sources.schedule(doctor_id)
-        if window is None:
+        # One read of the sources, before the zone is known: the local dates around ``start`` in any
+        # zone (UTC-12 to UTC+14) lie within a day of its UTC date, and the busy intervals that can
+        # overlap a slot at ``start`` begin before the longest slot would end. Only the slot at
+        # ``start`` is looked at, and its status depends on those intervals alone.
+        day = start.astimezone(UTC).date()
+        sources = await uow.slot_sources.slot_sources(
+            doctor_id, day - timedelta(days=2), day + timedelta(days=1), since=start,
+            until=start + timedelta(minutes=SLOT_MINUTES[1]))
+        if sources is None:
             raise ValidationError.field("doctor", _unknown_doctor(doctor_id))
-        schedule = window.schedule or DoctorSchedule.default(doctor_id, self._default_timezone)
+        schedule = sources.schedule or DoctorSchedule.default(doctor_id, self._default_timezone)
         first, last = local_dates_around(start, schedule.zone)
-        since, until = utc_span(first, last)
-        sources = await uow.slot_sources.slot_sources(doctor_id, first, last, since=since, until=until)
-        assert sources is not None
         busy = list(sources.busy)
         if releasing is not None and releasing.occupies_time:
             own = BusyInterval(releasing.starts_at, releasing.ends_at)  # type: ignore[arg-type]

@@ -15,6 +15,7 @@ from hospital.application.dated_appointments import CancelCommand, SlotBooking
 from hospital.application.doctor_schedules import ScheduleExceptionCommand, ScheduleSettings
 from hospital.application.errors import AuthenticationError
 from hospital.domain.errors import ClashError, NotFoundError, PermissionDeniedError, ValidationError
+from hospital.domain.slots import SLOT_TAKEN
 from tests.support.clinic import register_doctor
 from tests.support.scheduling import Clinic, clinic, windowed_times
 
@@ -214,6 +215,41 @@ async def test_a_taken_slot_or_a_busy_patient_is_a_409(any_container, place):
         await book(any_container, place, at(10), by=place.other_patient)
     with pytest.raises(ClashError):
         await book(any_container, place, at(10), doctor=place.other_doctor.doctor_id)
+
+
+@pytest.mark.parametrize("timezone", ["Pacific/Kiritimati", "Etc/GMT+12", "Asia/Kolkata"])
+async def test_every_listed_slot_is_bookable_at_the_ends_of_the_day_in_the_farthest_zones(
+        any_container, place, timezone):
+    # The booking reads its sources before it knows the zone (the exceptions of the dates around the
+    # start's UTC date): the weekly rules' day and an exception's day, each at both its ends.
+    times = await windowed_times(any_container, "00:00-01:00", "22:30-23:59")
+    doctor = await register_doctor(any_container, times)
+    await any_container.set_schedule()(doctor, doctor.doctor_id, ScheduleSettings(
+        timezone=timezone, slot_minutes=30, horizon_days=730, rules=[(d, t) for d in range(7) for t in times]))
+    await any_container.add_schedule_exception()(doctor, doctor.doctor_id, ScheduleExceptionCommand(
+        date="2027-01-06", windows=[{"start": "01:00", "end": "01:30"}, {"start": "21:00", "end": "21:30"}]))
+    listed = await any_container.list_slots()(ANONYMOUS, doctor.doctor_id, "2027-01-05", "2027-01-06")
+    assert len(listed) == 6
+    for slot in listed:
+        row = await book(any_container, place, slot.start, doctor=doctor.doctor_id)
+        assert (row.start, row.end) == (slot.start, slot.end)
+    with pytest.raises(ClashError):
+        await book(any_container, place, listed[-1].start, by=place.other_patient, doctor=doctor.doctor_id)
+    assert {s.status for s in await any_container.list_slots()(
+        ANONYMOUS, doctor.doctor_id, "2027-01-05", "2027-01-06")} == {"busy"}
+
+
+async def test_the_longest_slot_is_taken_by_a_booking_near_its_end(any_container, place):
+    # Booked in 30-minute slots, then the schedule moved to one slot of 8 hours: 15:30 holds it.
+    (day,) = await windowed_times(any_container, "08:00-16:00")
+    doctor = await register_doctor(any_container, [day])
+    settings = {"timezone": "UTC", "horizon_days": 730, "rules": [(d, day) for d in range(7)]}
+    await any_container.set_schedule()(doctor, doctor.doctor_id, ScheduleSettings(slot_minutes=30, **settings))
+    await book(any_container, place, at(15, 30), doctor=doctor.doctor_id)
+    await any_container.set_schedule()(doctor, doctor.doctor_id, ScheduleSettings(slot_minutes=480, **settings))
+    with pytest.raises(ClashError) as error:
+        await book(any_container, place, at(8), by=place.other_patient, doctor=doctor.doctor_id)
+    assert error.value.errors == {"start": [SLOT_TAKEN]}
 
 
 @pytest.mark.parametrize("start", [at(10, 10), at(12), at(8, 30), datetime(2027, 1, 4, 10)])

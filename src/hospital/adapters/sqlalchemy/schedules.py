@@ -104,11 +104,19 @@ _ALL_EXCEPTIONS = PreparedQuery(
     .where(doctors.c.id == bindparam("doctor_id"))
     .order_by(schedule_exceptions.c.date)
 )
-# The partial unique index on (doctor_id, starts_at) WHERE occupying answers it as a range scan.
+# A range scan of the index on (doctor_id, ends_at, starts_at) WHERE occupying: the appointments
+# ending after ``since`` (the future ones), not every earlier one as (doctor_id, starts_at) would.
 _BUSY = PreparedQuery(
     select(a.c.starts_at, a.c.ends_at)
     .where(a.c.doctor_id == bindparam("doctor_id"), text(OCCUPYING_SQL),
            a.c.starts_at < bindparam("until"), a.c.ends_at > bindparam("since"))
+)
+# SQLite's planner would take the (doctor_id, starts_at) index for its two-sided range (IS NOT NULL
+# bounds it below): ``+starts_at`` is served by no index, so the ends_at one is used (migration 0007).
+_SQLITE_BUSY = PreparedQuery(
+    select(a.c.starts_at, a.c.ends_at)
+    .where(a.c.doctor_id == bindparam("doctor_id"), text(OCCUPYING_SQL),
+           text("+appointments.starts_at < :until"), a.c.ends_at > bindparam("since"))
 )
 
 
@@ -157,7 +165,7 @@ class SqlAlchemySlotSourceQueries:
         else:
             rows = await self._reads.rows(_SCHEDULE, values)
             exception_rows = await self._reads.rows(_EXCEPTIONS, values) if rows else []
-            busy_rows = await self._reads.rows(_BUSY, values) if rows else []
+            busy_rows = await self._reads.rows(_SQLITE_BUSY, values) if rows else []
         if not rows:
             return None
         if self._answers is None:

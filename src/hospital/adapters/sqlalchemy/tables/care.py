@@ -77,6 +77,13 @@ Index("ix_appointments_patient_id_id", appointments.c.patient_id, appointments.c
 # constraint implies it; it is kept there too so both databases have one schema.
 Index(DOCTOR_START, appointments.c.doctor_id, appointments.c.starts_at, unique=True,
       sqlite_where=text(OCCUPYING_SQL), postgresql_where=text(OCCUPYING_SQL))
+# The appointments that may overlap [start, end): those ending after start, the future ones, where
+# the index above would scan every earlier one (migration 0007). The SQLite triggers and the busy
+# intervals' query use them.
+Index("ix_appointments_doctor_id_ends_at", appointments.c.doctor_id, appointments.c.ends_at,
+      appointments.c.starts_at, sqlite_where=text(OCCUPYING_SQL), postgresql_where=text(OCCUPYING_SQL))
+Index("ix_appointments_patient_id_ends_at", appointments.c.patient_id, appointments.c.ends_at,
+      appointments.c.starts_at, sqlite_where=text(OCCUPYING_SQL), postgresql_where=text(OCCUPYING_SQL))
 
 reviews = Table(
     "reviews",

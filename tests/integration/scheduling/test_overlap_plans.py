@@ -1,0 +1,49 @@
+"""SQLite finds the appointments an overlap check looks at through the indexes on ends_at (migration
+0007): the overlap triggers and the busy intervals' query scan the appointments ending after the
+start, not every earlier one of the doctor or the patient (which the (doctor_id, starts_at) index,
+taken for its two-sided range, would). A plan, not a timing: what keeps a booking's cost from
+growing with the doctor's history."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hospital.adapters.sqlalchemy.direct_reads import SqliteDirectReader
+from hospital.adapters.sqlalchemy.schedules import _SQLITE_BUSY
+from hospital.entrypoints.migrations import upgrade
+
+START, END = "2027-01-04 10:00:00.000000", "2027-01-04 10:30:00.000000"
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Iterator[sqlite3.Connection]:
+    path = tmp_path / "plans.sqlite3"
+    upgrade(f"sqlite+aiosqlite:///{path}")
+    connection = sqlite3.connect(path)
+    yield connection
+    connection.close()
+
+
+def _plan(connection: sqlite3.Connection, sql: str, values: tuple) -> str:
+    return " ".join(row[-1] for row in connection.execute(f"EXPLAIN QUERY PLAN {sql}", values))
+
+
+@pytest.mark.parametrize("column", ["doctor_id", "patient_id"])
+def test_the_overlap_triggers_search_by_end(database, column):
+    name = f"ex_appointments_{column.split('_')[0]}_overlap_on_insert"
+    (body,) = database.execute("SELECT sql FROM sqlite_master WHERE name = ?", (name,)).fetchone()
+    check = body.split("EXISTS (", 1)[1].rsplit(")", 1)[0]
+    for new in ("id", "ends_at", "starts_at", column):
+        check = check.replace(f"NEW.{new}", f":{new}")
+    plan = _plan(database, check, {"id": -1, "ends_at": END, "starts_at": START, column: 1})
+    assert plan == f"SEARCH other USING INDEX ix_appointments_{column}_ends_at ({column}=? AND ends_at>?)"
+
+
+def test_the_busy_intervals_are_searched_by_end(database):
+    sql, values = _SQLITE_BUSY.bind(SqliteDirectReader.dialect, {"doctor_id": 1, "since": START, "until": END})
+    assert _plan(database, sql, tuple(values)) == (
+        "SEARCH appointments USING INDEX ix_appointments_doctor_id_ends_at (doctor_id=? AND ends_at>?)")
