@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, Table, bindparam, func, literal_column, se
 
 from hospital.adapters.sqlalchemy.direct_reads import ReadRunner
 from hospital.adapters.sqlalchemy.integers import storable, storable_only
-from hospital.adapters.sqlalchemy.prepared import PreparedQuery, QueryShapes, bound, decoded_list, id_in, list_of
+from hospital.adapters.sqlalchemy.prepared import PreparedQuery, QueryShapes, bound, decoded_tuple, id_in, list_of
 from hospital.adapters.sqlalchemy.tables import catalogue as t
 from hospital.adapters.sqlalchemy.tables.accounts import users
 from hospital.adapters.sqlalchemy.tables.versions import DOCTORS, data_versions
@@ -95,8 +95,8 @@ def _view(row: Sequence[Any]) -> DoctorReadModel:
      designations, specialisations, times) = row
     return DoctorReadModel(
         id=doctor_id, user_id=user_id, user=display_name(username, first_name, last_name), profile=profile,
-        designation=tuple(decoded_list(designations)), specialisation=tuple(decoded_list(specialisations)),
-        available_time=tuple(decoded_list(times)), fee=fee, meet_link=meet_link,
+        designation=decoded_tuple(designations), specialisation=decoded_tuple(specialisations),
+        available_time=decoded_tuple(times), fee=fee, meet_link=meet_link,
     )
 
 
