@@ -61,7 +61,7 @@ def _json_each(element: id_in, compiler: Any, **kw: Any) -> str:
 
 class list_of(FunctionElement[Any]):
     """The values of a one-column subquery, in its order, as one value: a PostgreSQL array, or on
-    SQLite a JSON array text (``decoded_list`` reads either)."""
+    SQLite a JSON array text (``decoded_list`` and ``decoded_tuple`` read either)."""
 
     inherit_cache = True
 
@@ -86,6 +86,14 @@ _LIST = msgspec.json.Decoder(list)
 
 def decoded_list(value: Any) -> list[Any]:
     return _LIST.decode(value) if isinstance(value, str) else list(value)
+
+
+_TUPLE = msgspec.json.Decoder(tuple)
+
+
+def decoded_tuple(value: Any) -> tuple[Any, ...]:
+    """``decoded_list`` as a tuple, decoded as one (no list copied into it)."""
+    return _TUPLE.decode(value) if isinstance(value, str) else tuple(value)
 
 
 class _Compiled:

@@ -16,7 +16,7 @@ from hospital.entrypoints.http import openapi
 from hospital.entrypoints.http.body import RequestBody, read_body, to_struct
 from hospital.entrypoints.http.dependencies import CurrentActor, Services
 from hospital.entrypoints.http.filters import integer_value, integer_values
-from hospital.entrypoints.http.media import media_url
+from hospital.entrypoints.http.media import media_prefix
 from hospital.entrypoints.http.pagination import Paginated, page_request, paginated
 from hospital.entrypoints.http.params import INTEGER_FILTER_PATTERN, LimitsParam, PageParam
 from hospital.entrypoints.http.response_cache import cached_response
@@ -44,10 +44,16 @@ AvailableTimeParam = _filter("Only doctors offering this available time id")
 
 
 def render(request: Request, doctor: DoctorReadModel) -> DoctorOut:
+    return rendered(media_prefix(request), doctor)
+
+
+def rendered(media: str, doctor: DoctorReadModel) -> DoctorOut:
+    """``doctor`` on the wire, its image under ``media`` (``media_prefix``, once per page)."""
+    profile = doctor.profile
     return DoctorOut(
-        id=doctor.id, user=doctor.user, profile=media_url(request, doctor.profile),
-        designation=list(doctor.designation), specialisation=list(doctor.specialisation),
-        available_time=list(doctor.available_time), fee=doctor.fee, meet_link=doctor.meet_link,
+        id=doctor.id, user=doctor.user, profile=media + profile if profile else None,
+        designation=doctor.designation, specialisation=doctor.specialisation,
+        available_time=doctor.available_time, fee=doctor.fee, meet_link=doctor.meet_link,
         user_id=doctor.user_id,
     )
 
@@ -100,7 +106,8 @@ async def list_doctors(request: Request, container: Services, actor: CurrentActo
             fee=integer_value(request, "fee"),
         )
         result = await container.list_doctors()(actor, page=page_request(request), filters=filters)
-        return paginated(request, result, lambda doctor: render(request, doctor))
+        media = media_prefix(request)
+        return paginated(request, result, lambda doctor: rendered(media, doctor))
 
     # The list is public and the same for every caller: its encoded pages are reused until a write.
     return await cached_response(request, container.doctor_views_version(), produce)  # type: ignore[return-value]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 import msgspec
@@ -28,12 +29,13 @@ class DoctorWrite(msgspec.Struct):
 
 
 class DoctorOut(msgspec.Struct):
+    # Sequences: the read model's tuples go out as they are (JSON arrays), not copied into lists.
     id: int
     user: str
     profile: str | None
-    designation: list[str]
-    specialisation: list[str]
-    available_time: list[int]
+    designation: Sequence[str]
+    specialisation: Sequence[str]
+    available_time: Sequence[int]
     fee: int
     meet_link: str
     user_id: int
