@@ -29,6 +29,9 @@ audit_events = Table(
     Column("username", Text, nullable=True),
     # The filters of a list call, as the JSON array of [name, value] pairs the hash covers.
     Column("filters", Text, nullable=False, server_default="[]"),
+    # The patients concerned, as the JSON array of their ids (ascending) the hash covers: what the log
+    # is read from. audit_event_patients holds the same ids, one row each, for finding by patient.
+    Column("patient_ids", Text, nullable=False, server_default="[]"),
     Column("client_address", Text, nullable=True),
     Column("request_id", Text, nullable=True),
     Column("user_agent", Text, nullable=True),
@@ -37,8 +40,10 @@ audit_events = Table(
 )
 Index("ix_audit_events_actor_user_id_recorded_at", audit_events.c.actor_user_id, audit_events.c.recorded_at)
 
-# Which patients' data each event concerns (a list call: every patient the page returned). A table of
-# its own so a patient's access log is an index range scan; covered by the event's hash.
+# Which patients' data each event concerns (a list call: every patient the page returned), one row
+# each, so a patient's access log is an index range scan. Written with the event: on SQLite by a
+# trigger from its patient_ids (migration 0007), on PostgreSQL in the event's INSERT statement.
+# Verification checks that they are the event's patient_ids (the ones its hash covers).
 audit_event_patients = Table(
     "audit_event_patients",
     metadata,
