@@ -321,15 +321,13 @@ class ChainVerifier:
         self._broken: dict[str, ChainBreak] = {}
         self._events = 0
 
-    def add(self, event: AuditEvent, *, consistent: bool = True) -> None:
-        """``consistent`` False: the store's copies of the event disagree (a SQL store keeps its
-        patients in its row and as rows of their own), so it was changed, whatever its hash says."""
+    def add(self, event: AuditEvent) -> None:
         self._events += 1
         if event.chain in self._broken:
             return
         expected_seq, previous_hash = self._state.get(event.chain, (1, GENESIS))
         problem = None
-        if not consistent or content_hash(event) != event.hash:
+        if content_hash(event) != event.hash:
             problem = ChainProblem.CHANGED
         elif event.seq != expected_seq:
             problem = ChainProblem.REMOVED

@@ -3,11 +3,6 @@
 A unit of work's events (``SqlAlchemyAuditTrail``) are INSERTs in its own transaction, whichever it
 is (the session's, or a driver transaction for a booking: ``SqlAlchemyUnitOfWork.write``), sealed on
 a lane the unit holds until its transaction ends (adapters/audit_lanes.py).
-
-An event's patients are stored twice: in its row (``patient_ids``, what the log is read from) and
-as ``audit_event_patients`` rows (what a patient's access log is found by). Both are written by the
-event's one INSERT: on SQLite a trigger makes the links (migration 0007), on PostgreSQL the INSERT
-is a CTE that makes both (a batch: one INSERT of arrays per table). ``verify`` checks that they agree.
 """
 
 from __future__ import annotations
@@ -43,12 +38,15 @@ from hospital.domain.audit import (
 )
 
 _COLUMNS = ("id", "recorded_at", "chain", "seq", "prev_hash", "hash", "action", "resource_type", "resource_id",
-            "outcome", "actor_user_id", "actor_role", "username", "filters", "patient_ids", "client_address",
-            "request_id", "user_agent")
-# RETURNING: the unit of work's ``write`` answers rows. On SQLite the patient links are the trigger's.
+            "outcome", "actor_user_id", "actor_role", "username", "filters", "client_address", "request_id",
+            "user_agent")
+# RETURNING: the unit of work's ``write`` answers rows.
 _INSERT_EVENT = PreparedQuery(insert(e).values({name: bindparam(name) for name in _COLUMNS}).returning(e.c.seq))
+_INSERT_PATIENT = PreparedQuery(insert(p).values(patient_id=bindparam("patient_id"), event_id=bindparam("event_id"))
+                                .returning(p.c.patient_id))
 
 _BATCH_EVENTS = PreparedQuery(insert(e).values({name: bindparam(name) for name in _COLUMNS}))
+_BATCH_LINKS = PreparedQuery(insert(p).values(patient_id=bindparam("patient_id"), event_id=bindparam("event_id")))
 _PG_TYPES = {"recorded_at": "timestamptz", "seq": "bigint", "resource_id": "bigint", "actor_user_id": "bigint"}
 _PG_BATCH_EVENTS = (
     f"INSERT INTO audit_events ({', '.join(_COLUMNS)}) SELECT * FROM unnest("  # noqa: S608 - fixed names
@@ -61,7 +59,7 @@ _PG_BATCH_LINKS = ("INSERT INTO audit_event_patients (patient_id, event_id) "
 def _event_with_patients() -> PreparedQuery:
     """PostgreSQL: the event and its patients in one statement (one round trip on a change's path)."""
     event = insert(e).values({name: bindparam(name) for name in _COLUMNS}).returning(e.c.id).cte("event")
-    ids = (func.unnest(cast(bindparam("patient_id_list"), ARRAY(BigInteger))).table_valued("value")
+    ids = (func.unnest(cast(bindparam("patient_ids"), ARRAY(BigInteger))).table_valued("value")
            .render_derived(name="ids"))
     return PreparedQuery(insert(p).from_select(["patient_id", "event_id"], select(ids.c.value, event.c.id))
                          .returning(p.c.patient_id).add_cte(event))
@@ -79,23 +77,9 @@ def event_row(event: AuditEvent, dialect_name: str) -> dict[str, Any]:
         "resource_type": str(entry.resource_type), "resource_id": entry.resource_id,
         "outcome": str(entry.outcome), "actor_user_id": entry.actor_user_id, "actor_role": str(entry.actor_role),
         "username": entry.username, "filters": json.dumps([list(pair) for pair in entry.filters]),
-        "patient_ids": ids_text(entry.patient_ids), "client_address": context.client_address,
-        "request_id": context.request_id, "user_agent": context.user_agent,
+        "client_address": context.client_address, "request_id": context.request_id,
+        "user_agent": context.user_agent,
     }
-
-
-def ids_text(patient_ids: Sequence[int]) -> str:
-    """The JSON array of the ids, as json.dumps writes it without spaces (they are plain integers)."""
-    return f"[{','.join(map(str, patient_ids))}]"
-
-
-def _stored_ids(text: Any) -> tuple[int, ...] | None:
-    """The ids of a stored ``patient_ids``; None if it is no JSON array of integers (changed by hand)."""
-    try:
-        ids = json.loads(text)
-        return tuple(int(i) for i in ids) if isinstance(ids, list) else None
-    except (TypeError, ValueError):
-        return None
 
 
 def _bind_time(moment: datetime, dialect_name: str) -> Any:
@@ -105,11 +89,11 @@ def _bind_time(moment: datetime, dialect_name: str) -> Any:
     return moment
 
 
-def event_of(row: Mapping[str, Any]) -> AuditEvent:
+def event_of(row: Mapping[str, Any], patient_ids: Sequence[int]) -> AuditEvent:
     entry = AuditEntry(
         action=AuditAction(row["action"]), resource_type=ResourceType(row["resource_type"]),
         outcome=AuditOutcome(row["outcome"]), resource_id=row["resource_id"],
-        patient_ids=_stored_ids(row["patient_ids"]) or (), actor_user_id=row["actor_user_id"],
+        patient_ids=tuple(sorted(int(i) for i in patient_ids)), actor_user_id=row["actor_user_id"],
         actor_role=ActorRole(row["actor_role"]), username=row["username"],
         filters=tuple((str(name), str(value)) for name, value in json.loads(row["filters"])),
         context=RequestContext(row["client_address"], row["request_id"], row["user_agent"]),
@@ -159,18 +143,21 @@ class SqlAlchemyAuditTrail:
         connection = await self._uow.session.connection()
         dialect = connection.dialect
         rows = [event_row(event, dialect.name) for event in events]
+        links = [(pid, event.id) for event in events for pid in event.entry.patient_ids]
         if dialect.name == "postgresql":
             # One statement per table, the rows as arrays: PostgreSQL runs an executemany's rows as
             # statements of their own, each with its own executor start-up.
             await connection.exec_driver_sql(_PG_BATCH_EVENTS, tuple([row[name] for row in rows] for name in _COLUMNS))
-            links = [(pid, event.id) for event in events for pid in event.entry.patient_ids]
             if links:
                 patient_ids, event_ids = zip(*links, strict=True)
                 await connection.exec_driver_sql(_PG_BATCH_LINKS, (list(patient_ids), list(event_ids)))
             return events
-        # SQLite: the events only; the trigger writes their links, in C, row by row as they go in.
         sql, names = _BATCH_EVENTS.positions(dialect)
         await connection.exec_driver_sql(sql, [tuple([row[name] for name in names]) for row in rows])
+        if links:
+            sql, names = _BATCH_LINKS.positions(dialect)
+            assert names == ("patient_id", "event_id")
+            await connection.exec_driver_sql(sql, links)
         return events
 
     async def _write_one(self, event: AuditEvent) -> None:
@@ -178,10 +165,12 @@ class SqlAlchemyAuditTrail:
         dialect = driver.dialect.name if driver is not None else (await self._uow.session.connection()).dialect.name
         if dialect == "postgresql":
             await self._uow.write(_INSERT_EVENT_WITH_PATIENTS,
-                                  {**event_row(event, dialect), "patient_id_list": list(event.entry.patient_ids)})
+                                  {**event_row(event, dialect), "patient_ids": list(event.entry.patient_ids)})
             return
-        # One statement: each is a hand-over to the SQLite writer's thread, and the links are the trigger's.
+        # SQLite runs in process: a statement more costs microseconds, not a round trip.
         await self._uow.write(_INSERT_EVENT, event_row(event, dialect))
+        for patient_id in event.entry.patient_ids:
+            await self._uow.write(_INSERT_PATIENT, {"patient_id": patient_id, "event_id": event.id})
 
     def end(self, *, committed: bool | None) -> None:
         """The unit's transaction ended: committed, rolled back, or with an unknown outcome (None)."""
@@ -198,17 +187,12 @@ def _patients_of(event_id: ColumnElement[Any]) -> Any:
 
 
 def _event_columns() -> list[Any]:
-    return [e.c[name] for name in _COLUMNS]
+    return [*(e.c[name] for name in _COLUMNS), _patients_of(e.c.id).label("patient_ids")]
 
 
 def _event_from(row: Any) -> AuditEvent:
-    return event_of(row._mapping)
-
-
-def _linked(row: Any) -> bool:
-    """Whether the event's patient links are the patients its row names (and its hash covers)."""
-    stored = _stored_ids(row.patient_ids)
-    return stored is not None and tuple(sorted(int(i) for i in decoded_list(row.linked_patient_ids or []))) == stored
+    mapping = dict(row._mapping)
+    return event_of(mapping, decoded_list(mapping.pop("patient_ids") or []))
 
 
 class SqlAlchemyAuditEvents:
@@ -253,14 +237,13 @@ class SqlAlchemyAuditEvents:
         verifier = ChainVerifier()
         after: tuple[str, int] | None = None
         while True:
-            query = (select(*_event_columns(), _patients_of(e.c.id).label("linked_patient_ids"))
-                     .order_by(e.c.chain, e.c.seq).limit(_VERIFY_BATCH))
+            query = select(*_event_columns()).order_by(e.c.chain, e.c.seq).limit(_VERIFY_BATCH)
             if after is not None:
                 query = query.where((e.c.chain > after[0]) | ((e.c.chain == after[0]) & (e.c.seq > after[1])))
             async with self._engine.connect() as connection:
                 rows = (await connection.execute(query)).all()
             for row in rows:
-                verifier.add(_event_from(row), consistent=_linked(row))
+                verifier.add(_event_from(row))
             if len(rows) < _VERIFY_BATCH:
                 return verifier.report()
             after = (rows[-1].chain, rows[-1].seq)

@@ -29,9 +29,6 @@ audit_events = Table(
     Column("username", Text, nullable=True),
     # The filters of a list call, as the JSON array of [name, value] pairs the hash covers.
     Column("filters", Text, nullable=False, server_default="[]"),
-    # The patients concerned, as the JSON array of their ids (ascending) the hash covers: what the log
-    # is read from. audit_event_patients holds the same ids, one row each, for finding by patient.
-    Column("patient_ids", Text, nullable=False, server_default="[]"),
     Column("client_address", Text, nullable=True),
     Column("request_id", Text, nullable=True),
     Column("user_agent", Text, nullable=True),
@@ -40,15 +37,14 @@ audit_events = Table(
 )
 Index("ix_audit_events_actor_user_id_recorded_at", audit_events.c.actor_user_id, audit_events.c.recorded_at)
 
-# Which patients' data each event concerns (a list call: every patient the page returned), one row
-# each, so a patient's access log is an index range scan. Written with the event: on SQLite by a
-# trigger from its patient_ids (migration 0007), on PostgreSQL in the event's INSERT statement.
-# Verification checks that they are the event's patient_ids (the ones its hash covers).
+# Which patients' data each event concerns (a list call: every patient the page returned). A table of
+# its own so a patient's access log is an index range scan; covered by the event's hash.
 audit_event_patients = Table(
     "audit_event_patients",
     metadata,
     Column("patient_id", BigInteger, primary_key=True),
-    # No foreign key: written by its event's own statement, checked by verification (migration 0007).
+    # No foreign key (migration 0007): written by its event's unit of work, covered by its hash; the
+    # key's check was a lookup of the event per link.
     Column("event_id", String(32), primary_key=True, index=True),
 )
 
