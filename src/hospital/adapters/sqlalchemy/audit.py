@@ -8,6 +8,7 @@ a lane the unit holds until its transaction ends (adapters/audit_lanes.py).
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from hospital.adapters.audit_lanes import AuditLane, AuditLanes
 from hospital.adapters.sqlalchemy.integers import storable
 from hospital.adapters.sqlalchemy.prepared import PreparedQuery, decoded_list, list_of
+from hospital.adapters.sqlalchemy.sqlite_writer import LoopSqliteConnection
 from hospital.adapters.sqlalchemy.tables.audit import audit_event_patients as p
 from hospital.adapters.sqlalchemy.tables.audit import audit_events as e
 from hospital.adapters.sqlalchemy.tables.audit import audit_prune_permits
@@ -102,6 +104,13 @@ def event_of(row: Mapping[str, Any], patient_ids: Sequence[int]) -> AuditEvent:
                       prev_hash=row["prev_hash"], hash=row["hash"], entry=entry)
 
 
+def _insert_batch(sqlite: sqlite3.Connection, events_sql: str, events: list[tuple[Any, ...]], links_sql: str,
+                  links: list[tuple[int, str]]) -> None:
+    sqlite.executemany(events_sql, events)
+    if links:
+        sqlite.executemany(links_sql, links)
+
+
 class TransactionOwner(Protocol):
     """The unit of work (unit_of_work.py), as the trail uses it."""
 
@@ -153,11 +162,18 @@ class SqlAlchemyAuditTrail:
                 await connection.exec_driver_sql(_PG_BATCH_LINKS, (list(patient_ids), list(event_ids)))
             return events
         sql, names = _BATCH_EVENTS.positions(dialect)
-        await connection.exec_driver_sql(sql, [tuple([row[name] for name in names]) for row in rows])
+        event_rows = [tuple([row[name] for name in names]) for row in rows]
+        links_sql, names = _BATCH_LINKS.positions(dialect)
+        assert names == ("patient_id", "event_id")
+        driver = (await connection.get_raw_connection()).driver_connection
+        if isinstance(driver, LoopSqliteConnection):
+            # The process's SQLite writer runs statements on the loop's thread: a batch's inserts
+            # (hundreds of rows, each with its indexes) would stall every request meanwhile.
+            await driver.run_on_thread(_insert_batch, driver.writer.sqlite, sql, event_rows, links_sql, links)
+            return events
+        await connection.exec_driver_sql(sql, event_rows)
         if links:
-            sql, names = _BATCH_LINKS.positions(dialect)
-            assert names == ("patient_id", "event_id")
-            await connection.exec_driver_sql(sql, links)
+            await connection.exec_driver_sql(links_sql, links)
         return events
 
     async def _write_one(self, event: AuditEvent) -> None:

@@ -351,6 +351,22 @@ class LoopSqliteConnection:
         finally:
             self._give_turn()
 
+    async def run_on_thread(self, function: Callable[..., T], *args: Any) -> T:
+        """A long statement of this connection's unit (a batch of audit events) on the writer's
+        thread, so that the loop serves requests meanwhile (sqlite3 lets go of the GIL while SQLite
+        works). Like a COMMIT, it keeps the turn until it has returned from the thread, even if the
+        caller is cancelled meanwhile (the cancellation is raised after): nothing else runs on the
+        connection while it does, and the unit's rollback comes after it, never beside it."""
+        assert self._holding and self._in_unit, "only inside this connection's unit, in its turn"
+        writer = self.writer
+        if writer.machine.phase is LOST:
+            raise GroupCommitLostError("the transaction was rolled back by an error")
+        try:
+            return await to_the_end(writer._on_thread(function, *args))
+        except sqlite3.Error:
+            writer._check_transaction()
+            raise
+
     def defer_commit(self) -> Outcome[None]:
         """The next commit() only releases this unit; the future resolves once its work is durable,
         or fails with the COMMIT. A rollback instead cancels it."""

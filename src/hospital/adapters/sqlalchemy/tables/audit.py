@@ -6,7 +6,7 @@ one exception: a DELETE in a transaction that holds a row of ``audit_prune_permi
 role is granted INSERT and SELECT on the log, nothing on the permits).
 """
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Integer, String, Table, Text, UniqueConstraint
 
 from hospital.adapters.sqlalchemy.tables.metadata import metadata
 from hospital.adapters.sqlalchemy.types import UtcDateTime
@@ -43,7 +43,9 @@ audit_event_patients = Table(
     "audit_event_patients",
     metadata,
     Column("patient_id", BigInteger, primary_key=True),
-    Column("event_id", ForeignKey("audit_events.id"), primary_key=True, index=True),
+    # No foreign key (migration 0007): written by its event's unit of work, covered by its hash; the
+    # key's check was a lookup of the event per link.
+    Column("event_id", String(32), primary_key=True, index=True),
 )
 
 # A row here, in the pruning transaction only, lets that transaction DELETE audit events.

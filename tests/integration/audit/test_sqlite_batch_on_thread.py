@@ -1,0 +1,108 @@
+"""A batch of audit events on a SQLite file is inserted on the writer's thread (audit.py,
+``LoopSqliteConnection.run_on_thread``), so the loop serves meanwhile; it keeps the writer's turn
+until it has returned, even when its caller is cancelled, and a failure takes back only its unit."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from contextlib import closing
+
+import pytest
+
+from hospital.adapters.sqlalchemy import audit
+from hospital.domain.audit import ActorRole, AuditAction, AuditEntry, ResourceType
+
+ENTRIES = [AuditEntry(AuditAction.SEARCH, ResourceType.APPOINTMENT, patient_ids=(n, n + 1), actor_user_id=1,
+                      actor_role=ActorRole.DOCTOR) for n in range(1, 6)]
+
+
+@pytest.fixture
+def database_file(database_url: str) -> str:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the SQLite writer's")
+    return database_url.removeprefix("sqlite+aiosqlite:///")
+
+
+def stored(database_file: str) -> tuple[int, int]:
+    with closing(sqlite3.connect(database_file)) as other:
+        return (other.execute("SELECT count(*) FROM audit_events").fetchone()[0],
+                other.execute("SELECT count(*) FROM audit_event_patients").fetchone()[0])
+
+
+async def write_batch(container) -> None:
+    async with container.unit_of_work() as uow:
+        await uow.audit.append_many(ENTRIES)
+        await uow.commit()
+
+
+@pytest.fixture
+def held(monkeypatch: pytest.MonkeyPatch):
+    """The batch's inserts wait on the writer's thread until ``release`` is set; ``started`` says they run."""
+    started, release = threading.Event(), threading.Event()
+    threads: list[str] = []
+    original = audit._insert_batch
+
+    def waiting(*args) -> None:
+        threads.append(threading.current_thread().name)
+        started.set()
+        release.wait(10)
+        original(*args)
+
+    monkeypatch.setattr(audit, "_insert_batch", waiting)
+    return started, release, threads
+
+
+async def wait_for(event: threading.Event) -> None:
+    await asyncio.to_thread(event.wait, 10)
+
+
+async def test_the_loop_serves_while_a_batch_is_inserted_on_the_writer_s_thread(sql_container, database_file,
+                                                                               held) -> None:
+    started, release, threads = held
+    writing = asyncio.ensure_future(write_batch(sql_container))
+    await wait_for(started)
+    # The loop is free while the inserts are held on the thread (on the loop's thread they would block it).
+    await asyncio.sleep(0.01)
+    assert not writing.done()
+    release.set()
+    await writing
+    assert threads and threads[0].startswith("sqlite-writer") and threads[0] != threading.current_thread().name
+    assert stored(database_file) == (5, 10)
+    assert (await sql_container.audit_events().verify()).valid
+
+
+async def test_a_cancelled_batch_keeps_the_turn_until_its_inserts_return_and_is_rolled_back(
+        sql_container, database_file, held) -> None:
+    started, release, _ = held
+    writing = asyncio.ensure_future(write_batch(sql_container))
+    await wait_for(started)
+    writing.cancel()
+    other = asyncio.ensure_future(write_batch(sql_container))  # waits for the turn meanwhile
+    await asyncio.sleep(0.05)
+    assert not writing.done() and not other.done()  # the cancelled one still holds the turn
+    release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await writing
+    await other
+    assert stored(database_file) == (5, 10)  # the other batch only; the cancelled one was rolled back
+    assert (await sql_container.audit_events().verify()).valid
+
+
+async def test_a_batch_that_fails_on_the_thread_takes_back_only_its_unit(sql_container, database_file,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    await write_batch(sql_container)
+    original = audit._insert_batch
+
+    def failing(*args) -> None:
+        original(*args)
+        raise sqlite3.IntegrityError("refused after its inserts")
+
+    monkeypatch.setattr(audit, "_insert_batch", failing)
+    with pytest.raises(sqlite3.IntegrityError):
+        await write_batch(sql_container)
+    monkeypatch.setattr(audit, "_insert_batch", original)
+    await write_batch(sql_container)
+    assert stored(database_file) == (10, 20)
+    assert (await sql_container.audit_events().verify()).valid
