@@ -1,4 +1,4 @@
-"""Migration 0007 rebuilds audit_event_patients without its foreign key (on SQLite a new table): the
+"""Migration 0008 rebuilds audit_event_patients without its foreign key (on SQLite a new table): the
 events stored before it keep their patient links, still verify, and the links stay append-only."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ PATIENTS = [(), (7,), (3, 11, 42)]
 
 async def test_links_stored_before_the_migration_are_kept_and_verify(empty_database: str,  # noqa: F811
                                                                      tmp_path: Path) -> None:
-    upgrade(empty_database, "0006")
+    upgrade(empty_database, "0007")
     container = production_container(make_settings(tmp_path, database_url=empty_database,
                                                    media_root=tmp_path / "media"))
     try:
@@ -42,7 +42,7 @@ async def test_links_stored_before_the_migration_are_kept_and_verify(empty_datab
                     await connection.execute(text(statement))
         await container.engine().dispose()
 
-        downgrade(empty_database, "0006")  # and back: the key again, over the same links
+        downgrade(empty_database, "0007")  # and back: the key again, over the same links
         assert [event.entry.patient_ids for event in await container.audit_events().all_events()] == PATIENTS
     finally:
         await shutdown(container)

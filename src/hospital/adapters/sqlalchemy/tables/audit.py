@@ -43,7 +43,7 @@ audit_event_patients = Table(
     "audit_event_patients",
     metadata,
     Column("patient_id", BigInteger, primary_key=True),
-    # No foreign key (migration 0007): written by its event's unit of work, covered by its hash; the
+    # No foreign key (migration 0008): written by its event's unit of work, covered by its hash; the
     # key's check was a lookup of the event per link.
     Column("event_id", String(32), primary_key=True, index=True),
 )

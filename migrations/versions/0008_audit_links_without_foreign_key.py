@@ -6,16 +6,16 @@ key's check cost a lookup of the event for every link: on PostgreSQL a trigger p
 of what inserting a ten-patient list's links cost. On SQLite the table is rebuilt without it, and
 migration 0006's append-only triggers on it made again.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 """
 
 from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = '0007'
-down_revision: str | None = '0006'
+revision: str = '0008'
+down_revision: str | None = '0007'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
