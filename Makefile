@@ -35,7 +35,8 @@ test: lint typecheck
 # tests that start no process (tests that do are marked `slow`; `make test` runs them), spread over
 # every core (pytest-xdist), with 25 examples per hypothesis property instead of 100 (profile `check`).
 check: lint
-	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-check} $(BIN)/pytest -q -n auto --dist worksteal -m "not slow"
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-check} PYTHONDONTWRITEBYTECODE= \
+		$(BIN)/pytest -q -n auto --dist worksteal -m "not slow" -p no:faker -p no:schemathesis
 
 # The library as a caller sees it (py.typed): examples/ under mypy --strict.
 typecheck: install
