@@ -5,9 +5,10 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.conftest import properties
 from tests.support.care_http import Party, book_over_http, http_cast
 from tests.support.http import register_over_http
 
@@ -94,7 +95,7 @@ async def test_filters_never_widen_what_a_caller_sees(client, people):
     assert response.json()["count"] == 0
 
 
-@settings(max_examples=40)
+@properties(max_examples=40)
 @given(text=st.text(max_size=30))
 async def test_any_search_text_is_answered_within_the_callers_scope(client, people, text):
     response = await get(client, "/patients/", people["owner"], search=text)

@@ -18,7 +18,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import pytest
 from dependency_injector import providers
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
@@ -29,7 +29,7 @@ from hospital.application.ports.rate_limit import RateLimiter
 from hospital.bootstrap import Container, in_memory_container
 from hospital.entrypoints.http.app import create_app
 from hospital.settings import RateLimit
-from tests.conftest import make_settings
+from tests.conftest import make_settings, properties
 from tests.integration.deployment.conftest import sqlite_pass_only
 
 pytestmark = sqlite_pass_only
@@ -226,13 +226,13 @@ async def _check_arrivals(make: StoreMaker, limit: int, arrivals: list[float]) -
     assert all(_admitted_within(admitted, end) <= limit for end in admitted)
 
 
-@settings(max_examples=150)
+@properties(max_examples=150)
 @given(limit=st.integers(1, 6), arrivals=gaps)
 def test_property_no_window_admits_more_than_the_limit_in_memory(limit: int, arrivals: list[float]) -> None:
     asyncio.run(_check_arrivals(_memory_store, limit, arrivals))
 
 
-@settings(max_examples=40)
+@properties(max_examples=40)
 @given(limit=st.integers(1, 6), arrivals=gaps)
 def test_property_no_window_admits_more_than_the_limit_on_redis(redis_url: str, limit: int,
                                                                 arrivals: list[float]) -> None:

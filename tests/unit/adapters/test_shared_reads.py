@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from hospital.adapters.sqlalchemy.shared_reads import SharedRead
+from tests.conftest import properties
 
 
 class Database:
@@ -46,7 +47,7 @@ async def test_a_caller_arriving_after_a_write_never_gets_the_older_answer():
     assert late == 1
 
 
-@settings(max_examples=60, deadline=None)
+@properties(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.booleans(), st.integers(0, 3)), min_size=1, max_size=40))
 def test_every_answer_is_at_least_as_new_as_the_callers_arrival(steps):
     async def scenario() -> None:

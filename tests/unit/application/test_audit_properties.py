@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from hospital.application.actor import ANONYMOUS
@@ -21,7 +21,7 @@ from hospital.application.reviews import ReviewDraft, ReviewQuery
 from hospital.bootstrap import in_memory_container
 from hospital.domain.audit import AuditAction, AuditOutcome
 from hospital.domain.errors import DomainError
-from tests.conftest import make_settings
+from tests.conftest import make_settings, properties
 from tests.support.audit_watch import AuditWatch
 from tests.support.clinic import cast
 
@@ -138,7 +138,7 @@ async def _scenario(tmp_path, steps) -> None:
     assert report.valid
 
 
-@settings(max_examples=100)
+@properties(max_examples=100)
 @given(steps=st.lists(step, min_size=1, max_size=25))
 def test_every_call_on_a_patient_s_data_is_audited_with_that_patient(tmp_path_factory, steps) -> None:
     asyncio.run(_scenario(tmp_path_factory.mktemp("world"), steps))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from hospital.application.appointments import AppointmentChanges, Booking
@@ -19,7 +19,7 @@ from hospital.application.patients import PatientChanges
 from hospital.application.profiles import ProfileChanges
 from hospital.bootstrap import in_memory_container
 from hospital.domain.errors import DomainError
-from tests.conftest import make_settings
+from tests.conftest import make_settings, properties
 from tests.support.clinic import cast
 
 PEOPLE = ["owner", "other_patient", "doctor", "other_doctor", "admin"]
@@ -138,7 +138,7 @@ async def _scenario(tmp_path, steps) -> None:
             assert await _snapshot(world) == before, f"a refused {kind} by {who} changed data: {steps}"
 
 
-@settings(max_examples=150)
+@properties(max_examples=150)
 @given(steps=st.lists(step, min_size=1, max_size=25))
 def test_no_sequence_of_actions_lets_a_non_owner_in(tmp_path_factory, steps) -> None:
     asyncio.run(_scenario(tmp_path_factory.mktemp("world"), steps))

@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
@@ -15,6 +15,7 @@ from hospital.domain.appointments import (
     AppointmentType,
 )
 from hospital.domain.errors import DomainError, NotFoundError, PermissionDeniedError, ValidationError
+from tests.conftest import properties
 
 VALID_TYPES = "Valid choices: Online, Offline."
 VALID_STATUSES = "Valid choices: Pendding, Runing, Complated."
@@ -393,7 +394,7 @@ def apply(appointment: Appointment, actor: Actor, action: tuple) -> None:
         getattr(appointment, name)(actor)
 
 
-@settings(max_examples=300)
+@properties(max_examples=300)
 @given(_STEPS)
 def test_any_sequence_of_actions_keeps_the_appointment_in_a_reachable_state(steps):
     appointment = booked()
@@ -528,4 +529,4 @@ class AppointmentModel(RuleBasedStateMachine):
 
 FHIR_STATUS_OF = {RUNNING: "checked-in", COMPLETED: "fulfilled"}
 TestAppointmentModel = AppointmentModel.TestCase
-TestAppointmentModel.settings = settings(max_examples=200, stateful_step_count=30)
+TestAppointmentModel.settings = properties(max_examples=200, stateful_step_count=30)

@@ -7,12 +7,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from hospital.domain.doctor_schedules import DoctorSchedule, ScheduleException, WeeklyRule
 from hospital.domain.slots import BusyInterval, SlotStatus, expand_slots, unchanged_until, window_instants
 from hospital.domain.time_windows import LocalWindow
+from tests.conftest import properties
 
 # Before every date these tests look at, and within the default horizon of them.
 LONG_AGO = datetime(2026, 12, 1, tzinfo=UTC)
@@ -165,7 +166,7 @@ def day_windows(plan, windows, exceptions, on):
             ((rule.weekday, rule.time_id) for rule in plan.rules) if weekday == on.weekday()]
 
 
-@settings(max_examples=400, deadline=None)
+@properties(max_examples=400, deadline=None)
 @given(scenarios())
 def test_slot_expansion_properties(scenario):
     plan, windows, exceptions, busy, first, last, now = scenario
@@ -194,7 +195,7 @@ def test_slot_expansion_properties(scenario):
         assert (slot.status is SlotStatus.BUSY) == overlapped
 
 
-@settings(max_examples=200, deadline=None)
+@properties(max_examples=200, deadline=None)
 @given(scenarios())
 def test_every_slot_of_non_overlapping_windows_is_listed(scenario):
     plan, windows, exceptions, _busy, first, last, _now = scenario
@@ -220,7 +221,7 @@ def test_every_slot_of_non_overlapping_windows_is_listed(scenario):
     assert {(slot.start, slot.time) for slot in slots} == expected
 
 
-@settings(max_examples=300, deadline=None)
+@properties(max_examples=300, deadline=None)
 @given(scenarios(), st.floats(0, 1))
 def test_the_slots_stay_the_same_until_unchanged_until(scenario, fraction):
     plan, windows, exceptions, busy, first, last, now = scenario

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from hospital.entrypoints.http.response_cache import ResponseCache, request_key
+from tests.conftest import properties
 
 
 def key(query: bytes = b"", host: bytes = b"api.example.org") -> tuple:
@@ -56,7 +57,7 @@ def test_long_keys_count_against_the_budget():
     assert cache.size <= 80_000
 
 
-@settings(max_examples=200)
+@properties(max_examples=200)
 @given(st.lists(st.tuples(st.sampled_from([b"a", b"b", b"c", b"d"]), st.integers(0, 3),
                           st.binary(max_size=600), st.booleans()), max_size=60))
 def test_never_over_budget_and_never_answers_another_version(operations):
