@@ -1,10 +1,15 @@
 """The doctor read side: SQL rows straight to read models, in two statements per page.
 
-One counts; one reads the page's doctors with their users' names and, per doctor, the lists of its
-designation, specialisation and time ids, followed (UNION ALL) by the designations' and
-specialisations' names, which Python puts in place of the ids. So the number of statements does not
-grow with the page (no query per doctor), and the names and the links come from one statement, one
-snapshot: every id has its name.
+One counts; one reads the page's doctors with their users' names and, on each doctor's row, the JSON
+arrays of its designation, specialisation and time ids (copies of the link tables that triggers keep,
+migration 0009), followed (UNION ALL) by the designations' and specialisations' names, which Python
+puts in place of the ids. So the number of statements does not grow with the page (no query per
+doctor), a page is one range read of doctors, and the names and the links come from one statement,
+one snapshot: every id has its name.
+
+Why the copies: a list per doctor read from the link tables was three correlated subqueries per
+doctor (index searches on SQLite, subplans on PostgreSQL): about 4 ms of SQLite and 8-13 ms of
+PostgreSQL for a page of 1,000, most of the statement.
 
 Why the names are not joined per doctor: on PostgreSQL each doctor's list of names was a subplan
 with its own join and sort: 24-34 ms of a page of 1,000, against 8-13 ms for the ids alone; on
@@ -22,7 +27,7 @@ from sqlalchemy import ColumnElement, Select, Table, bindparam, func, literal_co
 
 from hospital.adapters.sqlalchemy.direct_reads import ReadRunner
 from hospital.adapters.sqlalchemy.integers import storable, storable_only
-from hospital.adapters.sqlalchemy.prepared import PreparedQuery, QueryShapes, bound, decoded_tuple, id_in, list_of
+from hospital.adapters.sqlalchemy.prepared import PreparedQuery, QueryShapes, bound, decoded_tuple, id_in
 from hospital.adapters.sqlalchemy.tables import catalogue as t
 from hospital.adapters.sqlalchemy.tables.accounts import users
 from hospital.adapters.sqlalchemy.tables.versions import DOCTORS, data_versions
@@ -58,16 +63,11 @@ def _conditions(designation: bool, specialisation: bool, available_time: bool,
     return conditions
 
 
-def _ids(link: Table, link_column: ColumnElement[int]) -> list_of:
-    return list_of(select(link_column).where(link.c.doctor_id == t.doctors.c.id).order_by(link_column))
-
-
-# Each doctor's labels' ids come with its row (index searches on the link tables' (doctor_id, x) keys).
+# Each doctor's labels' ids are on its own row: the link tables' copies, kept by triggers (migration
+# 0009; docs/architecture.md, "Doctor link copies"), so a page is one range read of doctors.
 _CARD = (
     *_DOCTOR_COLUMNS,
-    _ids(t.doctor_designations, t.doctor_designations.c.designation_id),
-    _ids(t.doctor_specialisations, t.doctor_specialisations.c.specialisation_id),
-    _ids(t.doctor_available_times, t.doctor_available_times.c.available_time_id),
+    t.doctors.c.linked_designation_ids, t.doctors.c.linked_specialisation_ids, t.doctors.c.linked_available_time_ids,
 )
 # The names the ids stand for, as rows of the card's shape: (id, NULL, name, which catalogue, NULL...).
 # A doctor always has a user_id, so a NULL there marks a name.

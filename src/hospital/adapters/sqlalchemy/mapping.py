@@ -48,6 +48,7 @@ def start_mappers() -> None:
         (AvailableTime, catalogue.available_times), (Doctor, catalogue.doctors), (MedicalService, catalogue.services),
         (Contact, catalogue.contacts), (Appointment, care.appointments),
     ):
-        _map(entity, table)
+        # The doctor's link copies are the database's (triggers), never written by the ORM.
+        _map(entity, table, **({"exclude_properties": catalogue.LINKED_ID_COPIES} if entity is Doctor else {}))
     event.listen(Doctor, "load", _doctor_loaded)
     _started = True

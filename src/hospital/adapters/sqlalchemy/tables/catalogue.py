@@ -34,6 +34,8 @@ available_times = Table(
     Column("window_end", Time, nullable=True),
 )
 
+LINKED_ID_COPIES = ("linked_designation_ids", "linked_specialisation_ids", "linked_available_time_ids")
+
 doctors = Table(
     "doctors",
     metadata,
@@ -43,6 +45,10 @@ doctors = Table(
     Column("meet_link", String(250), nullable=False, server_default=""),
     Column("profile", String(255), nullable=True),
     version_column(),
+    # Copies of the three link tables' ids (JSON array text, in id order), kept by triggers on the
+    # link tables (migration 0009) and only read: a page of doctors is one range read. The link
+    # tables stay the source of every write and filter; nothing writes these columns.
+    *(Column(name, Text, nullable=False, server_default="[]") for name in LINKED_ID_COPIES),
     CheckConstraint("fee >= 0", name="fee_not_negative"),
 )
 
