@@ -71,9 +71,11 @@ class PatientUseCase:
 
     @staticmethod
     async def _row(uow: UnitOfWork, patient: Patient) -> PatientRow:
-        user = await uow.users.get(patient.user_id)
-        assert user is not None, "a patient's user is deleted with it"
-        return PatientRow.of(patient, user.username)
+        # Not the user itself: that would be the ORM's, which a unit whose transaction is the
+        # driver's may not use (ports/unit_of_work.py, SessionUnavailableError).
+        username = await uow.users.username_of(patient.user_id)
+        assert username is not None, "a patient's user is deleted with it"
+        return PatientRow.of(patient, username)
 
     @staticmethod
     async def _change_phone(uow: UnitOfWork, patient: Patient, phone: str | None) -> None:
