@@ -82,7 +82,9 @@ class PatientUseCase:
         if phone is None:
             return
         phone = normalize_patient_phone(phone)
-        if phone is not None and await uow.patients.phone_taken(phone, exclude_id=patient.id):
+        # The record's own phone (a form sent again as it is) is no other's: the store keeps phones unique.
+        if phone is not None and phone != patient.phone and await uow.patients.phone_taken(
+                phone, exclude_id=patient.id):
             raise ConflictError.field("phone", DUPLICATE_PHONE)
         patient.change_phone(phone)
 
