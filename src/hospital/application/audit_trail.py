@@ -73,7 +73,7 @@ class GetAccessLog:
     @rerun_on_concurrent_change
     async def _ensure_patient(self, patient_id: int) -> None:
         async with self._uow() as uow:
-            if await uow.patients.get(patient_id) is None:
+            if not await uow.patients.exists(patient_id):
                 raise NotFoundError()
 
 

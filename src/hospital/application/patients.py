@@ -71,16 +71,20 @@ class PatientUseCase:
 
     @staticmethod
     async def _row(uow: UnitOfWork, patient: Patient) -> PatientRow:
-        user = await uow.users.get(patient.user_id)
-        assert user is not None, "a patient's user is deleted with it"
-        return PatientRow.of(patient, user.username)
+        # Not the user itself: that would be the ORM's, which a unit whose transaction is the
+        # driver's may not use (ports/unit_of_work.py, SessionUnavailableError).
+        username = await uow.users.username_of(patient.user_id)
+        assert username is not None, "a patient's user is deleted with it"
+        return PatientRow.of(patient, username)
 
     @staticmethod
     async def _change_phone(uow: UnitOfWork, patient: Patient, phone: str | None) -> None:
         if phone is None:
             return
         phone = normalize_patient_phone(phone)
-        if phone is not None and await uow.patients.phone_taken(phone, exclude_id=patient.id):
+        # The record's own phone (a form sent again as it is) is no other's: the store keeps phones unique.
+        if phone is not None and phone != patient.phone and await uow.patients.phone_taken(
+                phone, exclude_id=patient.id):
             raise ConflictError.field("phone", DUPLICATE_PHONE)
         patient.change_phone(phone)
 

@@ -129,6 +129,7 @@ async def test_actor_for_an_active_user_carries_their_role_records(uow: Factory)
     boss = await add_account(uow, "boss", is_staff=True, patient=False)
     async with uow() as tx:
         patient = await tx.patients.get_by_user(alice.id)
+    async with uow() as tx:
         doctor = Doctor(user_id=boss.id, designation_ids=[], specialisation_ids=[], available_time_ids=[], fee=0)
         await tx.doctors.add(doctor)
         await tx.commit()

@@ -36,6 +36,10 @@ class InMemoryUserRepository(InMemoryTable):
         user = await self.get_by_username(username)
         return user is not None and user.id != exclude_id
 
+    async def username_of(self, user_id: int) -> str | None:
+        user = self._rows.get(user_id)
+        return None if user is None else user.username
+
     async def actor_for(self, user_id: int) -> Actor | None:
         user = self._rows.get(user_id)
         if user is None or not user.is_active:
@@ -93,6 +97,9 @@ class InMemoryPatientRepository(InMemoryTable):
 
     async def get_by_user(self, user_id: int) -> Patient | None:
         return next((p for p in self._rows.values() if p.user_id == user_id), None)
+
+    async def exists(self, patient_id: int) -> bool:
+        return patient_id in self._rows
 
     async def phone_taken(self, phone: str, *, exclude_id: int | None = None) -> bool:
         return any(p.phone == phone and p.id != exclude_id for p in self._rows.values())

@@ -2,10 +2,11 @@
 
 It keeps the SQL unit of work's one restriction (``SessionUnavailableError``): when a unit's first
 statement in a transaction is one of the repositories the SQL store serves on the database driver
-(appointments, reviews, contacts, designations, specialisations, available times, services:
-entity_table.py there), its transaction is a driver transaction, and until it commits or rolls back the repositories
-served through the ORM session raise ``SessionUnavailableError`` (all but
-``doctors.available_time_ids``, ``doctors.exists``, ``users.actor_for`` and the read ports); one of those used first
+(patients, appointments, reviews, contacts, designations, specialisations, available times,
+services: entity_table.py there), its transaction is a driver transaction, and until it commits or
+rolls back the repositories served through the ORM session raise ``SessionUnavailableError`` (all
+but ``doctors.available_time_ids``, ``doctors.exists``, ``users.actor_for``, ``users.username_of``
+and the read ports); one of those used first
 makes the unit's transaction an ordinary one, which every repository then joins. Here the same use
 case fails the same way.
 """
@@ -101,14 +102,14 @@ class InMemoryUnitOfWork:
         self.audit = InMemoryAuditTrail(db, audit_lanes if audit_lanes is not None else AuditLanes(),
                                         clock if clock is not None else SystemClock())
         orm = _ThroughTheSession
-        self.users = orm(InMemoryUserRepository(db), self, frozenset({"actor_for"}))
+        self.users = orm(InMemoryUserRepository(db), self, frozenset({"actor_for", "username_of"}))
         self.profiles = orm(InMemoryProfileRepository(db), self)
-        self.patients = orm(InMemoryPatientRepository(db), self)
         self.revoked_tokens = orm(InMemoryRevokedTokenRepository(db), self)
         self.doctors = orm(InMemoryDoctorRepository(db), self, frozenset({"available_time_ids", "exists"}))
         self.review_views = InMemoryReviewViews(db)
         driver = _OnTheDriver
         self.reviews = driver(InMemoryReviewRepository(db), self)
+        self.patients = driver(InMemoryPatientRepository(db), self, frozenset({"exists"}))
         self.appointments = driver(InMemoryAppointmentRepository(db), self, frozenset({"exists_between"}))
         self.doctor_reads = InMemoryDoctorReadQueries(db)
         reads = frozenset({"existing_ids", "slug_taken"})

@@ -1,4 +1,5 @@
-"""SQLAlchemy repositories of users, profiles, patients and revoked tokens."""
+"""SQLAlchemy repositories of users, profiles, patients and revoked tokens: patients on prepared
+statements (entity_table.py), the others through the ORM session."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hospital.adapters.sqlalchemy.database_errors import flush
 from hospital.adapters.sqlalchemy.dialects import insert_ignoring_duplicates
 from hospital.adapters.sqlalchemy.direct_reads import ReadRunner, Reads, SessionOwner
+from hospital.adapters.sqlalchemy.entity_table import EntityTable, TransactionOwner
 from hospital.adapters.sqlalchemy.integers import storable
 from hospital.adapters.sqlalchemy.prepared import PreparedQuery
 from hospital.adapters.sqlalchemy.tables import accounts as t
@@ -29,6 +31,8 @@ _ACTOR = PreparedQuery(
     .where(t.users.c.id == bindparam("user_id"), t.users.c.is_active.is_(True))
 )
 
+_USERNAME = PreparedQuery(select(t.users.c.username).where(t.users.c.id == bindparam("user_id")))
+
 
 class SqlAlchemyActorReads:
     def __init__(self, reads: ReadRunner) -> None:
@@ -46,7 +50,7 @@ class SqlAlchemyActorReads:
 class SqlAlchemyUserRepository:
     def __init__(self, owner: SessionOwner, reads: Reads) -> None:
         # The session is the owner's, made on first use: identifying a caller reads without one.
-        self._owner, self._actors = owner, SqlAlchemyActorReads(reads)
+        self._owner, self._reads, self._actors = owner, reads, SqlAlchemyActorReads(reads)
 
     @property
     def _session(self) -> AsyncSession:
@@ -72,6 +76,11 @@ class SqlAlchemyUserRepository:
 
     async def actor_for(self, user_id: int) -> Actor | None:
         return await self._actors.actor_for(user_id)
+
+    async def username_of(self, user_id: int) -> str | None:
+        if not storable(user_id):
+            return None
+        return await self._reads.value(_USERNAME, {"user_id": user_id})
 
 
 class SqlAlchemyProfileRepository:
@@ -103,37 +112,40 @@ class SqlAlchemyProfileRepository:
         await flush(self._session)
 
 
-class SqlAlchemyPatientRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+_PATIENT_COLUMNS = (t.patients.c.id, t.patients.c.user_id, t.patients.c.phone, t.patients.c.profile,
+                    t.patients.c.version)  # as EntityTable reads a row: id, the attributes, version
+_PATIENT_OF_USER = PreparedQuery(select(*_PATIENT_COLUMNS).where(t.patients.c.user_id == bindparam("user_id")))
+_PHONE_TAKEN = PreparedQuery(select(t.patients.c.id).where(t.patients.c.phone == bindparam("phone")))
+_PHONE_TAKEN_BY_OTHER = PreparedQuery(select(t.patients.c.id).where(t.patients.c.phone == bindparam("phone"),
+                                                                   t.patients.c.id != bindparam("exclude_id")))
+_PATIENT_EXISTS = PreparedQuery(select(t.patients.c.id).where(t.patients.c.id == bindparam("patient_id")))
 
-    async def add(self, patient: Patient) -> None:
-        self._session.add(patient)
-        # Another request may have taken the phone, or made this user's record, after the use case checked.
-        await flush(self._session)
 
-    async def get(self, patient_id: int) -> Patient | None:
-        return await self._session.get(Patient, patient_id) if storable(patient_id) else None
+class SqlAlchemyPatientRepository(EntityTable[Patient]):
+    """One row each, one prepared statement per write (entity_table.py). Another request may take the
+    phone, or make this user's record, after the use case checked: the unique keys stop it
+    (uq_patients_phone, uq_patients_user_id), raised as the use case's own refusals
+    (database_errors.py). Deleting the row deletes the patient's appointments and reviews with it
+    (ON DELETE CASCADE)."""
+
+    def __init__(self, uow: TransactionOwner, reads: ReadRunner) -> None:
+        super().__init__(uow, reads, Patient, t.patients)
 
     async def get_by_user(self, user_id: int) -> Patient | None:
+        """The user's record to change, read in the unit's transaction (as ``get``)."""
         if not storable(user_id):
             return None
-        query = select(Patient).where(t.patients.c.user_id == user_id)
-        return (await self._session.scalars(query)).first()
+        rows = await self._uow.write(_PATIENT_OF_USER, {"user_id": user_id})
+        return self._entity_of(rows[0]) if rows else None
+
+    async def exists(self, patient_id: int) -> bool:
+        return storable(patient_id) and await self._reads.first(_PATIENT_EXISTS, {"patient_id": patient_id}) is not None
 
     async def phone_taken(self, phone: str, *, exclude_id: int | None = None) -> bool:
-        condition = t.patients.c.phone == phone
-        if exclude_id is not None:
-            condition = condition & (t.patients.c.id != exclude_id)
-        return bool(await self._session.scalar(select(exists().where(condition))))
-
-    async def save(self, patient: Patient) -> None:
-        await flush(self._session)
-
-    async def delete(self, patient: Patient) -> None:
-        # The database's ON DELETE CASCADE removes the patient's appointments and reviews.
-        await self._session.delete(patient)
-        await flush(self._session)
+        """In the unit's transaction: a phone it gave or freed counts."""
+        if exclude_id is None or not storable(exclude_id):
+            return bool(await self._uow.write(_PHONE_TAKEN, {"phone": phone}))
+        return bool(await self._uow.write(_PHONE_TAKEN_BY_OTHER, {"phone": phone, "exclude_id": exclude_id}))
 
 
 class SqlAlchemyRevokedTokenRepository:

@@ -12,7 +12,6 @@ from hospital.domain.appointments import Appointment
 from hospital.domain.catalogue import MedicalService
 from hospital.domain.contacts import Contact
 from hospital.domain.doctors import Doctor
-from hospital.domain.patients import Patient
 from hospital.domain.profiles import UserProfile
 from hospital.domain.schedules import AvailableTime
 from hospital.domain.taxonomy import Designation, Specialisation
@@ -43,7 +42,7 @@ def start_mappers() -> None:
     if _started:
         return
     for entity, table in (
-        (User, accounts.users), (UserProfile, accounts.user_profiles), (Patient, accounts.patients),
+        (User, accounts.users), (UserProfile, accounts.user_profiles),
         (Designation, catalogue.designations), (Specialisation, catalogue.specialisations),
         (AvailableTime, catalogue.available_times), (Doctor, catalogue.doctors), (MedicalService, catalogue.services),
         (Contact, catalogue.contacts), (Appointment, care.appointments),

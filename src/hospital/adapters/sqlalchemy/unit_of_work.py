@@ -139,7 +139,7 @@ class SqlAlchemyUnitOfWork:
 
     @cached_property
     def patients(self) -> SqlAlchemyPatientRepository:
-        return SqlAlchemyPatientRepository(self.session)
+        return SqlAlchemyPatientRepository(self, self._reads)
 
     @cached_property
     def revoked_tokens(self) -> SqlAlchemyRevokedTokenRepository:

@@ -6,6 +6,7 @@ import pytest
 
 from hospital.application.pagination import PageRequest
 from hospital.application.ports.patients import PatientRow, PatientScope
+from hospital.application.ports.unit_of_work import SessionUnavailableError
 from hospital.domain.appointments import Appointment
 from hospital.domain.errors import ConflictError
 from hospital.domain.patients import Patient
@@ -16,6 +17,11 @@ from tests.support.clinic import Cast, cast
 @pytest.fixture
 async def people(any_container) -> Cast:
     return await cast(any_container)
+
+
+async def username(container, user_id: int) -> str:
+    async with container.unit_of_work() as uow:
+        return (await uow.users.get(user_id)).username
 
 
 async def set_phone(container, patient_id: int, phone: str | None) -> None:
@@ -67,13 +73,62 @@ async def test_get_of_an_unstorable_id_is_none(any_container, people, patient_id
 
 
 async def test_delete_keeps_the_user(any_container, people):
+    owners_name = await username(any_container, people.owner.user_id)
     async with any_container.unit_of_work() as uow:
         await uow.patients.delete(await uow.patients.get(people.owner.patient_id))
         await uow.commit()
     async with any_container.unit_of_work() as uow:
         assert await uow.patients.get(people.owner.patient_id) is None
-        assert await uow.users.get(people.owner.user_id) is not None
+        assert not await uow.patients.exists(people.owner.patient_id)
+        assert await uow.users.username_of(people.owner.user_id) == owners_name
         assert (await uow.users.actor_for(people.owner.user_id)).patient_id is None
+    async with any_container.unit_of_work() as uow:
+        assert await uow.users.get(people.owner.user_id) is not None
+
+
+@pytest.mark.parametrize("patient_id", [0, -1, 2**31, 10**30])
+async def test_exists_of_an_unstorable_id_is_false(any_container, people, patient_id):
+    async with any_container.unit_of_work() as uow:
+        assert not await uow.patients.exists(patient_id)
+        assert await uow.users.username_of(patient_id) is None
+
+
+async def test_a_patient_read_first_runs_the_unit_on_the_driver(any_container, people):
+    """Patients are written with prepared statements (entity_table.py): a unit that begins with them
+    refuses the ORM-served repositories until it ends, but for the reads free of the session."""
+    owners_name = await username(any_container, people.owner.user_id)
+    async with any_container.unit_of_work() as uow:
+        patient = await uow.patients.get_by_user(people.owner.user_id)
+        assert patient.id == people.owner.patient_id
+        assert await uow.users.username_of(people.owner.user_id) == owners_name
+        assert await uow.patients.exists(patient.id)
+        with pytest.raises(SessionUnavailableError):
+            await uow.users.get(people.owner.user_id)
+        with pytest.raises(SessionUnavailableError):
+            await uow.profiles.get_by_user(people.owner.user_id)
+        patient.phone = "+8801722"
+        await uow.patients.save(patient)
+        assert await uow.patients.phone_taken("+8801722")  # its own write, in its transaction
+        await uow.commit()
+        assert await uow.profiles.get_by_user(people.owner.user_id) is not None  # available again
+    async with any_container.unit_of_work() as uow:
+        assert (await uow.patients.get(people.owner.patient_id)).phone == "+8801722"
+
+
+async def test_a_unit_that_used_the_orm_first_writes_its_patient_in_the_same_transaction(any_container, people):
+    """Registration's order: the ORM first, then the patient, in one transaction (rolled back as one)."""
+    async with any_container.unit_of_work() as uow:
+        details = await uow.profiles.get_by_user(people.owner.user_id)
+        details.user.rename(first_name="Renamed")
+        patient = await uow.patients.get(people.owner.patient_id)
+        patient.phone = "+8801733"
+        await uow.patients.save(patient)
+        assert (await uow.users.get(people.owner.user_id)).first_name == "Renamed"
+        await uow.rollback()
+    async with any_container.unit_of_work() as uow:
+        assert (await uow.patients.get(people.owner.patient_id)).phone is None
+    async with any_container.unit_of_work() as uow:
+        assert (await uow.users.get(people.owner.user_id)).first_name != "Renamed"
 
 
 # --- the list query --------------------------------------------------------------------------------
