@@ -43,6 +43,7 @@ def properties(**values) -> hypothesis_settings:
                 values[name] = min(values[name], getattr(check, name))
     return hypothesis_settings(**values)
 
+
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
 
