@@ -2,42 +2,37 @@
 and rescheduling.
 
 The slot a booking names is checked against the doctor's listed slots (on the grid, in a window,
-within notice and horizon) and its busy status, for a clear answer; what makes a double booking
-impossible is the database's constraint at the INSERT (or the in-memory store's at commit), whose
-refusal is the same 409. Status moves, cancels and reschedules load the appointment and save it
-with its version, so of a cancel racing a check-in one wins and the other runs again and is judged
-on the winner's result (application/retry.py).
+within notice and horizon), from a kept copy of the doctor's schedule whose version the INSERT
+checks (``DatedUseCase``); what makes a double booking impossible, and answers a taken slot with a
+409, is the database's overlap constraint at the INSERT (or the in-memory store's at commit).
+Status moves, cancels and reschedules load the appointment and save it with its version, so of a
+cancel racing a check-in one wins and the other runs again and is judged on the winner's result (application/retry.py).
 """
 
 from __future__ import annotations
 
 import contextlib
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from hospital.application.access import require_authenticated
 from hospital.application.appointments import NOT_A_PATIENT, AppointmentUseCase
 from hospital.application.auditing import attempt, entry
+from hospital.application.errors import ConcurrentChangeError
 from hospital.application.ports.appointments import AppointmentRow
 from hospital.application.ports.audit import AuditLog
 from hospital.application.ports.clock import Clock
+from hospital.application.ports.schedules import BookableSources
 from hospital.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from hospital.application.retry import rerun_on_concurrent_change
 from hospital.domain.actors import Actor
 from hospital.domain.appointments import Appointment
 from hospital.domain.audit import AuditAction, ResourceType
-from hospital.domain.doctor_schedules import SLOT_MINUTES, DoctorSchedule
-from hospital.domain.errors import ClashError, PermissionDeniedError, ValidationError
-from hospital.domain.slots import (
-    NOT_A_SLOT,
-    SLOT_TAKEN,
-    BusyInterval,
-    Slot,
-    SlotStatus,
-    expand_slots,
-    local_dates_around,
-    slot_starting_at,
-)
+from hospital.domain.doctor_schedules import DoctorSchedule
+from hospital.domain.errors import PermissionDeniedError, ValidationError
+from hospital.domain.slots import NOT_A_SLOT, Slot, expand_slots, local_dates_around, slot_starting_at
 
 NOT_THE_SLOTS_TIME = "This is not the available time of the slot at this start."
 NAIVE_START = "Give the time zone: end with Z or an offset such as +01:00."
@@ -71,42 +66,73 @@ def checked_start(start: object) -> datetime:
     return start
 
 
+# How many doctors' bookable sources a use case keeps (each: a schedule, its windows and exceptions).
+KEPT_DOCTORS = 256
+
+
 class DatedUseCase(AppointmentUseCase):
-    """The dated use cases' wiring, and finding the slot a request names."""
+    """The dated use cases' wiring, and finding the slot a request names.
+
+    A slot is checked against the doctor's schedule, windows and date exceptions as this use case
+    last read them (``BookableSources``, kept per doctor), and stored only if they are still at that
+    version when the INSERT runs (``AppointmentRepository.book_slot``): a booking reads nothing
+    before its INSERT while the doctor's schedule stands. A copy refused by the store, or one by
+    which the start is no slot, is read again before the answer. Whether the slot is free is not
+    looked at: the store's overlap constraint refuses a taken one as it inserts (409), whatever ran
+    between a look and the insert."""
 
     def __init__(self, uow: UnitOfWorkFactory, audit: AuditLog, clock: Clock, default_timezone: str = "UTC") -> None:
         super().__init__(uow, audit, clock)
         self._default_timezone = default_timezone
+        self._kept: OrderedDict[int, BookableSources] = OrderedDict()
+
+    async def _sources(self, uow: UnitOfWork, doctor_id: int, day: date, *, fresh: bool) -> BookableSources:
+        """The doctor's sources covering the slots of UTC date ``day``: kept ones unless ``fresh``."""
+        kept = None if fresh else self._kept.get(doctor_id)
+        # A start's local dates (any zone, and the day before for a DST-stretched window) lie within
+        # two days before its UTC date.
+        if kept is not None and kept.since <= day - timedelta(days=2):
+            self._kept.move_to_end(doctor_id)
+            return kept
+        since = min(self._clock.now().astimezone(UTC).date(), day) - timedelta(days=2)
+        sources = await uow.slot_sources.bookable(doctor_id, since=since)
+        if sources is None:
+            self._kept.pop(doctor_id, None)
+            raise ValidationError.field("doctor", _unknown_doctor(doctor_id))
+        self._kept[doctor_id] = sources
+        if len(self._kept) > KEPT_DOCTORS:
+            self._kept.popitem(last=False)
+        return sources
 
     async def _slot(self, uow: UnitOfWork, doctor_id: int, start: object, *,
-                    releasing: Appointment | None = None) -> Slot:
-        """The doctor's listed slot starting at ``start`` (400 otherwise), 409 when it is busy.
-        ``releasing``: an appointment this request frees first (a reschedule's old one)."""
+                    fresh: bool = False) -> tuple[Slot, object]:
+        """The doctor's listed slot starting at ``start`` (400 otherwise), and the version of the
+        sources it was found in, which the INSERT checks. ``fresh``: read the sources again."""
         start = checked_start(start)
-        # One read of the sources, before the zone is known: the local dates around ``start`` in any
-        # zone (UTC-12 to UTC+14) lie within a day of its UTC date, and the busy intervals that can
-        # overlap a slot at ``start`` begin before the longest slot would end. Only the slot at
-        # ``start`` is looked at, and its status depends on those intervals alone.
         day = start.astimezone(UTC).date()
-        sources = await uow.slot_sources.slot_sources(
-            doctor_id, day - timedelta(days=2), day + timedelta(days=1), since=start,
-            until=start + timedelta(minutes=SLOT_MINUTES[1]))
-        if sources is None:
-            raise ValidationError.field("doctor", _unknown_doctor(doctor_id))
-        schedule = sources.schedule or DoctorSchedule.default(doctor_id, self._default_timezone)
-        first, last = local_dates_around(start, schedule.zone)
-        busy = list(sources.busy)
-        if releasing is not None and releasing.occupies_time:
-            own = BusyInterval(releasing.starts_at, releasing.ends_at)  # type: ignore[arg-type]
-            if own in busy:
-                busy.remove(own)
-        slots = expand_slots(schedule, sources.windows, sources.exceptions, busy, first, last, self._clock.now())
-        slot = slot_starting_at(slots, start)
-        if slot is None:
-            raise ValidationError.field("start", NOT_A_SLOT)
-        if slot.status is SlotStatus.BUSY:
-            raise ClashError.field("start", SLOT_TAKEN)
-        return slot
+        while True:
+            sources = await self._sources(uow, doctor_id, day, fresh=fresh)
+            schedule = sources.schedule or DoctorSchedule.default(doctor_id, self._default_timezone)
+            first, last = local_dates_around(start, schedule.zone)
+            slots = expand_slots(schedule, sources.windows, sources.exceptions, (), first, last, self._clock.now())
+            slot = slot_starting_at(slots, start)
+            if slot is not None:
+                return slot, sources.version
+            if fresh:
+                raise ValidationError.field("start", NOT_A_SLOT)
+            fresh = True  # the schedule may have changed since it was kept: told by the current one
+
+    async def _booked(self, uow: UnitOfWork, doctor_id: int, start: object,
+                      appointment_of: Callable[[Slot], Appointment]) -> Appointment:
+        """The appointment ``appointment_of`` makes of the slot at ``start``, stored; once more with
+        the sources read again if the kept ones were stale; ``ConcurrentChangeError`` (the unit runs
+        again) if the schedule changed again meanwhile."""
+        for fresh in (False, True):
+            slot, version = await self._slot(uow, doctor_id, start, fresh=fresh)
+            appointment = appointment_of(slot)
+            if await uow.appointments.book_slot(appointment, version):
+                return appointment
+        raise ConcurrentChangeError()
 
 
 class BookSlot(DatedUseCase):
@@ -123,14 +149,15 @@ class BookSlot(DatedUseCase):
         if actor.patient_id is None:
             raise PermissionDeniedError(NOT_A_PATIENT)
         patient_id = actor.patient_id
-        async with self._uow() as uow:
-            slot = await self._slot(uow, booking.doctor, booking.start)
+        def appointment_of(slot: Slot) -> Appointment:
             if booking.time is not None and booking.time != slot.time:
                 raise ValidationError.field("time", NOT_THE_SLOTS_TIME)
-            appointment = Appointment.book_dated(
+            return Appointment.book_dated(
                 patient_id, booking.doctor, start=slot.start, end=slot.end, time_id=slot.time,
                 appointment_type=booking.appointment_type, symptoms=booking.symptoms)
-            await uow.appointments.add(appointment)
+
+        async with self._uow() as uow:
+            appointment = await self._booked(uow, booking.doctor, booking.start, appointment_of)
             await uow.audit.append(entry(actor, AuditAction.CREATE, ResourceType.APPOINTMENT,
                                          resource_id=appointment.id, patient_ids=[patient_id]))
             await uow.commit()
@@ -190,14 +217,17 @@ class RescheduleAppointment(DatedUseCase):
                            resource_id=appointment_id) as attempted, self._uow() as uow:
             old = await self._readable(uow, actor, appointment_id, attempted)
             old.ensure_reschedulable_by(actor)
-            slot = await self._slot(uow, old.doctor_id, start, releasing=old)
-            now = self._clock.now()
-            old.cancel(actor, at=now)
-            await uow.appointments.save(old)
-            new = Appointment.book_dated(
-                old.patient_id, old.doctor_id, start=slot.start, end=slot.end, time_id=slot.time,
-                appointment_type=old.appointment_type, symptoms=old.symptoms, replaces=old.id)
-            await uow.appointments.add(new)
+            # The target is checked before anything is written: an invalid one leaves the old untouched.
+            await self._slot(uow, old.doctor_id, start)
+            old.cancel(actor, at=self._clock.now())
+            await uow.appointments.save(old)  # released first: its own slot's neighbours are free to it
+
+            def appointment_of(slot: Slot) -> Appointment:
+                return Appointment.book_dated(
+                    old.patient_id, old.doctor_id, start=slot.start, end=slot.end, time_id=slot.time,
+                    appointment_type=old.appointment_type, symptoms=old.symptoms, replaces=old.id)
+
+            new = await self._booked(uow, old.doctor_id, start, appointment_of)
             old.replaced_by = new.id
             await uow.appointments.save(old)
             # The old appointment's reschedule (its cancellation, replaced_by) and the new one's creation.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from hospital.adapters.memory.accounts import PATIENTS
 from hospital.adapters.memory.catalogue import DOCTORS
 from hospital.adapters.memory.database import InMemoryTable
+from hospital.adapters.memory.schedules import sources_version as current_sources_version
 from hospital.application.pagination import Page, PageRequest
 from hospital.application.ports.appointments import AppointmentRow, AppointmentScope, AppointmentWhen, BookingOutcome
 from hospital.domain.appointments import REMOVED_WHILE_BOOKING, Appointment
@@ -24,6 +25,13 @@ class InMemoryAppointmentRepository(InMemoryTable):
 
     async def add(self, appointment: Appointment) -> None:
         self._insert(appointment)
+
+    async def book_slot(self, appointment: Appointment, sources_version: object) -> bool:
+        # The check and the insert are one step: the unit of work holds the database's one lock.
+        if sources_version != current_sources_version(self._db, appointment.doctor_id):
+            return False
+        self._insert(appointment)
+        return True
 
     async def book(self, appointment: Appointment) -> BookingOutcome:
         # The check and the insert are one step: the unit of work holds the database's one lock.

@@ -6,8 +6,8 @@ import copy
 from datetime import date, datetime
 
 from hospital.adapters.memory.catalogue import DOCTORS
-from hospital.adapters.memory.database import InMemoryTable
-from hospital.application.ports.schedules import SlotSources
+from hospital.adapters.memory.database import InMemoryTable, InMemoryTransaction
+from hospital.application.ports.schedules import BookableSources, SlotSources
 from hospital.domain.doctor_schedules import DoctorSchedule, ScheduleException
 from hospital.domain.slots import BusyInterval
 
@@ -38,8 +38,34 @@ class InMemoryScheduleRepository(InMemoryTable):
         self._db.table(EXCEPTIONS).pop(exception.id, None)
 
 
+def sources_version(db: InMemoryTransaction, doctor_id: int) -> object:
+    """What the doctor's slots are made from, as one comparable value: the in-memory store's
+    version of them (the SQL store keeps a counter moved by triggers)."""
+    doctor = db.table(DOCTORS).get(doctor_id)
+    times = db.table(AVAILABLE_TIMES)
+    offered = () if doctor is None else tuple(
+        (time_id, times[time_id].window) for time_id in doctor.available_time_ids if time_id in times)
+    exceptions = tuple(sorted((e.date, e.windows) for e in db.table(EXCEPTIONS).values() if e.doctor_id == doctor_id))
+    schedule = db.table(SCHEDULES).get(doctor_id)
+    settings = None if schedule is None else (
+        schedule.timezone, schedule.slot_minutes, schedule.min_notice_minutes, schedule.horizon_days, schedule.rules)
+    return settings, offered, exceptions
+
+
 class InMemorySlotSourceQueries(InMemoryTable):
     table_name = SCHEDULES
+
+    async def bookable(self, doctor_id: int, *, since: date) -> BookableSources | None:
+        doctor = self._db.table(DOCTORS).get(doctor_id)
+        if doctor is None:
+            return None
+        times = self._db.table(AVAILABLE_TIMES)
+        windows = {time_id: times[time_id].window for time_id in doctor.available_time_ids if time_id in times}
+        exceptions = sorted(
+            (copy.copy(e) for e in self._db.table(EXCEPTIONS).values() if e.doctor_id == doctor_id and e.date >= since),
+            key=lambda exception: exception.date)
+        return BookableSources(schedule=copy.copy(self._rows.get(doctor_id)), windows=windows, exceptions=exceptions,
+                               since=since, version=sources_version(self._db, doctor_id))
 
     async def slot_sources(self, doctor_id: int, first: date, last: date, *, since: datetime,
                            until: datetime) -> SlotSources | None:

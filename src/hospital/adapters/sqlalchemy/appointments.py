@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, bindparam, cast, exists, false, func, insert, or_, select
+from sqlalchemy import BigInteger, ColumnElement, String, bindparam, cast, exists, false, func, insert, or_, select
 
 from hospital.adapters.sqlalchemy.database_errors import breaks_a_foreign_key
 from hospital.adapters.sqlalchemy.direct_reads import ReadRunner
@@ -16,6 +16,7 @@ from hospital.adapters.sqlalchemy.prepared import PreparedQuery, QueryShapes, bo
 from hospital.adapters.sqlalchemy.schedules import read_instant, stored_instant
 from hospital.adapters.sqlalchemy.tables.care import appointments as a
 from hospital.adapters.sqlalchemy.tables.catalogue import doctor_available_times
+from hospital.adapters.sqlalchemy.tables.versions import slot_source_versions
 from hospital.adapters.sqlalchemy.types import UtcDateTime
 from hospital.application.pagination import Page, PageRequest
 from hospital.application.ports.appointments import (
@@ -50,6 +51,16 @@ _INSERT_IF_OFFERED = PreparedQuery(
     # Its transaction's id too, at no extra round trip: a COMMIT lost on its way is settled by it.
     .returning(a.c.id, current_transaction_id().label(TRANSACTION_ID))
 )
+# A dated booking: the row only if its doctor's slot sources are still at the version its slot was
+# checked against (tables/versions.py, migration 0012), in the same statement as the insert.
+_SOURCES_AT = (func.coalesce(select(slot_source_versions.c.version)
+                             .where(slot_source_versions.c.doctor_id == bindparam("doctor_id"))
+                             .scalar_subquery(), 0) == cast(bindparam("sources_version"), BigInteger))
+_INSERT_IF_SOURCES_AT = PreparedQuery(
+    insert(a).from_select(_INSERTED, select(*(cast(bindparam(name), _cast_type(name)) for name in _INSERTED))
+                          .where(_SOURCES_AT))
+    .returning(a.c.id, current_transaction_id().label(TRANSACTION_ID))
+)
 _BETWEEN = PreparedQuery(select(exists().where(a.c.patient_id == bindparam("patient_id"),
                                                a.c.doctor_id == bindparam("doctor_id"))))
 
@@ -71,13 +82,25 @@ def _inserted_values(appointment: Appointment, dialect: str) -> dict[str, Any]:
 
 class SqlAlchemyAppointmentRepository(EntityTable[Appointment]):
     """Every change is one prepared statement in the unit's transaction (entity_table.py), a driver
-    transaction when it is the unit's first: a dated booking is its INSERT, whose overlap constraint
-    (PostgreSQL's exclusion constraints, SQLite's triggers and partial unique index) refuses a
-    double booking as it runs; a legacy booking (``book``) is the INSERT of a row only if its
+    transaction when it is the unit's first: a dated booking is its INSERT if the doctor's slot
+    sources are at the version its slot was checked against, whose overlap constraint (PostgreSQL's
+    exclusion constraints, SQLite's triggers and partial unique index) refuses a double booking as
+    it runs; a legacy booking (``book``) is the INSERT of a row only if its
     doctor offers its time, in the same statement."""
 
     def __init__(self, uow: TransactionOwner, reads: ReadRunner) -> None:
         super().__init__(uow, reads, Appointment, a)
+
+    async def book_slot(self, appointment: Appointment, sources_version: object) -> bool:
+        if not (storable(appointment.doctor_id) and isinstance(sources_version, int)):
+            return False
+        values = {**_inserted_values(appointment, self._uow.dialect.name), "sources_version": sources_version}
+        rows = await self._written(_INSERT_IF_SOURCES_AT, values)
+        if not rows:
+            return False
+        appointment.id = rows[0][0]
+        setattr(appointment, VERSION, 1)  # the column's default: a save in this unit checks it
+        return True
 
     async def book(self, appointment: Appointment) -> BookingOutcome:
         if not (storable(appointment.doctor_id) and storable(appointment.time_id)):

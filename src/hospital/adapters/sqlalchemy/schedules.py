@@ -25,7 +25,8 @@ from hospital.adapters.sqlalchemy.tables.scheduling import (
     schedule_exceptions,
     schedule_rules,
 )
-from hospital.application.ports.schedules import SlotSources
+from hospital.adapters.sqlalchemy.tables.versions import slot_source_versions
+from hospital.application.ports.schedules import BookableSources, SlotSources
 from hospital.domain.doctor_schedules import DoctorSchedule, ScheduleException, WeeklyRule
 from hospital.domain.slots import BusyInterval
 from hospital.domain.time_windows import LocalWindow, parse_clock
@@ -138,6 +139,22 @@ _ALL_THREE = PreparedQuery(select(
     _as_array(_BUSY.statement, "starts_at"),
 ))
 
+# What a booking is checked against (BookableSources): the version first, then the schedule and the
+# exceptions from a date on; on PostgreSQL one statement, so one snapshot.
+_VERSION = PreparedQuery(select(func.coalesce(
+    select(slot_source_versions.c.version).where(slot_source_versions.c.doctor_id == bindparam("doctor_id"))
+    .scalar_subquery(), 0)))
+_EXCEPTIONS_SINCE = PreparedQuery(
+    select(schedule_exceptions.c.id, schedule_exceptions.c.date, schedule_exceptions.c.windows)
+    .where(schedule_exceptions.c.doctor_id == bindparam("doctor_id"), schedule_exceptions.c.date >= bindparam("first"))
+    .order_by(schedule_exceptions.c.date)
+)
+_BOOKABLE = PreparedQuery(select(
+    _VERSION.statement.scalar_subquery(),
+    _as_array(_SCHEDULE.statement),
+    _as_array(_EXCEPTIONS_SINCE.statement, "date"),
+))
+
 # How many answers the read side keeps to answer again while their rows are unchanged (a few
 # doctors' calendars being looked at; each is about the size of its slots' sources).
 REUSED_ANSWERS = 64
@@ -182,6 +199,25 @@ class SqlAlchemySlotSourceQueries:
         if len(self._answers) > REUSED_ANSWERS:
             self._answers.popitem(last=False)
         return sources
+
+    async def bookable(self, doctor_id: int, *, since: date) -> BookableSources | None:
+        if not storable(doctor_id):
+            return None
+        values = {"doctor_id": doctor_id, "first": self._date(since)}
+        if self._dialect == "postgresql":
+            ((version, rows, exception_rows),) = await self._reads.rows(_BOOKABLE, values)
+            rows, exception_rows = rows or [], exception_rows or []
+        else:
+            # The version before the rows: never newer than they are, so a booking checked against
+            # rows newer than it is refused and checked again, never the other way round.
+            version = await self._reads.value(_VERSION, values)
+            rows = await self._reads.rows(_SCHEDULE, values)
+            exception_rows = await self._reads.rows(_EXCEPTIONS_SINCE, values) if rows else []
+        if not rows:
+            return None
+        sources = _sources(doctor_id, rows, exception_rows, [])
+        return BookableSources(schedule=sources.schedule, windows=sources.windows, exceptions=sources.exceptions,
+                               since=since, version=version)
 
     async def schedule(self, doctor_id: int) -> SlotSources | None:
         if not storable(doctor_id):

@@ -24,6 +24,15 @@ class AppointmentRepository(Protocol):
         or patient is refused by the store as the INSERT runs (ClashError, 409)."""
         ...
 
+    async def book_slot(self, appointment: Appointment, sources_version: object) -> bool:
+        """Store a new dated appointment and give it an id (True) if its doctor's slot sources are
+        still at ``sources_version`` (``BookableSources.version``) as the statement runs; else store
+        nothing (False): the schedule changed since the slot was checked against it. One statement:
+        no change to the schedule falls between the check and the insert. An overlap with another
+        occupying appointment of its doctor or patient is refused by the store as it runs
+        (ClashError, 409)."""
+        ...
+
     async def book(self, appointment: Appointment) -> BookingOutcome:
         """Store a new appointment if its doctor offers its time, and give it an id (BOOKED); else
         store nothing (TIME_NOT_OFFERED, also for a doctor that does not exist).

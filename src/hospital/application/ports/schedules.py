@@ -42,6 +42,21 @@ class SlotSources:
     busy: list[BusyInterval] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class BookableSources:
+    """What a booking's slot is checked against: the doctor's schedule, windows and date exceptions
+    from ``since`` on, as the store held them at ``version``. A booking's INSERT stores nothing if the
+    doctor's version is another by then (``AppointmentRepository.book_slot``), so these may be kept
+    and used again: a stale copy can never book a slot the doctor no longer offers."""
+
+    schedule: DoctorSchedule | None
+    windows: dict[int, LocalWindow | None]
+    exceptions: list[ScheduleException]
+    since: date
+    # Opaque to the application: only compared by the store.
+    version: object
+
+
 class SlotSourceQueries(Protocol):
     async def slot_sources(self, doctor_id: int, first: date, last: date, *, since: datetime,
                            until: datetime) -> SlotSources | None:
@@ -53,6 +68,12 @@ class SlotSourceQueries(Protocol):
         The answer is the caller's to read, not to change: an adapter may answer the very same
         object again while the rows it was made from are unchanged (the SQL read side does, so
         that ``ListSlots`` can tell unchanged sources by identity and reuse its expansion)."""
+        ...
+
+    async def bookable(self, doctor_id: int, *, since: date) -> BookableSources | None:
+        """The doctor's schedule, windows and date exceptions from ``since`` on, with the version
+        they are at (one query on PostgreSQL; on SQLite the version is read first, so it is never
+        newer than the rows); None for no such doctor."""
         ...
 
     async def schedule(self, doctor_id: int) -> SlotSources | None:

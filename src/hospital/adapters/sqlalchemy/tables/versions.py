@@ -19,3 +19,13 @@ data_versions = Table(
 
 # What the doctor list and a doctor show: the doctors, their labels, and their users' names.
 DOCTORS = "doctors"
+
+# A counter per doctor, moved by triggers on every write to what the doctor's slots are made from
+# (schedule, rules, date exceptions, offered times and their windows; migration 0012): a booking's
+# INSERT checks the one its slot was checked against. No row reads as 0.
+slot_source_versions = Table(
+    "slot_source_versions",
+    metadata,
+    Column("doctor_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("version", BigInteger, nullable=False),
+)
