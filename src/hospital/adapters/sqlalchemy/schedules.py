@@ -131,12 +131,32 @@ def _as_array(query: Any, *order: str) -> Any:
     return select(func.array_agg(ordered)).select_from(rows).scalar_subquery()
 
 
+def _busy_as_text() -> Any:
+    """The busy intervals as one text, ``start,end;...`` in UTC ISO form by start (NULL for none):
+    one value for asyncpg to hand over and the listing to compare, not two instants per row."""
+    rows = _BUSY.statement.subquery()
+
+    def utc(column: Any) -> Any:
+        return func.to_char(func.timezone(text("'UTC'"), column), text("""'YYYY-MM-DD"T"HH24:MI:SS.US'"""))
+
+    interval = utc(rows.c.starts_at).op("||")(text("','")).op("||")(utc(rows.c.ends_at))
+    return (select(func.string_agg(interval, aggregate_order_by(text("';'"), rows.c.starts_at)))
+            .select_from(rows).scalar_subquery())
+
+
+def _busy_of_text(value: str | None) -> list[tuple[datetime, datetime]]:
+    if not value:
+        return []
+    return [(datetime.fromisoformat(start).replace(tzinfo=UTC), datetime.fromisoformat(end).replace(tzinfo=UTC))
+            for start, end in (interval.split(",") for interval in value.split(";"))]
+
+
 # PostgreSQL: the three queries in one statement, so one round trip (asyncpg's work per statement on
 # the event loop, not the database, is what a listing costs there).
 _ALL_THREE = PreparedQuery(select(
     _as_array(_SCHEDULE.statement),
     _as_array(_EXCEPTIONS.statement, "date"),
-    _as_array(_BUSY.statement, "starts_at"),
+    _busy_as_text(),
 ))
 
 # What a booking is checked against (BookableSources): the version first, then the schedule and the
@@ -176,9 +196,10 @@ class SqlAlchemySlotSourceQueries:
             return None
         values = {"doctor_id": doctor_id, "first": self._date(first), "last": self._date(last),
                   "since": stored_instant(self._dialect, since), "until": stored_instant(self._dialect, until)}
+        busy_text: str | None = None
         if self._dialect == "postgresql":
-            ((rows, exception_rows, busy_rows),) = await self._reads.rows(_ALL_THREE, values)
-            rows, exception_rows, busy_rows = rows or [], exception_rows or [], busy_rows or []
+            ((rows, exception_rows, busy_text),) = await self._reads.rows(_ALL_THREE, values)
+            rows, exception_rows, busy_rows = rows or [], exception_rows or [], None
         else:
             rows = await self._reads.rows(_SCHEDULE, values)
             exception_rows = await self._reads.rows(_EXCEPTIONS, values) if rows else []
@@ -186,15 +207,18 @@ class SqlAlchemySlotSourceQueries:
         if not rows:
             return None
         if self._answers is None:
-            return _sources(doctor_id, rows, exception_rows, busy_rows)
+            busy = busy_rows if busy_rows is not None else _busy_of_text(busy_text)
+            return _sources(doctor_id, rows, exception_rows, busy)
         # Rows as plain tuples (asyncpg's records compare as such too), with the busy span they cover.
-        found = (since, until, *map(tuple, rows), None, *map(tuple, exception_rows), None, *map(tuple, busy_rows))
+        busy_found = (busy_text,) if busy_rows is None else tuple(map(tuple, busy_rows))
+        found = (since, until, *map(tuple, rows), None, *map(tuple, exception_rows), None, *busy_found)
         key = (doctor_id, first, last)
         answer = self._answers.get(key)
         if answer is not None and answer[0] == found:
             self._answers.move_to_end(key)
             return answer[1]
-        sources = _sources(doctor_id, rows, exception_rows, busy_rows)
+        busy = busy_rows if busy_rows is not None else _busy_of_text(busy_text)
+        sources = _sources(doctor_id, rows, exception_rows, busy)
         self._answers[key] = (found, sources)
         if len(self._answers) > REUSED_ANSWERS:
             self._answers.popitem(last=False)
