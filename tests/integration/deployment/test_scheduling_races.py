@@ -1,10 +1,11 @@
 """Double bookings are impossible by construction (SCHEDULING.md section 8), proven with real
 concurrency against a real server: four worker processes on the run's database, PostgreSQL or SQLite.
 
-The server checks a slot's busy status before its INSERT, but only as a courtesy for the message:
-every race below passes that check in several requests at once, and only the database's constraint
-(PostgreSQL's exclusion constraints, SQLite's triggers and partial unique index, migration 0005)
-turns all but one into a 409. With the constraints dropped these tests fail (several 201s).
+The server does not look at whether a slot is free before its INSERT (it checks only that the start
+is one of the doctor's slots): every race below sends several requests at once for one slot, and
+only the database's constraint (PostgreSQL's exclusion constraints, SQLite's triggers and partial
+unique index, migration 0005) turns all but one into a 409. With the constraints dropped these
+tests fail (several 201s).
 """
 
 from __future__ import annotations
