@@ -304,19 +304,28 @@ async def actor_for(container: Container, user_id: int) -> Actor:
 
 def configuration_problem(settings: Settings) -> str | None:
     """A database or Redis URL that cannot work whatever runs behind it, in one line; None when both can."""
-    from hospital.adapters.redis.checks import redis_url_problem
     from hospital.adapters.sqlalchemy.database_checks import url_problem
 
-    return url_problem(settings.database_url) or redis_url_problem(settings.redis_url)
+    problem = url_problem(settings.database_url)
+    if problem or not settings.redis_url:
+        return problem
+    # redis-py only where Redis is configured: importing it costs a worker 6 MB (16 MB where its
+    # modules have no bytecode yet), kept for the worker's whole life.
+    from hospital.adapters.redis.checks import redis_url_problem
+
+    return redis_url_problem(settings.redis_url)
 
 
 async def service_problem(settings: Settings, *, needs_schema: bool = True) -> str | None:
     """Why the database (migrated, unless ``needs_schema`` is false) or Redis cannot be used now, or None."""
-    from hospital.adapters.redis.checks import redis_connection_problem
     from hospital.adapters.sqlalchemy.database_checks import connection_problem
 
     problem = await connection_problem(settings.database_url, head_revisions, needs_schema=needs_schema)
-    return problem or await redis_connection_problem(settings.redis_url)
+    if problem or not settings.redis_url:
+        return problem
+    from hospital.adapters.redis.checks import redis_connection_problem  # as configuration_problem
+
+    return await redis_connection_problem(settings.redis_url)
 
 
 def in_memory_container(settings: Settings | None = None) -> Container:

@@ -287,6 +287,36 @@ async def test_the_read_side_resolves_names_in_id_order(store):
     assert (other.user.startswith("user"), other.designation, other.available_time) == (True, (), ())
 
 
+async def test_doctors_with_the_same_labels_and_with_others_each_get_their_own_names(store):
+    # A page names each distinct list of labels once and shares it between its doctors; the next
+    # page names them again, so a renamed label shows at once.
+    d = await add_all(store, "designations", Designation(name="D1", slug="d1"), Designation(name="D2", slug="d2"))
+    s = await add_all(store, "specialisations", Specialisation(name="S1", slug="s1"),
+                      Specialisation(name="S2", slug="s2"))
+    t = await add_all(store, "available_times", AvailableTime(time="Mon"), AvailableTime(time="Tue"))
+    shapes = [((d[0], d[1]), (s[0],), (t[0],)), ((d[0], d[1]), (s[1],), (t[0], t[1])),
+              ((d[1],), (s[0],), (t[0],)), ((), (s[0], s[1]), ()), ((d[0], d[1]), (s[0],), (t[0],))]
+    ids = [await add_doctor(store, designations=ds, specialisations=ss, times=ts) for ds, ss, ts in shapes]
+    specialisation_names = {s[0]: "S1", s[1]: "S2"}
+
+    def expected(designation_names: dict[int, str]) -> list[tuple]:
+        return [(doctor_id, tuple(designation_names[i] for i in ds), tuple(specialisation_names[i] for i in ss), ts)
+                for doctor_id, (ds, ss, ts) in zip(ids, shapes, strict=True)]
+
+    async def page() -> list[tuple]:
+        async with store.unit_of_work() as uow:
+            found = await uow.doctor_reads.page(page=PageRequest.of(1, 100))
+        return [(v.id, v.designation, v.specialisation, v.available_time) for v in found.items]
+
+    assert await page() == expected({d[0]: "D1", d[1]: "D2"})
+    async with store.unit_of_work() as uow:
+        taxon = await uow.designations.get(d[1])
+        taxon.update(name="D2 renamed")
+        await uow.designations.save(taxon)
+        await uow.commit()
+    assert await page() == expected({d[0]: "D1", d[1]: "D2 renamed"})
+
+
 async def test_the_read_side_pages_by_id(store):
     ids = [await add_doctor(store) for _ in range(5)]
     async with store.unit_of_work() as uow:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -26,9 +27,37 @@ def migrations_folder() -> Path:
 
 @cache
 def head_revisions(folder: Path | None = None) -> frozenset[str]:
-    from alembic.script import ScriptDirectory  # only for the readiness probe: keep start-up quick
+    """The revisions no other script revises, as Alembic's ``ScriptDirectory.get_heads()`` finds them.
 
-    return frozenset(ScriptDirectory(str(folder or migrations_folder())).get_heads())
+    Read from each script's ``revision`` and ``down_revision`` literals, without importing Alembic
+    or the scripts (which import Alembic): the start-up check and the readiness probe run in the
+    serving worker, and Alembic with Mako and Pygments would stay there for its whole life (9 MB).
+    """
+    revisions: set[str] = set()
+    revised: set[str] = set()
+    for script in sorted((folder or migrations_folder()).joinpath("versions").glob("*.py")):
+        values = _literals(script, ("revision", "down_revision"))
+        if "revision" not in values:
+            continue  # not a migration script: `hospital migrate` (Alembic) refuses it by name
+        revisions.add(str(values["revision"]))
+        down = values.get("down_revision")
+        revised.update([down] if isinstance(down, str) else down or ())
+    return frozenset(revisions - revised)
+
+
+def _literals(script: Path, names: tuple[str, ...]) -> dict[str, object]:
+    """The literal values assigned to ``names`` at the top level of ``script``."""
+    values: dict[str, object] = {}
+    for statement in ast.parse(script.read_text(encoding="utf-8"), str(script)).body:
+        if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+            target, value = statement.targets[0], statement.value
+        elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
+            target, value = statement.target, statement.value
+        else:
+            continue
+        if isinstance(target, ast.Name) and target.id in names:
+            values[target.id] = ast.literal_eval(value)
+    return values
 
 
 def alembic_config(database_url: str) -> Config:

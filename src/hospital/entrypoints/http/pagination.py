@@ -71,6 +71,11 @@ def _links(request: Request) -> tuple[str, str]:
 
 
 def paginated(request: Request, page: Page[T], render: Callable[[T], R]) -> Paginated[R]:
+    return paginated_results(request, page, [render(item) for item in page.items])
+
+
+def paginated_results(request: Request, page: Page[object], results: Sequence[R]) -> Paginated[R]:
+    """``page`` with its items already rendered as ``results``."""
     current = page.request.page
     previous = next_ = None
     if page.has_previous or page.has_next:
@@ -84,5 +89,5 @@ def paginated(request: Request, page: Page[T], render: Callable[[T], R]) -> Pagi
         count=page.total,
         next=next_,
         previous=previous,
-        results=[render(item) for item in page.items],
+        results=results,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Annotated
 
 import msgspec
@@ -17,7 +18,7 @@ from hospital.entrypoints.http.body import RequestBody, read_body, to_struct
 from hospital.entrypoints.http.dependencies import CurrentActor, Services
 from hospital.entrypoints.http.filters import integer_value, integer_values
 from hospital.entrypoints.http.media import media_prefix
-from hospital.entrypoints.http.pagination import Paginated, page_request, paginated
+from hospital.entrypoints.http.pagination import Paginated, page_request, paginated_results
 from hospital.entrypoints.http.params import INTEGER_FILTER_PATTERN, LimitsParam, PageParam
 from hospital.entrypoints.http.response_cache import cached_response
 from hospital.entrypoints.http.schemas.doctors import DoctorOut, DoctorWrite
@@ -44,18 +45,20 @@ AvailableTimeParam = _filter("Only doctors offering this available time id")
 
 
 def render(request: Request, doctor: DoctorReadModel) -> DoctorOut:
-    return rendered(media_prefix(request), doctor)
+    return rendered_all(media_prefix(request), [doctor])[0]
 
 
-def rendered(media: str, doctor: DoctorReadModel) -> DoctorOut:
-    """``doctor`` on the wire, its image under ``media`` (``media_prefix``, once per page)."""
-    profile = doctor.profile
-    return DoctorOut(
-        id=doctor.id, user=doctor.user, profile=media + profile if profile else None,
-        designation=doctor.designation, specialisation=doctor.specialisation,
-        available_time=doctor.available_time, fee=doctor.fee, meet_link=doctor.meet_link,
-        user_id=doctor.user_id,
-    )
+def rendered_all(media: str, doctors: Sequence[DoctorReadModel]) -> list[DoctorOut]:
+    """Each of ``doctors`` on the wire, its image under ``media`` (``media_prefix``, once per page), in
+    one pass: a page of 1,000 pays no call per doctor.
+
+    Positional, in DoctorOut's field order: keywords cost a struct about three times as much.
+    """
+    return [
+        DoctorOut(doctor.id, doctor.user, media + doctor.profile if doctor.profile else None, doctor.designation,
+                  doctor.specialisation, doctor.available_time, doctor.fee, doctor.meet_link, doctor.user_id)
+        for doctor in doctors
+    ]
 
 
 def _expand_json_arrays(body: RequestBody) -> None:
@@ -106,8 +109,7 @@ async def list_doctors(request: Request, container: Services, actor: CurrentActo
             fee=integer_value(request, "fee"),
         )
         result = await container.list_doctors()(actor, page=page_request(request), filters=filters)
-        media = media_prefix(request)
-        return paginated(request, result, lambda doctor: rendered(media, doctor))
+        return paginated_results(request, result, rendered_all(media_prefix(request), result.items))
 
     # The list is public and the same for every caller: its encoded pages are reused until a write.
     return await cached_response(request, container.doctor_views_version(), produce)  # type: ignore[return-value]
