@@ -63,11 +63,13 @@ class _Codec:
 
 class RowStatements:
     """The statements of one table, compiled once per dialect; ``columns`` are the entity's
-    attributes, which are the table's columns but ``id`` and ``version``."""
+    attributes, which are the table's columns but ``id``, ``version`` and those the database derives
+    (``info["derived"]``, kept by triggers: never written here)."""
 
     def __init__(self, table: Table) -> None:
         self.table = table
-        self.columns: tuple[Column[Any], ...] = tuple(c for c in table.c if c.name not in ("id", VERSION))
+        self.columns: tuple[Column[Any], ...] = tuple(
+            c for c in table.c if c.name not in ("id", VERSION) and not c.info.get("derived"))
         transaction_id = current_transaction_id().label(TRANSACTION_ID)
         row, version = table.c.id == bindparam("id"), table.c[VERSION] == bindparam("version")
         self.insert = PreparedQuery(insert_into(table).values({c.name: bindparam(c.name) for c in self.columns})
