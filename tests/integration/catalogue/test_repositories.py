@@ -356,9 +356,11 @@ async def test_a_doctor_saved_twice_in_one_unit_writes_only_the_second_differenc
         assert sorted((await uow.doctors.get(doctor_id)).available_time_ids) == [t[1], t[2]]
 
 
-async def test_a_doctor_linked_to_a_time_deleted_meanwhile_keeps_the_others(store):
+async def test_a_doctor_linked_to_a_time_deleted_meanwhile_keeps_the_others(store, request):
     """The time is checked to exist before the save; deleted between the check and the save, its link
     is not made (as deleting it would have removed it), and the rest of the save stands."""
+    if request.node.callspec.params.get("any_container") == "memory":
+        pytest.skip("the in-memory store keeps no foreign keys (its doctors may name made-up ids)")
     t = await add_all(store, "available_times", AvailableTime(time="Mon"), AvailableTime(time="Tue"))
     doctor_id = await add_doctor(store)
     async with store.unit_of_work() as uow:

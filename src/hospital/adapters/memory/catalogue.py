@@ -12,8 +12,6 @@ from hospital.domain.doctors import Doctor
 from hospital.domain.schedules import AvailableTime
 
 DOCTORS = "doctors"
-_LINKED_TABLES = (("designation_ids", "designations"), ("specialisation_ids", "specialisations"),
-                  ("available_time_ids", "available_times"))
 
 
 class InMemoryDoctorRepository(InMemoryTable):
@@ -24,16 +22,8 @@ class InMemoryDoctorRepository(InMemoryTable):
         if any(other.user_id == doctor.user_id and other.id != doctor.id for other in self._rows.values()):
             raise DuplicateDoctorError()
 
-    def _drop_vanished_links(self, doctor: Doctor) -> None:
-        # The database links a doctor to the ids that exist when the links are written (an INSERT ...
-        # SELECT from the linked table): one deleted since the use case checked it links nothing.
-        for attribute, table in _LINKED_TABLES:
-            existing = self._db.table(table)
-            setattr(doctor, attribute, [pk for pk in getattr(doctor, attribute) if pk in existing])
-
     async def add(self, doctor: Doctor) -> None:
         self._ensure_user_free(doctor)
-        self._drop_vanished_links(doctor)
         self._insert(doctor)
 
     async def get(self, doctor_id: int) -> Doctor | None:
@@ -51,7 +41,6 @@ class InMemoryDoctorRepository(InMemoryTable):
 
     async def save(self, doctor: Doctor) -> None:
         self._ensure_user_free(doctor)
-        self._drop_vanished_links(doctor)
         self._store(doctor)
 
     async def delete(self, doctor: Doctor) -> None:

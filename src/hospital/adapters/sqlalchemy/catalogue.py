@@ -40,8 +40,10 @@ _DOCTOR_EXISTS = PreparedQuery(select(_DOCTORS.c.id).where(_DOCTORS.c.id == bind
 # (JSON array text in id order, kept by the link tables' triggers in the same transaction, migration 0009).
 _DOCTOR_COLUMNS = (_DOCTORS.c.id, _DOCTORS.c.user_id, _DOCTORS.c.fee, _DOCTORS.c.meet_link, _DOCTORS.c.profile,
                    *(copy for *_, copy in DOCTOR_LINKS), _DOCTORS.c.version)
-_DOCTOR = PreparedQuery(select(*_DOCTOR_COLUMNS).where(_DOCTORS.c.id == bindparam("id")))
-_DOCTOR_OF_USER = PreparedQuery(select(*_DOCTOR_COLUMNS).where(_DOCTORS.c.user_id == bindparam("user_id")))
+# Locked on PostgreSQL, as EntityTable.get.
+_DOCTOR = PreparedQuery(select(*_DOCTOR_COLUMNS).where(_DOCTORS.c.id == bindparam("id")).with_for_update())
+_DOCTOR_OF_USER = PreparedQuery(select(*_DOCTOR_COLUMNS).where(_DOCTORS.c.user_id == bindparam("user_id"))
+                                .with_for_update())
 # Per list: the ids removed, and the ids added (RETURNING: a write in a session's transaction is read
 # for its rows, entity_table.py) (those that still exist: one deleted meanwhile is gone,
 # as its link would have gone with it).
