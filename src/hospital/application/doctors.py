@@ -79,7 +79,7 @@ class DoctorUseCase:
     async def _check_user(uow: UnitOfWork, errors: ErrorCollector, user_id: int,
                           doctor_id: int | None = None) -> None:
         """The user must exist and have no other doctor record."""
-        if await uow.users.get(user_id) is None:
+        if await uow.users.username_of(user_id) is None:  # a read the unit's transaction may hold
             errors.add("user", unknown_pk(user_id))
             return
         other = await uow.doctors.get_by_user(user_id)

@@ -2,11 +2,10 @@
 
 It keeps the SQL unit of work's one restriction (``SessionUnavailableError``): when a unit's first
 statement in a transaction is one of the repositories the SQL store serves on the database driver
-(patients, appointments, reviews, contacts, designations, specialisations, available times,
+(patients, appointments, reviews, doctors, contacts, designations, specialisations, available times,
 services: entity_table.py there), its transaction is a driver transaction, and until it commits or
 rolls back the repositories served through the ORM session raise ``SessionUnavailableError`` (all
-but ``doctors.available_time_ids``, ``doctors.exists``, ``users.actor_for``, ``users.username_of``
-and the read ports); one of those used first
+but ``users.actor_for``, ``users.username_of`` and the read ports); one of those used first
 makes the unit's transaction an ordinary one, which every repository then joins. Here the same use
 case fails the same way.
 """
@@ -105,10 +104,10 @@ class InMemoryUnitOfWork:
         self.users = orm(InMemoryUserRepository(db), self, frozenset({"actor_for", "username_of"}))
         self.profiles = orm(InMemoryProfileRepository(db), self)
         self.revoked_tokens = orm(InMemoryRevokedTokenRepository(db), self)
-        self.doctors = orm(InMemoryDoctorRepository(db), self, frozenset({"available_time_ids", "exists"}))
         self.review_views = InMemoryReviewViews(db)
         driver = _OnTheDriver
         self.reviews = driver(InMemoryReviewRepository(db), self)
+        self.doctors = driver(InMemoryDoctorRepository(db), self, frozenset({"available_time_ids", "exists"}))
         self.patients = driver(InMemoryPatientRepository(db), self, frozenset({"exists"}))
         self.appointments = driver(InMemoryAppointmentRepository(db), self, frozenset({"exists_between"}))
         self.doctor_reads = InMemoryDoctorReadQueries(db)

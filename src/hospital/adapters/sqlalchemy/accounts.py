@@ -114,7 +114,8 @@ class SqlAlchemyProfileRepository:
 
 _PATIENT_COLUMNS = (t.patients.c.id, t.patients.c.user_id, t.patients.c.phone, t.patients.c.profile,
                     t.patients.c.version)  # as EntityTable reads a row: id, the attributes, version
-_PATIENT_OF_USER = PreparedQuery(select(*_PATIENT_COLUMNS).where(t.patients.c.user_id == bindparam("user_id")))
+_PATIENT_OF_USER = PreparedQuery(select(*_PATIENT_COLUMNS).where(t.patients.c.user_id == bindparam("user_id"))
+                                 .with_for_update())  # as EntityTable.get
 _PHONE_TAKEN = PreparedQuery(select(t.patients.c.id).where(t.patients.c.phone == bindparam("phone")))
 _PHONE_TAKEN_BY_OTHER = PreparedQuery(select(t.patients.c.id).where(t.patients.c.phone == bindparam("phone"),
                                                                    t.patients.c.id != bindparam("exclude_id")))

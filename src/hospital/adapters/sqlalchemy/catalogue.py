@@ -4,102 +4,97 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, exists, literal, select, union_all
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy import Integer, Table, bindparam, delete, exists, insert, select
 
-from hospital.adapters.sqlalchemy.database_errors import flush
-from hospital.adapters.sqlalchemy.dialects import insert_ignoring_duplicates
-from hospital.adapters.sqlalchemy.direct_reads import ReadRunner, Reads, SessionOwner
-from hospital.adapters.sqlalchemy.entity_table import EntityTable, TransactionOwner
+from hospital.adapters.sqlalchemy.direct_reads import ReadRunner
+from hospital.adapters.sqlalchemy.entity_table import VERSION, EntityTable, TransactionOwner
 from hospital.adapters.sqlalchemy.integers import storable
-from hospital.adapters.sqlalchemy.prepared import PreparedQuery, QueryShapes, decoded_list, list_of
+from hospital.adapters.sqlalchemy.prepared import PreparedQuery, QueryShapes, decoded_list, id_in, list_of
 from hospital.adapters.sqlalchemy.tables import catalogue as t
+from hospital.application.errors import ConcurrentChangeError
 from hospital.domain.catalogue import MedicalService
 from hospital.domain.doctors import Doctor
 from hospital.domain.schedules import AvailableTime
 
-# (attribute on Doctor, link table, column of the linked id)
+_DOCTORS = t.doctors
+# (attribute on Doctor, link table, column of the linked id, the linked table, the row's copy of the ids)
 DOCTOR_LINKS = (
-    ("designation_ids", t.doctor_designations, t.doctor_designations.c.designation_id),
-    ("specialisation_ids", t.doctor_specialisations, t.doctor_specialisations.c.specialisation_id),
-    ("available_time_ids", t.doctor_available_times, t.doctor_available_times.c.available_time_id),
+    ("designation_ids", t.doctor_designations, t.doctor_designations.c.designation_id, t.designations,
+     _DOCTORS.c.linked_designation_ids),
+    ("specialisation_ids", t.doctor_specialisations, t.doctor_specialisations.c.specialisation_id,
+     t.specialisations, _DOCTORS.c.linked_specialisation_ids),
+    ("available_time_ids", t.doctor_available_times, t.doctor_available_times.c.available_time_id,
+     t.available_times, _DOCTORS.c.linked_available_time_ids),
 )
-
-
-async def load_doctor_links(session: AsyncSession, doctors: list[Doctor]) -> None:
-    """Fill the id lists of many doctors with one statement, whatever their number."""
-    by_id = {doctor.id: doctor for doctor in doctors}
-    if not by_id:
-        return
-    for doctor in doctors:
-        for attribute, _, _ in DOCTOR_LINKS:
-            setattr(doctor, attribute, [])
-    query = union_all(*(
-        select(literal(attribute).label("kind"), table.c.doctor_id, column.label("linked_id"))
-        .where(table.c.doctor_id.in_(by_id))
-        for attribute, table, column in DOCTOR_LINKS
-    ))
-    rows = await session.execute(query.order_by("kind", "doctor_id", "linked_id"))
-    for kind, doctor_id, linked_id in rows:
-        getattr(by_id[doctor_id], kind).append(linked_id)
-
 
 _TIMES = t.doctor_available_times
 # A booking only needs to know the doctor exists and which times it offers: one row, no entity.
 _TIME_IDS = PreparedQuery(
-    select(t.doctors.c.id, list_of(select(_TIMES.c.available_time_id).where(_TIMES.c.doctor_id == t.doctors.c.id)))
-    .where(t.doctors.c.id == bindparam("doctor_id"))
+    select(_DOCTORS.c.id, list_of(select(_TIMES.c.available_time_id).where(_TIMES.c.doctor_id == _DOCTORS.c.id)))
+    .where(_DOCTORS.c.id == bindparam("doctor_id"))
 )
 
-_DOCTOR_EXISTS = PreparedQuery(select(t.doctors.c.id).where(t.doctors.c.id == bindparam("doctor_id")))
+_DOCTOR_EXISTS = PreparedQuery(select(_DOCTORS.c.id).where(_DOCTORS.c.id == bindparam("doctor_id")))
+
+# The whole record is its row: the three id lists are read from the row's copies of its link tables
+# (JSON array text in id order, kept by the link tables' triggers in the same transaction, migration 0009).
+_DOCTOR_COLUMNS = (_DOCTORS.c.id, _DOCTORS.c.user_id, _DOCTORS.c.fee, _DOCTORS.c.meet_link, _DOCTORS.c.profile,
+                   *(copy for *_, copy in DOCTOR_LINKS), _DOCTORS.c.version)
+# Locked on PostgreSQL, as EntityTable.get.
+_DOCTOR = PreparedQuery(select(*_DOCTOR_COLUMNS).where(_DOCTORS.c.id == bindparam("id")).with_for_update())
+_DOCTOR_OF_USER = PreparedQuery(select(*_DOCTOR_COLUMNS).where(_DOCTORS.c.user_id == bindparam("user_id"))
+                                .with_for_update())
+# Per list: the ids removed, and the ids added (RETURNING: a write in a session's transaction is read
+# for its rows, entity_table.py) (those that still exist: one deleted meanwhile is gone,
+# as its link would have gone with it).
+_UNLINK = {attribute: PreparedQuery(delete(table).where(table.c.doctor_id == bindparam("doctor_id"),
+                                                        id_in(column, bindparam("ids")))
+                                        .returning(table.c.doctor_id))
+           for attribute, table, column, _, _ in DOCTOR_LINKS}
+_LINK = {attribute: PreparedQuery(insert(table).from_select(
+    ["doctor_id", column.name],
+    select(bindparam("doctor_id", type_=Integer), linked.c.id).where(id_in(linked.c.id, bindparam("ids"))))
+    .returning(table.c.doctor_id))
+    for attribute, table, column, linked, _ in DOCTOR_LINKS}
 
 
-class SqlAlchemyDoctorRepository:
-    """A doctor and its three id lists are one record: the doctor's row carries the version of all
-    of it. A save that changes only a list still moves that version (the row is written with it),
-    so two saves of one doctor are serialised by its row whatever they change, and the lists are
-    then written by difference: the ids removed deleted, the ids added inserted."""
+class SqlAlchemyDoctorRepository(EntityTable[Doctor]):
+    """A doctor and its three id lists are one record, and the doctor's row carries the version of
+    all of it. Every save writes the row (``EntityTable.save``: the version checked and moved) before
+    the lists, so two saves of one doctor are serialised by its row whatever they change; the lists
+    are then written by difference to what this unit read: the ids removed deleted, the ids added
+    inserted. Each is one prepared statement in the unit's transaction (entity_table.py), as is the
+    read of the record (its row, the lists from the row's copies)."""
 
-    def __init__(self, owner: SessionOwner, reads: Reads) -> None:
-        # The session is the owner's, made on first use: a booking reads a doctor's times without one.
-        self._owner, self._reads = owner, reads
+    def __init__(self, uow: TransactionOwner, reads: ReadRunner) -> None:
+        super().__init__(uow, reads, Doctor, _DOCTORS)
         # Each doctor's lists as this unit of work last read or wrote them, by doctor id.
         self._stored_links: dict[int, dict[str, tuple[int, ...]]] = {}
 
-    @property
-    def _session(self) -> AsyncSession:
-        return self._owner.session
-
-    def _remember_links(self, doctor: Doctor) -> None:
-        assert doctor.id is not None
-        self._stored_links[doctor.id] = {
-            attribute: tuple(getattr(doctor, attribute)) for attribute, _, _ in DOCTOR_LINKS
-        }
-
-    async def _loaded(self, doctor: Doctor | None) -> Doctor | None:
-        if doctor is not None:
-            await load_doctor_links(self._session, [doctor])
-            self._remember_links(doctor)
+    def _doctor_of(self, row: Any) -> Doctor:
+        doctor_id, user_id, fee, meet_link, profile, *copies, version = row
+        lists = {attribute: decoded_list(copy) for (attribute, *_), copy in zip(DOCTOR_LINKS, copies, strict=True)}
+        doctor = Doctor(user_id=user_id, fee=fee, meet_link=meet_link, profile=profile, id=doctor_id, **lists)
+        setattr(doctor, VERSION, version)
+        self._stored_links[doctor_id] = {attribute: tuple(ids) for attribute, ids in lists.items()}
         return doctor
 
+    async def _read(self, query: PreparedQuery, parameters: dict[str, int]) -> Doctor | None:
+        """The record to change, read in the unit's transaction (as ``EntityTable.get``)."""
+        rows = await self._uow.write(query, parameters)
+        return self._doctor_of(rows[0]) if rows else None
+
     async def add(self, doctor: Doctor) -> None:
-        self._session.add(doctor)
-        await flush(self._session)
+        await super().add(doctor)
         assert doctor.id is not None
-        self._stored_links[doctor.id] = {attribute: () for attribute, _, _ in DOCTOR_LINKS}
+        self._stored_links[doctor.id] = {attribute: () for attribute, *_ in DOCTOR_LINKS}
         await self._write_links(doctor)
 
     async def get(self, doctor_id: int) -> Doctor | None:
-        if not storable(doctor_id):
-            return None
-        return await self._loaded(await self._session.get(Doctor, doctor_id))
+        return await self._read(_DOCTOR, {"id": doctor_id}) if storable(doctor_id) else None
 
     async def get_by_user(self, user_id: int) -> Doctor | None:
-        if not storable(user_id):
-            return None
-        query = select(Doctor).where(t.doctors.c.user_id == user_id)
-        return await self._loaded((await self._session.scalars(query)).first())
+        return await self._read(_DOCTOR_OF_USER, {"user_id": user_id}) if storable(user_id) else None
 
     async def exists(self, doctor_id: int) -> bool:
         return storable(doctor_id) and await self._reads.first(_DOCTOR_EXISTS, {"doctor_id": doctor_id}) is not None
@@ -112,37 +107,28 @@ class SqlAlchemyDoctorRepository:
 
     async def save(self, doctor: Doctor) -> None:
         assert doctor.id is not None
-        if doctor.id not in self._stored_links:  # not read through this repository: read its lists now
-            stored = Doctor(user_id=doctor.user_id, designation_ids=[], specialisation_ids=[],
-                            available_time_ids=[], fee=doctor.fee, id=doctor.id)
-            await load_doctor_links(self._session, [stored])
-            self._remember_links(stored)
-        if self._links_changed(doctor):
-            flag_modified(doctor, "fee")  # the row is written, so its version is checked and moved
-        await flush(self._session)
+        # Not read through this repository: read its lists now (none: deleted since it was read).
+        if doctor.id not in self._stored_links and await self.get(doctor.id) is None:
+            raise ConcurrentChangeError()
+        await super().save(doctor)
         await self._write_links(doctor)
-
-    def _links_changed(self, doctor: Doctor) -> bool:
-        stored = self._stored_links[doctor.id]  # type: ignore[index]
-        return any(tuple(getattr(doctor, attribute)) != stored[attribute] for attribute, _, _ in DOCTOR_LINKS)
 
     async def _write_links(self, doctor: Doctor) -> None:
         """The lists' difference to what is stored, after the doctor's row was written."""
         stored = self._stored_links[doctor.id]  # type: ignore[index]
-        for attribute, table, column in DOCTOR_LINKS:
+        for attribute, *_ in DOCTOR_LINKS:
             before, after = stored[attribute], tuple(getattr(doctor, attribute))
             removed = [pk for pk in before if pk not in after]
             added = [pk for pk in after if pk not in before]
             if removed:
-                await self._session.execute(delete(table).where(table.c.doctor_id == doctor.id, column.in_(removed)))
+                await self._written(_UNLINK[attribute], {"doctor_id": doctor.id, "ids": removed})
             if added:
-                rows = [{"doctor_id": doctor.id, column.name: linked} for linked in added]
-                await self._session.execute(insert_ignoring_duplicates(self._session, table, rows))
-        self._remember_links(doctor)
+                await self._written(_LINK[attribute], {"doctor_id": doctor.id, "ids": added})
+        self._stored_links[doctor.id] = {  # type: ignore[index]
+            attribute: tuple(sorted(getattr(doctor, attribute))) for attribute, *_ in DOCTOR_LINKS}
 
     async def delete(self, doctor: Doctor) -> None:
-        await self._session.delete(doctor)
-        await flush(self._session)
+        await super().delete(doctor)
         self._stored_links.pop(doctor.id, None)  # type: ignore[arg-type]
 
 

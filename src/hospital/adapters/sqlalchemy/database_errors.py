@@ -85,7 +85,8 @@ REFUSALS: dict[str, Callable[[], DomainError]] = {
 _SQLITE_TRIGGER_REFUSALS = frozenset({DOCTOR_OVERLAP, PATIENT_OVERLAP})
 
 _POSTGRES_UNAVAILABLE = ("08", "53", "57P01", "57P02", "57P03", "3D000", "42P01")
-_POSTGRES_LOST_RACE = ("40001", "40P01")  # serialization failure, deadlock detected
+# serialization failure, deadlock detected, a row lock not granted within lock_timeout (direct_reads.py)
+_POSTGRES_LOST_RACE = ("40001", "40P01", "55P03")
 _UNIQUE, _EXCLUSION, _FOREIGN_KEY, _CHECK = "23505", "23P01", "23503", "23514"
 _SQLITE_UNAVAILABLE = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL,
                        sqlite3.SQLITE_CANTOPEN}

@@ -260,6 +260,14 @@ async def _nothing_to_reset(_connection: Any) -> None:
     still ends any open transaction itself before calling this."""
 
 
+# How long a statement on these connections waits for a row lock (driver transactions take them:
+# entity_table.py reads the row it will change FOR UPDATE) before it fails with 55P03, which is a lost
+# race (database_errors.py: the command runs again). Writers of one row queue behind each other for
+# far less; what waits this long is a unit whose row is held by another unit of its own task, which
+# would otherwise wait for ever (the holder cannot go on until the waiter returns).
+LOCK_TIMEOUT_MS = 2000
+
+
 def direct_reader_for(url: str, pool_size: int = 10) -> DirectReader | None:
     """The direct reader for a database URL; None for in-memory SQLite (a second connection would see
     another, empty, database) and for drivers it does not know."""
@@ -272,7 +280,8 @@ def direct_reader_for(url: str, pool_size: int = 10) -> DirectReader | None:
         return SqliteDirectReader(parsed.database, uri=uri)
     if backend == "postgresql" and driver == "asyncpg":
         _, arguments = AsyncpgDirectReader.dialect.create_connect_args(parsed)
-        return AsyncpgDirectReader(arguments, max_size=pool_size)
+        settings = {**arguments.get("server_settings", {}), "lock_timeout": str(LOCK_TIMEOUT_MS)}
+        return AsyncpgDirectReader({**arguments, "server_settings": settings}, max_size=pool_size)
     return None
 
 

@@ -63,18 +63,23 @@ class _Codec:
 
 class RowStatements:
     """The statements of one table, compiled once per dialect; ``columns`` are the entity's
-    attributes, which are the table's columns but ``id`` and ``version``."""
+    attributes, which are the table's columns but ``id``, ``version`` and those the database derives
+    (``info["derived"]``, kept by triggers: never written here)."""
 
     def __init__(self, table: Table) -> None:
         self.table = table
-        self.columns: tuple[Column[Any], ...] = tuple(c for c in table.c if c.name not in ("id", VERSION))
+        self.columns: tuple[Column[Any], ...] = tuple(
+            c for c in table.c if c.name not in ("id", VERSION) and not c.info.get("derived"))
         transaction_id = current_transaction_id().label(TRANSACTION_ID)
         row, version = table.c.id == bindparam("id"), table.c[VERSION] == bindparam("version")
         self.insert = PreparedQuery(insert_into(table).values({c.name: bindparam(c.name) for c in self.columns})
                                     .returning(table.c.id, table.c[VERSION], transaction_id))
-        # On SQLite the row is read in the writer's turn; FOR UPDATE would add nothing there, and on
-        # PostgreSQL the version check below serialises the writers without holding the row.
-        self.select = PreparedQuery(select(table.c.id, *self.columns, table.c[VERSION]).where(row))
+        # The row to change, locked on PostgreSQL (FOR UPDATE; SQLite's compiler leaves it out: there
+        # the row is read in the writer's turn, which holds the whole database): a second writer of the
+        # row waits for the first to end and then reads what it committed, instead of losing the
+        # version check below and running again (four writers of one row lost it up to three times
+        # each, and a command that lost it three times answered 409).
+        self.select = PreparedQuery(select(table.c.id, *self.columns, table.c[VERSION]).where(row).with_for_update())
         # SET's parameters may not be named after the columns they set (SQLAlchemy reserves those names).
         self.update = PreparedQuery(
             update(table).where(row, version)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table, event
+from sqlalchemy import Table
 from sqlalchemy.orm import registry
 
 from hospital.adapters.sqlalchemy.tables import accounts, care, catalogue
 from hospital.domain.appointments import Appointment
 from hospital.domain.catalogue import MedicalService
 from hospital.domain.contacts import Contact
-from hospital.domain.doctors import Doctor
 from hospital.domain.profiles import UserProfile
 from hospital.domain.schedules import AvailableTime
 from hospital.domain.taxonomy import Designation, Specialisation
@@ -19,14 +18,6 @@ from hospital.domain.users import User
 
 mapper_registry = registry()
 _started = False
-
-
-def _doctor_loaded(doctor: Doctor, _context) -> None:
-    # The id lists live in link tables that the doctor repository loads in bulk; a doctor
-    # loaded any other way still gets valid (empty) lists rather than missing attributes.
-    for name in ("designation_ids", "specialisation_ids", "available_time_ids"):
-        if name not in doctor.__dict__:
-            setattr(doctor, name, [])
 
 
 def _map(entity: type, table: Table, **options: Any) -> None:
@@ -44,10 +35,8 @@ def start_mappers() -> None:
     for entity, table in (
         (User, accounts.users), (UserProfile, accounts.user_profiles),
         (Designation, catalogue.designations), (Specialisation, catalogue.specialisations),
-        (AvailableTime, catalogue.available_times), (Doctor, catalogue.doctors), (MedicalService, catalogue.services),
+        (AvailableTime, catalogue.available_times), (MedicalService, catalogue.services),
         (Contact, catalogue.contacts), (Appointment, care.appointments),
     ):
-        # The doctor's link copies are the database's (triggers), never written by the ORM.
-        _map(entity, table, **({"exclude_properties": catalogue.LINKED_ID_COPIES} if entity is Doctor else {}))
-    event.listen(Doctor, "load", _doctor_loaded)
+        _map(entity, table)
     _started = True

@@ -34,6 +34,8 @@ available_times = Table(
     Column("window_end", Time, nullable=True),
 )
 
+# A column ``info`` key: the database computes the column (a trigger), so no write names it.
+DERIVED = "derived"
 LINKED_ID_COPIES = ("linked_designation_ids", "linked_specialisation_ids", "linked_available_time_ids")
 
 doctors = Table(
@@ -48,7 +50,7 @@ doctors = Table(
     # Copies of the three link tables' ids (JSON array text, in id order), kept by triggers on the
     # link tables (migration 0009) and only read: a page of doctors is one range read. The link
     # tables stay the source of every write and filter; nothing writes these columns.
-    *(Column(name, Text, nullable=False, server_default="[]") for name in LINKED_ID_COPIES),
+    *(Column(name, Text, nullable=False, server_default="[]", info={DERIVED: True}) for name in LINKED_ID_COPIES),
     CheckConstraint("fee >= 0", name="fee_not_negative"),
 )
 
