@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, exists, func, select
+from sqlalchemy import bindparam, exists, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hospital.adapters.sqlalchemy.database_errors import flush
@@ -16,13 +16,14 @@ from hospital.adapters.sqlalchemy.integers import storable
 from hospital.adapters.sqlalchemy.prepared import PreparedQuery
 from hospital.adapters.sqlalchemy.tables import accounts as t
 from hospital.adapters.sqlalchemy.tables.catalogue import doctors
+from hospital.adapters.sqlalchemy.tables.versions import ACTORS, data_versions
 from hospital.application.ports.accounts import ProfileDetails
 from hospital.domain.actors import Actor
 from hospital.domain.patients import Patient
 from hospital.domain.profiles import UserProfile
 from hospital.domain.users import User
 
-# Who the caller is, with their patient and doctor ids: one statement per authenticated request.
+# Who the caller is, with their patient and doctor ids.
 _ACTOR = PreparedQuery(
     select(t.users.c.is_staff, t.patients.c.id, doctors.c.id)
     .select_from(t.users)
@@ -30,17 +31,69 @@ _ACTOR = PreparedQuery(
     .outerjoin(doctors, doctors.c.user_id == t.users.c.id)
     .where(t.users.c.id == bindparam("user_id"), t.users.c.is_active.is_(True))
 )
+_ACTORS_VERSION = PreparedQuery(
+    select(data_versions.c.version).where(data_versions.c.name == literal_column(f"'{ACTORS}'"))
+)
 
 _USERNAME = PreparedQuery(select(t.users.c.username).where(t.users.c.id == bindparam("user_id")))
 
+# Users whose actors a worker keeps; about 200 bytes each. Oldest out first.
+KNOWN_ACTORS = 10_000
+
+
+class KnownActors:
+    """The actors a worker has read, each labelled with the ``actors`` data version read before it.
+
+    Migration 0010's triggers move that version in the transaction of every write that changes an
+    actor (activity, staff flag, deletion, a patient or doctor record gained or lost), whoever
+    writes. An actor is reused only while the version read for this request equals its label: the
+    version is read after the request began, so a change committed before it is never missed, on
+    any worker. An actor read while such a change commits carries the version from before it and is
+    only ever reused under that version, which the change has already moved past.
+    """
+
+    __slots__ = ("_actors", "_size")
+
+    def __init__(self, size: int = KNOWN_ACTORS) -> None:
+        self._actors: dict[int, tuple[int, Actor | None]] = {}
+        self._size = size
+
+    def get(self, user_id: int, version: int) -> tuple[bool, Actor | None]:
+        """Whether an actor (or the absence of one) known at ``version`` is kept, and which."""
+        known = self._actors.get(user_id)
+        if known is None or known[0] != version:
+            return False, None
+        return True, known[1]
+
+    def keep(self, user_id: int, version: int, actor: Actor | None) -> None:
+        self._actors.pop(user_id, None)
+        if len(self._actors) >= self._size:
+            del self._actors[next(iter(self._actors))]
+        self._actors[user_id] = (version, actor)
+
 
 class SqlAlchemyActorReads:
-    def __init__(self, reads: ReadRunner) -> None:
-        self._reads = reads
+    """With ``known`` (the read side's, one per worker): one shared version check per request, and
+    the actor's statement only when the version moved or the user is new to this worker. Without it
+    (a unit of work's, which must see its own writes): the actor's statement."""
+
+    def __init__(self, reads: ReadRunner, known: KnownActors | None = None) -> None:
+        self._reads, self._known = reads, known
 
     async def actor_for(self, user_id: int) -> Actor | None:
         if not storable(user_id):
             return None
+        if self._known is None:
+            return await self._read(user_id)
+        # No row yet: no actor was ever changed since the schema was made.
+        version = await self._reads.shared_value(_ACTORS_VERSION) or 0
+        kept, actor = self._known.get(user_id, version)
+        if not kept:
+            actor = await self._read(user_id)
+            self._known.keep(user_id, version, actor)
+        return actor
+
+    async def _read(self, user_id: int) -> Actor | None:
         row = await self._reads.first(_ACTOR, {"user_id": user_id})
         if row is None:
             return None

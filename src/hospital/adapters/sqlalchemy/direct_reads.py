@@ -349,11 +349,15 @@ class ReadRunner:
 
     async def counted_page(self, count: PreparedQuery, rows: PreparedQuery, values: Mapping[str, Any],
                            page: PageRequest) -> tuple[int, list[Any]]:
-        """The total and the rows of ``page``; past the end, the rows are not even asked for."""
-        total = await self.value(count, values) or 0
-        if page.offset >= total:
-            return total, []
-        return total, await self.rows(rows, {**values, "offset": page.offset, "limit": page.limit})
+        """The total and the rows of ``page``: one statement, the page with the total on each row
+        (``PreparedQuery.counting``). A page past the end has no row to carry the total: only then
+        is the count asked for alone."""
+        found = await self.rows(count.counting(rows), {**values, "offset": page.offset, "limit": page.limit})
+        if found:
+            return found[0][-1], [row[:-1] for row in found]
+        if page.offset == 0:
+            return 0, []
+        return await self.value(count, values) or 0, []
 
     async def first(self, query: PreparedQuery, parameters: Mapping[str, Any] | None = None) -> Any:
         rows = await self.rows(query, parameters)

@@ -23,10 +23,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import Boolean, ColumnElement
+from sqlalchemy import Boolean, ColumnElement, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql import Executable, Select
+from sqlalchemy.sql import CompoundSelect, Executable, Select
 from sqlalchemy.sql.functions import FunctionElement
 
 
@@ -108,11 +108,22 @@ class _Compiled:
 
 
 class PreparedQuery:
-    __slots__ = ("_by_dialect", "statement")
+    __slots__ = ("_by_dialect", "_counted", "statement")
 
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
         self._by_dialect: dict[str, _Compiled] = {}
+        self._counted: tuple[PreparedQuery, PreparedQuery] | None = None
+
+    def counting(self, page: PreparedQuery) -> PreparedQuery:
+        """``page`` with this query (a count) as its last column: a list's total and its rows in one
+        statement, so one round trip on PostgreSQL. The count does not depend on the page's rows, so
+        both databases compute it once per statement (PostgreSQL as an InitPlan, SQLite as a
+        constant subquery). A simple page keeps its own ORDER BY: its rows come in its order."""
+        counted = self._counted
+        if counted is None or counted[0] is not page:
+            counted = self._counted = (page, PreparedQuery(_with_total(page.statement, self.statement)))
+        return counted[1]
 
     def _compiled(self, dialect: Dialect) -> _Compiled:
         compiled = self._by_dialect.get(dialect.name)
@@ -133,6 +144,18 @@ class PreparedQuery:
         if dialect.name == "sqlite":
             values = [_sqlite_value(v) for v in values]
         return compiled.sql, values
+
+
+def _with_total(page: Executable, count: Executable) -> Executable:
+    if not isinstance(count, Select) or not isinstance(page, Select | CompoundSelect):
+        raise TypeError("A counted page is a SELECT (or a compound of them) and a SELECT count")
+    # Never correlated: the count's tables are its own, even where the page reads the same ones.
+    total = count.correlate(None).scalar_subquery().label("total")
+    if isinstance(page, Select):
+        return page.add_columns(total)
+    # A compound's parts cannot each take the column: it goes around the whole, whose order is then
+    # not promised (the doctor pages put theirs back in Python).
+    return select(*page.subquery().c, total)
 
 
 _SQLITE_INSTANT = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's storage format of DateTime on SQLite

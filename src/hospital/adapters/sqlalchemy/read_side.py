@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from hospital.adapters.sqlalchemy.accounts import SqlAlchemyActorReads
+from hospital.adapters.sqlalchemy.accounts import KnownActors, SqlAlchemyActorReads
 from hospital.adapters.sqlalchemy.appointments import SqlAlchemyAppointmentQueries
 from hospital.adapters.sqlalchemy.catalogue_reads import (
     SqlAlchemyAvailableTimeReads,
@@ -35,7 +35,7 @@ class SqlAlchemyReadSide:
 
     @cached_property
     def actors(self) -> SqlAlchemyActorReads:
-        return SqlAlchemyActorReads(self._reads)
+        return SqlAlchemyActorReads(self._reads, KnownActors())
 
     @cached_property
     def doctors(self) -> SqlAlchemyDoctorReadQueries:

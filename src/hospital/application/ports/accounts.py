@@ -92,7 +92,9 @@ class ActorReads(Protocol):
     """Who a user is to the use cases (read_side.py says what every read port guarantees)."""
 
     async def actor_for(self, user_id: int) -> Actor | None:
-        """The actor for an active user (with its patient and doctor ids), None otherwise."""
+        """The actor for an active user (with its patient and doctor ids), None otherwise, as of a
+        moment after the call began: a deactivation, deletion or role change committed before it, by
+        anyone, is always seen (an adapter may keep actors only if it can tell they are unchanged)."""
         ...
 
 

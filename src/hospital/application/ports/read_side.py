@@ -8,9 +8,8 @@ What every adapter of ``ReadSide`` guarantees (the SQL one and the in-memory one
   still fail together); on PostgreSQL each statement is its own READ COMMITTED transaction.
 - **No lock a writer waits for.** A read takes no write lock (SQLite's reads are WAL readers), so
   reads never hold up writes, whatever they cost.
-- **One statement per question.** Each call costs a fixed number of statements (a page: its count
-  and its rows), whatever the page's size; a count and its page may straddle a concurrent commit,
-  as READ COMMITTED gives.
+- **One statement per question.** Each call costs a fixed number of statements whatever the page's
+  size (a page: one, its rows carrying the total; a page past the end: a second, the count).
 - **Read models in the API's words**, which the HTTP layer encodes as they are (image fields hold the
   stored name; the HTTP layer makes it a URL).
 

@@ -9,7 +9,6 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
-from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
@@ -54,10 +53,15 @@ def create_app(container: Container | None = None) -> Litestar:
         path="/media", directories=[settings.media_root], include_in_schema=False, name="media",
         send_as_attachment=False,
     )
+    def served_container() -> Container:
+        # No parameters: Litestar then builds and checks no signature model for it on each request.
+        served: Container = app.state.container
+        return served
+
     app = Litestar(
         route_handlers=[*ROUTE_HANDLERS, *health.HANDLERS, *docs_assets.HANDLERS, media],
         dependencies={
-            "container": Provide(_served_container, sync_to_thread=False),
+            "container": Provide(served_container, sync_to_thread=False),
             "actor": Provide(provide_actor),
         },
         signature_namespace={"Actor": Actor},
@@ -107,11 +111,6 @@ def serve_container(app: Litestar, container: Container) -> None:
     app.state.outage_log = OutageLog()
     app.state.response_cache = ResponseCache(settings.response_cache_bytes) if settings.response_cache_bytes else None
     app.state.encoded_values = EncodedValues()
-
-
-def _served_container(state: State) -> Container:
-    container: Container = state.container
-    return container
 
 
 def _allowed_methods(app: Litestar) -> dict[str, str]:

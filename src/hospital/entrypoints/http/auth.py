@@ -10,10 +10,11 @@ from hospital.entrypoints.http.dependencies import Services
 
 
 def bearer_token(request: Request) -> str | None:
-    header = request.headers.get("authorization")
+    # Straight from the ASGI scope: ``request.headers`` would build a header mapping for this one look-up.
+    header = next((value for name, value in request.scope["headers"] if name == b"authorization"), None)
     if header is None:
         return None
-    scheme, _, token = header.strip().partition(" ")
+    scheme, _, token = header.decode("latin-1").strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise InvalidTokenError("Authorization header must be: Bearer <token>")
     return token.strip()

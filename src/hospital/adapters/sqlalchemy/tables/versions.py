@@ -1,7 +1,7 @@
 """data_versions: a counter per kind of read data, moved by the database itself on every write that
 changes it, so a cache of that data anywhere (each worker keeps its own) knows when it is stale.
 
-Triggers keep it (migration 0003), so no write path can forget it: use cases, the
+Triggers keep it (migrations 0003 and 0010), so no write path can forget it: use cases, the
 admin's SQL shell, a restore. The counter only moves in the writing transaction, so a reader never
 sees a new number before the data it stands for.
 """
@@ -19,6 +19,9 @@ data_versions = Table(
 
 # What the doctor list and a doctor show: the doctors, their labels, and their users' names.
 DOCTORS = "doctors"
+
+# Who users are to the use cases: their activity, staff flag, patient and doctor records.
+ACTORS = "actors"
 
 # A counter per doctor, moved by triggers on every write to what the doctor's slots are made from
 # (schedule, rules, date exceptions, offered times and their windows; migration 0012): a booking's
