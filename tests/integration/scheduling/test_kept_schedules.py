@@ -1,6 +1,6 @@
 """A booking checks its slot against the doctor's schedule as the use case last read it, kept per
 doctor, and its INSERT stores the appointment only if the schedule is still at that version
-(migration 0012's counter on SQL, moved by triggers; the in-memory store compares the sources
+(migration 0011's counter on SQL, moved by triggers; the in-memory store compares the sources
 themselves). So a warm booking reads nothing before its INSERT, and a kept copy that went stale can
 neither book a slot the doctor no longer offers nor refuse one the doctor now offers."""
 

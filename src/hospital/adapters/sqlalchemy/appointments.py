@@ -52,7 +52,7 @@ _INSERT_IF_OFFERED = PreparedQuery(
     .returning(a.c.id, current_transaction_id().label(TRANSACTION_ID))
 )
 # A dated booking: the row only if its doctor's slot sources are still at the version its slot was
-# checked against (tables/versions.py, migration 0012), in the same statement as the insert.
+# checked against (tables/versions.py, migration 0011), in the same statement as the insert.
 _SOURCES_AT = (func.coalesce(select(slot_source_versions.c.version)
                              .where(slot_source_versions.c.doctor_id == bindparam("doctor_id"))
                              .scalar_subquery(), 0) == cast(bindparam("sources_version"), BigInteger))

@@ -24,7 +24,7 @@ DOCTORS = "doctors"
 ACTORS = "actors"
 
 # A counter per doctor, moved by triggers on every write to what the doctor's slots are made from
-# (schedule, rules, date exceptions, offered times and their windows; migration 0012): a booking's
+# (schedule, rules, date exceptions, offered times and their windows; migration 0011): a booking's
 # INSERT checks the one its slot was checked against. No row reads as 0.
 slot_source_versions = Table(
     "slot_source_versions",
