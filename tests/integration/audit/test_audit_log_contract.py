@@ -52,8 +52,13 @@ async def test_events_are_stored_exactly_as_sealed(any_container: Container) -> 
 async def test_a_batch_stores_each_event_exactly_as_sealed(any_container: Container) -> None:
     """A batch (the buffered reads) is written by other statements than a single event: the same rows."""
     anonymous = AuditEntry(AuditAction.READ, ResourceType.REVIEW, resource_id=5, patient_ids=(9,))
+    # Text as a caller may send it (quotes, backslashes, control characters, JSON of its own), ids at
+    # the ends of 64 bits: the batch's statement carries it as JSON on PostgreSQL.
+    odd = AuditEntry(AuditAction.LOGIN, ResourceType.USER, AuditOutcome.DENIED, resource_id=2**63 - 1,
+                     patient_ids=(-(2**63), 2**63 - 1), actor_user_id=-(2**63), username='a"b\\c\n\t{"x": [1]}',
+                     filters=(("search", '"]},\\'),), context=RequestContext(None, "", "\x7f\u00e9\U0001f600"))
     async with any_container.unit_of_work() as uow:
-        sealed = await uow.audit.append_many([FULL, anonymous, FULL, entry(None, user=None)])
+        sealed = await uow.audit.append_many([FULL, anonymous, odd, FULL, entry(None, user=None)])
         await uow.commit()
     events = await stored(any_container)
     assert [(e.id, e.recorded_at, e.chain, e.seq, e.prev_hash, e.hash, e.entry) for e in events] == [
