@@ -23,13 +23,14 @@ from hospital.domain.audit import (
 
 # Any text: control characters, DEL, quotes, backslashes, accents, astral characters (surrogate pairs).
 texts = st.text(st.characters(codec="utf-8"), max_size=30)
+ids = st.integers(-(2**63), 2**63 - 1)
 entries = st.builds(
     AuditEntry,
     action=st.sampled_from(AuditAction),
     resource_type=st.sampled_from(ResourceType),
-    resource_id=st.none() | st.integers(-(2**63), 2**63 - 1),
-    patient_ids=st.lists(st.integers(-(2**63), 2**63 - 1), max_size=12, unique=True).map(lambda ids: tuple(sorted(ids))),
-    actor_user_id=st.none() | st.integers(-(2**63), 2**63 - 1),
+    resource_id=st.none() | ids,
+    patient_ids=st.lists(ids, max_size=12, unique=True).map(lambda found: tuple(sorted(found))),
+    actor_user_id=st.none() | ids,
     actor_role=st.sampled_from(ActorRole),
     username=st.none() | texts,
     filters=st.lists(st.tuples(texts, texts), max_size=3).map(tuple),
