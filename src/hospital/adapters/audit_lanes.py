@@ -26,6 +26,7 @@ import os
 import secrets
 import socket
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -41,6 +42,13 @@ def event_id() -> str:
     patient links) grow at their ends: a batch writes a few pages, not one page per event, which on
     SQLite made a batch's inserts and commit several times cheaper than random ids did."""
     return f"{time.time_ns() // 1_000_000 & 0xFFFF_FFFF_FFFF:012x}{secrets.token_hex(10)}"
+
+
+def event_ids(count: int) -> list[str]:
+    """``count`` new ids made at once (a batch's): one read of the system's randomness, not one each."""
+    stamp = f"{time.time_ns() // 1_000_000 & 0xFFFF_FFFF_FFFF:012x}"
+    randomness = os.urandom(10 * count).hex()
+    return [stamp + randomness[20 * n:20 * n + 20] for n in range(count)]
 
 
 def process_name() -> str:
@@ -63,6 +71,20 @@ class AuditLane:
                                 seq=self.pending_seq + 1, prev_hash=self.pending_head)
         self.pending_seq, self.pending_head = event.seq, event.hash
         return event
+
+    def seal_many(self, entries: Sequence[AuditEntry], recorded_at: datetime) -> list[AuditEvent]:
+        """``seal`` of each entry in turn, at one time (a batch's)."""
+        if len(entries) == 1:
+            return [self.seal(entries[0], recorded_at)]
+        events, seq, head = [], self.pending_seq, self.pending_head
+        for entry, new_id in zip(entries, event_ids(len(entries)), strict=True):
+            seq += 1
+            event = AuditEvent.seal(entry, event_id=new_id, recorded_at=recorded_at, chain=self.name, seq=seq,
+                                    prev_hash=head)
+            events.append(event)
+            head = event.hash
+        self.pending_seq, self.pending_head = seq, head
+        return events
 
 
 class AuditLanes:

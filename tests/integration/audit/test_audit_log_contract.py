@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from hospital.adapters.audit_log import BufferedAuditLog
+from hospital.adapters.sqlalchemy.audit import SqlAlchemyAuditEvents
 from hospital.application.pagination import PageRequest
 from hospital.application.ports.audit import AuditFilter
-from hospital.bootstrap import Container
+from hospital.bootstrap import Container, shutdown
 from hospital.domain.audit import (
     ActorRole,
     AuditAction,
@@ -19,6 +21,7 @@ from hospital.domain.audit import (
     RequestContext,
     ResourceType,
 )
+from tests.support.backends import production_container
 
 FULL = AuditEntry(
     action=AuditAction.SEARCH, resource_type=ResourceType.APPOINTMENT, outcome=AuditOutcome.SUCCESS,
@@ -52,8 +55,13 @@ async def test_events_are_stored_exactly_as_sealed(any_container: Container) -> 
 async def test_a_batch_stores_each_event_exactly_as_sealed(any_container: Container) -> None:
     """A batch (the buffered reads) is written by other statements than a single event: the same rows."""
     anonymous = AuditEntry(AuditAction.READ, ResourceType.REVIEW, resource_id=5, patient_ids=(9,))
+    # Text as a caller may send it (quotes, backslashes, control characters, JSON of its own), ids at
+    # the ends of 64 bits: the batch's statement carries it as JSON on PostgreSQL.
+    odd = AuditEntry(AuditAction.LOGIN, ResourceType.USER, AuditOutcome.DENIED, resource_id=2**63 - 1,
+                     patient_ids=(-(2**63), 2**63 - 1), actor_user_id=-(2**63), username='a"b\\c\n\t{"x": [1]}',
+                     filters=(("search", '"]},\\'),), context=RequestContext(None, "", "\x7f\u00e9\U0001f600"))
     async with any_container.unit_of_work() as uow:
-        sealed = await uow.audit.append_many([FULL, anonymous, FULL, entry(None, user=None)])
+        sealed = await uow.audit.append_many([FULL, anonymous, odd, FULL, entry(None, user=None)])
         await uow.commit()
     events = await stored(any_container)
     assert [(e.id, e.recorded_at, e.chain, e.seq, e.prev_hash, e.hash, e.entry) for e in events] == [
@@ -112,6 +120,72 @@ async def test_batched_reads_are_written_by_interval_size_and_at_close(any_conta
     events = await stored(any_container)
     assert len(events) == 26 and log.queued == 0
     assert (await any_container.audit_events().verify()).valid
+
+
+async def test_a_batch_whose_unit_fails_is_kept_and_written_whole_on_an_unbroken_chain(
+        any_container: Container) -> None:
+    """The batch's statement ran and its unit then failed before committing: nothing of it is
+    stored, its lane stays where it was, and the next flush writes the same events, each once."""
+    failures = [RuntimeError("the connection broke before the COMMIT")]
+
+    def failing_once() -> Any:
+        uow = any_container.unit_of_work()
+        commit = uow.commit
+
+        async def commit_unless_failing() -> None:
+            if failures:
+                raise failures.pop()
+            await commit()
+
+        uow.commit = commit_unless_failing
+        return uow
+
+    log = BufferedAuditLog(failing_once, "batched", interval=3600, batch_size=100)
+    for n in range(1, 31):
+        await log.record(entry(n, action=AuditAction.SEARCH))
+    with pytest.raises(RuntimeError):
+        await log.flush()
+    assert log.queued == 30 and await stored(any_container) == []
+    await log.close()
+    events = await stored(any_container)
+    assert sorted(e.entry.patient_ids[0] for e in events) == list(range(1, 31))
+    assert [e.seq for e in events] == list(range(1, 31)) and len({e.chain for e in events}) == 1
+    assert (await any_container.audit_events().verify()).valid
+
+
+async def test_several_workers_batches_and_changes_at_once_leave_every_chain_valid(any_container: Container) -> None:
+    """Two processes' logs (each its own lanes) batching reads while units of work write changes,
+    all on one database at once: every event stored once, every chain verifies."""
+    if not isinstance(any_container.audit_events(), SqlAlchemyAuditEvents):
+        pytest.skip("an in-memory store is one process's own")
+    other = production_container(any_container.settings())
+    logs = [BufferedAuditLog(container.unit_of_work, "batched", interval=0.01, batch_size=7)
+            for container in (any_container, other)]
+
+    async def reads(log: BufferedAuditLog, first: int) -> None:
+        for n in range(first, first + 60):
+            await log.record(entry(n, action=AuditAction.SEARCH))
+            if n % 4 == 0:
+                await asyncio.sleep(0)
+
+    async def change(container: Container, n: int) -> None:
+        async with container.unit_of_work() as uow:
+            await uow.audit.append(entry(n))
+            await uow.commit()
+
+    try:
+        await asyncio.gather(reads(logs[0], 1), reads(logs[1], 1001),
+                             *(change(container, n) for n in range(2001, 2021) for container in (any_container, other)))
+        for log in logs:
+            await log.close()
+    finally:
+        await shutdown(other)
+    events = await stored(any_container)
+    assert len(events) == 160 and len({e.id for e in events}) == 160
+    processes = {e.chain.rsplit(".", 1)[0] for e in events}
+    assert len(processes) == 2
+    report = await any_container.audit_events().verify()
+    assert report.valid and report.events == 160
 
 
 async def test_sync_mode_stores_before_returning_and_off_keeps_only_what_is_not_a_plain_read(

@@ -28,7 +28,7 @@ class InMemoryAuditTrail:
         if self._lane is None:
             self._lane = self._lanes.lease()
         now = self._clock.now()
-        events = [self._lane.seal(entry, now) for entry in entries]
+        events = self._lane.seal_many(entries, now)
         self._transaction.audit_events.extend(events)
         return events
 

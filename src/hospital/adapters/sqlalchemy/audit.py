@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+import msgspec
 from sqlalchemy import BigInteger, ColumnElement, and_, bindparam, cast, delete, exists, func, insert, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -47,15 +48,37 @@ _INSERT_EVENT = PreparedQuery(insert(e).values({name: bindparam(name) for name i
 _INSERT_PATIENT = PreparedQuery(insert(p).values(patient_id=bindparam("patient_id"), event_id=bindparam("event_id"))
                                 .returning(p.c.patient_id))
 
-_BATCH_EVENTS = PreparedQuery(insert(e).values({name: bindparam(name) for name in _COLUMNS}))
-_BATCH_LINKS = PreparedQuery(insert(p).values(patient_id=bindparam("patient_id"), event_id=bindparam("event_id")))
-_PG_TYPES = {"recorded_at": "timestamptz", "seq": "bigint", "resource_id": "bigint", "actor_user_id": "bigint"}
-_PG_BATCH_EVENTS = (
-    f"INSERT INTO audit_events ({', '.join(_COLUMNS)}) SELECT * FROM unnest("  # noqa: S608 - fixed names
-    + ", ".join(f"${n}::{_PG_TYPES.get(name, 'text')}[]" for n, name in enumerate(_COLUMNS, 1)) + ")"
+# A batch (the buffered reads), as the driver's own SQL. SQLite: one executemany per table of plain
+# tuples, run on the writer's thread. PostgreSQL: one statement for the whole batch, its events as
+# one JSON parameter (an executemany runs each row as a statement of its own there, and asyncpg's
+# encoding of seventeen arrays cost more event-loop time than msgspec's of one document); the
+# batch's time and chain, the same for every event of it, are parameters of their own.
+_SQLITE_BATCH_EVENTS = (f"INSERT INTO audit_events ({', '.join(_COLUMNS)}) "  # noqa: S608 - fixed names
+                        f"VALUES ({', '.join('?' for _ in _COLUMNS)})")
+_SQLITE_BATCH_LINKS = "INSERT INTO audit_event_patients (patient_id, event_id) VALUES (?, ?)"
+_PG_BATCH_FIELDS = ("id", "seq", "prev_hash", "hash", "action", "resource_type", "resource_id", "outcome",
+                    "actor_user_id", "actor_role", "username", "filters", "client_address", "request_id",
+                    "user_agent")  # then the patient ids, as an array
+_PG_BATCH_TYPES = {"seq": "bigint", "resource_id": "bigint", "actor_user_id": "bigint"}
+
+
+def _pg_batch_column(name: str) -> str:
+    if name == "recorded_at":
+        return "$2::timestamptz"
+    if name == "chain":
+        return "$3::text"
+    field = f"e->>{_PG_BATCH_FIELDS.index(name)}"
+    return f"({field})::{_PG_BATCH_TYPES[name]}" if name in _PG_BATCH_TYPES else field
+
+
+_PG_BATCH = (
+    "WITH batch AS (SELECT value AS e FROM jsonb_array_elements($1::jsonb)), "  # noqa: S608 - fixed names
+    f"events AS (INSERT INTO audit_events ({', '.join(_COLUMNS)}) "
+    f"SELECT {', '.join(_pg_batch_column(name) for name in _COLUMNS)} FROM batch) "
+    "INSERT INTO audit_event_patients (patient_id, event_id) "
+    f"SELECT patient::bigint, e->>0 FROM batch, jsonb_array_elements_text(e->{len(_PG_BATCH_FIELDS)}) AS patient"
 )
-_PG_BATCH_LINKS = ("INSERT INTO audit_event_patients (patient_id, event_id) "
-                   "SELECT * FROM unnest($1::bigint[], $2::text[])")
+_JSON = msgspec.json.Encoder()
 
 
 def _event_with_patients() -> PreparedQuery:
@@ -78,17 +101,60 @@ def event_row(event: AuditEvent, dialect_name: str) -> dict[str, Any]:
         "seq": event.seq, "prev_hash": event.prev_hash, "hash": event.hash, "action": str(entry.action),
         "resource_type": str(entry.resource_type), "resource_id": entry.resource_id,
         "outcome": str(entry.outcome), "actor_user_id": entry.actor_user_id, "actor_role": str(entry.actor_role),
-        "username": entry.username, "filters": json.dumps([list(pair) for pair in entry.filters]),
+        "username": entry.username, "filters": _filters_text(entry.filters),
         "client_address": context.client_address, "request_id": context.request_id,
         "user_agent": context.user_agent,
     }
 
 
+def _filters_text(filters: tuple[tuple[str, str], ...]) -> str:
+    return json.dumps([list(pair) for pair in filters]) if filters else "[]"
+
+
 def _bind_time(moment: datetime, dialect_name: str) -> Any:
     if dialect_name == "sqlite":
         # As SQLAlchemy's SQLite DATETIME stores it (UtcDateTime: naive UTC), so reads parse it back.
-        return moment.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return _SqliteTime.of(moment)
     return moment
+
+
+class _SqliteTime:
+    """The stored text of the last time asked (a batch's events share one). Event times are UTC."""
+
+    last: tuple[datetime, str] | None = None
+
+    @classmethod
+    def of(cls, moment: datetime) -> str:
+        last = cls.last
+        if last is not None and last[0] == moment:
+            return last[1]
+        text = moment.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+        cls.last = (moment, text)
+        return text
+
+
+def _sqlite_rows(events: Sequence[AuditEvent]) -> list[tuple[Any, ...]]:
+    """A batch's rows for ``_SQLITE_BATCH_EVENTS``."""
+    rows = []
+    for event in events:
+        entry, context = event.entry, event.entry.context
+        rows.append((event.id, _SqliteTime.of(event.recorded_at), event.chain, event.seq, event.prev_hash,
+                     event.hash, str(entry.action), str(entry.resource_type), entry.resource_id, str(entry.outcome),
+                     entry.actor_user_id, str(entry.actor_role), entry.username, _filters_text(entry.filters),
+                     context.client_address, context.request_id, context.user_agent))
+    return rows
+
+
+def _pg_batch(events: Sequence[AuditEvent]) -> str:
+    """A batch's events for ``_PG_BATCH``: a JSON array of ``_PG_BATCH_FIELDS`` and the patient ids."""
+    rows = []
+    for event in events:
+        entry, context = event.entry, event.entry.context
+        rows.append((event.id, event.seq, event.prev_hash, event.hash, str(entry.action), str(entry.resource_type),
+                     entry.resource_id, str(entry.outcome), entry.actor_user_id, str(entry.actor_role),
+                     entry.username, _filters_text(entry.filters), context.client_address, context.request_id,
+                     context.user_agent, entry.patient_ids))
+    return _JSON.encode(rows).decode()
 
 
 def event_of(row: Mapping[str, Any], patient_ids: Sequence[int]) -> AuditEvent:
@@ -104,11 +170,10 @@ def event_of(row: Mapping[str, Any], patient_ids: Sequence[int]) -> AuditEvent:
                       prev_hash=row["prev_hash"], hash=row["hash"], entry=entry)
 
 
-def _insert_batch(sqlite: sqlite3.Connection, events_sql: str, events: list[tuple[Any, ...]], links_sql: str,
-                  links: list[tuple[int, str]]) -> None:
-    sqlite.executemany(events_sql, events)
+def _insert_batch(sqlite: sqlite3.Connection, events: list[tuple[Any, ...]], links: list[tuple[int, str]]) -> None:
+    sqlite.executemany(_SQLITE_BATCH_EVENTS, events)
     if links:
-        sqlite.executemany(links_sql, links)
+        sqlite.executemany(_SQLITE_BATCH_LINKS, links)
 
 
 class TransactionOwner(Protocol):
@@ -133,8 +198,7 @@ class SqlAlchemyAuditTrail:
     def _sealed(self, entries: Sequence[AuditEntry]) -> list[AuditEvent]:
         if self._lane is None:
             self._lane = self._lanes.lease()
-        now = self._clock.now()
-        return [self._lane.seal(entry, now) for entry in entries]
+        return self._lane.seal_many(entries, self._clock.now())
 
     async def append(self, entry: AuditEntry) -> AuditEvent:
         (event,) = await self.append_many([entry])
@@ -146,34 +210,23 @@ class SqlAlchemyAuditTrail:
             for event in events:
                 await self._write_one(event)
             return events
-        # A batch (the buffered reads): one executemany per table on the session's connection, of the
-        # driver's SQL and plain tuples (SQLAlchemy's per-row parameter processing would cost more
-        # than SQLite's insert itself).
+        # A batch (the buffered reads): the driver's SQL and plain values (SQLAlchemy's per-row
+        # parameter processing would cost more than the inserts themselves).
         connection = await self._uow.session.connection()
-        dialect = connection.dialect
-        rows = [event_row(event, dialect.name) for event in events]
-        links = [(pid, event.id) for event in events for pid in event.entry.patient_ids]
-        if dialect.name == "postgresql":
-            # One statement per table, the rows as arrays: PostgreSQL runs an executemany's rows as
-            # statements of their own, each with its own executor start-up.
-            await connection.exec_driver_sql(_PG_BATCH_EVENTS, tuple([row[name] for row in rows] for name in _COLUMNS))
-            if links:
-                patient_ids, event_ids = zip(*links, strict=True)
-                await connection.exec_driver_sql(_PG_BATCH_LINKS, (list(patient_ids), list(event_ids)))
+        if connection.dialect.name == "postgresql":
+            await connection.exec_driver_sql(_PG_BATCH, (_pg_batch(events), events[0].recorded_at, events[0].chain))
             return events
-        sql, names = _BATCH_EVENTS.positions(dialect)
-        event_rows = [tuple([row[name] for name in names]) for row in rows]
-        links_sql, names = _BATCH_LINKS.positions(dialect)
-        assert names == ("patient_id", "event_id")
+        rows = _sqlite_rows(events)
+        links = [(pid, event.id) for event in events for pid in event.entry.patient_ids]
         driver = (await connection.get_raw_connection()).driver_connection
         if isinstance(driver, LoopSqliteConnection):
             # The process's SQLite writer runs statements on the loop's thread: a batch's inserts
             # (hundreds of rows, each with its indexes) would stall every request meanwhile.
-            await driver.run_on_thread(_insert_batch, driver.writer.sqlite, sql, event_rows, links_sql, links)
+            await driver.run_on_thread(_insert_batch, driver.writer.sqlite, rows, links)
             return events
-        await connection.exec_driver_sql(sql, event_rows)
+        await connection.exec_driver_sql(_SQLITE_BATCH_EVENTS, rows)
         if links:
-            await connection.exec_driver_sql(links_sql, links)
+            await connection.exec_driver_sql(_SQLITE_BATCH_LINKS, links)
         return events
 
     async def _write_one(self, event: AuditEvent) -> None:

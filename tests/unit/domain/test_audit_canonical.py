@@ -1,0 +1,72 @@
+"""The canonical content an audit event's hash covers: byte for byte what ``json.dumps`` of its fields
+writes (sorted keys, no spaces, ASCII only), whatever the text in it."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hospital.domain.audit import (
+    GENESIS,
+    ActorRole,
+    AuditAction,
+    AuditEntry,
+    AuditEvent,
+    RequestContext,
+    ResourceType,
+    canonical_content,
+    format_time,
+)
+
+# Any text: control characters, DEL, quotes, backslashes, accents, astral characters (surrogate pairs).
+texts = st.text(st.characters(codec="utf-8"), max_size=30)
+ids = st.integers(-(2**63), 2**63 - 1)
+entries = st.builds(
+    AuditEntry,
+    action=st.sampled_from(AuditAction),
+    resource_type=st.sampled_from(ResourceType),
+    resource_id=st.none() | ids,
+    patient_ids=st.lists(ids, max_size=12, unique=True).map(lambda found: tuple(sorted(found))),
+    actor_user_id=st.none() | ids,
+    actor_role=st.sampled_from(ActorRole),
+    username=st.none() | texts,
+    filters=st.lists(st.tuples(texts, texts), max_size=3).map(tuple),
+    context=st.builds(RequestContext, client_address=st.none() | texts, request_id=st.none() | texts,
+                      user_agent=st.none() | texts),
+)
+
+
+def as_json_dumps_writes_it(event: AuditEvent) -> bytes:
+    entry, context = event.entry, event.entry.context
+    content = {
+        "id": event.id, "recorded_at": format_time(event.recorded_at), "chain": event.chain,
+        "prev_hash": event.prev_hash, "action": str(entry.action), "resource_type": str(entry.resource_type),
+        "resource_id": entry.resource_id, "outcome": str(entry.outcome), "patient_ids": list(entry.patient_ids),
+        "actor_user_id": entry.actor_user_id, "actor_role": str(entry.actor_role), "username": entry.username,
+        "filters": [list(pair) for pair in entry.filters], "client_address": context.client_address,
+        "request_id": context.request_id, "user_agent": context.user_agent,
+    }
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+
+
+@given(entry=entries, event_id=texts, chain=texts, prev_hash=st.just(GENESIS) | texts,
+       recorded_at=st.datetimes(timezones=st.just(UTC)))
+def test_the_content_is_what_json_dumps_writes(entry: AuditEntry, event_id: str, chain: str, prev_hash: str,
+                                               recorded_at: datetime) -> None:
+    event = AuditEvent.seal(entry, event_id=event_id, recorded_at=recorded_at, chain=chain, seq=1,
+                            prev_hash=prev_hash)
+    assert canonical_content(event) == as_json_dumps_writes_it(event)
+
+
+def test_an_event_sealed_before_keeps_its_hash() -> None:
+    """The log's format: an event's hash as the first release sealed it (a stored log must verify)."""
+    entry = AuditEntry(action=AuditAction.SEARCH, resource_type=ResourceType.APPOINTMENT, patient_ids=(3, 9, 2**63 - 1),
+                       actor_user_id=12, actor_role=ActorRole.DOCTOR, username='d\u00e9 "x"\x7f\n',
+                       filters=(("doctor", "2"), ("search", "a\\b")), context=RequestContext("::1", "rid-1", None))
+    event = AuditEvent.seal(entry, event_id="0193a5f0c2e8" + "ab" * 10,
+                            recorded_at=datetime(2026, 12, 3, 17, 0, 0, 123456, tzinfo=UTC), chain="h-1-abc.1", seq=4,
+                            prev_hash="f" * 64)
+    assert event.hash == "de98aa552bf13e59c1c4118b92a92821cf44443910a943beeb5ca14d8317272c"
