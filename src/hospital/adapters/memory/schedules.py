@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 
 from hospital.adapters.memory.catalogue import DOCTORS
@@ -10,6 +11,7 @@ from hospital.adapters.memory.database import InMemoryTable, InMemoryTransaction
 from hospital.application.ports.schedules import BookableSources, SlotSources
 from hospital.domain.doctor_schedules import DoctorSchedule, ScheduleException
 from hospital.domain.slots import BusyInterval
+from hospital.domain.time_windows import LocalWindow
 
 SCHEDULES = "doctor_schedules"
 EXCEPTIONS = "schedule_exceptions"
@@ -55,15 +57,22 @@ def sources_version(db: InMemoryTransaction, doctor_id: int) -> object:
 class InMemorySlotSourceQueries(InMemoryTable):
     table_name = SCHEDULES
 
+    def _windows(self, time_ids: Iterable[int]) -> dict[int, LocalWindow | None]:
+        """The windows of the doctor's offered times that still exist, by time id."""
+        times = self._db.table(AVAILABLE_TIMES)
+        return {time_id: times[time_id].window for time_id in time_ids if time_id in times}
+
+    def _exceptions_of(self, doctor_id: int, on: Callable[[date], bool]) -> list[ScheduleException]:
+        """Copies of the doctor's date exceptions whose date passes ``on``, in date order."""
+        return sorted((copy.copy(e) for e in self._db.table(EXCEPTIONS).values()
+                       if e.doctor_id == doctor_id and on(e.date)), key=lambda exception: exception.date)
+
     async def bookable(self, doctor_id: int, *, since: date) -> BookableSources | None:
         doctor = self._db.table(DOCTORS).get(doctor_id)
         if doctor is None:
             return None
-        times = self._db.table(AVAILABLE_TIMES)
-        windows = {time_id: times[time_id].window for time_id in doctor.available_time_ids if time_id in times}
-        exceptions = sorted(
-            (copy.copy(e) for e in self._db.table(EXCEPTIONS).values() if e.doctor_id == doctor_id and e.date >= since),
-            key=lambda exception: exception.date)
+        windows = self._windows(doctor.available_time_ids)
+        exceptions = self._exceptions_of(doctor_id, lambda day: day >= since)
         return BookableSources(schedule=copy.copy(self._rows.get(doctor_id)), windows=windows, exceptions=exceptions,
                                since=since, version=sources_version(self._db, doctor_id))
 
@@ -72,12 +81,8 @@ class InMemorySlotSourceQueries(InMemoryTable):
         doctor = self._db.table(DOCTORS).get(doctor_id)
         if doctor is None:
             return None
-        times = self._db.table(AVAILABLE_TIMES)
-        windows = {time_id: times[time_id].window for time_id in doctor.available_time_ids if time_id in times}
-        exceptions = sorted(
-            (copy.copy(e) for e in self._db.table(EXCEPTIONS).values()
-             if e.doctor_id == doctor_id and first <= e.date <= last),
-            key=lambda exception: exception.date)
+        windows = self._windows(doctor.available_time_ids)
+        exceptions = self._exceptions_of(doctor_id, lambda day: first <= day <= last)
         busy = [BusyInterval(a.starts_at, a.ends_at) for a in self._db.table(APPOINTMENTS).values()
                 if a.doctor_id == doctor_id and a.occupies_time and a.starts_at < until and a.ends_at > since]
         return SlotSources(schedule=copy.copy(self._rows.get(doctor_id)), windows=windows, exceptions=exceptions,
@@ -87,8 +92,7 @@ class InMemorySlotSourceQueries(InMemoryTable):
         doctor = self._db.table(DOCTORS).get(doctor_id)
         if doctor is None:
             return None
-        times = self._db.table(AVAILABLE_TIMES)
-        windows = {time_id: times[time_id].window for time_id in doctor.available_time_ids if time_id in times}
+        windows = self._windows(doctor.available_time_ids)
         return SlotSources(schedule=copy.copy(self._rows.get(doctor_id)), windows=windows)
 
     async def exceptions(self, doctor_id: int) -> list[ScheduleException] | None:
