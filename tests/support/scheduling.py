@@ -12,6 +12,10 @@ from hospital.domain.schedules import AvailableTime
 from tests.support.actors import actor_of, admin, register
 from tests.support.clinic import add_doctor, register_doctor
 
+# The scheduling tests' "now" (tests/integration/scheduling/conftest.py fixes the clock to it).
+NOW = datetime(2027, 1, 1, 12, tzinfo=UTC)  # a Friday
+MONDAY = datetime(2027, 1, 4, tzinfo=UTC)
+
 
 async def windowed_times(container: Container, *labels: str) -> list[int]:
     """New available times whose labels read as windows ("09:00-12:00")."""

@@ -9,9 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from dependency_injector import providers
 
-from hospital.adapters.clock import FixedClock
 from hospital.application.available_times import AvailableTimeChanges
 from hospital.application.dated_appointments import SlotBooking
 from hospital.application.doctor_schedules import ScheduleExceptionCommand, ScheduleSettings
@@ -19,21 +17,6 @@ from hospital.application.doctors import DoctorChanges
 from hospital.domain.errors import ClashError, ValidationError
 from tests.support.scheduling import Clinic, clinic, windowed_times
 from tests.support.sql_statements import counted_statements, engines_of
-
-NOW = datetime(2027, 1, 1, 12, tzinfo=UTC)  # a Friday
-MONDAY = datetime(2027, 1, 4, tzinfo=UTC)
-
-
-@pytest.fixture
-def clock(any_container) -> FixedClock:
-    clock = FixedClock(NOW)
-    any_container.clock.override(providers.Object(clock))
-    return clock
-
-
-@pytest.fixture
-async def place(any_container, clock) -> Clinic:
-    return await clinic(any_container)
 
 
 def at(hour: int, minute: int = 0, day: int = 4) -> datetime:

@@ -4,12 +4,10 @@ moving the status, cancelling and rescheduling, and who may do each."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
-from dependency_injector import providers
 
-from hospital.adapters.clock import FixedClock
 from hospital.application.actor import ANONYMOUS
 from hospital.application.dated_appointments import CancelCommand, SlotBooking
 from hospital.application.doctor_schedules import ScheduleExceptionCommand, ScheduleSettings
@@ -17,22 +15,7 @@ from hospital.application.errors import AuthenticationError
 from hospital.domain.errors import ClashError, NotFoundError, PermissionDeniedError, ValidationError
 from hospital.domain.slots import SLOT_TAKEN
 from tests.support.clinic import register_doctor
-from tests.support.scheduling import Clinic, clinic, windowed_times
-
-NOW = datetime(2027, 1, 1, 12, tzinfo=UTC)  # a Friday
-MONDAY = datetime(2027, 1, 4, tzinfo=UTC)
-
-
-@pytest.fixture
-def clock(any_container) -> FixedClock:
-    clock = FixedClock(NOW)
-    any_container.clock.override(providers.Object(clock))
-    return clock
-
-
-@pytest.fixture
-async def place(any_container, clock) -> Clinic:
-    return await clinic(any_container)
+from tests.support.scheduling import MONDAY, NOW, Clinic, windowed_times
 
 
 def at(hour: int, minute: int = 0, day: datetime = MONDAY) -> datetime:
