@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from hospital.application.pagination import PageRequest
+from hospital.application.pagination import InvalidPageError, PageRequest
 from hospital.application.ports.catalogue import (
     AvailableTimeView,
     DoctorFilters,
@@ -325,6 +325,20 @@ async def test_the_read_side_pages_by_id(store):
         last = await uow.doctor_reads.page(page=PageRequest.of(3, 2))
     assert ([v.id for v in page.items], page.total, page.has_next) == (ids[2:4], 5, True)
     assert ([v.id for v in last.items], last.has_next) == (ids[4:], False)
+
+
+async def test_a_page_past_the_end_still_has_the_total(store):
+    """The SQL page carries its total on its doctors' rows only (not on the labels' names that
+    follow them): past the end, the total is counted on its own, and the page is refused as
+    past the end (a missing total would fail otherwise)."""
+    d = await add_all(store, "designations", Designation(name="D1", slug="d1"))
+    for _ in range(3):
+        await add_doctor(store, designations=d)
+    async with store.unit_of_work() as uow:
+        with pytest.raises(InvalidPageError):
+            await uow.doctor_reads.page(page=PageRequest.of(5, 2))
+        none = await uow.doctor_reads.page(page=PageRequest.of(1, 2), filters=DoctorFilters(fee=7))
+    assert (none.items, none.total) == ([], 0)
 
 
 async def test_the_read_side_filters(store):

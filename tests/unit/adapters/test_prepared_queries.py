@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, literal_column, select
+import sqlite3
+
+import pytest
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    func,
+    literal_column,
+    select,
+    union,
+    union_all,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from hospital.adapters.sqlalchemy.prepared import PreparedQuery, QueryShapes, bound, decoded_list, id_in, list_of
@@ -68,3 +83,41 @@ def test_each_shape_is_built_and_compiled_once():
     assert shapes(True) is shapes(True)
     assert shapes(False) is not shapes(True)
     assert built == [True, False]
+
+
+_ROWS = Table("counted_rows", MetaData(), Column("id", Integer, primary_key=True), Column("name", String))
+_OTHERS = Table("counted_others", MetaData(), Column("id", Integer, primary_key=True), Column("name", String))
+
+
+def _counted_compound() -> PreparedQuery:
+    page = select(_ROWS.c.id, _ROWS.c.name).order_by(_ROWS.c.id).limit(bindparam("limit")).offset(bindparam("offset"))
+    names = select(_OTHERS.c.id, _OTHERS.c.name)
+    count = PreparedQuery(select(func.count()).select_from(_ROWS))
+    return count.counting(PreparedQuery(union_all(select(page.subquery()), names)))
+
+
+def test_a_counted_compound_has_the_total_on_its_first_parts_rows_only():
+    """No SELECT around the compound (on SQLite one more co-routine copying every row): the first
+    part carries the total, the other parts NULL, and the count is computed once."""
+    database = sqlite3.connect(":memory:")
+    database.executescript(
+        "CREATE TABLE counted_rows (id INTEGER PRIMARY KEY, name TEXT);"
+        "CREATE TABLE counted_others (id INTEGER PRIMARY KEY, name TEXT);"
+        "INSERT INTO counted_rows VALUES (1, 'a'), (2, 'b'), (3, 'c');"
+        "INSERT INTO counted_others VALUES (7, 'x');"
+    )
+    sql, values = _counted_compound().bind(SQLITE, {"limit": 2, "offset": 1})
+    assert sorted(database.execute(sql, values).fetchall()) == [(2, "b", 3), (3, "c", 3), (7, "x", None)]
+    assert sql.count("count(*)") == 1 and sql.count("FROM (SELECT") == 1
+    pg_sql, _ = _counted_compound().bind(POSTGRES, {"limit": 2, "offset": 1})
+    assert pg_sql.count("count(*)") == 1 and pg_sql.count("FROM (SELECT") == 1
+
+
+@pytest.mark.parametrize("compound", [
+    union(select(_ROWS.c.id), select(_OTHERS.c.id)),  # UNION removes duplicates, the total's rows included
+    union_all(select(_ROWS.c.id), select(_OTHERS.c.id)).limit(5),  # a limit of the whole would cut the total off
+])
+def test_a_counted_compound_is_a_plain_union_all(compound):
+    count = PreparedQuery(select(func.count()).select_from(_ROWS))
+    with pytest.raises(TypeError):
+        count.counting(PreparedQuery(compound))

@@ -350,14 +350,16 @@ class ReadRunner:
     async def counted_page(self, count: PreparedQuery, rows: PreparedQuery, values: Mapping[str, Any],
                            page: PageRequest) -> tuple[int, list[Any]]:
         """The total and the rows of ``page``: one statement, the page with the total on each row
-        (``PreparedQuery.counting``). A page past the end has no row to carry the total: only then
-        is the count asked for alone."""
+        (``PreparedQuery.counting``; of a compound, on its first part's rows only). A page past the end
+        has no row to carry the total: only then is the count asked for alone."""
         found = await self.rows(count.counting(rows), {**values, "offset": page.offset, "limit": page.limit})
-        if found:
-            return found[0][-1], [row[:-1] for row in found]
+        total = next((row[-1] for row in found if row[-1] is not None), None)
+        if total is not None:
+            return total, [row[:-1] for row in found]
+        rest = [row[:-1] for row in found]  # a compound's other parts (the doctor pages' names)
         if page.offset == 0:
-            return 0, []
-        return await self.value(count, values) or 0, []
+            return 0, rest
+        return await self.value(count, values) or 0, rest
 
     async def first(self, query: PreparedQuery, parameters: Mapping[str, Any] | None = None) -> Any:
         rows = await self.rows(query, parameters)

@@ -23,11 +23,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import Boolean, ColumnElement, select
+from sqlalchemy import Boolean, ColumnElement, null, union_all
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import CompoundSelect, Executable, Select
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.selectable import _CompoundSelectKeyword
 
 
 class id_in(FunctionElement[bool]):
@@ -119,7 +120,8 @@ class PreparedQuery:
         """``page`` with this query (a count) as its last column: a list's total and its rows in one
         statement, so one round trip on PostgreSQL. The count does not depend on the page's rows, so
         both databases compute it once per statement (PostgreSQL as an InitPlan, SQLite as a
-        constant subquery). A simple page keeps its own ORDER BY: its rows come in its order."""
+        constant subquery). A simple page keeps its own ORDER BY: its rows come in its order. A
+        compound (UNION ALL) has the total on its first part's rows and NULL on the others'."""
         counted = self._counted
         if counted is None or counted[0] is not page:
             counted = self._counted = (page, PreparedQuery(_with_total(page.statement, self.statement)))
@@ -153,11 +155,20 @@ def _with_total(page: Executable, count: Executable) -> Executable:
     total = count.correlate(None).scalar_subquery().label("total")
     if isinstance(page, Select):
         return page.add_columns(total)
-    # A compound's parts cannot each take the column: it goes around the whole, whose order is then
-    # not promised (the doctor pages put theirs back in Python).
-    return select(*page.subquery().c, total)
+    # A compound carries the total on its first part's rows and NULL on the others' (the column
+    # must be in every part). Not a SELECT around the whole: SQLite runs that as one more
+    # co-routine, every row of the page copied through it (a third of the statement for a page
+    # of 1,000 doctors).
+    if page.keyword is not _UNION_ALL or page._order_by_clauses or page._limit_clause is not None \
+            or page._offset_clause is not None:
+        raise TypeError("A counted compound is a plain UNION ALL: its parts keep their own order and limits")
+    first, *others = page.selects
+    if not isinstance(first, Select) or not all(isinstance(other, Select) for other in others):
+        raise TypeError("A counted compound is a UNION ALL of SELECTs")
+    return union_all(first.add_columns(total), *(other.add_columns(null()) for other in others))
 
 
+_UNION_ALL = _CompoundSelectKeyword.UNION_ALL
 _SQLITE_INSTANT = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's storage format of DateTime on SQLite
 
 
