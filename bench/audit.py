@@ -6,6 +6,22 @@
   with every audit write taken out (bench/unaudited_app.py): an extra cost of at most 15%, so a
   ratio of at least 1 / 1.15.
 
+How (the method matters more than the code on a shared machine, where the load moves by the second):
+the two servers a figure compares run **at the same time**, on one database (``SERVER_PORT`` and
+``BARE_PORT``), and are measured in **interleaved slices** of ``BENCH_AUDIT_SLICE_SECONDS`` (2 s) of
+wrk each, in the order A B B A (the next round B A A B), so that a drift of the machine's load, or the
+tables' growth (the bookings', the audit log's), weighs on both sides alike. A pause
+(``PAUSE_SECONDS``) after each slice lets the batched server's writer store the last events of its
+slice (at most 100 ms of them) before the other side is measured: their write is counted on neither
+side, a bias in the audit's favour of at most one interval in a slice (5% of the audit's write cost
+at 2 s). Each round's ratio pools its slices (requests over seconds, per side); the figure is the
+round with the median ratio (``BENCH_AUDIT_ROUNDS``, 3), the other rounds' ratios noted. Both sides
+do the same work but the auditing: same data, same tokens, same requests, the same warm-up.
+
+Before (until December 2026) each round started the three servers one after the other and ran 5 s
+of each load on each: the batched and the unaudited servers were measured 15-25 s apart, after each
+other's bookings, and single rounds ranged 0.4-1.1 on the loaded machine.
+
 Called by ``make bench`` (bench/run.py) for each database, after its other figures; on its own,
 ``python -m bench.audit [--backends sqlite,postgresql]`` seeds a smaller database and prints them.
 """
@@ -13,14 +29,18 @@ Called by ``make bench`` (bench/run.py) for each database, after its other figur
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench.run import (
+    BARE_PORT,
     PASSWORD,
     ROOT,
     SERVER_PORT,
@@ -38,25 +58,76 @@ from bench.run import (
 )
 
 READ_GOAL = 0.85
-# BENCH_AUDIT_ROUNDS: how many times the three servers are measured in turn (the median ratio is kept).
-ROUNDS = int(os.environ.get("BENCH_AUDIT_ROUNDS", "1"))
 CHANGE_GOAL = 1 / 1.15
+# BENCH_AUDIT_ROUNDS: rounds of A B B A slices per figure (the median round's ratio is kept).
+ROUNDS = int(os.environ.get("BENCH_AUDIT_ROUNDS", "3"))
+SLICE_SECONDS = int(os.environ.get("BENCH_AUDIT_SLICE_SECONDS", "2"))
+PAUSE_SECONDS = 0.3  # three of the batched writer's 100 ms intervals
 
 
-def _ratio(name: str, measured: Load, baseline: Load, goal: float, what: tuple[str, str]) -> Figure:
-    ratio = measured.rps / baseline.rps
-    errors = measured.errors + baseline.errors
-    return Figure(name, f"{measured.rps:,.0f} req/s {what[0]}", f"{baseline.rps:,.0f} req/s {what[1]}", ratio,
-                  f">= {goal:.2f}", ratio >= goal and not errors, f"{errors} failed requests" if errors else "")
+@dataclass
+class Side:
+    """One server's slices of one load: requests and seconds pooled."""
+
+    requests: int = 0
+    seconds: float = 0.0
+    errors: int = 0
+
+    def add(self, load: Load, seconds: float) -> None:
+        self.requests += load.requests
+        self.seconds += load.requests / load.rps if load.rps else seconds  # as long as wrk really ran
+        self.errors += load.errors
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+def interleaved(loads: dict[str, Callable[[], Load]], rounds: int) -> list[dict[str, Side]]:
+    """Each round: the sides' slices in the order A B B A (B A A B in the next), each slice followed
+    by a pause; per round, each side's slices pooled."""
+    names = list(loads)
+    measured: list[dict[str, Side]] = []
+    for number in range(rounds):
+        first, second = names if number % 2 == 0 else names[::-1]
+        sides = {name: Side() for name in names}
+        for name in (first, second, second, first):
+            sides[name].add(loads[name](), SLICE_SECONDS)
+            time.sleep(PAUSE_SECONDS)
+        measured.append(sides)
+    return measured
+
+
+def _figure(name: str, rounds: list[dict[str, Side]], which: tuple[str, str], goal: float,
+            what: tuple[str, str]) -> Figure:
+    """The round whose ratio is the median (its rates are the figure's), the others' ratios noted."""
+    measured, baseline = which
+    ratios = sorted(((r[measured].rps / r[baseline].rps, r) for r in rounds), key=lambda pair: pair[0])
+    ratio, middle = ratios[len(ratios) // 2]
+    errors = sum(r[side].errors for r in rounds for side in which)
+    notes = [f"{errors} failed requests"] if errors else []
+    if len(ratios) > 1:
+        notes.append("median of rounds " + ", ".join(f"{value:.2f}" for value, _ in ratios))
+    return Figure(name, f"{middle[measured].rps:,.0f} req/s {what[0]}", f"{middle[baseline].rps:,.0f} req/s {what[1]}",
+                  ratio, f">= {goal:.2f}", ratio >= goal and not errors, "; ".join(notes))
 
 
 def audit_figures(env: dict[str, str], directory: Path, *, doctor_user: int, patient_user: int) -> list[Figure]:
     """The three figures, on a migrated and seeded database (``env``); each server started here."""
-    base = f"http://127.0.0.1:{SERVER_PORT}"
-    serve = [sys.executable, "-m", "hospital.entrypoints.cli", "serve", "--port", str(SERVER_PORT)]
-    unaudited = [sys.executable, "-m", "bench.serve", "uvicorn", "bench.unaudited_app:create_app", str(SERVER_PORT)]
+    ports = {"batched": SERVER_PORT, "off": BARE_PORT, "unaudited": BARE_PORT}
+    bases = {mode: f"http://127.0.0.1:{port}" for mode, port in ports.items()}
+    serve = {mode: [sys.executable, "-m", "hospital.entrypoints.cli", "serve", "--port", str(port)]
+             for mode, port in ports.items()}
+    serve["unaudited"] = [sys.executable, "-m", "bench.serve", "uvicorn", "bench.unaudited_app:create_app",
+                          str(ports["unaudited"])]
     log = directory / "audit-server.log"
-    with running(serve, env, f"{base}/health/live", log):
+
+    def server(mode: str) -> contextlib.AbstractContextManager[object]:
+        return running(serve[mode], {**env, "HOSPITAL_AUDIT_READS": "off" if mode == "off" else "batched"},
+                       f"{bases[mode]}/health/live", log)
+
+    base = bases["batched"]
+    with server("batched"):
         doctor_token, patient_token = _login(base, f"doctor{doctor_user}"), _login(base, f"patient{patient_user}")
         patient_id = json.loads(request(f"{base}/patients/", token=patient_token))["results"][0]["id"]
         doctor2 = json.loads(request(f"{base}/doctors/2/"))
@@ -66,44 +137,32 @@ def audit_figures(env: dict[str, str], directory: Path, *, doctor_user: int, pat
              "patient": (f"/patients/{patient_id}/", patient_token)}
     post = lua_script(directory, "audit-post", method="POST", body=booking,
                       headers={"Content-Type": "application/json", "Authorization": f"Bearer {patient_token}"})
-    rounds: list[dict[str, dict[str, Load]]] = []
-    servers = [("batched", serve), ("off", serve), ("unaudited", unaudited)]
-    for number in range(max(1, ROUNDS)):
-        # Each round runs the three servers one after the other: on a shared machine the load moves
-        # between them, so several rounds are compared round by round (every other one in the
-        # opposite order, so a drift favours neither side) and the median ratio is kept.
-        measured: dict[str, dict[str, Load]] = {}
-        for mode, command in servers if number % 2 == 0 else servers[::-1]:
-            with running(command, {**env, "HOSPITAL_AUDIT_READS": "off" if mode == "off" else "batched"},
-                         f"{base}/health/live", log):
-                wrk(f"{base}{reads['appointments'][0]}", headers={"Authorization": f"Bearer {doctor_token}"},
-                    seconds=1)
-                measured[mode] = {name: wrk(base + path, headers={"Authorization": f"Bearer {token}"})
-                                  for name, (path, token) in reads.items()}
-                if mode != "off":
-                    measured[mode]["booking"] = wrk(f"{base}/appointments/", script=post)
-        rounds.append(measured)
+
+    def read(mode: str, path: str, token: str, seconds: int = SLICE_SECONDS) -> Callable[[], Load]:
+        return lambda: wrk(bases[mode] + path, headers={"Authorization": f"Bearer {token}"}, seconds=seconds)
+
+    def book(mode: str, seconds: int = SLICE_SECONDS) -> Callable[[], Load]:
+        return lambda: wrk(f"{bases[mode]}/appointments/", script=post, seconds=seconds)
+
+    rounds = max(1, ROUNDS)
+    with server("batched"), server("off"):
+        for mode in ("batched", "off"):  # the same warm-up on both: every statement prepared, caches full
+            for path, token in reads.values():
+                read(mode, path, token, seconds=1)()
+        measured = {name: interleaved({mode: read(mode, path, token) for mode in ("batched", "off")}, rounds)
+                    for name, (path, token) in reads.items()}
+    with server("batched"), server("unaudited"):
+        for mode in ("batched", "unaudited"):
+            book(mode, seconds=1)()
+        bookings = interleaved({mode: book(mode) for mode in ("batched", "unaudited")}, rounds)
     return [
-        _median_ratio("A1 GET /appointments/?limits=10, reads audited (batched) vs not", rounds,
-                      ("batched", "off", "appointments"), READ_GOAL),
-        _median_ratio("A2 GET /patients/{id}/, reads audited (batched) vs not", rounds,
-                      ("batched", "off", "patient"), READ_GOAL),
-        _median_ratio("A3 POST /appointments/ with its audit event vs none", rounds,
-                      ("batched", "unaudited", "booking"), CHANGE_GOAL, ("audited", "unaudited")),
+        _figure("A1 GET /appointments/?limits=10, reads audited (batched) vs not", measured["appointments"],
+                ("batched", "off"), READ_GOAL, ("batched", "off")),
+        _figure("A2 GET /patients/{id}/, reads audited (batched) vs not", measured["patient"],
+                ("batched", "off"), READ_GOAL, ("batched", "off")),
+        _figure("A3 POST /appointments/ with its audit event vs none", bookings,
+                ("batched", "unaudited"), CHANGE_GOAL, ("audited", "unaudited")),
     ]
-
-
-def _median_ratio(name: str, rounds: list[dict[str, dict[str, Load]]], which: tuple[str, str, str], goal: float,
-                  what: tuple[str, str] = ("batched", "off")) -> Figure:
-    """The round whose ratio is the median (its loads are the figure's), the others' ratios noted."""
-    measured, baseline, load = which
-    figures = sorted((_ratio(name, r[measured][load], r[baseline][load], goal, what) for r in rounds),
-                     key=lambda figure: figure.ratio)
-    middle = figures[len(figures) // 2]
-    if len(figures) > 1:
-        ratios = ", ".join(f"{figure.ratio:.2f}" for figure in figures)
-        middle.note = "; ".join(part for part in (middle.note, f"median of rounds {ratios}") if part)
-    return middle
 
 
 def main() -> int:

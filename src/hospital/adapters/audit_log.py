@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 from collections.abc import Callable
 from typing import Any
 
+from hospital.application.ports.idempotency import pending_request
 from hospital.application.retry import rerun_on_concurrent_change
 from hospital.domain.audit import AuditAction, AuditEntry, AuditOutcome
 
@@ -68,7 +70,10 @@ class BufferedAuditLog:
 
     def _ensure_writer(self) -> None:
         if self._writer is None or self._writer.done():
-            self._writer = asyncio.get_running_loop().create_task(self._run(), name="audit-log-writer")
+            # A context of its own: made inside a request, the task would otherwise keep that
+            # request's context variables for the process's life (its Idempotency-Key among them).
+            self._writer = asyncio.get_running_loop().create_task(self._run(), name="audit-log-writer",
+                                                                   context=contextvars.Context())
 
     async def _run(self) -> None:
         while not self._closed:
@@ -92,9 +97,15 @@ class BufferedAuditLog:
 
     @rerun_on_concurrent_change  # a connection lost before the COMMIT: written again at once
     async def _write(self, entries: list[AuditEntry]) -> None:
-        async with self._uow() as uow:
-            await uow.audit.append_many(entries)
-            await uow.commit()
+        # The audit's own transaction never takes the caller's Idempotency-Key (a refused request's
+        # event written in ``sync`` mode, or at shutdown): the key is its change's to record.
+        token = pending_request.set(None)
+        try:
+            async with self._uow() as uow:
+                await uow.audit.append_many(entries)
+                await uow.commit()
+        finally:
+            pending_request.reset(token)
 
     @property
     def queued(self) -> int:

@@ -14,12 +14,13 @@ from datetime import datetime
 from typing import Any, Protocol
 
 import msgspec
-from sqlalchemy import BigInteger, ColumnElement, and_, bindparam, cast, delete, exists, func, insert, select
+from sqlalchemy import BigInteger, ColumnElement, and_, bindparam, cast, delete, exists, func, insert, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from hospital.adapters.audit_lanes import AuditLane, AuditLanes
 from hospital.adapters.sqlalchemy.integers import storable
+from hospital.adapters.sqlalchemy.lost_commits import TRANSACTION_ID
 from hospital.adapters.sqlalchemy.prepared import PreparedQuery, decoded_list, list_of
 from hospital.adapters.sqlalchemy.sqlite_writer import LoopSqliteConnection
 from hospital.adapters.sqlalchemy.tables.audit import audit_event_patients as p
@@ -64,20 +65,24 @@ _PG_BATCH_TYPES = {"seq": "bigint", "resource_id": "bigint", "actor_user_id": "b
 
 def _pg_batch_column(name: str) -> str:
     if name == "recorded_at":
-        return "$2::timestamptz"
+        return "CAST(:recorded_at AS timestamptz)"
     if name == "chain":
-        return "$3::text"
+        return "CAST(:chain AS text)"
     field = f"e->>{_PG_BATCH_FIELDS.index(name)}"
-    return f"({field})::{_PG_BATCH_TYPES[name]}" if name in _PG_BATCH_TYPES else field
+    return f"CAST({field} AS {_PG_BATCH_TYPES[name]})" if name in _PG_BATCH_TYPES else field
 
 
-_PG_BATCH = (
-    "WITH batch AS (SELECT value AS e FROM jsonb_array_elements($1::jsonb)), "  # noqa: S608 - fixed names
+# Run in a driver transaction (BEGIN, this, COMMIT on the direct reader's asyncpg pool): its last
+# column is the transaction's id, which settles a COMMIT lost on its way (lost_commits.py).
+# pg_current_xact_id(), not the _if_assigned form: the main SELECT may run before the CTEs' inserts.
+_PG_BATCH = PreparedQuery(text(
+    "WITH batch AS (SELECT value AS e FROM jsonb_array_elements(CAST(:events AS jsonb))), "  # noqa: S608
     f"events AS (INSERT INTO audit_events ({', '.join(_COLUMNS)}) "
-    f"SELECT {', '.join(_pg_batch_column(name) for name in _COLUMNS)} FROM batch) "
-    "INSERT INTO audit_event_patients (patient_id, event_id) "
-    f"SELECT patient::bigint, e->>0 FROM batch, jsonb_array_elements_text(e->{len(_PG_BATCH_FIELDS)}) AS patient"
-)
+    f"SELECT {', '.join(_pg_batch_column(name) for name in _COLUMNS)} FROM batch), "
+    "links AS (INSERT INTO audit_event_patients (patient_id, event_id) "
+    f"SELECT CAST(patient AS bigint), e->>0 FROM batch, jsonb_array_elements_text(e->{len(_PG_BATCH_FIELDS)}) "
+    f"AS patient) SELECT CAST(CAST(pg_current_xact_id() AS text) AS bigint) AS {TRANSACTION_ID}"
+))
 _JSON = msgspec.json.Encoder()
 
 
@@ -185,6 +190,9 @@ class TransactionOwner(Protocol):
     @property
     def current_driver_transaction(self) -> Any: ...
 
+    @property
+    def dialect_name(self) -> str: ...
+
     async def write(self, query: PreparedQuery, parameters: Mapping[str, Any]) -> list[Any]: ...
 
 
@@ -212,10 +220,11 @@ class SqlAlchemyAuditTrail:
             return events
         # A batch (the buffered reads): the driver's SQL and plain values (SQLAlchemy's per-row
         # parameter processing would cost more than the inserts themselves).
-        connection = await self._uow.session.connection()
-        if connection.dialect.name == "postgresql":
-            await connection.exec_driver_sql(_PG_BATCH, (_pg_batch(events), events[0].recorded_at, events[0].chain))
+        if self._uow.dialect_name == "postgresql":
+            await self._uow.write(_PG_BATCH, {"events": _pg_batch(events), "recorded_at": events[0].recorded_at,
+                                              "chain": events[0].chain})
             return events
+        connection = await self._uow.session.connection()
         rows = _sqlite_rows(events)
         links = [(pid, event.id) for event in events for pid in event.entry.patient_ids]
         driver = (await connection.get_raw_connection()).driver_connection
