@@ -19,6 +19,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.support.care_http import book_over_http, http_cast
+from tests.support.http import login_over_http
 
 # Documentation and files: no data behind them.
 NOT_DATA = ("/schema", "/media/")
@@ -78,3 +79,14 @@ async def test_no_get_opens_an_orm_session(client: AsyncTestClient, sql_settings
                 assert response.status_code < 500, (path, party.name, response.text)
                 assert sessions == [], (path, party.name, sessions[0])
     assert answers.get(200, 0) > 50, answers  # the reads themselves ran, not only refusals
+
+
+async def test_a_login_opens_no_orm_session(client: AsyncTestClient, sql_settings, sessions: list[str]) -> None:
+    """A login reads the user to check the password on a read connection (on SQLite it took the
+    writer's lock through an ORM session before), then records the login on the driver."""
+    owner = (await http_cast(client, sql_settings))["owner"]
+    sessions.clear()
+    assert (await login_over_http(client, owner.username))["access"]
+    wrong = await client.post("/api/user/login/", json={"username": owner.username, "password": "not it"})
+    assert wrong.status_code == 401, wrong.text
+    assert sessions == [], sessions[0]
