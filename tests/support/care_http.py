@@ -46,7 +46,9 @@ async def _party(client: AsyncTestClient, container: Container, name: str, *, do
         await add_doctor(container, user["id"], times)
     if staff:
         async with container.unit_of_work() as uow:
-            (await uow.users.get(user["id"])).is_staff = True
+            stored = await uow.users.get(user["id"])
+            stored.is_staff = True
+            await uow.users.save(stored)
             await uow.commit()
         token = (await login_over_http(client, user["username"]))["access"]
     actor = await actor_of(container, user["id"])

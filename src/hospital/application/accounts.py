@@ -226,6 +226,7 @@ class LogIn:
             if stored is None or not stored.is_active or stored.password_hash != verified.password_hash:
                 raise InvalidCredentialsError()
             stored.logged_in(self._clock.now(), rehashed=new_hash)
+            await uow.users.save(stored)
             actor = await uow.users.actor_for(verified.id) or Actor(user_id=verified.id)  # type: ignore[arg-type]
             await uow.audit.append(entry(actor, AuditAction.LOGIN, ResourceType.USER, resource_id=verified.id,
                                          username=sent))
@@ -474,6 +475,7 @@ class ChangePassword:
             if stored.password_hash != verified.password_hash:  # changed since it was checked
                 raise ValidationError({"current_password": [WRONG_PASSWORD]})
             stored.change_password(new_hash)  # bumps token_version
+            await uow.users.save(stored)
             await uow.audit.append(entry(actor, AuditAction.PASSWORD_CHANGE, ResourceType.USER,
                                          resource_id=actor.user_id))
             await uow.commit()
@@ -499,6 +501,7 @@ class DeactivateUser:
                 raise NotFoundError()
             if user.is_active:
                 user.deactivate()  # bumps token_version
+                await uow.users.save(user)
                 await uow.audit.append(entry(actor, AuditAction.DEACTIVATE, ResourceType.USER,
                                              resource_id=user_id))
                 await uow.commit()

@@ -61,7 +61,7 @@ class ProfileUseCase:
         if details is None:
             raise NotFoundError()
         if attempt is not None:  # whose profile it is, refused or not
-            attempt.concerns(await _patient_of(uow, details.profile.user_id))
+            attempt.concerns(details.patient_id)
         details.profile.ensure_readable_by(actor)
         return details
 
@@ -78,7 +78,7 @@ class ProfileUseCase:
     @staticmethod
     async def _audit_change(uow: UnitOfWork, actor: Actor, action: AuditAction, details: ProfileDetails) -> None:
         await uow.audit.append(entry(actor, action, ResourceType.PROFILE, resource_id=details.profile.id,
-                                     patient_ids=[await _patient_of(uow, details.profile.user_id)]))
+                                     patient_ids=[details.patient_id]))
 
     async def _apply(self, uow: UnitOfWork, details: ProfileDetails, changes: ProfileChanges,
                      picture: str | None) -> None:
@@ -103,7 +103,8 @@ class ProfileUseCase:
 
 
 async def _patient_of(uow: UnitOfWork, user_id: int) -> int | None:
-    """The patient record of a profile's user: whose data a profile is, to the audit log."""
+    """The patient record of a new profile's user: whose data a profile is, to the audit log (a
+    profile read comes with it: ``ProfileDetails.patient_id``)."""
     patient = await uow.patients.get_by_user(user_id)
     return patient.id if patient is not None else None
 
@@ -209,9 +210,10 @@ class CreateProfile(ProfileUseCase):
                 if user is None:
                     raise NotFoundError()
                 details = ProfileDetails(profile=UserProfile.create(user_id=user_id, now=self._clock.now()),
-                                         user=user)
+                                         user=user, patient_id=await _patient_of(uow, user_id))
                 await self._apply(uow, details, changes, picture.name)
                 await uow.profiles.add(details.profile)
+                await uow.users.save(user)
                 await self._audit_change(uow, actor, AuditAction.CREATE, details)
                 await picture.commit(uow)
             return ProfileView.of(details)
@@ -245,6 +247,7 @@ class UpdateProfile(ProfileUseCase):
                     details = await self._changeable(uow, actor, profile_id, attempted)
                     old_picture = details.profile.profile_picture
                     await self._apply(uow, details, changes, picture.name)
+                    await uow.profiles.save(details)
                     await self._audit_change(uow, actor, AuditAction.UPDATE, details)
                     await picture.commit(uow, replacing=old_picture)
                 return ProfileView.of(details)

@@ -98,17 +98,23 @@ async def test_a_second_user_with_the_same_username_in_any_case_is_a_conflict(uo
         assert (await tx.users.get_by_username("alice")).username == "alice"
 
 
-async def test_changes_are_kept_only_when_committed(uow: Factory) -> None:
+async def test_changes_are_kept_only_when_saved_and_committed(uow: Factory) -> None:
     alice = await add_account(uow, "alice")
 
     async with uow() as tx:
-        (await tx.users.get(alice.id)).rename(first_name="Rolled back")
+        user = await tx.users.get(alice.id)
+        user.rename(first_name="Rolled back")
+        await tx.users.save(user)
+    async with uow() as tx:
+        (await tx.users.get(alice.id)).rename(first_name="Never saved")
+        await tx.commit()
     async with uow() as tx:
         user = await tx.users.get(alice.id)
         assert user.first_name == ""
         user.rename(first_name="Kept")
         user.change_password("new-hash")
         user.logged_in(NOW + timedelta(days=1))
+        await tx.users.save(user)
         await tx.commit()
     async with uow() as tx:
         user = await tx.users.get(alice.id)
@@ -142,7 +148,9 @@ async def test_actor_for_an_active_user_carries_their_role_records(uow: Factory)
 async def test_actor_for_an_inactive_or_unknown_user_is_none(uow: Factory) -> None:
     alice = await add_account(uow, "alice")
     async with uow() as tx:
-        (await tx.users.get(alice.id)).deactivate()
+        user = await tx.users.get(alice.id)
+        user.deactivate()
+        await tx.users.save(user)
         await tx.commit()
 
     async with uow() as tx:
@@ -197,12 +205,19 @@ async def test_a_deleted_profile_is_gone_and_its_user_stays(uow: Factory) -> Non
         assert await tx.users.get(alice.id) is not None
 
 
-async def test_profile_changes_are_kept_when_committed(uow: Factory) -> None:
+async def test_profile_changes_are_kept_when_saved_and_committed(uow: Factory) -> None:
     alice = await add_account(uow, "alice")
     async with uow() as tx:
         details = await tx.profiles.get_by_user(alice.id)
+        details.profile.update(now=NOW, bio="Never saved")
+        details.user.rename(first_name="Never saved")
+        await tx.commit()
+    async with uow() as tx:
+        details = await tx.profiles.get_by_user(alice.id)
+        assert (details.profile.bio, details.user.first_name) == ("", "")
         details.profile.update(now=NOW + timedelta(hours=1), bio="Changed", date_of_birth=date(2000, 1, 1))
         details.user.rename(last_name="Liddell")
+        await tx.profiles.save(details)
         await tx.commit()
 
     async with uow() as tx:
@@ -210,6 +225,27 @@ async def test_profile_changes_are_kept_when_committed(uow: Factory) -> None:
     assert (details.profile.bio, details.profile.date_of_birth) == ("Changed", date(2000, 1, 1))
     assert details.profile.updated_at == NOW + timedelta(hours=1)
     assert details.user.last_name == "Liddell"
+
+
+async def test_a_profile_comes_with_its_users_patient_record(uow: Factory) -> None:
+    alice = await add_account(uow, "alice")
+    bob = await add_account(uow, "bob", patient=False)
+    async with uow() as tx:
+        patient = await tx.patients.get_by_user(alice.id)
+        alices, bobs = await tx.profiles.get_by_user(alice.id), await tx.profiles.get_by_user(bob.id)
+        by_id = await tx.profiles.get(alices.profile.id)
+    assert (alices.patient_id, by_id.patient_id, bobs.patient_id) == (patient.id, patient.id, None)
+
+
+async def test_a_rename_to_a_taken_username_is_refused_at_the_save(uow: Factory) -> None:
+    await add_account(uow, "alice")
+    bob = await add_account(uow, "bob")
+    with pytest.raises(ConflictError) as caught:
+        async with uow() as tx:
+            details = await tx.profiles.get_by_user(bob.id)
+            details.user.rename(username="ALICE")
+            await tx.profiles.save(details)
+    assert caught.value.errors == {"username": ["A user with that username already exists."]}
 
 
 @pytest.fixture

@@ -374,13 +374,13 @@ async def test_a_doctor_read_first_runs_the_unit_on_the_driver(store):
         doctor = await uow.doctors.get(doctor_id)
         assert await uow.users.username_of(doctor.user_id) is not None
         with pytest.raises(SessionUnavailableError):
-            await uow.users.get(doctor.user_id)
+            await uow.revoked_tokens.is_revoked("0" * 32)
         doctor.update(available_time_ids=[t[0], t[1]], fee=9)
         await uow.doctors.save(doctor)
         again = await uow.doctors.get(doctor_id)
         assert (sorted(again.available_time_ids), again.fee) == (t, 9)
         await uow.commit()
-        assert await uow.users.get(doctor.user_id) is not None  # available again
+        assert not await uow.revoked_tokens.is_revoked("0" * 32)  # available again
     async with store.unit_of_work() as uow:
         assert sorted((await uow.doctors.get(doctor_id)).available_time_ids) == t
 

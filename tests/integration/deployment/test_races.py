@@ -319,3 +319,27 @@ async def test_writers_of_one_row_queue_instead_of_failing(api: httpx.AsyncClien
     assert contact["name"] in {f"Writer {n} {HOT_ROW_PATCHES - 1}" for n in range(HOT_ROW_WRITERS)}
     phone = (await api.get(f"/patients/{patient_id}/", headers=patient.headers)).json()["phone"]
     assert phone in {f"0171{n:03d}{HOT_ROW_PATCHES - 1:04d}" for n in range(HOT_ROW_WRITERS)}
+
+
+async def test_writers_of_one_profile_queue_instead_of_failing(api: httpx.AsyncClient, scene: Scene) -> None:
+    """As above for a profile, whose PATCH changes two rows (the profile's bio, the user's first name)
+    and is written on the driver too (adapters/sqlalchemy/accounts.py): each PATCH answers 200, and
+    the profile ends as one writer's last PATCH left it."""
+    person = await scene.patient()
+    path = f"/api/user/profiles/{await scene.profile_id(person)}/"
+
+    async def writer(number: int) -> list[httpx.Response]:
+        return [await api.patch(path, headers=person.headers, json={
+            "bio": f"Bio {number} {round_number}", "first_name": f"Name{number}x{round_number}"})
+            for round_number in range(HOT_ROW_PATCHES)]
+
+    responses = [r for rs in await asyncio.gather(*(writer(n) for n in range(HOT_ROW_WRITERS))) for r in rs]
+    _no_server_errors(responses)
+    statuses = Counter(response.status_code for response in responses)
+    print(f"{HOT_ROW_WRITERS} writers x {HOT_ROW_PATCHES} PATCHes of one profile: {dict(statuses)}")
+    assert statuses == {200: HOT_ROW_WRITERS * HOT_ROW_PATCHES}, [
+        (r.status_code, r.text) for r in responses if r.status_code != 200][:5]
+    profile = (await api.get(path, headers=person.headers)).json()
+    last = HOT_ROW_PATCHES - 1
+    assert (profile["bio"], profile["user"]["first_name"]) in {
+        (f"Bio {n} {last}", f"Name{n}x{last}") for n in range(HOT_ROW_WRITERS)}

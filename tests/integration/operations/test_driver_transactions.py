@@ -5,6 +5,7 @@ their own writes, invisible to others until committed, and never mixed with the 
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 import pytest
 
@@ -14,6 +15,10 @@ from hospital.application.ports.appointments import BookingOutcome
 from hospital.application.ports.unit_of_work import SessionUnavailableError
 from hospital.domain.appointments import Appointment
 from tests.support.clinic import Cast, cast
+
+# A refresh token's id: revoked tokens are the repository the SQL store still serves through its ORM session.
+JTI = "0" * 32
+SOON = datetime(2030, 1, 1, tzinfo=UTC)
 
 
 def booking(people: Cast, index: int = 0, symptoms: str = "") -> Appointment:
@@ -56,25 +61,26 @@ async def test_the_orm_is_refused_during_a_driver_transaction_and_available_afte
     async with sql_container.unit_of_work() as uow:
         assert await uow.appointments.book(booking(people)) is BookingOutcome.BOOKED
         with pytest.raises(SessionUnavailableError):
-            await uow.profiles.get_by_user(people.owner.user_id)
+            await uow.revoked_tokens.is_revoked(JTI)
         await uow.commit()
-        assert await uow.profiles.get_by_user(people.owner.user_id) is not None
+        assert not await uow.revoked_tokens.is_revoked(JTI)
     assert await total(sql_container) == 1
 
 
 async def test_after_an_orm_write_the_booking_joins_the_sessions_transaction(sql_container):
     people = await cast(sql_container)
     async with sql_container.unit_of_work() as uow:
-        (await uow.profiles.get_by_user(people.owner.user_id)).profile.bio = "changed in the same unit"
+        assert await uow.revoked_tokens.revoke(jti=JTI, user_id=people.owner.user_id, expires_at=SOON,
+                                               revoked_at=SOON)
         appointment = booking(people)
         assert await uow.appointments.book(appointment) is BookingOutcome.BOOKED
         assert uow.current_driver_transaction is None
         # read in the session's transaction, which holds the booking
         assert (await uow.appointments.get(appointment.id)).symptoms == appointment.symptoms
-        # no commit: the profile change and the booking go back together
+        # no commit: the revocation and the booking go back together
     assert await total(sql_container) == 0
     async with sql_container.unit_of_work() as uow:
-        assert (await uow.profiles.get_by_user(people.owner.user_id)).profile.bio != "changed in the same unit"
+        assert not await uow.revoked_tokens.is_revoked(JTI)
 
 
 async def test_a_repository_made_before_the_booking_makes_it_join_the_sessions_transaction(sql_container):
@@ -82,10 +88,10 @@ async def test_a_repository_made_before_the_booking_makes_it_join_the_sessions_t
     transaction, which on SQLite waits for the first's turn until the busy timeout."""
     people = await cast(sql_container)
     async with sql_container.unit_of_work() as uow:
-        profiles = uow.profiles
+        revoked_tokens = uow.revoked_tokens
         assert await uow.appointments.book(booking(people)) is BookingOutcome.BOOKED
         assert uow.current_driver_transaction is None
-        assert await profiles.get_by_user(people.owner.user_id) is not None
+        assert not await revoked_tokens.is_revoked(JTI)
         await uow.commit()
     assert await total(sql_container) == 1
 

@@ -25,6 +25,7 @@ from hospital.domain.contacts import Contact
 from hospital.domain.doctors import Doctor
 from hospital.domain.errors import ConflictError
 from hospital.domain.patients import Patient
+from hospital.domain.profiles import UserProfile
 from hospital.domain.users import USERNAME_TAKEN, User
 
 NOW = datetime(2026, 1, 15, tzinfo=UTC)
@@ -161,44 +162,64 @@ async def test_a_change_to_a_doctor_s_lists_alone_moves_its_version(interleaved:
         assert (await tx.doctors.get(doctor_id)).available_time_ids == [times[0]]
 
 
-async def test_a_change_committed_without_a_save_is_checked_too(uow: Factory) -> None:
+async def _user(uow: Factory, username: str = "alice") -> User:
     async with uow() as tx:
-        user = User.register(
-            username="alice", email="alice@example.com", first_name="", last_name="", password_hash="h", joined_at=NOW
-        )
+        user = User.register(username=username, email=f"{username}@example.com", first_name="", last_name="",
+                             password_hash="h", joined_at=NOW)
         await tx.users.add(user)
+        await tx.profiles.add(UserProfile.create(user_id=user.id, now=NOW))
         await tx.commit()
+    return user
+
+
+async def test_a_save_of_a_user_changed_since_it_was_read_fails(interleaved: Factory) -> None:
+    uow = interleaved
+    user = await _user(uow)
     async with uow() as first, uow() as second:
-        (await first.users.get(user.id)).rename(first_name="Alice")
-        (await second.users.get(user.id)).logged_in(NOW)
+        mine, theirs = await first.users.get(user.id), await second.users.get(user.id)
+        mine.rename(first_name="Alice")
+        await first.users.save(mine)
         await first.commit()
+        theirs.logged_in(NOW)
         with pytest.raises(ConcurrentChangeError):
-            await second.commit()
-
-
-async def test_a_username_taken_between_the_check_and_the_commit_is_refused_at_the_commit(uow: Factory) -> None:
+            await second.users.save(theirs)
     async with uow() as tx:
-        alice = User.register(
-            username="alice", email="alice@example.com", first_name="", last_name="", password_hash="h", joined_at=NOW
-        )
-        await tx.users.add(alice)
-        await tx.commit()
-    async with uow() as renaming:
-        assert not await renaming.users.username_taken("bob")
-        (await renaming.users.get(alice.id)).rename(username="bob")  # written only at the commit
-        async with uow() as registering:
-            await registering.users.add(
-                User.register(
-                    username="Bob",
-                    email="bob@example.com",
-                    first_name="",
-                    last_name="",
-                    password_hash="h",
-                    joined_at=NOW,
-                )
-            )
-            await registering.commit()
-        with pytest.raises(ConflictError) as refused:
+        stored = await tx.users.get(user.id)
+    assert (stored.first_name, stored.last_login) == ("Alice", None)
+
+
+@pytest.mark.parametrize("changed", ["profile", "user"])
+async def test_a_save_of_a_profile_whose_profile_or_user_changed_since_it_was_read_fails(
+        interleaved: Factory, changed: str) -> None:
+    uow = interleaved
+    user = await _user(uow)
+    async with uow() as first, uow() as second:
+        mine, theirs = await first.profiles.get_by_user(user.id), await second.profiles.get_by_user(user.id)
+        if changed == "profile":
+            mine.profile.update(now=NOW, bio="First")
+        else:
+            mine.user.rename(first_name="First")
+        await first.profiles.save(mine)
+        await first.commit()
+        theirs.profile.update(now=NOW, bio="Second")
+        theirs.user.rename(first_name="Second")
+        with pytest.raises(ConcurrentChangeError):
+            await second.profiles.save(theirs)
+            await second.commit()
+    async with uow() as tx:
+        stored = await tx.profiles.get_by_user(user.id)
+    assert "Second" not in (stored.profile.bio, stored.user.first_name)
+
+
+async def test_a_username_taken_between_the_check_and_the_save_is_refused(uow: Factory) -> None:
+    alice = await _user(uow)
+    with pytest.raises(ConflictError) as refused:
+        async with uow() as renaming:
+            assert not await renaming.users.username_taken("bob")
+            user = await renaming.users.get(alice.id)
+            user.rename(username="bob")
+            await _user(uow, "Bob")  # another unit registers it and commits meanwhile
+            await renaming.users.save(user)  # refused here (SQL: the unique index) or at the commit (memory)
             await renaming.commit()
     assert refused.value.errors == {"username": [USERNAME_TAKEN]}
 

@@ -80,17 +80,20 @@ async def test_a_save_before_the_other_commit_is_refused_at_its_own_commit(uow: 
     assert await _name(uow, contact_id) == "First"
 
 
-async def test_a_change_without_a_save_is_checked_at_commit(uow: Factory) -> None:
+async def test_a_change_without_a_save_is_not_stored_and_a_stale_save_is_refused(uow: Factory) -> None:
     async with uow() as tx:
         user = _user("alice")
         await tx.users.add(user)
+        user.rename(first_name="Added, then changed without a save")
         await tx.commit()
     async with uow() as first, uow() as second:
-        (await first.users.get(user.id)).rename(first_name="Alice")
-        (await second.users.get(user.id)).rename(last_name="Liddell")
+        mine, theirs = await first.users.get(user.id), await second.users.get(user.id)
+        mine.rename(first_name="Alice")
+        await first.users.save(mine)
         await first.commit()
+        theirs.rename(last_name="Liddell")
         with pytest.raises(ConcurrentChangeError):
-            await second.commit()
+            await second.users.save(theirs)
     async with uow() as tx:
         stored = await tx.users.get(user.id)
     assert (stored.first_name, stored.last_name) == ("Alice", "")

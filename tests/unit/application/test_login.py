@@ -98,7 +98,9 @@ async def test_an_unknown_user_costs_a_dummy_verification(container: Container, 
 async def test_an_inactive_user_is_refused_even_with_the_right_password(container: Container) -> None:
     actor = await register(container, "alice")
     async with container.unit_of_work() as uow:
-        (await uow.users.get(actor.user_id)).deactivate()
+        user = await uow.users.get(actor.user_id)
+        user.deactivate()
+        await uow.users.save(user)
         await uow.commit()
 
     with pytest.raises(InvalidCredentialsError):

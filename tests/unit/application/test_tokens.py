@@ -33,7 +33,9 @@ async def registered(container: Container) -> Registration:
 
 async def change_user(container: Container, user_id: int, change) -> None:
     async with container.unit_of_work() as uow:
-        change(await uow.users.get(user_id))
+        user = await uow.users.get(user_id)
+        change(user)
+        await uow.users.save(user)
         await uow.commit()
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime
+from typing import Any
 
 from hospital.adapters.memory.database import InMemoryTable
 from hospital.application.ports.accounts import ProfileDetails
@@ -15,26 +17,51 @@ from hospital.domain.users import User, username_taken
 PATIENTS = "patients"
 
 
-class InMemoryUserRepository(InMemoryTable):
+class _StoredCopies(InMemoryTable):
+    """Rows kept apart from the entities handed out, as the SQL store's rows are: ``get`` gives a
+    copy, ``add`` and ``save`` store one. A change is stored only by ``save``, as there (a change
+    without it is lost, on every store alike)."""
+
+    def _copy(self, entity: Any) -> Any:
+        return None if entity is None else copy.copy(entity)
+
+    def _insert(self, entity: Any) -> None:
+        super()._insert(entity)
+        self._rows[entity.id] = copy.copy(entity)
+
+    def _store(self, entity: Any) -> None:
+        super()._store(copy.copy(entity))
+
+
+class InMemoryUserRepository(_StoredCopies):
     table_name = "users"
 
     async def add(self, user: User) -> None:
         # The database's unique lower(username) index, for callers that did not ask username_taken().
-        if await self.get_by_username(user.username) is not None:
+        if await self.username_taken(user.username):
             raise username_taken()
         self._insert(user)
 
     async def get(self, user_id: int) -> User | None:
-        return self._rows.get(user_id)
+        return self._copy(self._rows.get(user_id))
 
     async def get_by_username(self, username: str) -> User | None:
+        return self._copy(self._named(username))
+
+    def _named(self, username: str) -> User | None:
         # lower(), not casefold(): the same comparison the SQL adapter's lower(username) index makes.
         wanted = username.lower()
         return next((u for u in self._rows.values() if u.username.lower() == wanted), None)
 
     async def username_taken(self, username: str, *, exclude_id: int | None = None) -> bool:
-        user = await self.get_by_username(username)
+        user = self._named(username)
         return user is not None and user.id != exclude_id
+
+    async def save(self, user: User) -> None:
+        if any(other.id != user.id and other.username.lower() == user.username.lower()
+               for other in self._rows.values()):
+            raise username_taken()  # the unique index, at the UPDATE as there
+        self._store(user)
 
     async def username_of(self, user_id: int) -> str | None:
         user = self._rows.get(user_id)
@@ -52,13 +79,15 @@ class InMemoryUserRepository(InMemoryTable):
         )
 
 
-class InMemoryProfileRepository(InMemoryTable):
+class InMemoryProfileRepository(_StoredCopies):
     table_name = "profiles"
 
     def _details(self, profile: UserProfile | None) -> ProfileDetails | None:
         if profile is None:
             return None
-        return ProfileDetails(profile=profile, user=self._db.table("users")[profile.user_id])
+        patient = next((p for p in self._db.table(PATIENTS).values() if p.user_id == profile.user_id), None)
+        return ProfileDetails(profile=copy.copy(profile), user=copy.copy(self._db.table("users")[profile.user_id]),
+                              patient_id=None if patient is None else patient.id)
 
     async def add(self, profile: UserProfile) -> None:
         if any(p.user_id == profile.user_id for p in self._rows.values()):
@@ -70,6 +99,10 @@ class InMemoryProfileRepository(InMemoryTable):
 
     async def get_by_user(self, user_id: int) -> ProfileDetails | None:
         return self._details(next((p for p in self._rows.values() if p.user_id == user_id), None))
+
+    async def save(self, details: ProfileDetails) -> None:
+        self._store(details.profile)
+        await InMemoryUserRepository(self._db).save(details.user)
 
     async def delete(self, profile: UserProfile) -> None:
         self._remove(profile)

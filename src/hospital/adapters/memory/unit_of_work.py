@@ -2,10 +2,10 @@
 
 It keeps the SQL unit of work's one restriction (``SessionUnavailableError``): when a unit's first
 statement in a transaction is one of the repositories the SQL store serves on the database driver
-(patients, appointments, reviews, doctors, contacts, designations, specialisations, available times,
-services: entity_table.py there), its transaction is a driver transaction, and until it commits or
-rolls back the repositories served through the ORM session raise ``SessionUnavailableError`` (all
-but ``users.actor_for``, ``users.username_of`` and the read ports); one of those used first
+(users, profiles, patients, appointments, reviews, doctors, contacts, designations, specialisations,
+available times, services: entity_table.py there), its transaction is a driver transaction, and until
+it commits or rolls back the repositories served through the ORM session (revoked tokens, schedules)
+raise ``SessionUnavailableError``; one of those used first
 makes the unit's transaction an ordinary one, which every repository then joins. Here the same use
 case fails the same way.
 """
@@ -101,11 +101,12 @@ class InMemoryUnitOfWork:
         self.audit = InMemoryAuditTrail(db, audit_lanes if audit_lanes is not None else AuditLanes(),
                                         clock if clock is not None else SystemClock())
         orm = _ThroughTheSession
-        self.users = orm(InMemoryUserRepository(db), self, frozenset({"actor_for", "username_of"}))
-        self.profiles = orm(InMemoryProfileRepository(db), self)
         self.revoked_tokens = orm(InMemoryRevokedTokenRepository(db), self)
         self.review_views = InMemoryReviewViews(db)
         driver = _OnTheDriver
+        self.users = driver(InMemoryUserRepository(db), self,
+                            frozenset({"actor_for", "username_of", "get_by_username"}))
+        self.profiles = driver(InMemoryProfileRepository(db), self)
         self.reviews = driver(InMemoryReviewRepository(db), self)
         self.doctors = driver(InMemoryDoctorRepository(db), self, frozenset({"available_time_ids", "exists"}))
         self.patients = driver(InMemoryPatientRepository(db), self, frozenset({"exists"}))

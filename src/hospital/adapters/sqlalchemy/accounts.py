@@ -1,5 +1,5 @@
-"""SQLAlchemy repositories of users, profiles, patients and revoked tokens: patients on prepared
-statements (entity_table.py), the others through the ORM session."""
+"""SQLAlchemy repositories of users, profiles, patients and revoked tokens: users, profiles and
+patients on prepared statements (entity_table.py), revoked tokens through the ORM session."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from datetime import datetime
 from sqlalchemy import bindparam, exists, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hospital.adapters.sqlalchemy.database_errors import flush
+from hospital.adapters.sqlalchemy.changed_columns import ChangedColumnsTable
 from hospital.adapters.sqlalchemy.dialects import insert_ignoring_duplicates
-from hospital.adapters.sqlalchemy.direct_reads import ReadRunner, Reads, SessionOwner
-from hospital.adapters.sqlalchemy.entity_table import EntityTable, TransactionOwner
+from hospital.adapters.sqlalchemy.direct_reads import ReadRunner
+from hospital.adapters.sqlalchemy.entity_table import EntityTable, TransactionOwner, statements_for
 from hospital.adapters.sqlalchemy.integers import storable
 from hospital.adapters.sqlalchemy.prepared import PreparedQuery
 from hospital.adapters.sqlalchemy.tables import accounts as t
@@ -100,32 +100,48 @@ class SqlAlchemyActorReads:
         return Actor(user_id=user_id, is_staff=bool(row[0]), patient_id=row[1], doctor_id=row[2])
 
 
-class SqlAlchemyUserRepository:
-    def __init__(self, owner: SessionOwner, reads: Reads) -> None:
-        # The session is the owner's, made on first use: identifying a caller reads without one.
-        self._owner, self._reads, self._actors = owner, reads, SqlAlchemyActorReads(reads)
+_USERS, _PROFILES = t.users, t.user_profiles
+# As EntityTable reads a row: id, the attributes in table order, version (entity_table.py).
+_USER_COLUMNS = (_USERS.c.id, *statements_for(_USERS).columns, _USERS.c.version)
+_PROFILE_COLUMNS = (_PROFILES.c.id, *statements_for(_PROFILES).columns, _PROFILES.c.version)
+_USER_NAMED = PreparedQuery(select(*_USER_COLUMNS).where(func.lower(_USERS.c.username) == bindparam("username")))
+_USERNAME_TAKEN = PreparedQuery(select(_USERS.c.id).where(func.lower(_USERS.c.username) == bindparam("username")))
+_USERNAME_TAKEN_BY_OTHER = PreparedQuery(select(_USERS.c.id).where(
+    func.lower(_USERS.c.username) == bindparam("username"), _USERS.c.id != bindparam("exclude_id")))
 
-    @property
-    def _session(self) -> AsyncSession:
-        return self._owner.session
+# A profile with its user, and the patient record of that user (whose data the profile is, to the audit
+# log), in one statement; both rows locked on PostgreSQL (as EntityTable.get): the profile's writers
+# queue on them. The patient id is a scalar subquery, not an outer join, which FOR UPDATE refuses.
+_PATIENT_OF_USER_ID = select(t.patients.c.id).where(t.patients.c.user_id == _USERS.c.id).scalar_subquery()
+_DETAILS = select(*_PROFILE_COLUMNS, *_USER_COLUMNS, _PATIENT_OF_USER_ID).select_from(
+    _PROFILES.join(_USERS, _USERS.c.id == _PROFILES.c.user_id))
+_PROFILE_DETAILS = PreparedQuery(_DETAILS.where(_PROFILES.c.id == bindparam("id")).with_for_update())
+_PROFILE_DETAILS_OF_USER = PreparedQuery(_DETAILS.where(_PROFILES.c.user_id == bindparam("user_id"))
+                                         .with_for_update())
 
-    async def add(self, user: User) -> None:
-        self._session.add(user)
-        # A concurrent registration may have won the race that username_taken() could not see.
-        await flush(self._session)
 
-    async def get(self, user_id: int) -> User | None:
-        return await self._session.get(User, user_id) if storable(user_id) else None
+class SqlAlchemyUserRepository(ChangedColumnsTable[User]):
+    """One row each, one prepared statement per read and write (entity_table.py); a save writes the
+    columns that changed only (changed_columns.py: the users table's triggers fire on the columns
+    written). A username another request took after the use case checked is refused by the unique
+    index on lower(username), raised as the use case's own refusal (database_errors.py)."""
+
+    def __init__(self, uow: TransactionOwner, reads: ReadRunner) -> None:
+        super().__init__(uow, reads, User, _USERS)
+        self._actors = SqlAlchemyActorReads(reads)
 
     async def get_by_username(self, username: str) -> User | None:
-        query = select(User).where(func.lower(t.users.c.username) == username.lower())
-        return (await self._session.scalars(query)).first()
+        """A read, not a read for change: outside any transaction unless the unit has begun one
+        (a login checks the password on it, then reads the user for change with ``get``)."""
+        row = await self._reads.first(_USER_NAMED, {"username": username.lower()})
+        return None if row is None else self._entity_of(row)
 
     async def username_taken(self, username: str, *, exclude_id: int | None = None) -> bool:
-        condition = func.lower(t.users.c.username) == username.lower()
-        if exclude_id is not None:
-            condition = condition & (t.users.c.id != exclude_id)
-        return bool(await self._session.scalar(select(exists().where(condition))))
+        """In the unit's transaction: a username it gave or freed counts."""
+        if exclude_id is None or not storable(exclude_id):
+            return bool(await self._uow.write(_USERNAME_TAKEN, {"username": username.lower()}))
+        return bool(await self._uow.write(_USERNAME_TAKEN_BY_OTHER,
+                                          {"username": username.lower(), "exclude_id": exclude_id}))
 
     async def actor_for(self, user_id: int) -> Actor | None:
         return await self._actors.actor_for(user_id)
@@ -136,33 +152,33 @@ class SqlAlchemyUserRepository:
         return await self._reads.value(_USERNAME, {"user_id": user_id})
 
 
-class SqlAlchemyProfileRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+class SqlAlchemyProfileRepository(ChangedColumnsTable[UserProfile]):
+    """One row each, as users (changed_columns.py). A profile is read with its user and the user's
+    patient id in one statement; its user is then saved through ``users`` (the unit's users
+    repository, which remembers what it read), so a save writes what changed of either row only."""
 
-    def _query(self):
-        return select(UserProfile, User).join(User, t.users.c.id == t.user_profiles.c.user_id)
+    def __init__(self, uow: TransactionOwner, reads: ReadRunner, users: SqlAlchemyUserRepository) -> None:
+        super().__init__(uow, reads, UserProfile, _PROFILES)
+        self._users = users
 
-    async def add(self, profile: UserProfile) -> None:
-        self._session.add(profile)
-        await flush(self._session)
-
-    async def get(self, profile_id: int) -> ProfileDetails | None:
-        if not storable(profile_id):
+    async def _details(self, query: PreparedQuery, parameters: dict[str, int]) -> ProfileDetails | None:
+        rows = await self._uow.write(query, parameters)
+        if not rows:
             return None
-        row = (await self._session.execute(self._query().where(t.user_profiles.c.id == profile_id))).first()
-        return ProfileDetails(profile=row[0], user=row[1]) if row else None
+        row, split = tuple(rows[0]), len(_PROFILE_COLUMNS)
+        return ProfileDetails(profile=self.entity_of(row[:split]),
+                              user=self._users.entity_of(row[split:split + len(_USER_COLUMNS)]),
+                              patient_id=row[-1])
+
+    async def get(self, profile_id: int) -> ProfileDetails | None:  # type: ignore[override]
+        return await self._details(_PROFILE_DETAILS, {"id": profile_id}) if storable(profile_id) else None
 
     async def get_by_user(self, user_id: int) -> ProfileDetails | None:
-        if not storable(user_id):
-            return None
-        query = self._query().where(t.user_profiles.c.user_id == user_id)
-        row = (await self._session.execute(query)).first()
-        return ProfileDetails(profile=row[0], user=row[1]) if row else None
+        return await self._details(_PROFILE_DETAILS_OF_USER, {"user_id": user_id}) if storable(user_id) else None
 
-    async def delete(self, profile: UserProfile) -> None:
-        await self._session.delete(profile)
-        await flush(self._session)
+    async def save(self, details: ProfileDetails) -> None:  # type: ignore[override]
+        await super().save(details.profile)
+        await self._users.save(details.user)
 
 
 _PATIENT_COLUMNS = (t.patients.c.id, t.patients.c.user_id, t.patients.c.phone, t.patients.c.profile,

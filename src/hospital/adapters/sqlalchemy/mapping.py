@@ -7,14 +7,12 @@ from typing import Any
 from sqlalchemy import Table
 from sqlalchemy.orm import registry
 
-from hospital.adapters.sqlalchemy.tables import accounts, care, catalogue
+from hospital.adapters.sqlalchemy.tables import care, catalogue
 from hospital.domain.appointments import Appointment
 from hospital.domain.catalogue import MedicalService
 from hospital.domain.contacts import Contact
-from hospital.domain.profiles import UserProfile
 from hospital.domain.schedules import AvailableTime
 from hospital.domain.taxonomy import Designation, Specialisation
-from hospital.domain.users import User
 
 mapper_registry = registry()
 _started = False
@@ -33,7 +31,6 @@ def start_mappers() -> None:
     if _started:
         return
     for entity, table in (
-        (User, accounts.users), (UserProfile, accounts.user_profiles),
         (Designation, catalogue.designations), (Specialisation, catalogue.specialisations),
         (AvailableTime, catalogue.available_times), (MedicalService, catalogue.services),
         (Contact, catalogue.contacts), (Appointment, care.appointments),

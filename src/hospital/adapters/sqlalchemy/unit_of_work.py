@@ -135,7 +135,7 @@ class SqlAlchemyUnitOfWork:
 
     @cached_property
     def profiles(self) -> SqlAlchemyProfileRepository:
-        return SqlAlchemyProfileRepository(self.session)
+        return SqlAlchemyProfileRepository(self, self._reads, self.users)
 
     @cached_property
     def patients(self) -> SqlAlchemyPatientRepository:

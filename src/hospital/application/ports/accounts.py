@@ -16,10 +16,12 @@ from hospital.domain.users import User
 
 @dataclass(frozen=True, slots=True)
 class ProfileDetails:
-    """A profile with its user, as the profile use cases load them to check and change them."""
+    """A profile with its user, as the profile use cases load them to check and change them, and
+    the patient record of that user (whose data the profile is, to the audit log; None if none)."""
 
     profile: UserProfile
     user: User
+    patient_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,13 +122,27 @@ class UserRepository(Protocol):
         writes); None when there is no such user."""
         ...
 
+    async def save(self, user: User) -> None:
+        """Write its changes now (those since it was read; none, nothing written): a username
+        another user took meanwhile is a ConflictError.
+        ConcurrentChangeError if it changed or went since it was read (unit_of_work.py)."""
+        ...
+
 
 class ProfileRepository(Protocol):
     async def add(self, profile: UserProfile) -> None: ...
 
-    async def get(self, profile_id: int) -> ProfileDetails | None: ...
+    async def get(self, profile_id: int) -> ProfileDetails | None:
+        """The profile and its user, read for change (a concurrent writer of either waits for this
+        unit, or this unit for it)."""
+        ...
 
     async def get_by_user(self, user_id: int) -> ProfileDetails | None: ...
+
+    async def save(self, details: ProfileDetails) -> None:
+        """Write the changes of the profile and of its user now (``UserRepository.save``).
+        ConcurrentChangeError if either changed or went since it was read (unit_of_work.py)."""
+        ...
 
     async def delete(self, profile: UserProfile) -> None:
         """Remove it.

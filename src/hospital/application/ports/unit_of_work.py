@@ -41,13 +41,11 @@ from hospital.domain.taxonomy import Designation, Specialisation
 
 
 class SessionUnavailableError(RuntimeError):
-    """A repository that the SQL store serves through its ORM session (users, profiles, revoked
-    tokens, doctors, schedules) was used while the unit of work's transaction runs on the driver (a
-    statement of patients, appointments, reviews, contacts, designations, specialisations, available
+    """A repository that the SQL store serves through its ORM session (revoked tokens, schedules)
+    was used while the unit of work's transaction runs on the driver (a statement of users, profiles,
+    patients, doctors, appointments, reviews, contacts, designations, specialisations, available
     times or services came first): commit or roll back first. A bug in the use case, never a
-    client's error. Free of the rule: ``users.actor_for``, ``users.username_of``,
-    ``doctors.exists``, ``doctors.available_time_ids`` and the read ports, which read without the
-    session."""
+    client's error. The read ports never touch the session."""
 
 
 class UnitOfWork(Protocol):

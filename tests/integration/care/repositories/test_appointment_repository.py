@@ -162,11 +162,9 @@ async def test_a_booking_as_the_first_write_refuses_the_other_repositories_until
         assert fields(await uow.appointments.get(appointment.id)) == fields(appointment)
         # and what it refuses (the repositories the SQL store serves through its ORM session):
         with pytest.raises(SessionUnavailableError):
-            await uow.profiles.get_by_user(people.owner.user_id)
-        with pytest.raises(SessionUnavailableError):
-            await uow.users.get(people.owner.user_id)
+            await uow.revoked_tokens.is_revoked("0" * 32)
         await getattr(uow, end)()
-        assert await uow.profiles.get_by_user(people.owner.user_id) is not None  # available again
+        assert not await uow.revoked_tokens.is_revoked("0" * 32)  # available again
     assert len(await listed(any_container)) == (2 if end == "commit" else 0)
 
 
@@ -174,7 +172,7 @@ async def test_a_repository_used_before_the_booking_makes_it_join_the_units_ordi
         any_container, people):
     appointment = _booked(people, people.doctor.doctor_id, people.doctor_times[0])
     async with any_container.unit_of_work() as uow:
-        assert await uow.profiles.get_by_user(people.owner.user_id) is not None
+        assert not await uow.revoked_tokens.is_revoked("0" * 32)
         assert await uow.appointments.book(appointment) is BookingOutcome.BOOKED
         assert fields(await uow.appointments.get(appointment.id)) == fields(appointment)
         await uow.commit()

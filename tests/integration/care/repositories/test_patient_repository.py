@@ -103,23 +103,25 @@ async def test_a_patient_read_first_runs_the_unit_on_the_driver(any_container, p
         assert await uow.users.username_of(people.owner.user_id) == owners_name
         assert await uow.patients.exists(patient.id)
         with pytest.raises(SessionUnavailableError):
-            await uow.users.get(people.owner.user_id)
-        with pytest.raises(SessionUnavailableError):
-            await uow.profiles.get_by_user(people.owner.user_id)
+            await uow.revoked_tokens.is_revoked("0" * 32)
+        assert (await uow.users.get(people.owner.user_id)).username == owners_name  # on the driver too
         patient.phone = "+8801722"
         await uow.patients.save(patient)
         assert await uow.patients.phone_taken("+8801722")  # its own write, in its transaction
         await uow.commit()
-        assert await uow.profiles.get_by_user(people.owner.user_id) is not None  # available again
+        assert not await uow.revoked_tokens.is_revoked("0" * 32)  # available again
     async with any_container.unit_of_work() as uow:
         assert (await uow.patients.get(people.owner.patient_id)).phone == "+8801722"
 
 
 async def test_a_unit_that_used_the_orm_first_writes_its_patient_in_the_same_transaction(any_container, people):
-    """Registration's order: the ORM first, then the patient, in one transaction (rolled back as one)."""
+    """The ORM first (a token's check), then the profile and the patient, in one transaction (rolled
+    back as one)."""
     async with any_container.unit_of_work() as uow:
+        assert not await uow.revoked_tokens.is_revoked("0" * 32)
         details = await uow.profiles.get_by_user(people.owner.user_id)
         details.user.rename(first_name="Renamed")
+        await uow.profiles.save(details)
         patient = await uow.patients.get(people.owner.patient_id)
         patient.phone = "+8801733"
         await uow.patients.save(patient)
