@@ -115,8 +115,10 @@ class UpdateTaxon(TaxonUseCase[TaxonT]):
             taxon = await self._get(uow, taxon_id)
             if not partial:
                 require_fields(name=changes.name)
+            stored_slug = taxon.slug
             taxon.update(name=changes.name, slug=changes.slug)
-            await self._ensure_slug_free(uow, taxon)
+            if taxon.slug != stored_slug:  # its own slug is no other's (the unique key): no read
+                await self._ensure_slug_free(uow, taxon)
             await self._repository(uow).save(taxon)
             await uow.commit()
         return TaxonView.of(taxon)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.images import NOT_AN_IMAGE, png_bytes
+from tests.support.sql_statements import counted_statements, engines_of
 
 PATH = "/services/"
 FORBIDDEN = {"detail": "You do not have permission to perform this action."}
@@ -97,3 +98,20 @@ async def test_a_full_update_needs_the_text_but_not_the_image(client, admin_call
     made = await create(client, admin_caller.headers)
     response = await client.put(f"{PATH}{made['id']}/", data={"name": "Only"}, headers=admin_caller.headers)
     assert (response.status_code, response.json()) == (400, {"description": ["This field is required."]})
+
+
+async def test_a_change_without_an_image_reads_the_service_once(client, sql_container, admin_caller):
+    # Only an upload is worth a unit of its own that refuses bad text first: without one, the
+    # update is one unit of work (one read of the row for change, one UPDATE).
+    made = await create(client, admin_caller.headers)
+    with counted_statements(*engines_of(sql_container)) as statements:
+        response = await client.patch(f"{PATH}{made['id']}/", data={"description": "Of bones."},
+                                      headers=admin_caller.headers)
+    assert (response.status_code, response.json()) == (200, {**made, "description": "Of bones."})
+    services = [s.split()[0].upper() for s in statements if "services.version" in s]
+    assert services == ["SELECT", "UPDATE"], statements
+    with counted_statements(*engines_of(sql_container)) as statements:
+        response = await client.patch(f"{PATH}{made['id']}/", data={"name": ""}, files=image(),
+                                      headers=admin_caller.headers)
+    assert (response.status_code, response.json()) == (400, {"name": ["This field may not be blank."]})
+    assert [s.split()[0].upper() for s in statements if "services.version" in s] == ["SELECT"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.sql_statements import counted_statements, engines_of
+
 UNAUTHENTICATED = {"detail": "Authentication credentials were not provided."}
 FORBIDDEN = {"detail": "You do not have permission to perform this action."}
 NOT_FOUND = {"detail": "Not found."}
@@ -143,3 +145,15 @@ async def test_malformed_bodies_are_400_not_500(client, resource, admin_caller):
     for raw, key in ((b"{", "detail"), (b"[1, 2]", "non_field_errors"), (b'"text"', "non_field_errors")):
         response = await client.post(path, content=raw, headers=headers)
         assert response.status_code == 400 and key in response.json()
+
+
+async def test_a_change_that_keeps_the_slug_does_not_look_it_up(client, sql_container, resource, admin_caller):
+    # The record's own slug is no other's (the unique key), so only a new slug is checked.
+    path, _ = resource
+    made = await create(client, path, admin_caller.headers, name="Cardiology", slug="cardio")
+    for body, checks in (({"name": "Heart"}, 0), ({"slug": "cardio"}, 0), ({"slug": "heart"}, 1)):
+        with counted_statements(*engines_of(sql_container)) as statements:
+            response = await client.patch(f"{path}{made['id']}/", json=body, headers=admin_caller.headers)
+        assert response.status_code == 200, response.text
+        assert sum("EXISTS" in statement for statement in statements) == checks, (body, statements)
+    assert (await client.get(f"{path}{made['id']}/")).json() == {"id": made["id"], "name": "Heart", "slug": "heart"}

@@ -206,7 +206,7 @@ class SqlAlchemyPatientRepository(EntityTable[Patient]):
         if not storable(user_id):
             return None
         rows = await self._uow.write(_PATIENT_OF_USER, {"user_id": user_id})
-        return self._entity_of(rows[0]) if rows else None
+        return self._loaded(rows[0]) if rows else None
 
     async def exists(self, patient_id: int) -> bool:
         return storable(patient_id) and await self._reads.first(_PATIENT_EXISTS, {"patient_id": patient_id}) is not None

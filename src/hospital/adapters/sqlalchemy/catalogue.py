@@ -77,6 +77,7 @@ class SqlAlchemyDoctorRepository(EntityTable[Doctor]):
         doctor = Doctor(user_id=user_id, fee=fee, meet_link=meet_link, profile=profile, id=doctor_id, **lists)
         setattr(doctor, VERSION, version)
         self._stored_links[doctor_id] = {attribute: tuple(ids) for attribute, ids in lists.items()}
+        self._remember(doctor)
         return doctor
 
     async def _read(self, query: PreparedQuery, parameters: dict[str, int]) -> Doctor | None:

@@ -10,6 +10,15 @@ time than the rest of a simple create or update (docs/benchmarks.md, "Writes").
 - ``save`` is ``UPDATE ... WHERE id = :id AND version = :version ... RETURNING version`` and
   ``delete`` the same check: no row matched means the row was changed or deleted since it was read,
   ``ConcurrentChangeError``, and the command runs again from its load (application/retry.py).
+- ``save`` writes by difference: only the columns whose value differs from what this repository
+  last read or wrote for the row at that version (a PATCH of one field SETs that column and the
+  version). Why: a column in SET costs even when its value is the same: SQLite checks a foreign key
+  column's parent and updates the indexes on it, and an ``UPDATE OF column`` trigger fires on
+  both databases (an available time's window moves the slot versions of every doctor offering it,
+  an appointment's time runs the overlap check). Why it is safe: every write of the row moves its
+  version, so a row still at the version remembered holds the values remembered, and the UPDATE
+  only matches the row at that version. An entity this repository did not read (or read at
+  another version) gets every column, as before.
 - Every write returns its PostgreSQL transaction id (lost_commits.py), so a COMMIT lost on its
   way is settled by asking what became of that transaction.
 
@@ -80,15 +89,26 @@ class RowStatements:
         # version check below and running again (four writers of one row lost it up to three times
         # each, and a command that lost it three times answered 409).
         self.select = PreparedQuery(select(table.c.id, *self.columns, table.c[VERSION]).where(row).with_for_update())
-        # SET's parameters may not be named after the columns they set (SQLAlchemy reserves those names).
-        self.update = PreparedQuery(
-            update(table).where(row, version)
-            .values({**{c.name: bindparam(f"new_{c.name}") for c in self.columns}, VERSION: table.c[VERSION] + 1})
-            .returning(table.c[VERSION], transaction_id)
-        )
+        self._row, self._version, self._transaction_id = row, version, transaction_id
+        self._updates: dict[tuple[str, ...], PreparedQuery] = {}
+        self.update = self.update_of(tuple(c.name for c in self.columns))
         self.delete = PreparedQuery(delete(table).where(row, version).returning(table.c.id, transaction_id))
         self.existing = PreparedQuery(select(table.c.id).where(id_in(table.c.id, bindparam("ids"))))
         self._codecs: dict[str, tuple[_Codec, ...]] = {}
+
+    def update_of(self, names: tuple[str, ...]) -> PreparedQuery:
+        """The UPDATE that sets the columns ``names`` (in the table's order) and moves the version; one
+        per set of columns that some save changed, compiled once (a few per table in practice)."""
+        query = self._updates.get(names)
+        if query is None:
+            table = self.table
+            # SET's parameters may not be named after the columns they set (SQLAlchemy reserves those names).
+            query = self._updates[names] = PreparedQuery(
+                update(table).where(self._row, self._version)
+                .values({**{name: bindparam(f"new_{name}") for name in names}, VERSION: table.c[VERSION] + 1})
+                .returning(table.c[VERSION], self._transaction_id)
+            )
+        return query
 
     def codecs(self, dialect: Dialect) -> tuple[_Codec, ...]:
         codecs = self._codecs.get(dialect.name)
@@ -115,6 +135,18 @@ class EntityTable(Generic[E]):
         self._statements = statements_for(table)
         init = {f.name for f in fields(entity) if f.init}  # type: ignore[arg-type]
         self._init = tuple(c.name in init for c in self._statements.columns)
+        # Each row as this repository last read or wrote it, by id: its version and its columns'
+        # values as the driver takes them (``_values``), for ``save`` to write the difference.
+        self._stored: dict[int, tuple[int, dict[str, Any]]] = {}
+
+    def _remember(self, entity: E) -> None:
+        self._stored[entity.id] = (getattr(entity, VERSION), self._values(entity))  # type: ignore[attr-defined]
+
+    def _loaded(self, row: Sequence[Any]) -> E:
+        """The entity of a row read for change, remembered for ``save``."""
+        entity = self._entity_of(row)
+        self._remember(entity)
+        return entity
 
     def _values(self, entity: E, prefix: str = "") -> dict[str, Any]:
         statements = self._statements
@@ -151,16 +183,18 @@ class EntityTable(Generic[E]):
             raise
 
     async def add(self, entity: E) -> None:
-        (row,) = await self._written(self._statements.insert, self._values(entity))
+        values = self._values(entity)
+        (row,) = await self._written(self._statements.insert, values)
         entity.id, version = row[0], row[1]  # type: ignore[attr-defined]
         setattr(entity, VERSION, version)
+        self._stored[entity.id] = (version, values)  # type: ignore[attr-defined]
 
     async def get(self, entity_id: int) -> E | None:
         """The entity to change, read in the unit's transaction."""
         if not storable(entity_id):
             return None
         rows = await self._uow.write(self._statements.select, {"id": entity_id})
-        return self._entity_of(rows[0]) if rows else None
+        return self._loaded(rows[0]) if rows else None
 
     async def existing_ids(self, ids: Iterable[int]) -> set[int]:
         wanted = storable_only(ids)
@@ -169,12 +203,23 @@ class EntityTable(Generic[E]):
         return {row[0] for row in await self._reads.rows(self._statements.existing, {"ids": wanted})}
 
     async def save(self, entity: E) -> None:
-        parameters = {**self._values(entity, "new_"), "id": entity.id,  # type: ignore[attr-defined]
-                      "version": getattr(entity, VERSION)}
-        rows = await self._written(self._statements.update, parameters)
+        entity_id, version = entity.id, getattr(entity, VERSION)  # type: ignore[attr-defined]
+        values = self._values(entity)
+        stored = self._stored.get(entity_id)
+        if stored is not None and stored[0] == version:
+            before = stored[1]
+            names = tuple(name for name, value in values.items() if before[name] != value)
+            query = self._statements.update_of(names)
+        else:
+            names, query = tuple(values), self._statements.update
+        parameters = {f"new_{name}": values[name] for name in names}
+        parameters["id"], parameters["version"] = entity_id, version
+        rows = await self._written(query, parameters)
         if not rows:
+            self._stored.pop(entity_id, None)
             raise ConcurrentChangeError()  # changed or deleted since it was read
         setattr(entity, VERSION, rows[0][0])
+        self._stored[entity_id] = (rows[0][0], values)
 
     async def delete(self, entity: E) -> None:
         # Rows that link to it (a doctor's designations, times...) go with it: ON DELETE CASCADE.
@@ -182,3 +227,4 @@ class EntityTable(Generic[E]):
                                                              "version": getattr(entity, VERSION)})
         if not rows:
             raise ConcurrentChangeError()
+        self._stored.pop(entity.id, None)  # type: ignore[attr-defined]

@@ -1,0 +1,57 @@
+"""One doctor's view reads the names of its own labels, not the whole catalogues: it is the answer
+of every doctor write, read in the writer's turn, so its cost must not grow with the catalogues."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from hospital.adapters.sqlalchemy.direct_reads import ReadRunner, Reads
+from hospital.adapters.sqlalchemy.doctor_reads import SqlAlchemyDoctorReadQueries
+from hospital.domain.doctors import Doctor
+from hospital.domain.taxonomy import Designation, Specialisation
+from hospital.domain.users import User
+from tests.support.actors import unique_username
+
+OTHERS = 40  # labels of the catalogues that the doctor does not carry
+
+
+class RowCounting(ReadRunner):
+    """A read runner that remembers how many rows each statement returned."""
+
+    def __init__(self, inner: ReadRunner) -> None:
+        self.inner, self.counts = inner, []
+
+    async def rows(self, query, parameters=None) -> list[Any]:
+        rows = await self.inner.rows(query, parameters)
+        self.counts.append(len(rows))
+        return rows
+
+
+async def test_a_doctors_view_reads_only_its_own_labels_names(sql_container):
+    user = User.register(username=unique_username(), email="u@example.com", first_name="Greg", last_name="House",
+                         password_hash="x", joined_at=datetime.now(UTC))
+    async with sql_container.unit_of_work() as uow:
+        await uow.users.add(user)
+        designations = [Designation(name=f"D{n}", slug=f"d{n}") for n in range(OTHERS + 2)]
+        specialisations = [Specialisation(name=f"S{n}", slug=f"s{n}") for n in range(OTHERS + 1)]
+        for taxon in designations:
+            await uow.designations.add(taxon)
+        for taxon in specialisations:
+            await uow.specialisations.add(taxon)
+        await uow.commit()
+    doctor = Doctor(user_id=user.id, designation_ids=[designations[7].id, designations[3].id],
+                    specialisation_ids=[specialisations[5].id], available_time_ids=[], fee=100, meet_link="",
+                    profile="doctors/a.png")
+    async with sql_container.unit_of_work() as uow:
+        await uow.doctors.add(doctor)
+        await uow.commit()
+
+    async with sql_container.unit_of_work() as uow:
+        counting = RowCounting(Reads(uow, sql_container.direct_reader()))
+        view = await SqlAlchemyDoctorReadQueries(counting).get(doctor.id)
+        lone = await SqlAlchemyDoctorReadQueries(counting).get(doctor.id + 1000)
+    assert (view.designation, view.specialisation) == (("D3", "D7"), ("S5",))  # in id order
+    assert lone is None
+    # the doctor's card and its three labels' names; no doctor, no card (its labels have none either)
+    assert counting.counts == [1 + 3, 0]
