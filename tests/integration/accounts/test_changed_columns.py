@@ -1,4 +1,4 @@
-"""Users and profiles are saved by difference (adapters/sqlalchemy/changed_columns.py), SQLite and
+"""Users and profiles are saved by difference (adapters/sqlalchemy/entity_table.py), SQLite and
 PostgreSQL: only the columns that changed since the unit read the row are written, none when none
 did, so the users table's triggers (UPDATE OF a column, whatever its value) move the data versions
 only for what really changed; an entity not read in the unit is saved whole, with its version checked."""

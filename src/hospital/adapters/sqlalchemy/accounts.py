@@ -8,7 +8,6 @@ from datetime import datetime
 from sqlalchemy import bindparam, exists, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hospital.adapters.sqlalchemy.changed_columns import ChangedColumnsTable
 from hospital.adapters.sqlalchemy.dialects import insert_ignoring_duplicates
 from hospital.adapters.sqlalchemy.direct_reads import ReadRunner
 from hospital.adapters.sqlalchemy.entity_table import EntityTable, TransactionOwner, statements_for
@@ -120,9 +119,9 @@ _PROFILE_DETAILS_OF_USER = PreparedQuery(_DETAILS.where(_PROFILES.c.user_id == b
                                          .with_for_update())
 
 
-class SqlAlchemyUserRepository(ChangedColumnsTable[User]):
+class SqlAlchemyUserRepository(EntityTable[User]):
     """One row each, one prepared statement per read and write (entity_table.py); a save writes the
-    columns that changed only (changed_columns.py: the users table's triggers fire on the columns
+    columns that changed only (entity_table.py: the users table's triggers fire on the columns
     written). A username another request took after the use case checked is refused by the unique
     index on lower(username), raised as the use case's own refusal (database_errors.py)."""
 
@@ -152,8 +151,8 @@ class SqlAlchemyUserRepository(ChangedColumnsTable[User]):
         return await self._reads.value(_USERNAME, {"user_id": user_id})
 
 
-class SqlAlchemyProfileRepository(ChangedColumnsTable[UserProfile]):
-    """One row each, as users (changed_columns.py). A profile is read with its user and the user's
+class SqlAlchemyProfileRepository(EntityTable[UserProfile]):
+    """One row each, as users (entity_table.py). A profile is read with its user and the user's
     patient id in one statement; its user is then saved through ``users`` (the unit's users
     repository, which remembers what it read), so a save writes what changed of either row only."""
 
@@ -206,7 +205,7 @@ class SqlAlchemyPatientRepository(EntityTable[Patient]):
         if not storable(user_id):
             return None
         rows = await self._uow.write(_PATIENT_OF_USER, {"user_id": user_id})
-        return self._loaded(rows[0]) if rows else None
+        return self.entity_of(rows[0]) if rows else None
 
     async def exists(self, patient_id: int) -> bool:
         return storable(patient_id) and await self._reads.first(_PATIENT_EXISTS, {"patient_id": patient_id}) is not None

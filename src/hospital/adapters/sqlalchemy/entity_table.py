@@ -11,14 +11,16 @@ time than the rest of a simple create or update (docs/benchmarks.md, "Writes").
   ``delete`` the same check: no row matched means the row was changed or deleted since it was read,
   ``ConcurrentChangeError``, and the command runs again from its load (application/retry.py).
 - ``save`` writes by difference: only the columns whose value differs from what this repository
-  last read or wrote for the row at that version (a PATCH of one field SETs that column and the
-  version). Why: a column in SET costs even when its value is the same: SQLite checks a foreign key
-  column's parent and updates the indexes on it, and an ``UPDATE OF column`` trigger fires on
-  both databases (an available time's window moves the slot versions of every doctor offering it,
-  an appointment's time runs the overlap check). Why it is safe: every write of the row moves its
-  version, so a row still at the version remembered holds the values remembered, and the UPDATE
-  only matches the row at that version. An entity this repository did not read (or read at
-  another version) gets every column, as before.
+  last read or wrote for the row at that version, and the version (a PATCH of one field SETs that
+  column and the version); nothing at all when nothing differs (the row was read for change in this
+  unit, so it is still the stored one). Why: a column in SET costs even when its value is the same:
+  SQLite checks a foreign key column's parent and updates the indexes on it, and an ``UPDATE OF
+  column`` trigger fires on both databases (an available time's window moves the slot versions of
+  every doctor offering it, an appointment's time runs the overlap check, a user's names, activity
+  or staff flag move the doctors' and actors' data versions and so every worker's copies). Why it
+  is safe: every write of the row moves its version, so a row still at the version remembered
+  holds the values remembered, and the UPDATE only matches the row at that version. An entity this
+  repository did not read (or read at another version) gets every column.
 - Every write returns its PostgreSQL transaction id (lost_commits.py), so a COMMIT lost on its
   way is settled by asking what became of that transaction.
 
@@ -142,8 +144,9 @@ class EntityTable(Generic[E]):
     def _remember(self, entity: E) -> None:
         self._stored[entity.id] = (getattr(entity, VERSION), self._values(entity))  # type: ignore[attr-defined]
 
-    def _loaded(self, row: Sequence[Any]) -> E:
-        """The entity of a row read for change, remembered for ``save``."""
+    def entity_of(self, row: Sequence[Any]) -> E:
+        """The entity of a row read for change (its id, its columns in table order, its version; also a
+        part of a joined row), remembered for ``save``."""
         entity = self._entity_of(row)
         self._remember(entity)
         return entity
@@ -194,7 +197,7 @@ class EntityTable(Generic[E]):
         if not storable(entity_id):
             return None
         rows = await self._uow.write(self._statements.select, {"id": entity_id})
-        return self._loaded(rows[0]) if rows else None
+        return self.entity_of(rows[0]) if rows else None
 
     async def existing_ids(self, ids: Iterable[int]) -> set[int]:
         wanted = storable_only(ids)
@@ -209,6 +212,8 @@ class EntityTable(Generic[E]):
         if stored is not None and stored[0] == version:
             before = stored[1]
             names = tuple(name for name, value in values.items() if before[name] != value)
+            if not names:
+                return  # read for change in this unit and unchanged since: nothing to write
             query = self._statements.update_of(names)
         else:
             names, query = tuple(values), self._statements.update
