@@ -5,13 +5,15 @@ machine's load, which moves wrk's rates by up to eight times while it moves CPU 
 
     python -m bench.request_cost prepare --backend sqlite --dir /tmp/cost
     python -m bench.request_cost measure --backend sqlite --dir /tmp/cost [--calls 2000] [--rounds 3]
-    python -m bench.request_cost profile --backend sqlite --dir /tmp/cost --endpoint patient
+    python -m bench.request_cost profile --backend sqlite --dir /tmp/cost --endpoints patient
+    python -m bench.request_cost calls --backend sqlite --dir /tmp/cost
 
 ``prepare`` migrates and seeds a database as ``bench/endpoints.py`` does (SQLite: a file in --dir;
 PostgreSQL: ``BENCH_POSTGRES_DATABASE``, recreated). ``measure`` prints, per endpoint, the least and the median
 over rounds of ``time.process_time`` per call, ``CONCURRENCY`` calls in flight at once as wrk's connections
 are; ``--responses FILE`` writes each endpoint's status, headers and body (request id, date and
-timing left out) so that two builds' answers can be compared byte for byte. Run another checkout's
+timing left out) so that two builds' answers can be compared byte for byte. ``calls`` prints the
+Python function calls per request (cProfile's count), which the machine's load does not move. Run another checkout's
 code with ``PYTHONPATH=<checkout>/src``: the script only drives the ASGI app.
 """
 
@@ -184,6 +186,17 @@ async def _measure(args: argparse.Namespace) -> None:
         answers[name] = {"status": status, "headers": _kept(headers), "body": body.decode()}
     if args.responses:
         Path(args.responses).write_text(json.dumps(answers, indent=1, sort_keys=True))  # noqa: ASYNC240 - once
+    if args.command == "calls":
+        # Python function calls per request: a proxy for work that the machine's load does not move.
+        for name, target, who in chosen:
+            await _calls(client, target, tokens.get(who or ""), args.calls // 4)
+            profiler = cProfile.Profile()
+            profiler.enable()
+            await _calls(client, target, tokens.get(who or ""), args.calls)
+            profiler.disable()
+            total = pstats.Stats(profiler).total_calls  # type: ignore[attr-defined]
+            print(f"{name:14} {target:32} {who or 'anonymous':9} {total / args.calls:6.0f} calls", flush=True)
+        return
     if args.command == "profile":
         name, target, who = chosen[0]
         await _calls(client, target, tokens.get(who or ""), args.calls // 4)
@@ -212,7 +225,7 @@ async def _measure(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["prepare", "measure", "profile"])
+    parser.add_argument("command", choices=["prepare", "measure", "profile", "calls"])
     parser.add_argument("--backend", default="sqlite", choices=["sqlite", "postgresql"])
     parser.add_argument("--dir", type=Path, required=True)
     parser.add_argument("--calls", type=int, default=2000)
@@ -227,7 +240,14 @@ def main() -> None:
         return
     import uvloop
 
-    uvloop.run(_measure(args))
+    uvloop.run(_finished(args))
+
+
+async def _finished(args: argparse.Namespace) -> None:
+    await _measure(args)
+    # Out at once: cancelling the app's lifespan task at the loop's close can spin in anyio for minutes.
+    sys.stdout.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":
