@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hospital.entrypoints.logging_config import MASK, JsonFormatter, logging_config, redact, request_id
+from hospital.entrypoints.logging_config import MASK, InfoLine, JsonFormatter, logging_config, redact, request_id
 
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyX2lkIjoxLCJ0b2tlbl90eXBlIjoiYWNjZXNzIn0.c2lnbmF0dXJlLXBhcnQ"
 
@@ -115,3 +115,74 @@ def test_the_dict_config_routes_every_logger_through_the_json_formatter() -> Non
     assert config["formatters"]["json"]["secrets"] == ["k"]
     assert config["root"]["handlers"] == ["stderr"]
     assert config["disable_existing_loggers"] is False
+
+
+def _info_line_through(handler: logging.Handler, name: str, **fields) -> None:
+    logger = logging.getLogger(name)
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    try:
+        InfoLine(logger, "request")(fields)
+    finally:
+        logger.removeHandler(handler)
+
+
+def test_an_info_line_written_directly_is_the_line_the_record_would_give(monkeypatch) -> None:
+    fields = {"method": "GET", "path": "/api/user/token/refresh", "status": 200, "duration_ms": 0.4,
+              "client": "127.0.0.1", "access_token": "x"}
+    direct, recorded = io.StringIO(), io.StringIO()
+    handler = logging.StreamHandler(direct)
+    handler.setFormatter(JsonFormatter(secrets=["k"]))
+    # Both lines made in the same millisecond (records read time.time, or time.time_ns from Python 3.13).
+    monkeypatch.setattr("time.time", lambda: 1_700_000_000.123)
+    monkeypatch.setattr("time.time_ns", lambda: 1_700_000_000_123_000_000)
+    token = request_id.set("req-7")
+    try:
+        _info_line_through(handler, "hospital.test.direct", **fields)
+        reference = logging.StreamHandler(recorded)
+        reference.setFormatter(JsonFormatter(secrets=["k"]))
+        logger = logging.getLogger("hospital.test.recorded")
+        logger.addHandler(reference)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+        try:
+            logger.info("request", extra=fields)
+        finally:
+            logger.removeHandler(reference)
+    finally:
+        request_id.reset(token)
+    assert direct.getvalue() == recorded.getvalue().replace("hospital.test.recorded", "hospital.test.direct")
+    assert json.loads(direct.getvalue())["access_token"] == MASK
+
+
+def test_an_info_line_reaches_any_other_handler_as_an_ordinary_record() -> None:
+    class Capture(logging.Handler):
+        def __init__(self) -> None:
+            super().__init__()
+            self.records: list[logging.LogRecord] = []
+
+        def emit(self, record: logging.LogRecord) -> None:
+            self.records.append(record)
+
+    capture = Capture()
+    _info_line_through(capture, "hospital.test.captured", status=404)
+    assert [(r.getMessage(), r.status, r.levelno) for r in capture.records] == [("request", 404, logging.INFO)]
+
+
+def test_an_info_line_is_not_written_below_the_loggers_level_or_the_handlers() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    handler.setLevel(logging.WARNING)
+    _info_line_through(handler, "hospital.test.quiet", status=200)
+    logger = logging.getLogger("hospital.test.silenced")
+    loud = logging.StreamHandler(stream)
+    loud.setFormatter(JsonFormatter())
+    logger.addHandler(loud)
+    logger.setLevel(logging.WARNING)
+    try:
+        InfoLine(logger, "request")({"status": 200})
+    finally:
+        logger.removeHandler(loud)
+    assert stream.getvalue() == ""

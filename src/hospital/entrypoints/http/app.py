@@ -22,6 +22,7 @@ from hospital.entrypoints.http import docs_assets, openapi
 from hospital.entrypoints.http.auth import provide_actor
 from hospital.entrypoints.http.client_address import ClientAddressResolver
 from hospital.entrypoints.http.errors import EXCEPTION_HANDLERS
+from hospital.entrypoints.http.json_response import JsonResponse
 from hospital.entrypoints.http.middleware import RateLimitMiddleware, SecurityHeadersMiddleware
 from hospital.entrypoints.http.outage_log import OutageLog
 from hospital.entrypoints.http.request_context import RequestContextMiddleware
@@ -66,6 +67,7 @@ def create_app(container: Container | None = None) -> Litestar:
         },
         signature_namespace={"Actor": Actor},
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        response_class=JsonResponse,
         middleware=[rate_limit],
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None,
         openapi_config=OpenAPIConfig(

@@ -164,7 +164,7 @@ def _wrapped(function: Callable[..., Awaitable[Any]], status: int,
         actor = arguments.get("actor")
         if actor is None and key is not None:
             try:
-                actor = await provide_actor(request, container)
+                actor = await provide_actor(container)
             except DomainError:
                 actor = ANONYMOUS
         replay = None if secrets is None else partial(secrets.replayed, request, container)

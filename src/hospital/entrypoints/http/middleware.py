@@ -10,6 +10,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from hospital.application.errors import AuthenticationError
 from hospital.application.ports.rate_limit import RateLimiter
 from hospital.application.ports.security import TokenService, TokenType
+from hospital.entrypoints.http.auth import presented_authorization
 from hospital.entrypoints.http.client_address import ClientAddressResolver
 from hospital.settings import RateLimit
 
@@ -36,16 +37,19 @@ class RateLimitMiddleware:
 
     @staticmethod
     def _user_id(scope: Scope, tokens: TokenService) -> int | None:
-        for name, value in scope.get("headers", []):
-            if name == b"authorization":
-                scheme, _, token = value.decode("latin-1").strip().partition(" ")
-                if scheme.lower() != "bearer":
-                    return None
-                try:
-                    return tokens.decode(token.strip(), expected_type=TokenType.ACCESS).user_id
-                except AuthenticationError:
-                    return None  # the request will be refused with 401; count it as anonymous
-        return None
+        try:
+            header = presented_authorization.get()  # read once per request, by RequestContextMiddleware
+        except LookupError:  # served without it
+            header = next((value for name, value in scope.get("headers", []) if name == b"authorization"), None)
+        if header is None:
+            return None
+        scheme, _, token = header.decode("latin-1").strip().partition(" ")
+        if scheme.lower() != "bearer":
+            return None
+        try:
+            return tokens.decode(token.strip(), expected_type=TokenType.ACCESS).user_id
+        except AuthenticationError:
+            return None  # the request will be refused with 401; count it as anonymous
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(("/media/", "/schema", "/health")):

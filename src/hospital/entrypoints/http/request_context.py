@@ -17,17 +17,20 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from hospital.application.request_context import calling_from
 from hospital.domain.audit import RequestContext
+from hospital.entrypoints.http.auth import presented_authorization
 from hospital.entrypoints.http.client_address import ClientAddressResolver
-from hospital.entrypoints.logging_config import request_id
+from hospital.entrypoints.logging_config import InfoLine, request_id
 
 HEADER = b"x-request-id"
 USER_AGENT = b"user-agent"
+AUTHORIZATION = b"authorization"
 # An audit event keeps the user agent; a client could otherwise store kilobytes per request in it.
 USER_AGENT_MAX = 512
 # Ids from outside are echoed into logs and headers: printable, short, no separators or quotes.
 _SANE_ID = re.compile(rb"^[A-Za-z0-9._:\-]{1,128}$")
 
 access_log = logging.getLogger("hospital.access")
+_access_line = InfoLine(access_log, "request")
 
 
 def new_request_id() -> str:
@@ -37,18 +40,22 @@ def new_request_id() -> str:
     return secrets.token_urlsafe(16)
 
 
-def _user_agent(scope: Scope) -> str | None:
-    for name, value in scope.get("headers", []):
-        if name == USER_AGENT:
-            return value[:USER_AGENT_MAX].decode("latin-1")
-    return None
-
-
-def _incoming_id(scope: Scope) -> str | None:
-    for name, value in scope.get("headers", []):
+def _read_headers(scope: Scope) -> tuple[str | None, str | None, bytes | None]:
+    """The request id the caller sent if it is sane, its user agent and its Authorization header, in
+    one pass over the headers; of a header sent twice, the first."""
+    incoming = agent = authorization = None
+    seen_id = False
+    for name, value in scope.get("headers", ()):
         if name == HEADER:
-            return value.decode("ascii") if _SANE_ID.match(value) else None
-    return None
+            if not seen_id:
+                seen_id = True
+                incoming = value.decode("ascii") if _SANE_ID.match(value) else None
+        elif name == USER_AGENT:
+            if agent is None:
+                agent = value[:USER_AGENT_MAX].decode("latin-1")
+        elif name == AUTHORIZATION and authorization is None:
+            authorization = value
+    return incoming, agent, authorization
 
 
 class RequestContextMiddleware:
@@ -59,9 +66,11 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        current = _incoming_id(scope) or new_request_id()
+        incoming, agent, authorization = _read_headers(scope)
+        current = incoming or new_request_id()
         method, path = scope["method"], scope["path"]  # as received: routing may rewrite the scope
         token = request_id.set(current)
+        presented = presented_authorization.set(authorization)
         client = self._client_address(scope)
         started = time.perf_counter()
         status = 500  # what the server answers if the app dies before starting a response
@@ -75,13 +84,14 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
-            with calling_from(RequestContext(client_address=client, request_id=current, user_agent=_user_agent(scope))):
+            with calling_from(RequestContext(client_address=client, request_id=current, user_agent=agent)):
                 await self.app(scope, receive, send_with_id)
         finally:
             # The path only: query strings may carry search terms a patient typed.
-            access_log.info("request", extra={
+            _access_line({
                 "method": method, "path": path, "status": status,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                 "client": client,
             })
+            presented_authorization.reset(presented)
             request_id.reset(token)
