@@ -53,7 +53,6 @@ import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
-import asyncpg
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect
 
@@ -74,12 +73,6 @@ class DriverTransaction(Protocol):
     dialect: Dialect
 
     async def rows(self, sql: str, values: Sequence[Any]) -> list[Any]: ...
-
-    async def before_commit(self, statement: str, argument: str) -> None:
-        """``statement`` (one text parameter, ``$1``; no rows wanted) runs with ``argument`` in this
-        transaction before its COMMIT: in the COMMIT's round trip on PostgreSQL; at once on SQLite,
-        where a statement costs no round trip. If it fails, the transaction is not committed."""
-        ...
 
     async def commit(self) -> None:
         """Durable when it returns; the transaction is over either way. Once begun it runs to its end
@@ -136,9 +129,6 @@ class _SqliteTransaction:
         for listener in self._listeners:
             listener(sql)
         return await self._connection.run(self._fetch, sql, values)
-
-    async def before_commit(self, statement: str, argument: str) -> None:
-        await self.rows(statement, (argument,))
 
     def _fetch(self, sql: str, values: Sequence[Any]) -> list[Any]:
         cursor: sqlite3.Cursor = self._connection.writer.sqlite.execute(sql, values)
@@ -233,6 +223,9 @@ class _AsyncpgTransaction:
         return rows
 
     async def before_commit(self, statement: str, argument: str) -> None:
+        """``statement`` (one text parameter, ``$1``; no rows wanted) runs with ``argument`` in this
+        transaction, in its COMMIT's round trip; if it fails, the transaction is not committed.
+        (PostgreSQL's only: on SQLite a statement costs no round trip, and runs at once.)"""
         for listener in self._listeners:
             listener(statement)
         self._before_commit.append((statement, argument))
@@ -273,6 +266,8 @@ class _AsyncpgTransaction:
         session is still in a transaction block (its ReadyForQuery, read before asyncpg raises): the
         COMMIT did not run. Only for an answer from the server: after a lost connection the status
         asyncpg holds is the one before the COMMIT was sent."""
+        import asyncpg
+
         return (isinstance(error, asyncpg.PostgresError) and not self._connection.is_closed()
                 and self._connection.is_in_transaction())
 
@@ -308,6 +303,8 @@ _PREPARED_NAMES = itertools.count(1)
 
 def _raw(connection: Any) -> Any:
     """The asyncpg connection behind a pool's proxy (a new proxy each time it is acquired), or None."""
+    import asyncpg
+
     raw = getattr(connection, "_con", None)
     return raw if isinstance(raw, asyncpg.Connection) else None
 
