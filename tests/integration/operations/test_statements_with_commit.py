@@ -152,6 +152,17 @@ async def test_any_argument_is_stored_as_sent(sql_container, scratch, monkeypatc
     assert await stored(sql_container) == ["change", argument]
 
 
+async def test_a_connection_not_known_by_its_own_object_gets_the_statement_unprepared(
+        sql_container, scratch, monkeypatch):
+    monkeypatch.setattr(driver_transactions, "_raw", lambda _connection: None)
+    sent = round_trips(monkeypatch)
+    await unit(scratch, "change", (_AS_NUMBER, "7"), (_AS_TEXT, "it's $1"))
+    monkeypatch.undo()
+    commit = sent[-1]
+    assert "PREPARE" not in commit and "EXECUTE" not in commit and commit.endswith("; COMMIT")
+    assert await stored(sql_container) == ["7", "change", "it's $1"]
+
+
 _ODD = AuditEntry(AuditAction.UPDATE, ResourceType.APPOINTMENT, AuditOutcome.SUCCESS, resource_id=2**63 - 1,
                   patient_ids=(-(2**63), 5, 2**63 - 1), actor_user_id=-(2**63), actor_role=ActorRole.ADMIN,
                   username='a"b\\c\n\t{"x": [1]} $$ $q1$', filters=(("search", '"]},\\'),),

@@ -31,7 +31,9 @@ JSON document, adapters/sqlalchemy/audit.py), and the COMMIT is sent as
   outlives a failed transaction, so a connection is taken to hold one only once a query string that
   prepared it succeeded, and each PREPARE uses a name never used before: one that failed halfway
   can never make a later PREPARE clash. A connection asyncpg does not let us know by its own object
-  (``_raw``) gets the statement unprepared, planned each time.
+  (``_raw``) gets the statement unprepared, planned each time. (A pooler between the service and
+  PostgreSQL must keep each client on its server session, as asyncpg's own prepared statements
+  already require: PgBouncer's transaction mode would not.)
 
 What may happen, and what the caller is told (commit_outcome.py, lost_commits.py, unchanged):
 
