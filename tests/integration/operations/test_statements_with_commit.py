@@ -144,12 +144,14 @@ async def test_a_statement_failing_before_the_commit_stores_nothing_and_the_conn
 
 
 async def test_any_argument_is_stored_as_sent(sql_container, scratch, monkeypatch):
-    tags = iter(["0badc0de", "0badc0de", "00c0ffee"])
+    tags = iter(["0badc0de", "00c0ffee", "0badf00d"])
     monkeypatch.setattr(driver_transactions.secrets, "token_hex", lambda _n: next(tags))
-    # The first tag is in the argument: the quoting takes another.
-    argument = "it's $q0badc0de$ $$ $1 \\' \"; COMMIT; DROP TABLE ride_along; -- é 日本 \U0001f600"
+    # The first tag is in the argument, and the argument ends with the second less its closing $
+    # (which the closing tag would complete): the quoting takes the third.
+    argument = "it's $q0badc0de$ $$ $1 \\' \"; COMMIT; DROP TABLE ride_along; -- é 日本 \U0001f600 $q00c0ffee"
     await unit(scratch, "change", (_AS_TEXT, argument))
     assert await stored(sql_container) == ["change", argument]
+    assert next(tags, None) is None  # all three were drawn
 
 
 async def test_a_connection_not_known_by_its_own_object_gets_the_statement_unprepared(

@@ -24,7 +24,8 @@ JSON document, adapters/sqlalchemy/audit.py), and the COMMIT is sent as
 ``EXECUTE <name>(<argument>); COMMIT``:
 
 - the argument is written as a dollar-quoted literal, whose text has no escapes and ends only at its
-  tag: a tag the argument does not contain (made anew until it does not) keeps any argument a value;
+  tag: a random tag the argument does not contain (made anew until it does not; ``_dollar_quoted``)
+  keeps any argument a value;
 - the statement is PREPAREd once per connection, in the same query string the first time
   (``PREPARE <name>(text) AS ...; EXECUTE ...; COMMIT``): planned on every call, its CTE over
   ``jsonb_array_elements`` cost the server more than the round trip saved. A prepared statement
@@ -333,10 +334,12 @@ def _commit_query(connection: Any, pending: list[tuple[str, str]]) -> tuple[str,
 
 
 def _dollar_quoted(text: str) -> str:
-    quote = f"$q{secrets.token_hex(4)}$"
-    while quote in text:
-        quote = f"$q{secrets.token_hex(4)}$"
-    return f"{quote}{text}{quote}"
+    """``text`` as a dollar-quoted literal. Its tag, less the closing ``$``, is nowhere in the text:
+    then the text cannot hold the tag, nor end with the start of one that the closing tag completes."""
+    opening = f"$q{secrets.token_hex(4)}"
+    while opening in text:
+        opening = f"$q{secrets.token_hex(4)}"
+    return f"{opening}${text}{opening}$"
 
 
 def driver_transactions_for(writer: SqliteWriter | None, reader: object) -> DriverTransactions | None:
