@@ -1,6 +1,7 @@
 """A booking is one statement: an INSERT ... SELECT ... RETURNING that stores the appointment only if
 its doctor offers its time (DESIGN.md §6), and its audit event, in the same transaction: one
-statement more on PostgreSQL (event and patient links in one), two on SQLite (in process).
+statement more on PostgreSQL (event and patient links in one, sent in the COMMIT's round trip:
+test_statements_with_commit.py), two on SQLite (in process).
 
 It used to load the whole doctor through the ORM (the doctor, then its three link tables) and flush
 the new appointment through the ORM's unit of work; then it read the doctor's times and inserted,

@@ -16,7 +16,6 @@ import asyncio
 
 import pytest
 from asyncpg.exceptions import ConnectionDoesNotExistError, SerializationError
-from asyncpg.transaction import Transaction
 
 from hospital.adapters.sqlalchemy.direct_reads import AsyncpgDirectReader
 from hospital.application.errors import CommitOutcomeUnknownError
@@ -25,6 +24,7 @@ from hospital.application.ports.appointments import BookingOutcome
 from hospital.bootstrap import Container
 from hospital.domain.appointments import Appointment
 from tests.support.clinic import Cast, cast
+from tests.support.commits import replace_commits
 
 
 @pytest.fixture
@@ -69,15 +69,14 @@ async def stored(container: Container) -> int:
 
 def commit_then(monkeypatch: pytest.MonkeyPatch, after) -> asyncio.Event:
     """asyncpg's COMMIT, then ``after``: the server has committed and the client has not heard yet."""
-    real = Transaction.commit
     committed = asyncio.Event()
 
-    async def commit(self: Transaction) -> None:
-        await real(self)
+    async def commit(_connection, send) -> None:
+        await send()
         committed.set()
         await after()
 
-    monkeypatch.setattr(Transaction, "commit", commit)
+    replace_commits(monkeypatch, commit)
     return committed
 
 
@@ -113,11 +112,11 @@ async def test_a_connection_lost_after_the_server_committed_leaves_the_outcome_u
 
 
 async def test_a_commit_the_server_refused_is_a_plain_failure(sql_container, people, monkeypatch, unit):
-    async def refused(self: Transaction) -> None:
-        await Transaction.rollback(self)
+    async def refused(connection, _send) -> None:
+        await connection.execute("ROLLBACK")
         raise SerializationError("could not serialize access due to concurrent update")
 
-    monkeypatch.setattr(Transaction, "commit", refused)
+    replace_commits(monkeypatch, refused)
     with pytest.raises(Exception) as raised:
         await unit(sql_container, booking(people))
     assert not isinstance(raised.value, CommitOutcomeUnknownError)

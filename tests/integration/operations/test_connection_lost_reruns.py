@@ -15,7 +15,6 @@ import asyncio
 import asyncpg
 import pytest
 from asyncpg.exceptions import ConnectionDoesNotExistError
-from asyncpg.transaction import Transaction
 from sqlalchemy import literal, select
 from sqlalchemy.engine import make_url
 
@@ -32,6 +31,7 @@ from hospital.application.patients import PatientChanges
 from hospital.bootstrap import Container
 from hospital.domain.actors import Actor
 from tests.support.clinic import Cast, cast
+from tests.support.commits import replace_commits
 
 _ONE = PreparedQuery(select(literal(1)))
 
@@ -131,18 +131,17 @@ async def test_a_booking_whose_driver_connection_ended_before_commit_runs_again_
 
 async def test_a_booking_whose_connection_was_lost_during_commit_is_not_run_again_if_no_one_can_ask(
         postgres, sql_container, people, monkeypatch) -> None:
-    real_commit = Transaction.commit
     commits: list[int] = []
 
-    async def committed_then_lost(self: Transaction) -> None:
-        await real_commit(self)
+    async def committed_then_lost(_connection, send) -> None:
+        await send()
         commits.append(1)
         raise ConnectionDoesNotExistError("connection was closed in the middle of operation")
 
     async def refused(self: AsyncpgDirectReader) -> None:
         raise ConnectionRefusedError("the database is gone")
 
-    monkeypatch.setattr(Transaction, "commit", committed_then_lost)
+    replace_commits(monkeypatch, committed_then_lost)
     monkeypatch.setattr(AsyncpgDirectReader, "new_connection", refused)  # what became of it cannot be asked
     with pytest.raises(CommitOutcomeUnknownError):
         await sql_container.book_appointment()(people.owner, Booking(

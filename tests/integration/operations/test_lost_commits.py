@@ -18,7 +18,6 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from asyncpg.transaction import Transaction
 from sqlalchemy.engine import make_url
 
 from hospital.adapters.sqlalchemy.appointments import SqlAlchemyAppointmentRepository
@@ -30,6 +29,7 @@ from hospital.bootstrap import Container, shutdown
 from tests.conftest import make_settings
 from tests.support.backends import production_container
 from tests.support.clinic import Cast, cast
+from tests.support.commits import replace_commits
 from tests.support.tcp_proxy import TcpProxy
 
 
@@ -78,24 +78,23 @@ def kill_the_backend_during_the_first_commit(monkeypatch: pytest.MonkeyPatch, pr
     """asyncpg's first COMMIT is sent with the proxy dropping its answer (``arrives``: the server gets
     it and commits) or the COMMIT itself (it never arrives); then its backend is terminated, and the
     client hears only that its connection is gone. Returns what each COMMIT did."""
-    real = Transaction.commit
     commits: list[str] = []
 
-    async def commit(self: Transaction) -> None:
+    async def commit(connection, send) -> None:
         if commits:
             commits.append("committed")
-            await real(self)
+            await send()
             return
         commits.append("lost")
         proxy.drop("answers" if arrives else "requests")
-        sent = asyncio.ensure_future(real(self))
+        sent = asyncio.ensure_future(send())
         await asyncio.sleep(0.3)  # the COMMIT has reached the server and committed, or was dropped
-        await _terminate(url, self._connection.get_server_pid())  # type: ignore[attr-defined]
+        await _terminate(url, connection.get_server_pid())
         await asyncio.sleep(0.3)  # the end of the session reaches the client as a closed connection
         proxy.drop()
         await sent
 
-    monkeypatch.setattr(Transaction, "commit", commit)
+    replace_commits(monkeypatch, commit)
     return commits
 
 

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 from asyncpg.exceptions import ConnectionDoesNotExistError
-from asyncpg.transaction import Transaction
 from sqlalchemy import text
 
 from hospital.adapters.sqlalchemy.direct_reads import AsyncpgDirectReader
@@ -28,6 +27,7 @@ from hospital.application.patients import PatientChanges
 from hospital.application.profiles import ProfileChanges
 from hospital.bootstrap import Container
 from tests.support.clinic import Cast, cast
+from tests.support.commits import replace_commits
 from tests.support.image_files import png_upload
 from tests.support.sqlite_faults import Faults, faulty_connection_class
 
@@ -162,15 +162,14 @@ async def postgres_people(sql_container: Container, database_url: str, area: str
 
 def interrupt_commits(monkeypatch: pytest.MonkeyPatch, after, committed: asyncio.Event | None = None) -> None:
     """From now on asyncpg's COMMIT reaches the server, sets ``committed``, then ``after`` runs."""
-    real = Transaction.commit
     committed = committed or asyncio.Event()
 
-    async def commit(self: Transaction) -> None:
-        await real(self)
+    async def commit(_connection, send) -> None:
+        await send()
         committed.set()
         await after()
 
-    monkeypatch.setattr(Transaction, "commit", commit)
+    replace_commits(monkeypatch, commit)
 
 
 async def test_postgresql_cancelled_after_the_commit_was_sent_keeps_the_new_image(

@@ -2,7 +2,9 @@
 
 A unit of work's events (``SqlAlchemyAuditTrail``) are INSERTs in its own transaction, whichever it
 is (the session's, or a driver transaction for a booking: ``SqlAlchemyUnitOfWork.write``), sealed on
-a lane the unit holds until its transaction ends (adapters/audit_lanes.py).
+a lane the unit holds until its transaction ends (adapters/audit_lanes.py). On a PostgreSQL driver
+transaction they are one statement run in the COMMIT's round trip (``before_commit``,
+driver_transactions.py), its one argument the events as a JSON document.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import msgspec
@@ -63,26 +65,43 @@ _PG_BATCH_FIELDS = ("id", "seq", "prev_hash", "hash", "action", "resource_type",
 _PG_BATCH_TYPES = {"seq": "bigint", "resource_id": "bigint", "actor_user_id": "bigint"}
 
 
-def _pg_batch_column(name: str) -> str:
+# A unit's own events (``_pg_unit_events``) carry their time and chain in each row, after the patients.
+_PG_UNIT_TIME, _PG_UNIT_CHAIN = len(_PG_BATCH_FIELDS) + 1, len(_PG_BATCH_FIELDS) + 2
+
+
+def _pg_batch_column(name: str, time: str, chain: str) -> str:
     if name == "recorded_at":
-        return "CAST(:recorded_at AS timestamptz)"
+        return time
     if name == "chain":
-        return "CAST(:chain AS text)"
+        return chain
     field = f"e->>{_PG_BATCH_FIELDS.index(name)}"
     return f"CAST({field} AS {_PG_BATCH_TYPES[name]})" if name in _PG_BATCH_TYPES else field
 
 
-# Run in a driver transaction (BEGIN, this, COMMIT on the direct reader's asyncpg pool): its last
-# column is the transaction's id, which settles a COMMIT lost on its way (lost_commits.py).
-# pg_current_xact_id(), not the _if_assigned form: the main SELECT may run before the CTEs' inserts.
+def _pg_events(document: str, time: str, chain: str) -> tuple[str, str]:
+    """The CTE of the events of the JSON array ``document`` and the INSERT of their patients' links."""
+    return (
+        f"WITH batch AS (SELECT value AS e FROM jsonb_array_elements(CAST({document} AS jsonb))), "  # noqa: S608
+        f"events AS (INSERT INTO audit_events ({', '.join(_COLUMNS)}) "
+        f"SELECT {', '.join(_pg_batch_column(name, time, chain) for name in _COLUMNS)} FROM batch)",
+        "INSERT INTO audit_event_patients (patient_id, event_id) "  # noqa: S608 (column names and a number)
+        f"SELECT CAST(patient AS bigint), e->>0 FROM batch, jsonb_array_elements_text(e->{len(_PG_BATCH_FIELDS)}) "
+        "AS patient",
+    )
+
+
+# A batch of buffered reads, run in a driver transaction (BEGIN, this, COMMIT on the direct reader's
+# asyncpg pool): its last column is the transaction's id, which settles a COMMIT lost on its way
+# (lost_commits.py). pg_current_xact_id(), not the _if_assigned form: the main SELECT may run before
+# the CTEs' inserts.
+_PG_BATCH_EVENTS, _PG_BATCH_LINKS = _pg_events(":events", "CAST(:recorded_at AS timestamptz)", "CAST(:chain AS text)")
 _PG_BATCH = PreparedQuery(text(
-    "WITH batch AS (SELECT value AS e FROM jsonb_array_elements(CAST(:events AS jsonb))), "  # noqa: S608
-    f"events AS (INSERT INTO audit_events ({', '.join(_COLUMNS)}) "
-    f"SELECT {', '.join(_pg_batch_column(name) for name in _COLUMNS)} FROM batch), "
-    "links AS (INSERT INTO audit_event_patients (patient_id, event_id) "
-    f"SELECT CAST(patient AS bigint), e->>0 FROM batch, jsonb_array_elements_text(e->{len(_PG_BATCH_FIELDS)}) "
-    f"AS patient) SELECT CAST(CAST(pg_current_xact_id() AS text) AS bigint) AS {TRANSACTION_ID}"
+    f"{_PG_BATCH_EVENTS}, links AS ({_PG_BATCH_LINKS}) "
+    f"SELECT CAST(CAST(pg_current_xact_id() AS text) AS bigint) AS {TRANSACTION_ID}"
 ))
+# A unit's events on its driver transaction, run in its COMMIT's round trip (driver_transactions.py):
+# one text parameter.
+_PG_UNIT_EVENTS = " ".join(_pg_events("$1", f"CAST(e->>{_PG_UNIT_TIME} AS timestamptz)", f"e->>{_PG_UNIT_CHAIN}"))
 _JSON = msgspec.json.Encoder()
 
 
@@ -152,14 +171,27 @@ def _sqlite_rows(events: Sequence[AuditEvent]) -> list[tuple[Any, ...]]:
 
 def _pg_batch(events: Sequence[AuditEvent]) -> str:
     """A batch's events for ``_PG_BATCH``: a JSON array of ``_PG_BATCH_FIELDS`` and the patient ids."""
-    rows = []
-    for event in events:
-        entry, context = event.entry, event.entry.context
-        rows.append((event.id, event.seq, event.prev_hash, event.hash, str(entry.action), str(entry.resource_type),
-                     entry.resource_id, str(entry.outcome), entry.actor_user_id, str(entry.actor_role),
-                     entry.username, _filters_text(entry.filters), context.client_address, context.request_id,
-                     context.user_agent, entry.patient_ids))
-    return _JSON.encode(rows).decode()
+    return _JSON.encode([_pg_row(event) for event in events]).decode()
+
+
+def _pg_row(event: AuditEvent) -> tuple[Any, ...]:
+    entry, context = event.entry, event.entry.context
+    return (event.id, event.seq, event.prev_hash, event.hash, str(entry.action), str(entry.resource_type),
+            entry.resource_id, str(entry.outcome), entry.actor_user_id, str(entry.actor_role), entry.username,
+            _filters_text(entry.filters), context.client_address, context.request_id, context.user_agent,
+            entry.patient_ids)
+
+
+def _pg_unit_events(events: Sequence[AuditEvent]) -> str:
+    """A unit's events for ``_PG_UNIT_EVENTS``: the batch's JSON rows, each with its time and chain
+    (a unit's appends are sealed at their own times). The time is written with its offset (UTC when
+    it has none, as asyncpg binds a naive time to a timestamptz)."""
+    return _JSON.encode([(*_pg_row(event), _aware(event.recorded_at).isoformat(), event.chain)
+                         for event in events]).decode()
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def event_of(row: Mapping[str, Any], patient_ids: Sequence[int]) -> AuditEvent:
@@ -214,7 +246,13 @@ class SqlAlchemyAuditTrail:
 
     async def append_many(self, entries: Sequence[AuditEntry]) -> list[AuditEvent]:
         events = self._sealed(entries)
-        if len(events) == 1 or self._uow.current_driver_transaction is not None:
+        driver = self._uow.current_driver_transaction
+        if driver is not None and driver.dialect.name == "postgresql":
+            # In the COMMIT's round trip: the change and its events commit together or not at all,
+            # at no round trip more than the change alone (driver_transactions.py).
+            await driver.before_commit(_PG_UNIT_EVENTS, _pg_unit_events(events))
+            return events
+        if len(events) == 1 or driver is not None:
             for event in events:
                 await self._write_one(event)
             return events

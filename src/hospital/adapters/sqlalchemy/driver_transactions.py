@@ -11,15 +11,48 @@ driver's own:
   the group commit: ``BEGIN IMMEDIATE`` if no group is open, a SAVEPOINT per unit of work, and a
   commit that returns only once the COMMIT holding it is on disk.
 - PostgreSQL: a connection of the direct reader's asyncpg pool (direct_reads.py), BEGIN, the
-  statements, COMMIT.
+  statements, COMMIT, each a round trip, except what the unit hands to ``before_commit`` (its audit
+  events): that goes in the COMMIT's round trip (below).
 
-A unit of work uses one kind or the other, never both (unit_of_work.py): the session's
-transaction and a driver transaction are two transactions.
+**Statements in the COMMIT's round trip (PostgreSQL).** A change's audit event must be in the
+change's transaction, and its INSERT depends on nothing the unit reads back: sent as a statement of
+its own it cost a round trip more than the change without it (BEGIN, INSERT, event, COMMIT against
+BEGIN, INSERT, COMMIT). asyncpg cannot pipeline a parameterised statement with the COMMIT, but
+PostgreSQL's simple query protocol runs the statements of one query string in turn. So such a
+statement is handed over with its one text argument (``before_commit``; the audit events as one
+JSON document, adapters/sqlalchemy/audit.py), and the COMMIT is sent as
+``EXECUTE <name>(<argument>); COMMIT``:
+
+- the argument is written as a dollar-quoted literal, whose text has no escapes and ends only at its
+  tag: a random tag the argument does not contain (made anew until it does not; ``_dollar_quoted``)
+  keeps any argument a value;
+- the statement is PREPAREd once per connection, in the same query string the first time
+  (``PREPARE <name>(text) AS ...; EXECUTE ...; COMMIT``): planned on every call, its CTE over
+  ``jsonb_array_elements`` cost the server more than the round trip saved. A prepared statement
+  outlives a failed transaction, so a connection is taken to hold one only once a query string that
+  prepared it succeeded, and each PREPARE uses a name never used before: one that failed halfway
+  can never make a later PREPARE clash. A connection asyncpg does not let us know by its own object
+  (``_raw``) gets the statement unprepared, planned each time. (A pooler between the service and
+  PostgreSQL must keep each client on its server session, as asyncpg's own prepared statements
+  already require: PgBouncer's transaction mode would not.)
+
+What may happen, and what the caller is told (commit_outcome.py, lost_commits.py, unchanged):
+
+- a statement before the COMMIT fails (an event the store refuses): PostgreSQL skips the rest of
+  the string, so the COMMIT never runs, and the session says it is still in a (failed) transaction
+  block. That answer is certain: the unit is rolled back and its caller gets the error.
+- the COMMIT fails with an error PostgreSQL answered: as for a plain COMMIT (``rolled_back_for_sure``).
+- the connection is lost while the string is on its way: a loss during the COMMIT, settled by the
+  transaction id the unit's writes returned (``settle``), exactly as for a plain COMMIT; the
+  statements and the COMMIT are one transaction, so they committed together or not at all.
 """
 
 from __future__ import annotations
 
+import itertools
+import secrets
 import sqlite3
+import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
@@ -134,9 +167,10 @@ class AsyncpgTransactions:
         pool = await self._reader.pool()
         for retry in (False, True):
             connection = await pool.acquire(timeout=POOL_TIMEOUT_SECONDS)
-            transaction = connection.transaction()
             try:
-                await transaction.start()
+                # Not asyncpg's Transaction: its COMMIT is sent by this module, with the statements
+                # that ride in its round trip.
+                await connection.execute(_BEGIN)
             except BaseException as error:
                 fault = isinstance(error, Exception) and is_connection_fault(error)
                 if fault:
@@ -148,25 +182,30 @@ class AsyncpgTransactions:
                 if fault and not retry:
                     continue  # nothing began
                 raise
-            return _AsyncpgTransaction(pool, connection, transaction, self.listeners, self._reader.new_connection)
+            return _AsyncpgTransaction(pool, connection, self.listeners, self._reader.new_connection)
         raise AssertionError("unreachable")
 
     async def close(self) -> None:
         """The pool is the reader's, closed with it."""
 
 
+_BEGIN, _COMMIT, _ROLLBACK = "BEGIN", "COMMIT", "ROLLBACK"
+
+
 class _AsyncpgTransaction:
     """Its transaction id is learned from its writes: a statement that returns a ``transaction_id``
     column (lost_commits.py) tells it, at no extra round trip; a COMMIT lost on its way is then
-    settled by asking PostgreSQL what became of that transaction."""
+    settled by asking PostgreSQL what became of that transaction. Statements handed to
+    ``before_commit`` are sent with the COMMIT, in one query string (the module's docstring)."""
 
     dialect: Dialect = AsyncpgTransactions.dialect
 
-    def __init__(self, pool: Any, connection: Any, transaction: Any, listeners: list[StatementListener],
+    def __init__(self, pool: Any, connection: Any, listeners: list[StatementListener],
                  new_connection: Callable[[], Awaitable[Any]]) -> None:
-        self._pool, self._connection, self._transaction = pool, connection, transaction
+        self._pool, self._connection = pool, connection
         self._listeners, self._new_connection = listeners, new_connection
         self._transaction_id: int | XactStatus = XactStatus.UNAVAILABLE  # not learned yet
+        self._before_commit: list[tuple[str, str]] = []
 
     async def rows(self, sql: str, values: Sequence[Any]) -> list[Any]:
         for listener in self._listeners:
@@ -186,6 +225,14 @@ class _AsyncpgTransaction:
             self._transaction_id = transaction_id
         return rows
 
+    async def before_commit(self, statement: str, argument: str) -> None:
+        """``statement`` (one text parameter, ``$1``; no rows wanted) runs with ``argument`` in this
+        transaction, in its COMMIT's round trip; if it fails, the transaction is not committed.
+        (PostgreSQL's only: on SQLite a statement costs no round trip, and runs at once.)"""
+        for listener in self._listeners:
+            listener(statement)
+        self._before_commit.append((statement, argument))
+
     async def commit(self) -> None:
         if self._connection.is_closed():
             # The server ended the session before this COMMIT could be sent (commit_outcome.py).
@@ -198,18 +245,45 @@ class _AsyncpgTransaction:
             await self._give_back()
 
     async def _commit_or_settle(self) -> None:
+        pending, self._before_commit = self._before_commit, []
+        query, prepared = _commit_query(self._connection, pending)
         try:
-            await self._transaction.commit()
+            # One query string, one round trip: PostgreSQL runs its statements in turn, and stops at
+            # the first that fails.
+            await self._connection.execute(query)
+            _PREPARED.update(prepared)
         except Exception as error:
             if is_connection_fault(error):
                 discard(self._connection)
+            elif self._still_in_transaction(error):
+                # A statement before the COMMIT failed, so the COMMIT never ran: certainly not
+                # committed, and the transaction is ended here.
+                await self._end_failed_transaction()
+                raise
             if rolled_back_for_sure(error):
                 raise
             conclude(await settle(self._transaction_id, self._new_connection), error)
 
-    async def rollback(self) -> None:
+    def _still_in_transaction(self, error: Exception) -> bool:
+        """Whether PostgreSQL answered the COMMIT's query string with an error and then said its
+        session is still in a transaction block (its ReadyForQuery, read before asyncpg raises): the
+        COMMIT did not run. Only for an answer from the server: after a lost connection the status
+        asyncpg holds is the one before the COMMIT was sent."""
+        import asyncpg
+
+        return (isinstance(error, asyncpg.PostgresError) and not self._connection.is_closed()
+                and self._connection.is_in_transaction())
+
+    async def _end_failed_transaction(self) -> None:
         try:
-            await self._transaction.rollback()
+            await self._connection.execute(_ROLLBACK)
+        except Exception:
+            discard(self._connection)  # the pool's reset, or a new connection, ends it as surely
+
+    async def rollback(self) -> None:
+        self._before_commit = []
+        try:
+            await self._connection.execute(_ROLLBACK)
         finally:
             await self._give_back()
 
@@ -222,6 +296,50 @@ class _AsyncpgTransaction:
             await self._pool.release(self._connection)
         except Exception:
             discard(self._connection)
+
+
+# The statements each connection has prepared, by its asyncpg connection object (one per server
+# session: the entry goes with it), as statement text -> prepared name.
+_PREPARED: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
+_PREPARED_NAMES = itertools.count(1)
+
+
+def _raw(connection: Any) -> Any:
+    """The asyncpg connection behind a pool's proxy (a new proxy each time it is acquired), or None."""
+    import asyncpg
+
+    raw = getattr(connection, "_con", None)
+    return raw if isinstance(raw, asyncpg.Connection) else None
+
+
+def _commit_query(connection: Any, pending: list[tuple[str, str]]) -> tuple[str, dict[Any, dict[str, str]]]:
+    """The query string that runs ``pending`` (statement, argument) in turn and then COMMITs, and the
+    statements it prepares on the connection, to record once it succeeded (the module's docstring)."""
+    raw = _raw(connection)
+    known = _PREPARED.get(raw, {}) if raw is not None else {}
+    preparing: dict[str, str] = {}
+    parts = []
+    for statement, argument in pending:
+        literal = _dollar_quoted(argument)
+        if raw is None:
+            parts.append(statement.replace("$1", literal))  # planned each time: one text parameter, $1
+            continue
+        name = known.get(statement) or preparing.get(statement)
+        if name is None:
+            name = preparing[statement] = f"hospital_before_commit_{next(_PREPARED_NAMES)}"
+            parts.append(f"PREPARE {name}(text) AS {statement}")
+        parts.append(f"EXECUTE {name}({literal})")
+    parts.append(_COMMIT)
+    return "; ".join(parts), ({raw: {**known, **preparing}} if preparing else {})
+
+
+def _dollar_quoted(text: str) -> str:
+    """``text`` as a dollar-quoted literal. Its tag, less the closing ``$``, is nowhere in the text:
+    then the text cannot hold the tag, nor end with the start of one that the closing tag completes."""
+    opening = f"$q{secrets.token_hex(4)}"
+    while opening in text:
+        opening = f"$q{secrets.token_hex(4)}"
+    return f"{opening}${text}{opening}$"
 
 
 def driver_transactions_for(writer: SqliteWriter | None, reader: object) -> DriverTransactions | None:
