@@ -17,6 +17,7 @@ from sqlalchemy import insert
 from hospital.adapters.sqlalchemy.tables import catalogue as tables
 from hospital.application.actor import Actor
 from hospital.bootstrap import Container
+from hospital.domain.appointments import Appointment
 from hospital.domain.doctors import Doctor
 from tests.support.actors import actor_of, admin, register
 
@@ -92,3 +93,11 @@ async def cast(container: Container) -> Cast:
         other_doctor=await register_doctor(container, other_doctor_times),
         admin=await admin(container), doctor_times=doctor_times, other_doctor_times=other_doctor_times,
     )
+
+
+def booking(people: Cast, index: int = 0, *, symptoms: str = "", patient_id: int | None = None) -> Appointment:
+    """A legacy booking of the cast's doctor (the owner's unless ``patient_id``), on the doctor's
+    ``index``-th time (round the list), to hand to a unit of work."""
+    times = people.doctor_times
+    return Appointment.book(patient_id or people.owner.patient_id, people.doctor.doctor_id,
+                            times[index % len(times)], "Online", symptoms or f"unit {index}", times)

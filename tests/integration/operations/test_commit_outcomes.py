@@ -23,7 +23,7 @@ from hospital.application.pagination import PageRequest
 from hospital.application.ports.appointments import BookingOutcome
 from hospital.bootstrap import Container
 from hospital.domain.appointments import Appointment
-from tests.support.clinic import Cast, cast
+from tests.support.clinic import Cast, booking, cast
 from tests.support.commits import replace_commits
 
 
@@ -37,11 +37,6 @@ def postgres(database_url: str) -> None:
 async def people(postgres, sql_container: Container) -> Cast:
     return await cast(sql_container)
 
-
-def booking(people: Cast, index: int = 0) -> Appointment:
-    times = people.doctor_times
-    return Appointment.book(people.owner.patient_id, people.doctor.doctor_id, times[index % len(times)], "Online",
-                            f"unit {index}", times)
 
 
 async def on_the_driver(container: Container, appointment: Appointment) -> int:

@@ -13,18 +13,12 @@ from hospital.application.errors import ServiceUnavailableError
 from hospital.application.pagination import PageRequest
 from hospital.application.ports.appointments import BookingOutcome
 from hospital.application.ports.unit_of_work import SessionUnavailableError
-from hospital.domain.appointments import Appointment
-from tests.support.clinic import Cast, cast
+from tests.support.clinic import booking, cast
 
 # A refresh token's id: revoked tokens are the repository the SQL store still serves through its ORM session.
 JTI = "0" * 32
 SOON = datetime(2030, 1, 1, tzinfo=UTC)
 
-
-def booking(people: Cast, index: int = 0, symptoms: str = "") -> Appointment:
-    times = people.doctor_times
-    return Appointment.book(people.owner.patient_id, people.doctor.doctor_id, times[index % len(times)], "Online",
-                            symptoms or f"unit {index}", times)
 
 
 async def total(container) -> int:

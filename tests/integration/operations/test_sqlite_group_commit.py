@@ -15,7 +15,7 @@ from hospital.adapters.sqlalchemy.database_errors import REFERENCE_REMOVED
 from hospital.adapters.sqlalchemy.sqlite_writer import SqliteWriter
 from hospital.domain.appointments import Appointment
 from hospital.domain.errors import NON_FIELD_ERRORS, ConflictError
-from tests.support.clinic import Cast, cast
+from tests.support.clinic import booking, cast
 
 UNITS = 12
 
@@ -46,11 +46,6 @@ def stored_ids(database_file: str) -> set[int]:
     with closing(sqlite3.connect(database_file)) as other:
         return {row[0] for row in other.execute("SELECT id FROM appointments")}
 
-
-def booking(people: Cast, index: int = 0, patient_id: int | None = None) -> Appointment:
-    times = people.doctor_times
-    return Appointment.book(patient_id or people.owner.patient_id, people.doctor.doctor_id, times[index % len(times)],
-                            "Online", f"unit {index}", times)
 
 
 async def book(container, appointment: Appointment, database_file: str, *, fail: bool = False) -> int:

@@ -26,7 +26,7 @@ from hospital.application.ports.appointments import BookingOutcome
 from hospital.bootstrap import Container, shutdown
 from hospital.domain.appointments import Appointment
 from hospital.domain.errors import NotFoundError
-from tests.support.clinic import Cast, cast
+from tests.support.clinic import Cast, booking, cast
 from tests.support.sqlite_faults import Faults, faulty_connection_class
 
 
@@ -56,11 +56,6 @@ def stored_ids(database_file: str) -> set[int]:
     with closing(sqlite3.connect(database_file)) as other:
         return {row[0] for row in other.execute("SELECT id FROM appointments")}
 
-
-def booking(people: Cast, index: int = 0) -> Appointment:
-    times = people.doctor_times
-    return Appointment.book(people.owner.patient_id, people.doctor.doctor_id, times[index % len(times)], "Online",
-                            f"unit {index}", times)
 
 
 async def on_the_driver(container: Container, appointment: Appointment) -> int:

@@ -31,11 +31,10 @@ from hospital.application.errors import CommitOutcomeUnknownError
 from hospital.application.pagination import PageRequest
 from hospital.application.ports.appointments import BookingOutcome
 from hospital.bootstrap import Container, shutdown
-from hospital.domain.appointments import Appointment
 from hospital.domain.audit import ActorRole, AuditAction, AuditEntry, AuditOutcome, RequestContext, ResourceType
 from hospital.domain.errors import ValidationError
 from tests.support.backends import production_container
-from tests.support.clinic import Cast, cast
+from tests.support.clinic import Cast, booking, cast
 
 
 @pytest.fixture
@@ -49,11 +48,6 @@ def postgres(database_url: str) -> str:
 async def people(postgres, sql_container: Container) -> Cast:
     return await cast(sql_container)
 
-
-def booking(people: Cast, index: int = 0) -> Appointment:
-    times = people.doctor_times
-    return Appointment.book(people.owner.patient_id, people.doctor.doctor_id, times[index % len(times)], "Online",
-                            f"unit {index}", times)
 
 
 def round_trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
