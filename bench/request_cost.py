@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import run
+from bench.endpoints import LIST_APPOINTMENTS, LIST_PATIENT
 
 CONCURRENCY = 16
 ADMIN = "benchadmin"
@@ -129,21 +130,27 @@ async def _fixtures(client: Client) -> tuple[dict[str, str], list[tuple[str, str
     tokens = {"admin": await login(ADMIN), "patient": await login(PATIENT)}
     if not await client.json("GET", "/contacts/", tokens["admin"]):
         await client.json("POST", "/contacts/", body={"name": "Ann", "phone": "01712345678", "massage": "Hi"})
-    mine = await client.json("GET", "/appointments/?limits=1", tokens["patient"])
-    if mine["results"]:
-        appointment = mine["results"][0]["id"]
-    else:
-        doctor = await client.json("GET", "/doctors/2/")
-        appointment = (await client.json("POST", "/appointments/", tokens["patient"], {
-            "doctor": 2, "appointment_type": "Online", "time": doctor["available_time"][0],
-            "symptoms": "cough"}))["id"]
     patient = (await client.json("GET", "/patients/?limits=1", tokens["patient"]))["results"][0]["id"]
+    # The appointment reads as bench/endpoints.py makes them: a patient with LIST_APPOINTMENTS of them.
+    try:
+        tokens["lister"] = await login(LIST_PATIENT)
+    except RuntimeError:
+        await client.json("POST", "/api/user/register/", body={
+            "username": LIST_PATIENT, "email": f"{LIST_PATIENT}@example.org", "password": run.PASSWORD,
+            "confirm_password": run.PASSWORD})
+        tokens["lister"] = await login(LIST_PATIENT)
+    listed = await client.json("GET", "/appointments/?limits=1", tokens["lister"])
+    time_id = (await client.json("GET", "/doctors/2/"))["available_time"][0]
+    for _ in range(LIST_APPOINTMENTS - listed["count"]):
+        await client.json("POST", "/appointments/", tokens["lister"], {
+            "doctor": 2, "appointment_type": "Online", "time": time_id, "symptoms": "cough"})
+    listed = (await client.json("GET", "/appointments/?limits=1", tokens["lister"]))["results"][0]["id"]
     endpoints = [
-        ("appointments", "/appointments/?limits=10", "patient"),
+        ("appointments", "/appointments/?limits=10", "lister"),
         ("patients", "/patients/?limits=10", "admin"),
         ("reviews", "/reviews/?limits=10", None),
         ("profile_me", "/api/user/profiles/me/", "patient"),
-        ("appointment", f"/appointments/{appointment}/", "patient"),
+        ("appointment", f"/appointments/{listed}/", "lister"),
         ("contacts", "/contacts/", "admin"),
         ("designations", "/designations/", None),
         ("patient", f"/patients/{patient}/", "patient"),
