@@ -17,6 +17,7 @@ from hospital.adapters.sqlalchemy.database_errors import flush
 from hospital.adapters.sqlalchemy.direct_reads import ReadRunner
 from hospital.adapters.sqlalchemy.integers import storable
 from hospital.adapters.sqlalchemy.prepared import PreparedQuery
+from hospital.adapters.sqlalchemy.read_values import utc_datetime
 from hospital.adapters.sqlalchemy.tables.care import appointments as a
 from hospital.adapters.sqlalchemy.tables.catalogue import available_times, doctor_available_times, doctors
 from hospital.adapters.sqlalchemy.tables.scheduling import (
@@ -41,9 +42,7 @@ def stored_instant(dialect: str, value: datetime) -> Any:
 
 
 def read_instant(value: Any) -> datetime:
-    if isinstance(value, str):  # SQLite's text, always UTC
-        return datetime.fromisoformat(value).replace(tzinfo=UTC)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return utc_datetime(value)  # SQLite's text is always UTC
 
 
 def _read_date(value: Any) -> date:
