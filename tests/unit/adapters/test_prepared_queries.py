@@ -20,8 +20,18 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from hospital.adapters.sqlalchemy.prepared import PreparedQuery, QueryShapes, bound, decoded_list, id_in, list_of
+from hospital.adapters.sqlalchemy.direct_reads import ReadRunner
+from hospital.adapters.sqlalchemy.prepared import (
+    FIRST_PAGE_SIZES,
+    PreparedQuery,
+    QueryShapes,
+    bound,
+    decoded_list,
+    id_in,
+    list_of,
+)
 from hospital.adapters.sqlalchemy.tables import catalogue as t
+from hospital.application.pagination import PageRequest
 
 SQLITE = sqlite.pysqlite.dialect()
 POSTGRES = postgresql.asyncpg.dialect()
@@ -121,3 +131,63 @@ def test_a_counted_compound_is_a_plain_union_all(compound):
     count = PreparedQuery(select(func.count()).select_from(_ROWS))
     with pytest.raises(TypeError):
         count.counting(PreparedQuery(compound))
+
+
+def _counted_page() -> PreparedQuery:
+    page = (select(_ROWS.c.id, _ROWS.c.name).where(_ROWS.c.name != bindparam("not_named")).order_by(_ROWS.c.id)
+            .limit(bindparam("limit")).offset(bindparam("offset")))
+    return PreparedQuery(select(func.count()).select_from(_ROWS)).counting(PreparedQuery(page))
+
+
+def test_a_first_page_has_its_limit_in_its_text_and_binds_the_rest():
+    """PostgreSQL plans a parameterised LIMIT at every execution; a first page's own statement has none."""
+    query = _counted_page()
+    first = query.first_page(2)
+    assert first is not None and first is query.first_page(2)
+    pg_sql, pg_values = first.bind(POSTGRES, {"not_named": "b", "limit": 2, "offset": 0})
+    assert pg_sql.endswith("LIMIT 2 OFFSET 0") and "$2" not in pg_sql and pg_values == ["b"]
+    database = sqlite3.connect(":memory:")
+    database.executescript("CREATE TABLE counted_rows (id INTEGER PRIMARY KEY, name TEXT);"
+                           "INSERT INTO counted_rows VALUES (1, 'a'), (2, 'b'), (3, 'c');")
+    sql, values = first.bind(SQLITE, {"not_named": "b", "limit": 2, "offset": 0})
+    bound_sql, bound_values = query.bind(SQLITE, {"not_named": "b", "limit": 2, "offset": 0})
+    assert database.execute(sql, values).fetchall() == database.execute(bound_sql, bound_values).fetchall() == [
+        (1, "a", 3), (3, "c", 3)]
+
+
+def test_a_compounds_first_page_has_its_parts_limits_in_its_text():
+    first = _counted_compound().first_page(2)
+    assert first is not None
+    pg_sql, pg_values = first.bind(POSTGRES, {"limit": 2, "offset": 0})
+    assert "LIMIT 2 OFFSET 0" in pg_sql and "$" not in pg_sql and pg_values == []
+
+
+def test_first_pages_of_only_so_many_sizes_get_their_own_statement():
+    query = _counted_page()
+    for limit in range(1, FIRST_PAGE_SIZES + 1):
+        assert query.first_page(limit) is not None
+    assert query.first_page(FIRST_PAGE_SIZES + 1) is None
+    assert query.first_page(1) is not None
+
+
+class _Recorded(ReadRunner):
+    numbered_first_pages = True
+
+    def __init__(self) -> None:
+        self.sql: list[str] = []
+
+    async def rows(self, query, parameters=None):
+        sql, _ = query.bind(POSTGRES, parameters)
+        self.sql.append(sql)
+        return [(1, "a", 3)]
+
+
+@pytest.mark.parametrize(("page", "numbered"), [(1, True), (2, False)])
+async def test_a_counted_first_page_runs_its_own_statement_where_the_reader_asks(page, numbered):
+    reads = _Recorded()
+    count = PreparedQuery(select(func.count()).select_from(_ROWS))
+    rows = PreparedQuery(select(_ROWS.c.id, _ROWS.c.name).order_by(_ROWS.c.id).limit(bindparam("limit"))
+                         .offset(bindparam("offset")))
+
+    assert await reads.counted_page(count, rows, {}, PageRequest(page=page, limit=1)) == (3, [(1, "a")])
+    assert ("LIMIT 1 OFFSET 0" in reads.sql[0]) is numbered and ("LIMIT $1" in reads.sql[0]) is not numbered

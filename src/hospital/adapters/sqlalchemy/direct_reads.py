@@ -63,6 +63,9 @@ StatementListener = Callable[[str], None]
 
 class DirectReader(Protocol):
     listeners: list[StatementListener]
+    # Whether the database plans a statement with a parameterised LIMIT at each execution
+    # (PreparedQuery.first_page).
+    plans_each_limit: bool
 
     async def rows(self, query: PreparedQuery, parameters: Mapping[str, Any] | None = None) -> list[Any]: ...
 
@@ -91,6 +94,7 @@ class SqliteDirectReader:
     """
 
     dialect: Dialect = sqlite.pysqlite.dialect()
+    plans_each_limit = False  # SQLite keeps each prepared statement's plan
 
     def __init__(self, database: str, *, uri: bool = False, loop_budget_seconds: float = LOOP_BUDGET_SECONDS,
                  threads: int = SLOW_READ_THREADS) -> None:
@@ -181,6 +185,7 @@ class SqliteDirectReader:
 
 class AsyncpgDirectReader:
     dialect: Dialect = postgresql.asyncpg.dialect()
+    plans_each_limit = True  # PreparedQuery.first_page
 
     def __init__(self, connect_arguments: dict[str, Any], *, max_size: int) -> None:
         self._connect_arguments, self._max_size = connect_arguments, max_size
@@ -293,6 +298,7 @@ class EngineDirectReader:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self.listeners: list[StatementListener] = []
+        self.plans_each_limit = engine.dialect.name == "postgresql"
 
     async def rows(self, query: PreparedQuery, parameters: Mapping[str, Any] | None = None) -> list[Any]:
         async with self._engine.connect() as connection:
@@ -347,12 +353,19 @@ class ReadRunner:
         """``value`` of a query without parameters, whose statement concurrent callers may share."""
         return await self.value(query)
 
+    # Whether a first page runs as its own statement with its LIMIT in the text
+    # (PreparedQuery.first_page): where the database plans a parameterised LIMIT at every execution.
+    numbered_first_pages = False
+
     async def counted_page(self, count: PreparedQuery, rows: PreparedQuery, values: Mapping[str, Any],
                            page: PageRequest) -> tuple[int, list[Any]]:
         """The total and the rows of ``page``: one statement, the page with the total on each row
         (``PreparedQuery.counting``; of a compound, on its first part's rows only). A page past the end
         has no row to carry the total: only then is the count asked for alone."""
-        found = await self.rows(count.counting(rows), {**values, "offset": page.offset, "limit": page.limit})
+        query = count.counting(rows)
+        if page.offset == 0 and self.numbered_first_pages:
+            query = query.first_page(page.limit) or query
+        found = await self.rows(query, {**values, "offset": page.offset, "limit": page.limit})
         total = next((row[-1] for row in found if row[-1] is not None), None)
         if total is not None:
             return total, [row[:-1] for row in found]
@@ -376,10 +389,11 @@ class CommittedReads(ReadRunner):
     connection is not the writer's: a unit released into the writer's open group (its COMMIT still
     to come) is invisible to it, and its statements take no lock a writer waits for."""
 
-    __slots__ = ("_direct",)
+    __slots__ = ("_direct", "numbered_first_pages")
 
     def __init__(self, direct: DirectReader) -> None:
         self._direct = direct
+        self.numbered_first_pages = direct.plans_each_limit
 
     async def rows(self, query: PreparedQuery, parameters: Mapping[str, Any] | None = None) -> list[Any]:
         try:
