@@ -11,7 +11,8 @@ machine's load, which moves wrk's rates by up to eight times while it moves CPU 
 ``prepare`` migrates and seeds a database as ``bench/endpoints.py`` does (SQLite: a file in --dir;
 PostgreSQL: ``BENCH_POSTGRES_DATABASE``, recreated). ``measure`` prints, per endpoint, the least and the median
 over rounds of ``time.process_time`` per call, ``CONCURRENCY`` calls in flight at once as wrk's connections
-are; ``--responses FILE`` writes each endpoint's status, headers and body (request id, date and
+are, and on PostgreSQL the median CPU of the server's backends per call (/proc, a local server);
+``--responses FILE`` writes each endpoint's status, headers and body (request id, date and
 timing left out) so that two builds' answers can be compared byte for byte. ``calls`` prints the
 Python function calls per request (cProfile's count), which the machine's load does not move. Run another checkout's
 code with ``PYTHONPATH=<checkout>/src``: the script only drives the ASGI app.
@@ -217,17 +218,36 @@ async def _measure(args: argparse.Namespace) -> None:
         print(out.getvalue())
         return
     results: dict[str, list[float]] = {name: [] for name, _, _ in chosen}
+    server: dict[str, list[float]] = {name: [] for name, _, _ in chosen}
     for _name, target, who in chosen:  # warm up
         await _calls(client, target, tokens.get(who or ""), args.calls // 4)
     for _ in range(args.rounds):
         for name, target, who in chosen:
-            started = time.process_time()
+            started, served = time.process_time(), _server_cpu(args.backend)
             await _calls(client, target, tokens.get(who or ""), args.calls)
             results[name].append((time.process_time() - started) / args.calls * 1e6)
+            server[name].append((_server_cpu(args.backend) - served) / args.calls * 1e6)
     for name, target, who in chosen:
         rounds = ", ".join(f"{value:.0f}" for value in results[name])
+        # PostgreSQL's own work (planning, executing) is CPU of its backends, on the same cores.
+        database = f", database median {statistics.median(server[name]):4.0f} us" if args.backend != "sqlite" else ""
         print(f"{name:14} {target:32} {who or 'anonymous':9} min {min(results[name]):5.0f} us, "
-              f"median {statistics.median(results[name]):5.0f} us ({rounds})")
+              f"median {statistics.median(results[name]):5.0f} us ({rounds}){database}")
+
+
+def _server_cpu(backend: str) -> float:
+    """CPU seconds of the PostgreSQL backends serving this database (a local server: /proc)."""
+    if backend == "sqlite":
+        return 0.0
+    ticks, title = 0, f" postgres {run.POSTGRES_DATABASE} ".encode()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if title in Path(f"/proc/{pid}/cmdline").read_bytes():
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        except OSError:
+            continue
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
