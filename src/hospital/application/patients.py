@@ -73,7 +73,8 @@ class PatientUseCase:
     async def _row(uow: UnitOfWork, patient: Patient) -> PatientRow:
         # Not the user itself: that would be the ORM's, which a unit whose transaction is the
         # driver's may not use (ports/unit_of_work.py, SessionUnavailableError).
-        username = await uow.users.username_of(patient.user_id)
+        # The username read with the record at its load, if it was (a change's): no statement.
+        username = uow.patients.username_loaded(patient) or await uow.users.username_of(patient.user_id)
         assert username is not None, "a patient's user is deleted with it"
         return PatientRow.of(patient, username)
 

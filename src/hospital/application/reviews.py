@@ -157,21 +157,24 @@ class CreateReview(ReviewUseCase):
         if reviewer_id is None:
             raise PermissionDeniedError(NOT_A_PATIENT)
         async with self._uow() as uow:
-            known = await self._doctor_exists(uow, draft.doctor)
-            unknown = {} if known else _unknown_doctor(draft.doctor)
-            already = known and await uow.reviews.exists(reviewer_id=reviewer_id, doctor_id=draft.doctor)
+            # Read before the transaction opens (the unit's first write opens it): the doctor's
+            # existence with the names the answer shows. The one-review-each rule is the store's
+            # unique key, checked by the INSERT itself: no statement for it in the transaction.
+            names = (await uow.review_views.names(reviewer_id=reviewer_id, doctor_id=draft.doctor)
+                     if is_valid_id(draft.doctor) else None)
+            unknown = {} if names is not None else _unknown_doctor(draft.doctor)
             try:
                 review = Review.write(
                     reviewer_id=reviewer_id, doctor_id=draft.doctor, body=draft.body, rating=draft.rating,
-                    today=self._clock.now().date(), already_reviewed=already,
+                    today=self._clock.now().date(), already_reviewed=False,
                 )
             except ValidationError as error:
                 raise _with_unknown_doctor(unknown, error) from None
             if unknown:
                 raise ValidationError(unknown)
-            # A concurrent twin may have passed the check above; the repository reports that too.
-            await uow.reviews.add(review)
-            view = await self._view(uow, review.id)
+            assert names is not None
+            await uow.reviews.add(review)  # AlreadyReviewedError if the patient has a review of this doctor
+            view = ReviewView.of(review, names)
             await uow.audit.append(entry(actor, AuditAction.CREATE, ResourceType.REVIEW, resource_id=review.id,
                                          patient_ids=[reviewer_id]))
             await uow.commit()
@@ -201,7 +204,9 @@ class UpdateReview(ReviewUseCase):
             if unknown:
                 raise ValidationError(unknown)  # the edit is rolled back with the unit of work
             await uow.reviews.save(review)
-            view = await self._view(uow, review.id)
+            # The names read with the review at its load, unless it moved to another doctor.
+            names = uow.reviews.names_loaded(review)
+            view = ReviewView.of(review, names) if names is not None else await self._view(uow, review.id)
             await uow.audit.append(entry(actor, AuditAction.UPDATE, ResourceType.REVIEW, resource_id=review_id,
                                          patient_ids=[review.reviewer_id]))
             await uow.commit()

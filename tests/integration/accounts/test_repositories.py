@@ -324,6 +324,22 @@ async def test_a_patient_is_found_by_id_and_by_user(uow: Factory) -> None:
     assert (by_id.user_id, by_id.phone, by_id.profile) == (alice.id, "+12345", "patients/a.png")
 
 
+async def test_a_patient_read_for_change_brings_its_username(uow: Factory) -> None:
+    alice = await add_account(uow, "alice", patient=False)
+    bob = await add_account(uow, "bob", patient=False)
+    async with uow() as tx:
+        patient = Patient.enrol(user_id=alice.id, phone="+12345", profile=None)
+        await tx.patients.add(patient)
+        await tx.commit()
+
+    async with uow() as tx:
+        loaded = await tx.patients.get(patient.id)
+        assert tx.patients.username_loaded(loaded) == "alice"
+        loaded.user_id = bob.id
+        assert tx.patients.username_loaded(loaded) is None  # not the user it was read with
+        assert tx.patients.username_loaded(Patient.enrol(user_id=alice.id, phone=None, profile=None)) is None
+
+
 async def test_a_user_without_a_patient_record_has_none(uow: Factory) -> None:
     alice = await add_account(uow, "alice", patient=False)
     async with uow() as tx:

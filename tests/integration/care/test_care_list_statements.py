@@ -68,3 +68,21 @@ async def test_a_scoped_page_is_an_index_range_scan_in_id_order(sql_container, d
                 f"EXPLAIN QUERY PLAN {sql}", tuple(parameters)))
         assert index in plan, plan
         assert "TEMP B-TREE" not in plan, plan  # no sort: the index already gives id order
+
+
+async def test_a_patients_change_answers_with_the_username_read_at_its_load(sql_container):
+    """One query: the record locked, with its user's username; no read of it after the save while the
+    row is locked (on PostgreSQL writers of the row queue on that lock)."""
+    from hospital.application.patients import PatientChanges
+
+    people = await cast(sql_container)
+    update = sql_container.update_patient()
+    owner = people.owner
+    with counted(sql_container) as statements:
+        row = await update(owner, owner.patient_id, PatientChanges(phone="01712345670"))
+    assert row == (await sql_container.get_patient()(owner, owner.patient_id))
+    assert row.phone == "01712345670"
+    queries = [s for s in statements if s.lstrip().upper().startswith("SELECT") and "is_staff" not in s]
+    # Besides the check that no other patient has the phone: the load, which names the user.
+    [load] = [s for s in queries if "patients.phone =" not in s]
+    assert "username" in load

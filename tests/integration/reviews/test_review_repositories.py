@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from hospital.application.pagination import InvalidPageError, PageRequest
-from hospital.application.ports.reviews import ReviewFilters, ReviewView
+from hospital.application.ports.reviews import ReviewFilters, ReviewNames, ReviewView
 from hospital.bootstrap import Container
 from hospital.domain.reviews import AlreadyReviewedError, Rating, Review
 from tests.support.actors import register
@@ -130,7 +130,31 @@ async def test_a_review_goes_with_its_doctor(container, cast):
     assert [view.doctor_name for view in await _list(container)] == ["Grace Hopper"]
 
 
+async def test_get_reads_the_names_its_change_answers_with_until_the_doctor_moves(container, cast):
+    [review_id] = await _add(container, _review(cast.other.patient_id, cast.ada.doctor_id))
+    async with container.unit_of_work() as uow:
+        review = await uow.reviews.get(review_id)
+        assert uow.reviews.names_loaded(review) == ReviewNames(reviewer="edsger", doctor="Ada Lovelace")
+        review.body = "Kinder."
+        await uow.reviews.save(review)
+        assert ReviewView.of(review, uow.reviews.names_loaded(review)) == ReviewView(
+            id=review_id, reviewer_id=cast.other.patient_id, reviewer="edsger", doctor=cast.ada.doctor_id,
+            doctor_name="Ada Lovelace", body="Kinder.", created_on=DAY, rating=4)
+        review.doctor_id = cast.grace.doctor_id
+        assert uow.reviews.names_loaded(review) is None  # not read: the view is read instead
+        assert uow.reviews.names_loaded(_review(cast.author.patient_id, cast.ada.doctor_id)) is None
+
+
 # --- the read port ------------------------------------------------------------------------------
+
+async def test_names_of_a_pair_are_read_without_a_review(container, cast):
+    async with container.unit_of_work() as uow:
+        views = uow.review_views
+        assert await views.names(reviewer_id=cast.author.patient_id, doctor_id=cast.grace.doctor_id) == ReviewNames(
+            reviewer="Alan Turing", doctor="Grace Hopper")
+        assert await views.names(reviewer_id=cast.author.patient_id, doctor_id=999) is None
+        assert await views.names(reviewer_id=999, doctor_id=cast.ada.doctor_id) == ReviewNames(
+            reviewer="", doctor="Ada Lovelace")
 
 async def test_a_view_names_the_reviewer_and_the_doctor(container, cast):
     named, unnamed = await _add(container, _review(cast.author.patient_id, cast.ada.doctor_id, rating=3),

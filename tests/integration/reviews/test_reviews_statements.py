@@ -66,3 +66,34 @@ async def test_reading_one_review_is_one_statement(api, sql_container):
     with statements_of(sql_container) as seen:
         assert (await api.get("/reviews/1/")).status_code == 200
     assert len(reads(seen)) == 1
+
+
+def _of_reviews(statements: list[str]) -> list[str]:
+    """The queries of reviews, doctors and their names (not the caller's actor, which a request may read)."""
+    return [statement for statement in reads(statements)
+            if ("reviews" in statement or "doctors" in statement) and "is_staff" not in statement]
+
+
+async def test_a_reviews_change_answers_with_the_names_read_at_its_load(api, sql_container, clinic):
+    """One query: the review locked, with its reviewer's and doctor's names; no read of the view after
+    the save while the row is locked (on PostgreSQL writers of the row queue on that lock)."""
+    created = await api.post("/reviews/", json={"doctor": clinic.ada.doctor_id, "body": "Kind.", "rating": 5},
+                             headers=clinic.author.headers)
+    review = created.json()
+    with statements_of(sql_container) as seen:
+        changed = await api.patch(f"/reviews/{review['id']}/", json={"body": "Kind and clear."},
+                                  headers=clinic.author.headers)
+    assert changed.status_code == 200
+    assert changed.json() == {**review, "body": "Kind and clear."}
+    assert len(_of_reviews(seen)) == 1
+
+
+async def test_a_review_is_created_after_one_read_of_its_names(api, sql_container, clinic):
+    """The doctor and the names read once, before the transaction; the one-review-each rule is the
+    INSERT's unique key; the answer is made from what was written and read."""
+    with statements_of(sql_container) as seen:
+        created = await api.post("/reviews/", json={"doctor": clinic.ada.doctor_id, "body": "Kind.", "rating": 5},
+                                 headers=clinic.author.headers)
+    assert created.status_code == 201
+    assert len(_of_reviews(seen)) == 1
+    assert created.json() == (await api.get(f"/reviews/{created.json()['id']}/")).json()

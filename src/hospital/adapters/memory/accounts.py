@@ -6,7 +6,7 @@ import copy
 from datetime import datetime
 from typing import Any
 
-from hospital.adapters.memory.database import InMemoryTable
+from hospital.adapters.memory.database import InMemoryTable, InMemoryTransaction
 from hospital.application.ports.accounts import ProfileDetails
 from hospital.domain.actors import Actor
 from hospital.domain.errors import ConflictError
@@ -111,6 +111,10 @@ class InMemoryProfileRepository(_StoredCopies):
 class InMemoryPatientRepository(InMemoryTable):
     table_name = PATIENTS
 
+    def __init__(self, db: InMemoryTransaction) -> None:
+        super().__init__(db)
+        self._usernames: dict[int, tuple[int, str]] = {}  # by patient id: the user id and username loaded
+
     def _check_unique(self, patient: Patient) -> None:
         # The database's unique constraints, so both adapters refuse the same writes.
         for other in self._rows.values():
@@ -126,7 +130,15 @@ class InMemoryPatientRepository(InMemoryTable):
         self._insert(patient)
 
     async def get(self, patient_id: int) -> Patient | None:
-        return self._rows.get(patient_id)
+        patient = self._rows.get(patient_id)
+        if patient is not None:
+            # As the SQL repository: the username read with the record, for its change's answer.
+            self._usernames[patient_id] = (patient.user_id, self._db.table("users")[patient.user_id].username)
+        return patient
+
+    def username_loaded(self, patient: Patient) -> str | None:
+        loaded = self._usernames.get(patient.id) if patient.id is not None else None
+        return loaded[1] if loaded is not None and loaded[0] == patient.user_id else None
 
     async def get_by_user(self, user_id: int) -> Patient | None:
         return next((p for p in self._rows.values() if p.user_id == user_id), None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hospital.adapters.memory.database import InMemoryTable, InMemoryTransaction
 from hospital.application.pagination import Page, PageRequest
-from hospital.application.ports.reviews import ReviewFilters, ReviewView
+from hospital.application.ports.reviews import ReviewFilters, ReviewNames, ReviewView
 from hospital.domain.reviews import AlreadyReviewedError, Review
 from hospital.domain.users import User, display_name
 
@@ -17,8 +17,22 @@ def _live(db: InMemoryTransaction, review: Review | None) -> Review | None:
     return review
 
 
+def _names(db: InMemoryTransaction, reviewer_id: int, doctor_id: int) -> ReviewNames | None:
+    doctor = db.table("doctors").get(doctor_id)
+    if doctor is None:
+        return None
+    users = db.table("users")
+    patient = db.table("patients").get(reviewer_id)
+    reviewer = users[patient.user_id].display_name if patient is not None else ""
+    return ReviewNames(reviewer=reviewer, doctor=users[doctor.user_id].display_name)
+
+
 class InMemoryReviewRepository(InMemoryTable):
     table_name = "reviews"
+
+    def __init__(self, db: InMemoryTransaction) -> None:
+        super().__init__(db)
+        self._loaded: dict[int, tuple[int, int, ReviewNames]] = {}
 
     def _live_rows(self) -> list[Review]:
         return [review for review in self._sorted() if _live(self._db, review)]
@@ -34,7 +48,19 @@ class InMemoryReviewRepository(InMemoryTable):
         self._insert(review)
 
     async def get(self, review_id: int) -> Review | None:
-        return _live(self._db, self._rows.get(review_id))
+        review = _live(self._db, self._rows.get(review_id))
+        if review is not None:
+            # As the SQL repository: the names read with the review, for its change's answer.
+            names = _names(self._db, review.reviewer_id, review.doctor_id)
+            assert names is not None
+            self._loaded[review_id] = (review.reviewer_id, review.doctor_id, names)
+        return review
+
+    def names_loaded(self, review: Review) -> ReviewNames | None:
+        loaded = self._loaded.get(review.id) if review.id is not None else None
+        if loaded is None or loaded[:2] != (review.reviewer_id, review.doctor_id):
+            return None
+        return loaded[2]
 
     async def exists(self, *, reviewer_id: int, doctor_id: int) -> bool:
         return any((r.reviewer_id, r.doctor_id) == (reviewer_id, doctor_id) for r in self._live_rows())
@@ -83,6 +109,9 @@ class InMemoryReviewViews(InMemoryTable):
     async def get(self, review_id: int) -> ReviewView | None:
         review = _live(self._db, self._rows.get(review_id))
         return self._view(review) if review is not None else None
+
+    async def names(self, *, reviewer_id: int, doctor_id: int) -> ReviewNames | None:
+        return _names(self._db, reviewer_id, doctor_id)
 
     async def list(self, filters: ReviewFilters, page: PageRequest) -> Page[ReviewView]:
         matches = [r for r in self._sorted() if _live(self._db, r) and self._matches(r, filters)]

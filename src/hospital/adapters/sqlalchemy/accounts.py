@@ -184,6 +184,11 @@ _PATIENT_COLUMNS = (t.patients.c.id, t.patients.c.user_id, t.patients.c.phone, t
                     t.patients.c.version)  # as EntityTable reads a row: id, the attributes, version
 _PATIENT_OF_USER = PreparedQuery(select(*_PATIENT_COLUMNS).where(t.patients.c.user_id == bindparam("user_id"))
                                  .with_for_update())  # as EntityTable.get
+# The record to change with its user's username, which the change answers with: one statement, so the
+# row's lock is not held across a read of it after the save. Only the patient's row is locked.
+_PATIENT_NAMED = PreparedQuery(
+    select(*_PATIENT_COLUMNS, t.users.c.username).join(t.users, t.users.c.id == t.patients.c.user_id)
+    .where(t.patients.c.id == bindparam("id")).with_for_update(of=t.patients))
 _PHONE_TAKEN = PreparedQuery(select(t.patients.c.id).where(t.patients.c.phone == bindparam("phone")))
 _PHONE_TAKEN_BY_OTHER = PreparedQuery(select(t.patients.c.id).where(t.patients.c.phone == bindparam("phone"),
                                                                    t.patients.c.id != bindparam("exclude_id")))
@@ -199,6 +204,21 @@ class SqlAlchemyPatientRepository(EntityTable[Patient]):
 
     def __init__(self, uow: TransactionOwner, reads: ReadRunner) -> None:
         super().__init__(uow, reads, Patient, t.patients)
+        self._usernames: dict[int, tuple[int, str]] = {}  # by patient id: the user id and username loaded
+
+    async def get(self, entity_id: int) -> Patient | None:
+        if not storable(entity_id):
+            return None
+        rows = await self._uow.write(_PATIENT_NAMED, {"id": entity_id})
+        if not rows:
+            return None
+        patient = self.entity_of(rows[0][:-1])
+        self._usernames[entity_id] = (patient.user_id, rows[0][-1])
+        return patient
+
+    def username_loaded(self, patient: Patient) -> str | None:
+        loaded = self._usernames.get(patient.id) if patient.id is not None else None
+        return loaded[1] if loaded is not None and loaded[0] == patient.user_id else None
 
     async def get_by_user(self, user_id: int) -> Patient | None:
         """The user's record to change, read in the unit's transaction (as ``get``)."""

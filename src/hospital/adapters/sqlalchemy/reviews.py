@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, String, bindparam, func, select
 
 from hospital.adapters.sqlalchemy.direct_reads import ReadRunner
-from hospital.adapters.sqlalchemy.entity_table import EntityTable, TransactionOwner
+from hospital.adapters.sqlalchemy.entity_table import VERSION, EntityTable, TransactionOwner, statements_for
 from hospital.adapters.sqlalchemy.integers import storable
 from hospital.adapters.sqlalchemy.prepared import PreparedQuery, QueryShapes, bound
 from hospital.adapters.sqlalchemy.search import contains_pattern, matches_any
@@ -17,38 +17,9 @@ from hospital.adapters.sqlalchemy.tables.accounts import patients, users
 from hospital.adapters.sqlalchemy.tables.care import reviews
 from hospital.adapters.sqlalchemy.tables.catalogue import doctors
 from hospital.application.pagination import Page, PageRequest
-from hospital.application.ports.reviews import ReviewFilters, ReviewView
+from hospital.application.ports.reviews import ReviewFilters, ReviewNames, ReviewView
 from hospital.domain.reviews import Rating, Review
 from hospital.domain.users import display_name
-
-_REVIEWED = PreparedQuery(select(reviews.c.id).where(reviews.c.reviewer_id == bindparam("reviewer_id"),
-                                                      reviews.c.doctor_id == bindparam("doctor_id")))
-
-
-class SqlAlchemyReviewRepository(EntityTable[Review]):
-    """One row each, one prepared statement per write (entity_table.py). Two identical creates at once
-    both pass the use case's check; the unique constraint stops one (AlreadyReviewedError,
-    database_errors.py). The column holds the number of stars; the entity a ``Rating``."""
-
-    def __init__(self, uow: TransactionOwner, reads: ReadRunner) -> None:
-        super().__init__(uow, reads, Review, reviews)
-
-    def _values(self, entity: Review, prefix: str = "") -> dict[str, Any]:
-        values = super()._values(entity, prefix)
-        values[prefix + "rating"] = entity.rating.value
-        return values
-
-    def _entity_of(self, row: Sequence[Any]) -> Review:
-        review = super()._entity_of(row)
-        review.rating = Rating(review.rating)  # type: ignore[arg-type]  # the stored number of stars
-        return review
-
-    async def exists(self, *, reviewer_id: int, doctor_id: int) -> bool:
-        """In the unit's transaction: a review it wrote or moved counts."""
-        if not (storable(reviewer_id) and storable(doctor_id)):
-            return False
-        return bool(await self._uow.write(_REVIEWED, {"reviewer_id": reviewer_id, "doctor_id": doctor_id}))
-
 
 reviewer_users = users.alias("reviewer_users")
 doctor_users = users.alias("doctor_users")
@@ -67,6 +38,65 @@ def _joined(query: Select[Any]) -> Select[Any]:
         .join(doctors, doctors.c.id == reviews.c.doctor_id)
         .join(doctor_users, doctor_users.c.id == doctors.c.user_id)
     )
+
+
+_REVIEWED = PreparedQuery(select(reviews.c.id).where(reviews.c.reviewer_id == bindparam("reviewer_id"),
+                                                      reviews.c.doctor_id == bindparam("doctor_id")))
+
+
+# The review to change as EntityTable reads it (id, attributes, version), then its doctor's and reviewer's
+# names, which the change answers with: one statement, so the row's lock is not held across a read of
+# them after the save. Only the review's row is locked (FOR UPDATE OF), as EntityTable.get locks it.
+_ROW_COLUMNS = (reviews.c.id, *statements_for(reviews).columns, reviews.c[VERSION])
+_NAMED_FOR_CHANGE = PreparedQuery(
+    _joined(select(*_ROW_COLUMNS, *NAMES)).where(reviews.c.id == bindparam("id")).with_for_update(of=reviews))
+
+
+class SqlAlchemyReviewRepository(EntityTable[Review]):
+    """One row each, one prepared statement per write (entity_table.py). Two identical creates at once
+    both pass the use case's check; the unique constraint stops one (AlreadyReviewedError,
+    database_errors.py). The column holds the number of stars; the entity a ``Rating``."""
+
+    def __init__(self, uow: TransactionOwner, reads: ReadRunner) -> None:
+        super().__init__(uow, reads, Review, reviews)
+        # By review id: the reviewer and doctor ids its load named, and their names.
+        self._names: dict[int, tuple[int, int, ReviewNames]] = {}
+
+    async def get(self, entity_id: int) -> Review | None:
+        if not storable(entity_id):
+            return None
+        rows = await self._uow.write(_NAMED_FOR_CHANGE, {"id": entity_id})
+        if not rows:
+            return None
+        row, split = tuple(rows[0]), len(_ROW_COLUMNS)
+        review = self.entity_of(row[:split])
+        doctor_first, doctor_last, doctor_username, reviewer_first, reviewer_last, reviewer_username = row[split:]
+        self._names[entity_id] = (review.reviewer_id, review.doctor_id, ReviewNames(
+            reviewer=display_name(reviewer_username, reviewer_first, reviewer_last),
+            doctor=display_name(doctor_username, doctor_first, doctor_last)))
+        return review
+
+    def names_loaded(self, review: Review) -> ReviewNames | None:
+        loaded = self._names.get(review.id) if review.id is not None else None
+        if loaded is None or loaded[:2] != (review.reviewer_id, review.doctor_id):
+            return None
+        return loaded[2]
+
+    def _values(self, entity: Review, prefix: str = "") -> dict[str, Any]:
+        values = super()._values(entity, prefix)
+        values[prefix + "rating"] = entity.rating.value
+        return values
+
+    def _entity_of(self, row: Sequence[Any]) -> Review:
+        review = super()._entity_of(row)
+        review.rating = Rating(review.rating)  # type: ignore[arg-type]  # the stored number of stars
+        return review
+
+    async def exists(self, *, reviewer_id: int, doctor_id: int) -> bool:
+        """In the unit's transaction: a review it wrote or moved counts."""
+        if not (storable(reviewer_id) and storable(doctor_id)):
+            return False
+        return bool(await self._uow.write(_REVIEWED, {"reviewer_id": reviewer_id, "doctor_id": doctor_id}))
 
 
 VIEW_QUERY = _joined(select(
@@ -117,6 +147,17 @@ _PAGE = QueryShapes(
 _ONE = PreparedQuery(VIEW_QUERY.where(reviews.c.id == bindparam("review_id")))
 
 
+_REVIEWER_USERS = patients.join(reviewer_users, reviewer_users.c.id == patients.c.user_id)
+# The reviewer's part is an outer join on a condition of its own: no such patient leaves it NULL
+# rather than hiding the doctor.
+_NAMES_OF_PAIR = PreparedQuery(
+    select(*NAMES).select_from(
+        doctors.join(doctor_users, doctor_users.c.id == doctors.c.user_id)
+        .outerjoin(_REVIEWER_USERS, patients.c.id == bindparam("reviewer_id")))
+    .where(doctors.c.id == bindparam("doctor_id"))
+)
+
+
 class SqlAlchemyReviewViews:
     """Rows straight to read models: two statements a page (count, rows), whatever its size."""
 
@@ -128,6 +169,17 @@ class SqlAlchemyReviewViews:
             return None
         row = await self._reads.first(_ONE, {"review_id": review_id})
         return _view(row) if row is not None else None
+
+    async def names(self, *, reviewer_id: int, doctor_id: int) -> ReviewNames | None:
+        if not storable(doctor_id):
+            return None
+        row = await self._reads.first(_NAMES_OF_PAIR, {"doctor_id": doctor_id,
+                                                        "reviewer_id": reviewer_id if storable(reviewer_id) else 0})
+        if row is None:
+            return None
+        doctor_first, doctor_last, doctor_username, reviewer_first, reviewer_last, reviewer_username = row
+        reviewer = "" if reviewer_username is None else display_name(reviewer_username, reviewer_first, reviewer_last)
+        return ReviewNames(reviewer=reviewer, doctor=display_name(doctor_username, doctor_first, doctor_last))
 
     async def list(self, filters: ReviewFilters, page: PageRequest) -> Page[ReviewView]:
         pattern = contains_pattern(filters.search) if filters.search else None

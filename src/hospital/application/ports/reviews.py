@@ -19,7 +19,14 @@ class ReviewRepository(Protocol):
         """
         ...
 
-    async def get(self, review_id: int) -> Review | None: ...
+    async def get(self, review_id: int) -> Review | None:
+        """The review to change, read with its reviewer's and doctor's names (``names_loaded``)."""
+        ...
+
+    def names_loaded(self, review: Review) -> ReviewNames | None:
+        """The names read with ``review`` by ``get``, if its reviewer and doctor are still the ones they
+        name (None: read the view instead). No statement: what a change answers with, its load's names."""
+        ...
 
     async def exists(self, *, reviewer_id: int, doctor_id: int) -> bool: ...
 
@@ -53,6 +60,22 @@ class ReviewView:
     def stars(self) -> str:
         return Rating(self.rating).stars
 
+    @classmethod
+    def of(cls, review: Review, names: ReviewNames) -> ReviewView:
+        """The view of a review as this unit wrote it, with its reviewer's and doctor's names."""
+        assert review.id is not None
+        return cls(id=review.id, reviewer_id=review.reviewer_id, reviewer=names.reviewer, doctor=review.doctor_id,
+                   doctor_name=names.doctor, body=review.body, created_on=review.created_on,
+                   rating=review.rating.value)
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewNames:
+    """The display names a review's view shows: its reviewer's and its doctor's."""
+
+    reviewer: str
+    doctor: str
+
 
 @dataclass(frozen=True, slots=True)
 class ReviewFilters:
@@ -68,6 +91,11 @@ class ReviewViews(Protocol):
     """The query side: rows straight to read models, a constant number of statements per page."""
 
     async def get(self, review_id: int) -> ReviewView | None: ...
+
+    async def names(self, *, reviewer_id: int, doctor_id: int) -> ReviewNames | None:
+        """The names a review of that doctor by that patient would show; None if there is no such
+        doctor. The reviewer's name is empty if there is no such patient (no review of it can be stored)."""
+        ...
 
     async def list(self, filters: ReviewFilters, page: PageRequest) -> Page[ReviewView]:
         """Ordered by id. ``search`` matches first name, last name and username of the doctor's
