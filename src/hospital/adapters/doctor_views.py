@@ -12,11 +12,11 @@ _DECODER = msgspec.json.Decoder(list[DoctorReadModel])
 _ENCODER = msgspec.json.Encoder()
 
 
-def doctor_views(json: bytes) -> DoctorViews:
-    """The views of ``json``, a JSON array of read models' encodings."""
-    return DoctorViews(json, _DECODER.decode)
+def doctor_views(json: bytes, count: int) -> DoctorViews:
+    """The views of ``json``, a JSON array of ``count`` read models' encodings."""
+    return DoctorViews(json, count, _DECODER.decode)
 
 
 def encoded_views(models: Sequence[DoctorReadModel]) -> DoctorViews:
     """Read models made in Python (the in-memory read side), as the same text a database renders."""
-    return doctor_views(_ENCODER.encode(models))
+    return doctor_views(_ENCODER.encode(models), len(models))

@@ -15,8 +15,8 @@ from itertools import count
 import msgspec
 import pytest
 
-from hospital.application.pagination import PageRequest
-from hospital.application.ports.catalogue import DoctorFilters, DoctorReadModel
+from hospital.application.pagination import Page, PageRequest
+from hospital.application.ports.catalogue import DoctorFilters, DoctorReadModel, DoctorViews
 from hospital.bootstrap import Container
 from hospital.domain.doctors import Doctor
 from hospital.domain.schedules import AvailableTime
@@ -117,3 +117,11 @@ def test_the_image_prefix_goes_only_where_profile_is_a_key(media):
                              specialisation=(), available_time=(1,), fee=0, meet_link="\\", user_id=2)
     out = DoctorOut(1, doctor.user, media + "a.png", doctor.designation, (), (1,), 0, "\\", 2)
     assert bytes(rendered_all(media, [doctor])) == msgspec.json.encode([out])
+
+
+def test_a_page_knows_how_many_doctors_it_holds_without_decoding_them():
+    def undecodable(json: bytes) -> list[DoctorReadModel]:
+        raise AssertionError("decoded")
+
+    views = DoctorViews(b"[{},{}]", 2, undecodable)
+    assert (len(views), Page(views, 5, PageRequest.of(1, 2)).has_next) == (2, True)

@@ -53,5 +53,5 @@ async def test_a_doctors_view_reads_only_its_own_labels_names(sql_container):
         lone = await SqlAlchemyDoctorReadQueries(counting).get(doctor.id + 1000)
     assert (view.designation, view.specialisation) == (("D3", "D7"), ("S5",))  # in id order
     assert lone is None
-    # the doctor's object, its labels' names looked up inside it; no doctor, no row
-    assert counting.counts == [1, 0]
+    # the doctor's card and its three labels' names; no doctor, no card (its labels have none either)
+    assert counting.counts == [1 + 3, 0]

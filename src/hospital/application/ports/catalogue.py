@@ -242,10 +242,11 @@ class DoctorViews(Sequence[DoctorReadModel]):
     most of the CPU of a page of 1,000 (10-12 ms); the database renders each object for less.
     """
 
-    __slots__ = ("_decode", "_models", "json")
+    __slots__ = ("_count", "_decode", "_models", "json")
 
-    def __init__(self, json: bytes, decode: Callable[[bytes], list[DoctorReadModel]]) -> None:
+    def __init__(self, json: bytes, count: int, decode: Callable[[bytes], list[DoctorReadModel]]) -> None:
         self.json = json
+        self._count = count  # how many: a page's has_next asks, and that must not decode them
         self._decode = decode
         self._models: list[DoctorReadModel] | None = None
 
@@ -255,7 +256,7 @@ class DoctorViews(Sequence[DoctorReadModel]):
         return self._models
 
     def __len__(self) -> int:
-        return len(self._all())
+        return self._count
 
     @overload
     def __getitem__(self, index: int) -> DoctorReadModel: ...
