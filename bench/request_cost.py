@@ -156,6 +156,8 @@ async def _fixtures(client: Client) -> tuple[dict[str, str], list[tuple[str, str
         ("designations", "/designations/", None),
         ("patient", f"/patients/{patient}/", "patient"),
         ("profiles", "/api/user/profiles/?limits=10", "admin"),
+        ("doctors100", "/doctors/?limits=100", None),
+        ("doctors1000", "/doctors/?limits=1000", None),
     ]
     return tokens, endpoints
 

@@ -338,7 +338,7 @@ async def test_a_page_past_the_end_still_has_the_total(store):
         with pytest.raises(InvalidPageError):
             await uow.doctor_reads.page(page=PageRequest.of(5, 2))
         none = await uow.doctor_reads.page(page=PageRequest.of(1, 2), filters=DoctorFilters(fee=7))
-    assert (none.items, none.total) == ([], 0)
+    assert (list(none.items), none.total) == ([], 0)
 
 
 async def test_the_read_side_filters(store):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hospital.adapters.doctor_views import encoded_views
 from hospital.adapters.memory.database import InMemoryTransaction
 from hospital.application.pagination import Page, PageRequest
 from hospital.application.ports.catalogue import DoctorFilters, DoctorReadModel
@@ -35,7 +36,7 @@ class InMemoryDoctorReadQueries:
         assert doctor.id is not None
         return DoctorReadModel(
             id=doctor.id, user_id=doctor.user_id,
-            user=display_name(user.username, user.first_name, user.last_name), profile=doctor.profile,
+            user=display_name(user.username, user.first_name, user.last_name), profile=doctor.profile or None,
             designation=self._names("designations", doctor.designation_ids),
             specialisation=self._names("specialisations", doctor.specialisation_ids),
             available_time=tuple(sorted(doctor.available_time_ids)), fee=doctor.fee,
@@ -46,11 +47,11 @@ class InMemoryDoctorReadQueries:
         doctors = self._db.table("doctors")
         matches = [doctors[pk] for pk in sorted(doctors) if _matches(doctors[pk], filters)]
         chosen = matches[page.offset:page.offset + page.limit]
-        return Page([self._view(doctor) for doctor in chosen], len(matches), page)
+        return Page(encoded_views([self._view(doctor) for doctor in chosen]), len(matches), page)
 
     async def get(self, doctor_id: int) -> DoctorReadModel | None:
         doctor = self._db.table("doctors").get(doctor_id)
-        return None if doctor is None else self._view(doctor)
+        return None if doctor is None else encoded_views([self._view(doctor)])[0]
 
     async def version(self) -> int:
         return self._db.commits

@@ -1,20 +1,29 @@
-"""The doctor read side: SQL rows straight to read models, in two statements per page.
+"""The doctor read side: the database renders each doctor's JSON object around its labels' names;
+a page is one statement and the objects' text joined.
 
-One counts; one reads the page's doctors with their users' names and, on each doctor's row, the JSON
-arrays of its designation, specialisation and time ids (copies of the link tables that triggers keep,
-migration 0009), followed (UNION ALL) by the designations' and specialisations' names, which Python
-puts in place of the ids. So the number of statements does not grow with the page (no query per
-doctor), a page is one range read of doctors, and the names and the links come from one statement,
-one snapshot: every id has its name.
+The statement reads the page's doctors (one range read) with their users' names and renders each as
+the JSON encoding of its read model (``DoctorViews``: keys in field order, compact, as msgspec writes
+them) in two pieces, the text before the designations' names and the text after the
+specialisations' names, with the JSON arrays of the doctor's designation and specialisation ids in
+between (copies of the link tables that triggers keep, migration 0009). Then (UNION ALL) come the
+designations' and specialisations' names, and Python puts each distinct array of ids' names in
+place, encoded once per page: no read model, no wire object and no encoding per doctor. The read
+models are decoded from the page's text when a Python caller asks for them.
 
 Why the copies: a list per doctor read from the link tables was three correlated subqueries per
 doctor (index searches on SQLite, subplans on PostgreSQL): about 4 ms of SQLite and 8-13 ms of
 PostgreSQL for a page of 1,000, most of the statement.
 
-Why the names are not joined per doctor: on PostgreSQL each doctor's list of names was a subplan
-with its own join and sort: 24-34 ms of a page of 1,000, against 8-13 ms for the ids alone; on
-SQLite a join per link. The catalogues are small (the API lists each whole, unpaginated), so all of
-both are read with every page: tens of rows.
+Why the names are not put in by the database: on PostgreSQL each doctor's list of names was a
+subplan with its own join and sort (24-34 ms of a page of 1,000); on SQLite a ``json_each`` and a
+lookup per label cost 1.4 ms per list of a page of 1,000, more than all of the Python they replace.
+The catalogues are small (the API lists each whole, unpaginated), so all of both are read with
+every page: tens of rows.
+
+The rendering must be byte for byte msgspec's (tests/integration/catalogue/test_doctor_json.py):
+strings escape ``"``, backslash and the control characters, and nothing else, as SQLite's
+``json_quote`` and PostgreSQL's ``to_json`` do; PostgreSQL's ``json_build_object`` puts spaces after
+separators, so the objects are put together by hand.
 """
 
 from __future__ import annotations
@@ -23,8 +32,12 @@ from collections.abc import Sequence
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Table, bindparam, func, literal_column, null, select, union_all
+import msgspec
+from sqlalchemy import ColumnElement, Table, Text, bindparam, func, literal_column, null, select, union_all
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
+from hospital.adapters.doctor_views import doctor_views
 from hospital.adapters.sqlalchemy.direct_reads import ReadRunner
 from hospital.adapters.sqlalchemy.integers import storable, storable_only
 from hospital.adapters.sqlalchemy.prepared import PreparedQuery, QueryShapes, bound, decoded_tuple, id_in
@@ -32,13 +45,8 @@ from hospital.adapters.sqlalchemy.tables import catalogue as t
 from hospital.adapters.sqlalchemy.tables.accounts import users
 from hospital.adapters.sqlalchemy.tables.versions import DOCTORS, data_versions
 from hospital.application.pagination import Page, PageRequest
-from hospital.application.ports.catalogue import DoctorFilters, DoctorReadModel
-from hospital.domain.users import display_name
+from hospital.application.ports.catalogue import DoctorFilters, DoctorReadModel, DoctorViews
 
-_DOCTOR_COLUMNS = (
-    t.doctors.c.id, t.doctors.c.user_id, t.doctors.c.profile, t.doctors.c.fee, t.doctors.c.meet_link,
-    users.c.username, users.c.first_name, users.c.last_name,
-)
 _LINK_FILTERS = (
     ("designation", t.doctor_designations.c.designation_id, t.doctor_designations.c.doctor_id),
     ("specialisation", t.doctor_specialisations.c.specialisation_id, t.doctor_specialisations.c.doctor_id),
@@ -63,29 +71,77 @@ def _conditions(designation: bool, specialisation: bool, available_time: bool,
     return conditions
 
 
-# Each doctor's labels' ids are on its own row: the link tables' copies, kept by triggers (migration
-# 0009; docs/architecture.md, "Doctor link copies"), so a page is one range read of doctors.
-_CARD = (
-    *_DOCTOR_COLUMNS,
-    t.doctors.c.linked_designation_ids, t.doctors.c.linked_specialisation_ids, t.doctors.c.linked_available_time_ids,
+class doctor_json_head(FunctionElement[str]):
+    """The statement's doctor's JSON object up to its designations' names: ``{"id":..,"designation":``."""
+
+    type = Text()
+    inherit_cache = True
+
+
+class doctor_json_tail(FunctionElement[str]):
+    """The object after its specialisations' names: ``,"available_time":[..],..,"user_id":..}``."""
+
+    type = Text()
+    inherit_cache = True
+
+
+# display_name() in SQL: names are stored stripped (normalize_name), so "first last".strip() is this.
+_DISPLAY_NAME = (
+    "CASE WHEN users.first_name = '' THEN "
+    "CASE WHEN users.last_name = '' THEN users.username ELSE users.last_name END "
+    "WHEN users.last_name = '' THEN users.first_name "
+    "ELSE users.first_name || ' ' || users.last_name END"
 )
-# The names the ids stand for, as rows of the card's shape: (id, NULL, name, which catalogue, NULL...).
-# A doctor always has a user_id, so a NULL there marks a name.
-_DESIGNATION, _SPECIALISATION = 1, 2
+# A stored empty image name is shown as no image, as the HTTP layer always showed it.
+_HEAD = (
+    """'{"id":' || doctors.id || ',"user":' || %(user)s || ',"profile":' || %(profile)s """
+    """|| ',"designation":'"""
+)
+_TAIL = (
+    """',"available_time":' || doctors.linked_available_time_ids || ',"fee":' || doctors.fee """
+    """|| ',"meet_link":' || %(meet_link)s || ',"user_id":' || doctors.user_id || '}'"""
+)
 
 
-def _names(target: Table, which: int):
-    padding = [null()] * (len(_CARD) - 4)
-    return select(target.c.id, null(), target.c.name, literal_column(str(which)), *padding)
+@compiles(doctor_json_head, "sqlite")
+def _sqlite_head(element: doctor_json_head, compiler: Any, **kw: Any) -> str:
+    return _HEAD % {"user": f"json_quote({_DISPLAY_NAME})", "profile": "json_quote(nullif(doctors.profile, ''))"}
 
 
-_NAMES = (_names(t.designations, _DESIGNATION), _names(t.specialisations, _SPECIALISATION))
+@compiles(doctor_json_tail, "sqlite")
+def _sqlite_tail(element: doctor_json_tail, compiler: Any, **kw: Any) -> str:
+    return _TAIL % {"meet_link": "json_quote(doctors.meet_link)"}
 
 
-def _with_names(doctors: Select[Any]):
-    # The doctors' part keeps its ORDER BY and LIMIT in a subquery (a compound's parts cannot carry
-    # them); the order of the whole is put back in Python (_views).
-    return union_all(select(doctors.subquery()), *_NAMES)
+@compiles(doctor_json_head)
+def _postgresql_head(element: doctor_json_head, compiler: Any, **kw: Any) -> str:
+    return _HEAD % {"user": f"to_json({_DISPLAY_NAME})::text",
+                    "profile": "coalesce(to_json(nullif(doctors.profile, ''))::text, 'null')"}
+
+
+@compiles(doctor_json_tail)
+def _postgresql_tail(element: doctor_json_tail, compiler: Any, **kw: Any) -> str:
+    return _TAIL % {"meet_link": "to_json(doctors.meet_link)::text"}
+
+
+# A doctor's row: (id, head, designation ids, specialisation ids, tail); a label's name is a row
+# (id, NULL, name, NULL, NULL) for a designation, (id, NULL, NULL, name, NULL) for a specialisation.
+_CARD = (
+    t.doctors.c.id, doctor_json_head(), t.doctors.c.linked_designation_ids, t.doctors.c.linked_specialisation_ids,
+    doctor_json_tail(),
+)
+
+
+def _designation_names(designations: Table = t.designations):
+    return select(designations.c.id, null(), designations.c.name, null(), null())
+
+
+def _specialisation_names(specialisations: Table = t.specialisations):
+    return select(specialisations.c.id, null(), null(), specialisations.c.name, null())
+
+
+def _cards(*conditions: ColumnElement[bool]):
+    return select(*_CARD).select_from(t.doctors.join(users, users.c.id == t.doctors.c.user_id)).where(*conditions)
 
 
 def _count(*shape: bool):
@@ -93,10 +149,11 @@ def _count(*shape: bool):
 
 
 def _page(*shape: bool):
-    return _with_names(
-        select(*_CARD).join(users, users.c.id == t.doctors.c.user_id).where(*_conditions(*shape))
-        .order_by(t.doctors.c.id).limit(bindparam("limit")).offset(bindparam("offset"))
-    )
+    # The doctors' part keeps its ORDER BY and LIMIT in a subquery (a compound's parts cannot carry
+    # them); the order of the whole is put back in Python (_views).
+    doctors = (_cards(*_conditions(*shape)).order_by(t.doctors.c.id)
+               .limit(bindparam("limit")).offset(bindparam("offset")))
+    return union_all(select(doctors.subquery()), _designation_names(), _specialisation_names())
 
 
 _COUNT = QueryShapes(_count)
@@ -113,68 +170,49 @@ def _one():
     CPU instead of 4 on SQLite, holding the writer. The links are read from the link tables, whose
     copies the card carries (the same transaction's triggers keep them equal)."""
     doctor = bindparam("doctor_id")
-    own = [
-        _names(target, which).where(target.c.id.in_(select(link_label).where(link_doctor == doctor)))
-        for target, which, link_label, link_doctor in (
-            (t.designations, _DESIGNATION, t.doctor_designations.c.designation_id,
-             t.doctor_designations.c.doctor_id),
-            (t.specialisations, _SPECIALISATION, t.doctor_specialisations.c.specialisation_id,
-             t.doctor_specialisations.c.doctor_id),
-        )
-    ]
-    card = select(*_CARD).join(users, users.c.id == t.doctors.c.user_id).where(t.doctors.c.id == doctor)
-    return union_all(card, *own)
+    designations = _designation_names().where(t.designations.c.id.in_(
+        select(t.doctor_designations.c.designation_id).where(t.doctor_designations.c.doctor_id == doctor)))
+    specialisations = _specialisation_names().where(t.specialisations.c.id.in_(
+        select(t.doctor_specialisations.c.specialisation_id).where(t.doctor_specialisations.c.doctor_id == doctor)))
+    return union_all(_cards(t.doctors.c.id == doctor), designations, specialisations)
 
 
 _ONE = PreparedQuery(_one())
+_ENCODER = msgspec.json.Encoder()
 
 
-def _views(rows: Sequence[Sequence[Any]]) -> list[DoctorReadModel]:
-    """The read models of a card statement's rows, in id order, each id of a label its name.
-
-    One pass, the least Python per doctor (a page of 1,000 is otherwise milliseconds of it): each
-    distinct label array is decoded and named once per page (a few hundred combinations of a few
-    dozen labels; equal tuples are shared, as they may be, being immutable), and each read model is
-    made with positional arguments (keywords cost a dataclass three times as much).
-    """
-    names: dict[int, dict[int, str]] = {_DESIGNATION: {}, _SPECIALISATION: {}}
-    doctors = []
-    for row in rows:
-        if row[1] is None:
-            names[row[3]][row[0]] = row[2]
-        else:
-            doctors.append(row)
-    doctors.sort(key=itemgetter(0))
-    designations = _LabelNames(names[_DESIGNATION])
-    specialisations = _LabelNames(names[_SPECIALISATION])
-    times = _LabelIds()
-    return [
-        DoctorReadModel(doctor_id, user_id, display_name(username, first_name, last_name), profile,
-                        designations[designation_ids], specialisations[specialisation_ids], times[time_ids],
-                        fee, meet_link)
-        for (doctor_id, user_id, profile, fee, meet_link, username, first_name, last_name,
-             designation_ids, specialisation_ids, time_ids) in doctors
-    ]
-
-
-class _LabelIds(dict[str, tuple[int, ...]]):
-    """A column's id arrays (JSON text, on both backends) as tuples, each decoded once."""
-
-    def __missing__(self, ids: str) -> tuple[int, ...]:
-        decoded = self[ids] = decoded_tuple(ids)
-        return decoded
-
-
-class _LabelNames(dict[str, tuple[str, ...]]):
-    """A column's id arrays (JSON text) as tuples of the labels' names, each array named once."""
+class _NamedLists(dict[str, str]):
+    """A column's id arrays (JSON text) as the JSON arrays of the labels' names, each made once."""
 
     def __init__(self, names: dict[int, str]) -> None:
         super().__init__()
         self._name = names.__getitem__
 
-    def __missing__(self, ids: str) -> tuple[str, ...]:
-        named = self[ids] = tuple(map(self._name, decoded_tuple(ids)))
+    def __missing__(self, ids: str) -> str:
+        named = self[ids] = _ENCODER.encode(list(map(self._name, decoded_tuple(ids)))).decode()
         return named
+
+
+def _views(rows: Sequence[Sequence[Any]]) -> DoctorViews:
+    """The views of a card statement's rows, in id order: each doctor's pieces of text joined around
+    the names of its labels. One pass, a few string copies per doctor."""
+    designations: dict[int, str] = {}
+    specialisations: dict[int, str] = {}
+    doctors = []
+    for row in rows:
+        if row[1] is not None:
+            doctors.append(row)
+        elif row[2] is not None:
+            designations[row[0]] = row[2]
+        else:
+            specialisations[row[0]] = row[3]
+    doctors.sort(key=itemgetter(0))
+    designated, specialised = _NamedLists(designations), _NamedLists(specialisations)
+    objects = ",".join([
+        f'{head}{designated[designation_ids]},"specialisation":{specialised[specialisation_ids]}{tail}'
+        for _, head, designation_ids, specialisation_ids, tail in doctors
+    ])
+    return doctor_views(f"[{objects}]".encode(), len(doctors))
 
 
 class SqlAlchemyDoctorReadQueries:
@@ -183,7 +221,7 @@ class SqlAlchemyDoctorReadQueries:
 
     async def page(self, *, page: PageRequest, filters: DoctorFilters = DoctorFilters()) -> Page[DoctorReadModel]:
         if filters.fee is not None and not storable(filters.fee):
-            return Page([], 0, page)  # a fee no column can hold matches no doctor
+            return Page(_views([]), 0, page)  # a fee no column can hold matches no doctor
         shape, values = bound(
             **{name: storable_only(ids) if (ids := getattr(filters, name)) else None for name in _LISTS},
             fee=filters.fee,
