@@ -32,7 +32,7 @@ from hospital.domain.appointments import Appointment
 from hospital.domain.audit import AuditAction, ResourceType
 from hospital.domain.doctor_schedules import DoctorSchedule
 from hospital.domain.errors import PermissionDeniedError, ValidationError
-from hospital.domain.slots import NOT_A_SLOT, Slot, expand_slots, local_dates_around, slot_starting_at
+from hospital.domain.slots import NOT_A_SLOT, Slot, free_slot_at
 
 NOT_THE_SLOTS_TIME = "This is not the available time of the slot at this start."
 NAIVE_START = "Give the time zone: end with Z or an offset such as +01:00."
@@ -113,9 +113,7 @@ class DatedUseCase(AppointmentUseCase):
         while True:
             sources = await self._sources(uow, doctor_id, day, fresh=fresh)
             schedule = sources.schedule or DoctorSchedule.default(doctor_id, self._default_timezone)
-            first, last = local_dates_around(start, schedule.zone)
-            slots = expand_slots(schedule, sources.windows, sources.exceptions, (), first, last, self._clock.now())
-            slot = slot_starting_at(slots, start)
+            slot = free_slot_at(schedule, sources.windows, sources.exceptions, (), start, self._clock.now())
             if slot is not None:
                 return slot, sources.version
             if fresh:

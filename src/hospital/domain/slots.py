@@ -80,20 +80,17 @@ def _day_windows(on: date, schedule: DoctorSchedule, windows: Mapping[int, Local
     return day
 
 
-def expand_slots(schedule: DoctorSchedule, windows: Mapping[int, LocalWindow | None],
-                 exceptions: Iterable[ScheduleException], busy: Iterable[BusyInterval],
-                 first: date, last: date, now: datetime) -> list[Slot]:
-    """The bookable slots of local dates ``first`` to ``last`` (both included), ordered by start.
-
-    ``windows`` maps the doctor's available times to their windows (rules naming a time that is not
-    there, or has none, yield nothing: a time unlinked or cleared since the schedule was set).
-    """
+def _runs(schedule: DoctorSchedule, windows: Mapping[int, LocalWindow | None],
+          exceptions: Iterable[ScheduleException], first: date, last: date,
+          now: datetime) -> list[tuple[datetime, int, int | None]]:
+    """The windows of local dates ``first`` to ``last`` as runs of slots (first start, how many, time),
+    within notice and horizon, ordered by first start (a tie keeps date, then rule order)."""
     zone = schedule.zone
     length = timedelta(minutes=schedule.slot_minutes)
     earliest = now + timedelta(minutes=schedule.min_notice_minutes)
     last = min(last, local_today(now, zone) + timedelta(days=schedule.horizon_days))
     by_date = {exception.date: exception for exception in exceptions}
-    runs: list[tuple[datetime, int, int | None]] = []  # (first start, how many slots, time)
+    runs: list[tuple[datetime, int, int | None]] = []
     on = first
     while on <= last:
         for window, time_id in _day_windows(on, schedule, windows, by_date):
@@ -107,6 +104,19 @@ def expand_slots(schedule: DoctorSchedule, windows: Mapping[int, LocalWindow | N
                 runs.append((start, count, time_id))
         on += timedelta(days=1)
     runs.sort(key=lambda run: run[0])
+    return runs
+
+
+def expand_slots(schedule: DoctorSchedule, windows: Mapping[int, LocalWindow | None],
+                 exceptions: Iterable[ScheduleException], busy: Iterable[BusyInterval],
+                 first: date, last: date, now: datetime) -> list[Slot]:
+    """The bookable slots of local dates ``first`` to ``last`` (both included), ordered by start.
+
+    ``windows`` maps the doctor's available times to their windows (rules naming a time that is not
+    there, or has none, yield nothing: a time unlinked or cleared since the schedule was set).
+    """
+    length = timedelta(minutes=schedule.slot_minutes)
+    runs = _runs(schedule, windows, exceptions, first, last, now)
     starts, ends = _merged(busy)
     free, taken = SlotStatus.FREE, SlotStatus.BUSY
     slots: list[Slot] = []
@@ -155,10 +165,32 @@ def _merged(busy: Iterable[BusyInterval]) -> tuple[list[datetime], list[datetime
     return starts, ends
 
 
-def slot_starting_at(slots: Iterable[Slot], start: datetime) -> Slot | None:
-    for slot in slots:
-        if slot.start == start:
-            return slot
+def free_slot_at(schedule: DoctorSchedule, windows: Mapping[int, LocalWindow | None],
+                 exceptions: Iterable[ScheduleException], busy: Iterable[BusyInterval],
+                 start: datetime, now: datetime) -> Slot | None:
+    """The free slot starting at ``start`` among ``expand_slots`` of the local dates around it
+    (``local_dates_around``), or None; without making the other slots (a booking asks for one).
+
+    ``expand_slots`` walks the runs (a window's slots) by first start and keeps a slot when it starts
+    at or after the end of the last slot kept. A run's slots are contiguous, so once one is kept all
+    that follow are: what a run keeps is the slots from the first starting at or after the end kept
+    before it, and that end moves to the run's end. The walk needs the runs, not their slots."""
+    length = timedelta(minutes=schedule.slot_minutes)
+    start = start.astimezone(UTC)  # answered as the listing answers it, whatever offset it was given in
+    first, last = local_dates_around(start, schedule.zone)
+    kept_until: datetime | None = None  # the end of the last slot kept so far
+    for run_start, count, time_id in _runs(schedule, windows, exceptions, first, last, now):
+        run_end = run_start + count * length
+        offset = start - run_start
+        if run_start <= start < run_end and offset % length == timedelta(0):
+            if kept_until is not None and start < kept_until:
+                return None  # overlapped by a slot kept before it (the end kept only grows: no later run keeps it)
+            end = start + length
+            if any(interval.start < end and start < interval.end for interval in busy):
+                return None
+            return Slot(start, end, SlotStatus.FREE, time_id)
+        if kept_until is None or run_end - length >= kept_until:
+            kept_until = run_end
     return None
 
 

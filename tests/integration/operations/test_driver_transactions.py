@@ -9,11 +9,14 @@ from datetime import UTC, datetime
 
 import pytest
 
+from hospital.adapters.sqlalchemy import audit
 from hospital.application.errors import ServiceUnavailableError
 from hospital.application.pagination import PageRequest
 from hospital.application.ports.appointments import BookingOutcome
 from hospital.application.ports.unit_of_work import SessionUnavailableError
+from hospital.domain.audit import ActorRole, AuditAction, AuditEntry, ResourceType
 from tests.support.clinic import booking, cast
+from tests.support.sql_statements import counted_statements
 
 # A refresh token's id: revoked tokens are the repository the SQL store still serves through its ORM session.
 JTI = "0" * 32
@@ -35,6 +38,30 @@ async def test_a_booking_unit_runs_on_the_driver_and_commits(sql_container):
         assert await total(sql_container) == 0
         await uow.commit()
     assert await total(sql_container) == 1
+
+
+async def test_a_booking_units_audit_events_on_sqlite_are_the_batch_statement_on_plain_values(sql_container):
+    if sql_container.engine().dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's run in the COMMIT's round trip (test_pg_batch_on_the_driver.py)")
+    people = await cast(sql_container)
+    entries = [AuditEntry(AuditAction.CREATE, ResourceType.APPOINTMENT, resource_id=7, patient_ids=(3, 5),
+                          actor_user_id=1, actor_role=ActorRole.PATIENT),
+               AuditEntry(AuditAction.CREATE, ResourceType.APPOINTMENT, resource_id=8, actor_user_id=1,
+                          actor_role=ActorRole.PATIENT)]
+    transactions = sql_container.driver_transactions()
+    with counted_statements(transactions) as statements:
+        async with sql_container.unit_of_work() as uow:
+            assert await uow.appointments.book(booking(people)) is BookingOutcome.BOOKED
+            appended = [*await uow.audit.append_many(entries[:1]), await uow.audit.append(entries[1])]
+            await uow.commit()
+    # One INSERT per event and per patient of it, as the driver's own SQL (no SQLAlchemy statement
+    # and its per-row parameter conversion), read back as appended, the chain intact.
+    assert [s for s in statements if "audit_events" in s] == [audit._SQLITE_BATCH_EVENTS] * 2
+    assert [s for s in statements if "audit_event_patients" in s] == [audit._SQLITE_BATCH_LINKS] * 2
+    stored = [event for event in await sql_container.audit_events().all_events() if event.id in
+              {event.id for event in appended}]
+    assert stored == sorted(appended, key=lambda event: event.seq)
+    assert (await sql_container.audit_events().verify()).valid
 
 
 async def test_a_driver_transaction_not_committed_leaves_nothing(sql_container):

@@ -11,7 +11,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hospital.domain.doctor_schedules import DoctorSchedule, ScheduleException, WeeklyRule
-from hospital.domain.slots import BusyInterval, SlotStatus, expand_slots, unchanged_until, window_instants
+from hospital.domain.slots import (
+    BusyInterval,
+    SlotStatus,
+    expand_slots,
+    free_slot_at,
+    local_dates_around,
+    unchanged_until,
+    window_instants,
+)
 from hospital.domain.time_windows import LocalWindow
 from tests.conftest import properties
 
@@ -247,3 +255,47 @@ def test_unchanged_until_is_when_the_first_slot_falls_within_the_notice_or_a_day
     assert unchanged_until(plan, slots, date(2027, 1, 8), late) == datetime(2027, 1, 5, 5, tzinfo=UTC)
     later = datetime(2027, 1, 5, 5, 30, tzinfo=UTC)
     assert expand_slots(plan, windows, [], [], date(2027, 1, 4), date(2027, 1, 8), later) != slots
+
+
+@properties(max_examples=200, deadline=None)
+@given(scenarios(), st.data())
+def test_free_slot_at_answers_what_the_expansion_around_the_start_lists(scenario, data):
+    plan, windows, exceptions, busy, first, last, now = scenario
+    zone = ZoneInfo(plan.timezone)
+    length = timedelta(minutes=plan.slot_minutes)
+    # Every start on some window's grid (listed, or within the notice, past the horizon, busy, or
+    # overlapped by another window's slot), and an instant anywhere around the range.
+    starts = []
+    for day in range(-1, (last - first).days + 1):
+        on = first + timedelta(days=day)
+        for window, _time_id in day_windows(plan, windows, exceptions, on):
+            begin, end = window_instants(on, window, zone)
+            while begin + length <= end:
+                starts.append(begin)
+                begin += length
+    base = datetime.combine(first, time(), UTC)
+    starts.append(base + timedelta(minutes=5 * data.draw(st.integers(-2 * 1440 // 5, 9 * 1440 // 5))))
+    for start in starts:
+        around = expand_slots(plan, windows, exceptions, busy, *local_dates_around(start, zone), now)
+        expected = next((slot for slot in around if slot.start == start and slot.status is SlotStatus.FREE), None)
+        assert free_slot_at(plan, windows, exceptions, busy, start, now) == expected
+        # Given in the doctor's offset, answered in UTC as the listing answers it.
+        found = free_slot_at(plan, windows, exceptions, busy, start.astimezone(zone), now)
+        assert found == expected
+        assert found is None or found.start.tzinfo is UTC
+
+
+def test_free_slot_at_leaves_out_a_slot_an_earlier_window_overlaps():
+    # 09:00-10:00 and 09:15-10:45 in 30-minute slots: the second window's 09:15 and 09:45 overlap the
+    # first's slots, so only its 10:15 is listed.
+    plan = schedule("UTC", 30, [(0, 1), (0, 2)])
+    windows = {1: LocalWindow(time(9), time(10)), 2: LocalWindow(time(9, 15), time(10, 45))}
+    monday = datetime(2027, 1, 4, tzinfo=UTC)
+    assert [(s.start.time(), s.time) for s in expand_slots(plan, windows, [], [], monday.date(), monday.date(),
+                                                           LONG_AGO)] == [
+        (time(9), 1), (time(9, 30), 1), (time(10, 15), 2)]
+    assert free_slot_at(plan, windows, [], [], monday.replace(hour=9, minute=15), LONG_AGO) is None
+    assert free_slot_at(plan, windows, [], [], monday.replace(hour=9, minute=45), LONG_AGO) is None
+    assert free_slot_at(plan, windows, [], [], monday.replace(hour=10, minute=15), LONG_AGO).time == 2
+    busy = [BusyInterval(monday.replace(hour=9, minute=20), monday.replace(hour=9, minute=40))]
+    assert free_slot_at(plan, windows, [], busy, monday.replace(hour=9, minute=30), LONG_AGO) is None

@@ -4,7 +4,8 @@ A unit of work's events (``SqlAlchemyAuditTrail``) are INSERTs in its own transa
 is (the session's, or a driver transaction for a booking: ``SqlAlchemyUnitOfWork.write``), sealed on
 a lane the unit holds until its transaction ends (adapters/audit_lanes.py). On a PostgreSQL driver
 transaction they are one statement run in the COMMIT's round trip (``before_commit``,
-driver_transactions.py), its one argument the events as a JSON document.
+driver_transactions.py), its one argument the events as a JSON document; on a SQLite one they are
+the driver's own SQL run on plain tuples (``run_many``), as a batch of buffered reads is.
 """
 
 from __future__ import annotations
@@ -252,7 +253,13 @@ class SqlAlchemyAuditTrail:
             # at no round trip more than the change alone (driver_transactions.py).
             await driver.before_commit(_PG_UNIT_EVENTS, _pg_unit_events(events))
             return events
-        if len(events) == 1 or driver is not None:
+        if driver is not None:
+            # A SQLite driver transaction (a booking's): the batch's SQL and plain tuples, as below,
+            # on the loop's thread (a unit's few events cost less there than a trip to the thread).
+            links = [(pid, event.id) for event in events for pid in event.entry.patient_ids]
+            await driver.run_many(((_SQLITE_BATCH_EVENTS, _sqlite_rows(events)), (_SQLITE_BATCH_LINKS, links)))
+            return events
+        if len(events) == 1:
             for event in events:
                 await self._write_one(event)
             return events
@@ -277,8 +284,7 @@ class SqlAlchemyAuditTrail:
         return events
 
     async def _write_one(self, event: AuditEvent) -> None:
-        driver = self._uow.current_driver_transaction
-        dialect = driver.dialect.name if driver is not None else (await self._uow.session.connection()).dialect.name
+        dialect = (await self._uow.session.connection()).dialect.name  # the session's transaction
         if dialect == "postgresql":
             await self._uow.write(_INSERT_EVENT_WITH_PATIENTS,
                                   {**event_row(event, dialect), "patient_ids": list(event.entry.patient_ids)})

@@ -7,8 +7,7 @@ from typing import Any
 from sqlalchemy import Table
 from sqlalchemy.orm import registry
 
-from hospital.adapters.sqlalchemy.tables import care, catalogue
-from hospital.domain.appointments import Appointment
+from hospital.adapters.sqlalchemy.tables import catalogue
 from hospital.domain.catalogue import MedicalService
 from hospital.domain.contacts import Contact
 from hospital.domain.schedules import AvailableTime
@@ -26,14 +25,16 @@ def _map(entity: type, table: Table, **options: Any) -> None:
 
 
 def start_mappers() -> None:
-    """Map every entity once per process; safe to call again."""
+    """Map these entities once per process; safe to call again. An appointment is not mapped: nothing
+    loads it through a session (its repository is entity_table.py's statements), and a mapped class's
+    instrumented ``__init__`` and attributes cost a booking more than its INSERT's parameters."""
     global _started
     if _started:
         return
     for entity, table in (
         (Designation, catalogue.designations), (Specialisation, catalogue.specialisations),
         (AvailableTime, catalogue.available_times), (MedicalService, catalogue.services),
-        (Contact, catalogue.contacts), (Appointment, care.appointments),
+        (Contact, catalogue.contacts),
     ):
         _map(entity, table)
     _started = True

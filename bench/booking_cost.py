@@ -1,0 +1,108 @@
+"""CPU and Python calls per booking in process (bench/request_cost.py's way, for POSTs): the dated
+booking of S2 (``POST /appointments/`` with ``start``, each call a new free slot) and the legacy one of
+R4 (``time``, undated), through raw ASGI on bench/scheduling.py's doctor (a fresh database each run).
+
+    python -m bench.booking_cost --backend sqlite --dir /tmp/book [--calls 1600] [--profile dated]
+
+PostgreSQL uses (and recreates) ``BENCH_POSTGRES_DATABASE``. Another checkout's code: ``PYTHONPATH=<checkout>/src``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import io
+import json
+import os
+import pstats
+import shutil
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from bench import request_cost, run, scheduling
+
+
+async def _book(client: request_cost.Client, token: str, bodies: list[bytes]) -> None:
+    async def worker(share: list[bytes]) -> None:
+        for body in share:
+            status, _, answer = await client.call("POST", "/appointments/", token, body)
+            if status != 201:
+                raise RuntimeError(f"POST /appointments/: {status} {answer[:300]!r}")
+
+    await asyncio.gather(*(worker(bodies[i::request_cost.CONCURRENCY]) for i in range(request_cost.CONCURRENCY)))
+
+
+async def _measure(args: argparse.Namespace, doctor: int, token: str, first: Any) -> None:
+    client = request_cost.Client(request_cost._app(args.backend, args.dir))
+    await client.start()
+    time_id = (await client.json("GET", f"/doctors/{doctor}/"))["available_time"][0]
+    next_slot = [0]
+
+    def bodies(kind: str, count: int) -> list[bytes]:
+        if kind == "legacy":
+            return [json.dumps({"doctor": doctor, "time": time_id, "appointment_type": "Online"}).encode()] * count
+        made = []
+        for _ in range(count):
+            day, slot = divmod(next_slot[0], scheduling.SLOTS_A_DAY)
+            next_slot[0] += 1
+            start = first + timedelta(days=40 + day, hours=9, minutes=scheduling.SLOT_MINUTES * slot)
+            made.append(json.dumps({"doctor": doctor, "start": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                                    "appointment_type": "Online"}).encode())
+        return made
+
+    for kind in ("legacy", "dated"):
+        await _book(client, token, bodies(kind, args.calls // 4))  # warm up
+        if args.profile == kind:
+            profiler = cProfile.Profile()
+            profiler.enable()
+            await _book(client, token, bodies(kind, args.calls))
+            profiler.disable()
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(args.lines)
+            print(out.getvalue())
+            continue
+        work = bodies(kind, args.calls)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        await _book(client, token, work[: args.calls // 2])
+        profiler.disable()
+        calls = pstats.Stats(profiler).total_calls / (args.calls // 2)  # type: ignore[attr-defined]
+        started = time.process_time()
+        await _book(client, token, work[args.calls // 2:])
+        cpu = (time.process_time() - started) / (args.calls - args.calls // 2) * 1e6
+        print(f"{kind:7} {calls:6.0f} calls, {cpu:5.0f} us CPU per booking", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", default="sqlite", choices=["sqlite", "postgresql"])
+    parser.add_argument("--dir", type=Path, required=True)
+    parser.add_argument("--calls", type=int, default=1600)
+    parser.add_argument("--profile", default="", choices=["", "legacy", "dated"])
+    parser.add_argument("--sort", default="tottime")
+    parser.add_argument("--lines", type=int, default=45)
+    args = parser.parse_args()
+    shutil.rmtree(args.dir, ignore_errors=True)
+    args.dir.mkdir(parents=True)
+    if args.backend == "postgresql":
+        asyncio.run(run._fresh_postgres())
+    env = request_cost._env(args.backend, args.dir)
+    run.hospital("migrate", env=env)
+    doctor, token, first = asyncio.run(scheduling._prepare(env))
+    import uvloop
+
+    uvloop.run(_finished(args, doctor, token, first))
+
+
+async def _finished(args: argparse.Namespace, doctor: int, token: str, first: Any) -> None:
+    await _measure(args, doctor, token, first)
+    sys.stdout.flush()
+    os._exit(0)  # as bench/request_cost.py: the lifespan's cancel at the loop's close can spin
+
+
+if __name__ == "__main__":
+    main()
