@@ -2,7 +2,9 @@
 booking of S2 (``POST /appointments/`` with ``start``, each call a new free slot) and the legacy one of
 R4 (``time``, undated), through raw ASGI on bench/scheduling.py's doctor (a fresh database each run).
 
-    python -m bench.booking_cost --backend sqlite --dir /tmp/book [--calls 1600] [--profile dated]
+    python -m bench.booking_cost --backend sqlite --dir /tmp/book [--calls 1600] [--profile dated] [--unaudited]
+
+``--unaudited``: with every audit write taken out, as bench/unaudited_app.py does (A3's baseline).
 
 PostgreSQL uses (and recreates) ``BENCH_POSTGRES_DATABASE``. Another checkout's code: ``PYTHONPATH=<checkout>/src``.
 """
@@ -37,6 +39,14 @@ async def _book(client: request_cost.Client, token: str, bodies: list[bytes]) ->
 
 
 async def _measure(args: argparse.Namespace, doctor: int, token: str, first: Any) -> None:
+    if args.unaudited:
+        from bench.unaudited_app import _nothing
+        from hospital.adapters.audit_log import BufferedAuditLog
+        from hospital.adapters.sqlalchemy.audit import SqlAlchemyAuditTrail
+
+        SqlAlchemyAuditTrail.append = _nothing  # type: ignore[method-assign, assignment]
+        SqlAlchemyAuditTrail.append_many = _nothing  # type: ignore[method-assign, assignment]
+        BufferedAuditLog.record = _nothing  # type: ignore[method-assign, assignment]
     client = request_cost.Client(request_cost._app(args.backend, args.dir))
     await client.start()
     time_id = (await client.json("GET", f"/doctors/{doctor}/"))["available_time"][0]
@@ -83,6 +93,7 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, required=True)
     parser.add_argument("--calls", type=int, default=1600)
     parser.add_argument("--profile", default="", choices=["", "legacy", "dated"])
+    parser.add_argument("--unaudited", action="store_true")
     parser.add_argument("--sort", default="tottime")
     parser.add_argument("--lines", type=int, default=45)
     args = parser.parse_args()

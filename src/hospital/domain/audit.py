@@ -210,7 +210,10 @@ def _utc(moment: datetime) -> datetime:
 
 def format_time(moment: datetime) -> str:
     """The one text form of an event's time: UTC, microseconds, 'Z' (what every store keeps exactly)."""
-    return _utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    moment = _utc(moment).replace(tzinfo=None)
+    # isoformat writes strftime's text for a four-digit year, at a fifth of its cost (on every event).
+    return moment.isoformat("T", "microseconds") + "Z" if moment.year >= 1000 else moment.strftime(
+        "%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class _LastTime:

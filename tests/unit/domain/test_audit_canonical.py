@@ -70,3 +70,9 @@ def test_an_event_sealed_before_keeps_its_hash() -> None:
                             recorded_at=datetime(2026, 12, 3, 17, 0, 0, 123456, tzinfo=UTC), chain="h-1-abc.1", seq=4,
                             prev_hash="f" * 64)
     assert event.hash == "de98aa552bf13e59c1c4118b92a92821cf44443910a943beeb5ca14d8317272c"
+
+
+# Away from the calendar's ends, where moving to UTC would leave it.
+@given(st.datetimes(datetime(2, 1, 1), datetime(9998, 12, 31), timezones=st.timezones()))
+def test_an_events_time_text_is_its_utc_time_to_the_microsecond(moment: datetime) -> None:
+    assert format_time(moment) == moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -25,6 +25,7 @@ from hospital.adapters.audit_lanes import AuditLane, AuditLanes
 from hospital.adapters.sqlalchemy.integers import storable
 from hospital.adapters.sqlalchemy.lost_commits import TRANSACTION_ID
 from hospital.adapters.sqlalchemy.prepared import PreparedQuery, decoded_list, list_of
+from hospital.adapters.sqlalchemy.schedules import sqlite_instant_text
 from hospital.adapters.sqlalchemy.sqlite_writer import LoopSqliteConnection
 from hospital.adapters.sqlalchemy.tables.audit import audit_event_patients as p
 from hospital.adapters.sqlalchemy.tables.audit import audit_events as e
@@ -153,7 +154,7 @@ class _SqliteTime:
         last = cls.last
         if last is not None and last[0] == moment:
             return last[1]
-        text = moment.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+        text = sqlite_instant_text(moment.replace(tzinfo=None))
         cls.last = (moment, text)
         return text
 

@@ -129,14 +129,27 @@ def statements_for(table: Table) -> RowStatements:
     return statements
 
 
+_INIT_COLUMNS: dict[tuple[type, str], tuple[bool, ...]] = {}
+
+
+def _init_columns(entity: type, statements: RowStatements) -> tuple[bool, ...]:
+    """Per column (in the table's order), whether the entity's constructor takes it; once per entity
+    and table, not per repository (a unit of work makes its repositories anew)."""
+    key = (entity, statements.table.name)
+    init = _INIT_COLUMNS.get(key)
+    if init is None:
+        names = {f.name for f in fields(entity) if f.init}  # type: ignore[arg-type]
+        init = _INIT_COLUMNS[key] = tuple(column.name in names for column in statements.columns)
+    return init
+
+
 class EntityTable(Generic[E]):
     """The plain get/add/save/delete of an entity whose attributes are its table's columns."""
 
     def __init__(self, uow: TransactionOwner, reads: ReadRunner, entity: type[E], table: Table) -> None:
         self._uow, self._reads, self._entity, self._table = uow, reads, entity, table
         self._statements = statements_for(table)
-        init = {f.name for f in fields(entity) if f.init}  # type: ignore[arg-type]
-        self._init = tuple(c.name in init for c in self._statements.columns)
+        self._init = _init_columns(entity, self._statements)
         # Each row as this repository last read or wrote it, by id: its version and its columns'
         # values as the driver takes them (``_values``), for ``save`` to write the difference.
         self._stored: dict[int, tuple[int, dict[str, Any]]] = {}

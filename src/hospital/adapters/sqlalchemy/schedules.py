@@ -38,7 +38,13 @@ _SQLITE_INSTANT = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's storage format of DateT
 def stored_instant(dialect: str, value: datetime) -> Any:
     """An aware instant as a prepared statement's parameter: what the column's type would bind."""
     value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).strftime(_SQLITE_INSTANT) if dialect == "sqlite" else value
+    return sqlite_instant_text(value.replace(tzinfo=None)) if dialect == "sqlite" else value
+
+
+def sqlite_instant_text(value: datetime) -> str:
+    """A naive UTC time as SQLAlchemy's DateTime stores it on SQLite (``_SQLITE_INSTANT``): isoformat
+    writes the same text for a four-digit year at a fifth of strftime's cost (a booking makes three)."""
+    return value.isoformat(" ", "microseconds") if value.year >= 1000 else value.strftime(_SQLITE_INSTANT)
 
 
 def read_instant(value: Any) -> datetime:
