@@ -3,7 +3,7 @@ measure, in process as ``bench/request_cost.py`` measures reads (same app, same 
 calls, ``CONCURRENCY`` in flight):
 
     BENCH_POSTGRES_DATABASE=bench_x python -m bench.request_cost prepare --backend postgresql --dir /tmp/x
-    BENCH_POSTGRES_DATABASE=bench_x python -m bench.write_cost --backend postgresql --dir /tmp/x
+    BENCH_POSTGRES_DATABASE=bench_x python -m bench.write_cost --backend postgresql --dir /tmp/x [--python-calls]
 
 On PostgreSQL a request's round trips are what a writer of a row holds its lock across (``FOR
 UPDATE`` at the load): every asyncpg call that waits for the server is counted (BEGIN, each
@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import os
+import pstats
 import statistics
 import sys
 import time
@@ -121,6 +123,17 @@ async def _measure(args: argparse.Namespace) -> None:
     trips_of: dict[str, list[float]] = {name: [] for name in chosen}
     for name in chosen:  # warm up
         await _calls(client, batch(name, args.calls // 4))
+    if args.python_calls:
+        # Python function calls per request (cProfile's count): what the machine's load does not move.
+        for name in chosen:
+            requests = batch(name, args.calls)
+            profiler = cProfile.Profile()
+            profiler.enable()
+            await _calls(client, requests)
+            profiler.disable()
+            total = pstats.Stats(profiler).total_calls  # type: ignore[attr-defined]
+            print(f"{name:16} {total / args.calls:6.0f} calls", flush=True)
+        return
     for _ in range(args.rounds):
         for name in chosen:
             requests = batch(name, args.calls)
@@ -142,6 +155,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=800)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--endpoints", default="", help="comma-separated names")
+    parser.add_argument("--python-calls", action="store_true", help="Python calls per request instead of CPU")
     args = parser.parse_args()
     import uvloop
 

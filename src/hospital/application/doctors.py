@@ -235,7 +235,8 @@ class UpdateDoctor(DoctorUseCase):
             old_profile = doctor.profile
             await self._apply(uow, actor, doctor, changes, partial, profile.name)
             await uow.doctors.save(doctor)
-            view = await self._view(uow, doctor.id)
+            # Named with what its load read, unless the change names another user or other labels.
+            view = uow.doctors.view_loaded(doctor) or await self._view(uow, doctor.id)
             await profile.commit(uow, replacing=old_profile)
         return view
 

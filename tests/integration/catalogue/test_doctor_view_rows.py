@@ -8,10 +8,12 @@ from typing import Any
 
 from hospital.adapters.sqlalchemy.direct_reads import ReadRunner, Reads
 from hospital.adapters.sqlalchemy.doctor_reads import SqlAlchemyDoctorReadQueries
+from hospital.application.doctors import DoctorChanges
 from hospital.domain.doctors import Doctor
 from hospital.domain.taxonomy import Designation, Specialisation
 from hospital.domain.users import User
-from tests.support.actors import unique_username
+from tests.support.actors import admin, unique_username
+from tests.support.sql_statements import counted_statements, engines_of
 
 OTHERS = 40  # labels of the catalogues that the doctor does not carry
 
@@ -28,7 +30,8 @@ class RowCounting(ReadRunner):
         return rows
 
 
-async def test_a_doctors_view_reads_only_its_own_labels_names(sql_container):
+async def _house(sql_container) -> Doctor:
+    """Dr House, with two designations and a specialisation among ``OTHERS`` labels he does not carry."""
     user = User.register(username=unique_username(), email="u@example.com", first_name="Greg", last_name="House",
                          password_hash="x", joined_at=datetime.now(UTC))
     async with sql_container.unit_of_work() as uow:
@@ -46,7 +49,11 @@ async def test_a_doctors_view_reads_only_its_own_labels_names(sql_container):
     async with sql_container.unit_of_work() as uow:
         await uow.doctors.add(doctor)
         await uow.commit()
+    return doctor
 
+
+async def test_a_doctors_view_reads_only_its_own_labels_names(sql_container):
+    doctor = await _house(sql_container)
     async with sql_container.unit_of_work() as uow:
         counting = RowCounting(Reads(uow, sql_container.direct_reader()))
         view = await SqlAlchemyDoctorReadQueries(counting).get(doctor.id)
@@ -55,3 +62,16 @@ async def test_a_doctors_view_reads_only_its_own_labels_names(sql_container):
     assert lone is None
     # the doctor's card and its three labels' names; no doctor, no card (its labels have none either)
     assert counting.counts == [1 + 3, 0]
+
+
+async def test_a_doctors_change_answers_with_the_names_read_at_its_load(sql_container):
+    """One query: the doctor locked, with its user's and labels' names; no read of its view after the
+    save while the row is locked (on PostgreSQL writers of one doctor queue on that lock)."""
+    doctor = await _house(sql_container)
+    boss = await admin(sql_container)
+    with counted_statements(*engines_of(sql_container)) as statements:
+        view = await sql_container.update_doctor()(boss, doctor.id, DoctorChanges(fee=250), partial=True)
+    async with sql_container.unit_of_work() as uow:
+        assert view == await uow.doctor_reads.get(doctor.id)
+    assert (view.user, view.designation, view.specialisation, view.fee) == ("Greg House", ("D3", "D7"), ("S5",), 250)
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT") and "is_staff" not in s]) == 1

@@ -246,6 +246,27 @@ async def test_doctors_keep_their_id_lists(store):
         assert await uow.doctor_reads.get(doctor_id) is None
 
 
+async def test_a_doctor_read_for_change_brings_its_views_names_until_its_labels_change(store):
+    d = await add_all(store, "designations", Designation(name="D1", slug="d1"), Designation(name="D2", slug="d2"))
+    s = await add_all(store, "specialisations", Specialisation(name="S1", slug="s1"),
+                      Specialisation(name="S2", slug="s2"))
+    t = await add_all(store, "available_times", AvailableTime(time="Mon"), AvailableTime(time="Tue"))
+    doctor_id = await add_doctor(store, designations=(d[1], d[0]), specialisations=(s[0],), times=(t[1], t[0]))
+    await add_doctor(store, designations=(d[0],), specialisations=(s[1],))  # the names of another doctor's labels
+    async with store.unit_of_work() as uow:
+        doctor = await uow.doctors.get(doctor_id)
+        doctor.update(fee=7, available_time_ids=[t[1]])
+        await uow.doctors.save(doctor)
+        loaded = uow.doctors.view_loaded(doctor)
+        assert loaded == await uow.doctor_reads.get(doctor_id)
+        assert (loaded.designation, loaded.specialisation, loaded.available_time, loaded.fee) == (
+            ("D1", "D2"), ("S1",), (t[1],), 7)
+        doctor.update(designation_ids=[d[0]])
+        assert uow.doctors.view_loaded(doctor) is None  # its names were not read: the view is read instead
+    async with store.unit_of_work() as uow:
+        assert uow.doctors.view_loaded(doctor) is None  # not read by this unit
+
+
 async def test_a_doctors_time_ids_come_without_the_doctor_and_see_the_transactions_own_changes(store):
     t = await add_all(store, "available_times", AvailableTime(time="Mon"), AvailableTime(time="Tue"))
     with_times, without = await add_doctor(store, times=(t[1], t[0])), await add_doctor(store)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from hospital.adapters.memory.database import InMemoryTable, InMemoryTransaction
-from hospital.application.ports.catalogue import DuplicateDoctorError, DuplicateSlugError
+from hospital.application.ports.catalogue import DoctorNames, DoctorReadModel, DuplicateDoctorError, DuplicateSlugError
 from hospital.domain.catalogue import MedicalService
 from hospital.domain.doctors import Doctor
 from hospital.domain.schedules import AvailableTime
@@ -16,6 +16,10 @@ DOCTORS = "doctors"
 
 class InMemoryDoctorRepository(InMemoryTable):
     table_name = DOCTORS
+
+    def __init__(self, db: InMemoryTransaction) -> None:
+        super().__init__(db)
+        self._names: dict[int, DoctorNames] = {}  # by doctor id: what ``get`` read with it
 
     def _ensure_user_free(self, doctor: Doctor) -> None:
         # The unique index on doctors.user_id, as the database enforces it.
@@ -27,7 +31,24 @@ class InMemoryDoctorRepository(InMemoryTable):
         self._insert(doctor)
 
     async def get(self, doctor_id: int) -> Doctor | None:
-        return self._rows.get(doctor_id)
+        doctor = self._rows.get(doctor_id)
+        if doctor is not None:
+            # As the SQL repository: the names its view shows, read with it.
+            designations, specialisations = (tuple(sorted(pk for pk in ids if pk in self._db.table(table)))
+                                             for table, ids in (("designations", doctor.designation_ids),
+                                                                ("specialisations", doctor.specialisation_ids)))
+            self._names[doctor_id] = DoctorNames(
+                user_id=doctor.user_id, user=self._db.table("users")[doctor.user_id].display_name,
+                designation_ids=designations,
+                designation=tuple(self._db.table("designations")[pk].name for pk in designations),
+                specialisation_ids=specialisations,
+                specialisation=tuple(self._db.table("specialisations")[pk].name for pk in specialisations),
+            )
+        return doctor
+
+    def view_loaded(self, doctor: Doctor) -> DoctorReadModel | None:
+        names = self._names.get(doctor.id) if doctor.id is not None else None
+        return names.view_of(doctor) if names is not None else None
 
     async def get_by_user(self, user_id: int) -> Doctor | None:
         return next((d for d in self._rows.values() if d.user_id == user_id), None)

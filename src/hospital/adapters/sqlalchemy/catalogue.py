@@ -9,12 +9,22 @@ from sqlalchemy import Integer, Table, bindparam, delete, exists, insert, select
 from hospital.adapters.sqlalchemy.direct_reads import ReadRunner
 from hospital.adapters.sqlalchemy.entity_table import VERSION, EntityTable, TransactionOwner
 from hospital.adapters.sqlalchemy.integers import storable
-from hospital.adapters.sqlalchemy.prepared import PreparedQuery, QueryShapes, decoded_list, id_in, list_of
+from hospital.adapters.sqlalchemy.prepared import (
+    PreparedQuery,
+    QueryShapes,
+    decoded_list,
+    decoded_tuple,
+    id_in,
+    list_of,
+)
 from hospital.adapters.sqlalchemy.tables import catalogue as t
+from hospital.adapters.sqlalchemy.tables.accounts import users
 from hospital.application.errors import ConcurrentChangeError
+from hospital.application.ports.catalogue import DoctorNames, DoctorReadModel
 from hospital.domain.catalogue import MedicalService
 from hospital.domain.doctors import Doctor
 from hospital.domain.schedules import AvailableTime
+from hospital.domain.users import display_name
 
 _DOCTORS = t.doctors
 # (attribute on Doctor, link table, column of the linked id, the linked table, the row's copy of the ids)
@@ -40,8 +50,24 @@ _DOCTOR_EXISTS = PreparedQuery(select(_DOCTORS.c.id).where(_DOCTORS.c.id == bind
 # (JSON array text in id order, kept by the link tables' triggers in the same transaction, migration 0009).
 _DOCTOR_COLUMNS = (_DOCTORS.c.id, _DOCTORS.c.user_id, _DOCTORS.c.fee, _DOCTORS.c.meet_link, _DOCTORS.c.profile,
                    *(copy for *_, copy in DOCTOR_LINKS), _DOCTORS.c.version)
+
+
+def _linked_names(linked: Table, link: Table, column: Any) -> list_of:
+    """The names of the labels a doctor is linked to, in id order (as the copy of their ids)."""
+    return list_of(select(linked.c.name).join(link, column == linked.c.id).where(link.c.doctor_id == _DOCTORS.c.id)
+                   .order_by(linked.c.id))
+
+
+# The record to change with what its view shows besides it (the user's names, its labels' names), so
+# a change answers without a read after its save while the row is locked (on PostgreSQL writers of
+# one doctor queue on that lock). Only the doctor's row is locked.
+_DOCTOR_NAMED = PreparedQuery(
+    select(*_DOCTOR_COLUMNS, users.c.username, users.c.first_name, users.c.last_name,
+           *(_linked_names(linked, link, column) for _, link, column, linked, _ in DOCTOR_LINKS[:2]))
+    .join(users, users.c.id == _DOCTORS.c.user_id)
+    .where(_DOCTORS.c.id == bindparam("id")).with_for_update(of=_DOCTORS)
+)
 # Locked on PostgreSQL, as EntityTable.get.
-_DOCTOR = PreparedQuery(select(*_DOCTOR_COLUMNS).where(_DOCTORS.c.id == bindparam("id")).with_for_update())
 _DOCTOR_OF_USER = PreparedQuery(select(*_DOCTOR_COLUMNS).where(_DOCTORS.c.user_id == bindparam("user_id"))
                                 .with_for_update())
 # Per list: the ids removed, and the ids added (RETURNING: a write in a session's transaction is read
@@ -70,6 +96,7 @@ class SqlAlchemyDoctorRepository(EntityTable[Doctor]):
         super().__init__(uow, reads, Doctor, _DOCTORS)
         # Each doctor's lists as this unit of work last read or wrote them, by doctor id.
         self._stored_links: dict[int, dict[str, tuple[int, ...]]] = {}
+        self._names: dict[int, DoctorNames] = {}  # by doctor id: what ``get`` read with it
 
     def _doctor_of(self, row: Any) -> Doctor:
         doctor_id, user_id, fee, meet_link, profile, *copies, version = row
@@ -92,7 +119,28 @@ class SqlAlchemyDoctorRepository(EntityTable[Doctor]):
         await self._write_links(doctor)
 
     async def get(self, doctor_id: int) -> Doctor | None:
-        return await self._read(_DOCTOR, {"id": doctor_id}) if storable(doctor_id) else None
+        if not storable(doctor_id):
+            return None
+        rows = await self._uow.write(_DOCTOR_NAMED, {"id": doctor_id})
+        if not rows:
+            return None
+        row, split = tuple(rows[0]), len(_DOCTOR_COLUMNS)
+        doctor = self._doctor_of(row[:split])
+        username, first_name, last_name, designations, specialisations = row[split:]
+        self._names[doctor_id] = DoctorNames(
+            user_id=doctor.user_id, user=display_name(username, first_name, last_name),
+            designation_ids=tuple(sorted(doctor.designation_ids)), designation=decoded_tuple(designations),
+            specialisation_ids=tuple(sorted(doctor.specialisation_ids)),
+            specialisation=decoded_tuple(specialisations),
+        )
+        return doctor
+
+    def view_loaded(self, doctor: Doctor) -> DoctorReadModel | None:
+        names = self._names.get(doctor.id) if doctor.id is not None else None
+        if names is None or len(names.designation) != len(names.designation_ids) or len(
+                names.specialisation) != len(names.specialisation_ids):
+            return None  # a label deleted between the copy and the names: cannot be, but read the view then
+        return names.view_of(doctor)
 
     async def get_by_user(self, user_id: int) -> Doctor | None:
         return await self._read(_DOCTOR_OF_USER, {"user_id": user_id}) if storable(user_id) else None

@@ -42,7 +42,14 @@ class DoctorRepository(Protocol):
         """
         ...
 
-    async def get(self, doctor_id: int) -> Doctor | None: ...
+    async def get(self, doctor_id: int) -> Doctor | None:
+        """The doctor to change, read with the names its view shows (``view_loaded``)."""
+        ...
+
+    def view_loaded(self, doctor: Doctor) -> DoctorReadModel | None:
+        """The view of ``doctor`` as it is now, named with what ``get`` read with it; None if it names
+        what that read did not (another user, other labels): read the view instead. No statement."""
+        ...
 
     async def get_by_user(self, user_id: int) -> Doctor | None: ...
 
@@ -269,6 +276,35 @@ class DoctorViews(Sequence[DoctorReadModel]):
 
     def __iter__(self) -> Iterator[DoctorReadModel]:
         return iter(self._all())
+
+
+@dataclass(frozen=True, slots=True)
+class DoctorNames:
+    """What a doctor's view shows besides the doctor's own record, as read with it: its user's display
+    name and the names of the designations and specialisations it was linked to, each in id order."""
+
+    user_id: int
+    user: str
+    designation_ids: tuple[int, ...]
+    designation: tuple[str, ...]
+    specialisation_ids: tuple[int, ...]
+    specialisation: tuple[str, ...]
+
+    def view_of(self, doctor: Doctor) -> DoctorReadModel | None:
+        """The view of ``doctor`` if these names are still its own (the read side lists ids in id order)."""
+        designations, specialisations = _in_order(doctor.designation_ids), _in_order(doctor.specialisation_ids)
+        if (doctor.id is None or doctor.user_id != self.user_id or designations != self.designation_ids
+                or specialisations != self.specialisation_ids):
+            return None
+        return DoctorReadModel(
+            id=doctor.id, user_id=doctor.user_id, user=self.user, profile=doctor.profile,
+            designation=self.designation, specialisation=self.specialisation,
+            available_time=_in_order(doctor.available_time_ids), fee=doctor.fee, meet_link=doctor.meet_link,
+        )
+
+
+def _in_order(ids: Iterable[int]) -> tuple[int, ...]:
+    return tuple(sorted(set(ids)))
 
 
 @dataclass(frozen=True, slots=True)
