@@ -27,6 +27,7 @@ Pure and stdlib only: every store computes and checks the same bytes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -216,20 +217,9 @@ def format_time(moment: datetime) -> str:
         "%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-class _LastTime:
-    """``format_time`` of the last time asked: a batch's events share one (sealing is on the hot path).
-    Equal instants have one UTC text, whatever their offsets."""
-
-    last: tuple[datetime, str] | None = None
-
-    @classmethod
-    def of(cls, moment: datetime) -> str:
-        last = cls.last
-        if last is not None and last[0] == moment:
-            return last[1]
-        text = format_time(moment)
-        cls.last = (moment, text)
-        return text
+# A batch's events share one time, and sealing is on the hot path: the text of the last time asked is
+# kept. Equal instants are equal keys whatever their offsets, and have one UTC text.
+_last_time_text = functools.lru_cache(maxsize=1)(format_time)
 
 
 def canonical_content(event: AuditEvent) -> bytes:
@@ -260,7 +250,7 @@ def _canonical(entry: AuditEntry, event_id: str, recorded_at: datetime, chain: s
         f'"actor_user_id":{_number(entry.actor_user_id)},"chain":{_quoted(chain)},'
         f'"client_address":{_text(context.client_address)},"filters":[{filters}],"id":{_quoted(event_id)},'
         f'"outcome":{_quoted(str(entry.outcome))},"patient_ids":[{patients}],"prev_hash":{_quoted(prev_hash)},'
-        f'"recorded_at":{_quoted(_LastTime.of(recorded_at))},"request_id":{_text(context.request_id)},'
+        f'"recorded_at":{_quoted(_last_time_text(recorded_at))},"request_id":{_text(context.request_id)},'
         f'"resource_id":{_number(entry.resource_id)},"resource_type":{_quoted(str(entry.resource_type))},'
         f'"user_agent":{_text(context.user_agent)},"username":{_text(entry.username)}}}'
     ).encode("ascii")

@@ -10,6 +10,7 @@ the driver's own SQL run on plain tuples (``run_many``), as a batch of buffered 
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from collections.abc import Mapping, Sequence
@@ -140,23 +141,14 @@ def _filters_text(filters: tuple[tuple[str, str], ...]) -> str:
 def _bind_time(moment: datetime, dialect_name: str) -> Any:
     if dialect_name == "sqlite":
         # As SQLAlchemy's SQLite DATETIME stores it (UtcDateTime: naive UTC), so reads parse it back.
-        return _SqliteTime.of(moment)
+        return _sqlite_time(moment)
     return moment
 
 
-class _SqliteTime:
-    """The stored text of the last time asked (a batch's events share one). Event times are UTC."""
-
-    last: tuple[datetime, str] | None = None
-
-    @classmethod
-    def of(cls, moment: datetime) -> str:
-        last = cls.last
-        if last is not None and last[0] == moment:
-            return last[1]
-        text = sqlite_instant_text(moment.replace(tzinfo=None))
-        cls.last = (moment, text)
-        return text
+@functools.lru_cache(maxsize=1)  # a batch's events share one time
+def _sqlite_time(moment: datetime) -> str:
+    """The stored text of an event's time (UTC)."""
+    return sqlite_instant_text(moment.replace(tzinfo=None))
 
 
 def _sqlite_rows(events: Sequence[AuditEvent]) -> list[tuple[Any, ...]]:
@@ -164,7 +156,7 @@ def _sqlite_rows(events: Sequence[AuditEvent]) -> list[tuple[Any, ...]]:
     rows = []
     for event in events:
         entry, context = event.entry, event.entry.context
-        rows.append((event.id, _SqliteTime.of(event.recorded_at), event.chain, event.seq, event.prev_hash,
+        rows.append((event.id, _sqlite_time(event.recorded_at), event.chain, event.seq, event.prev_hash,
                      event.hash, str(entry.action), str(entry.resource_type), entry.resource_id, str(entry.outcome),
                      entry.actor_user_id, str(entry.actor_role), entry.username, _filters_text(entry.filters),
                      context.client_address, context.request_id, context.user_agent))
