@@ -19,53 +19,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
+from bench.request_cost import Client
 from bench.run import PASSWORD, ROOT, _server_env, database_url, hospital
 
 CALLERS = int(os.environ.get("BENCH_AUDIT_CPU_CALLERS", "16"))
 CALLS = int(os.environ.get("BENCH_AUDIT_CPU_CALLS", "1200"))
 BLOCKS = int(os.environ.get("BENCH_AUDIT_CPU_BLOCKS", "8"))
 MODES = ("batched", "off")
-
-
-async def call(app: Any, method: str, path: str, *, token: str | None = None, body: bytes = b"") -> tuple[int, bytes]:
-    """One request through the app's ASGI interface, as a server would make it."""
-    route, _, query = path.partition("?")
-    headers = [(b"host", b"bench"), (b"user-agent", b"bench")]
-    if token:
-        headers.append((b"authorization", f"Bearer {token}".encode()))
-    if body:
-        headers += [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
-             "path": route, "raw_path": route.encode(), "query_string": query.encode(), "root_path": "",
-             "headers": headers, "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000)}
-    received, status, chunks = False, 0, []
-
-    async def receive() -> dict[str, Any]:
-        nonlocal received
-        if not received:
-            received = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        await asyncio.Event().wait()  # the client never disconnects
-        raise AssertionError
-
-    async def send(message: dict[str, Any]) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-        elif message["type"] == "http.response.body":
-            chunks.append(message.get("body", b""))
-
-    await app(scope, receive, send)
-    return status, b"".join(chunks)
 
 
 def database_cpu(pids: list[int]) -> float:
@@ -99,25 +66,24 @@ async def measure(url: str, reads: list[str]) -> None:
     from hospital.entrypoints.http.app import create_app
     from hospital.settings import Settings
 
-    apps, containers = {}, {}
+    clients, containers = {}, {}
     for mode in MODES:
         os.environ["HOSPITAL_AUDIT_READS"] = mode
         containers[mode] = build_container(Settings.from_env())
-        apps[mode] = create_app(containers[mode])
-    app = apps["batched"]
+        clients[mode] = Client(create_app(containers[mode]))
+    client = clients["batched"]
     tokens = {}
     for user in ("doctor1", "patient51"):
-        _, body = await call(app, "POST", "/api/user/login/",
-                             body=json.dumps({"username": user, "password": PASSWORD}).encode())
-        tokens[user] = json.loads(body)["access"]
-    patient = json.loads((await call(app, "GET", "/patients/", token=tokens["patient51"]))[1])["results"][0]["id"]
+        answer = await client.json("POST", "/api/user/login/", body={"username": user, "password": PASSWORD})
+        tokens[user] = answer["access"]
+    patient = (await client.json("GET", "/patients/", tokens["patient51"]))["results"][0]["id"]
     paths = {"A1": ("/appointments/?limits=10", tokens["doctor1"]),
              "A2": (f"/patients/{patient}/", tokens["patient51"])}
 
     async def block(mode: str, path: str, token: str, calls: int) -> None:
         async def caller() -> None:
             for _ in range(calls // CALLERS):
-                status, _ = await call(apps[mode], "GET", path, token=token)
+                status, _, _ = await clients[mode].call("GET", path, token)
                 if status != 200:
                     raise RuntimeError(f"{path}: {status}")
         await asyncio.gather(*(caller() for _ in range(CALLERS)))
