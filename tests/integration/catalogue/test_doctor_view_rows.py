@@ -75,3 +75,30 @@ async def test_a_doctors_change_answers_with_the_names_read_at_its_load(sql_cont
         assert view == await uow.doctor_reads.get(doctor.id)
     assert (view.user, view.designation, view.specialisation, view.fee) == ("Greg House", ("D3", "D7"), ("S5",), 250)
     assert len([s for s in statements if s.lstrip().upper().startswith("SELECT") and "is_staff" not in s]) == 1
+
+
+async def test_a_doctors_locked_load_reads_its_labels_names_by_key_whatever_the_catalogues_size(sql_container):
+    """The locked load's plan (asked as each backend plans it) looks up the doctor's own labels by
+    primary key. A join left PostgreSQL free to hash the doctor's links and scan the whole label
+    table: with the thousands of labels the bench's creates leave, every doctor write read them all
+    while its writers queued. A plan, not a timing."""
+    from hospital.adapters.sqlalchemy.catalogue import _DOCTOR_NAMED
+
+    doctor = await _house(sql_container)
+    engine = sql_container.engine()
+    async with engine.begin() as connection:
+        for table in ("designations", "specialisations"):
+            await connection.exec_driver_sql(
+                f"INSERT INTO {table} (name, slug, version) "
+                f"SELECT 'Many ' || n, 'many-' || n, 1 FROM ({_NUMBERS}) AS numbers")
+    sql, values = _DOCTOR_NAMED.bind(engine.dialect, {"id": doctor.id})
+    postgresql = engine.dialect.name == "postgresql"
+    async with engine.connect() as connection:
+        rows = await connection.exec_driver_sql(f"EXPLAIN {'' if postgresql else 'QUERY PLAN '}{sql}", tuple(values))
+        plan = " | ".join(str(row[-1]) for row in rows)
+    for table in ("designations", "specialisations"):
+        assert (f"Seq Scan on {table}" if postgresql else f"SCAN {table}") not in plan, plan
+
+
+# 3,000 numbers, in SQL both backends read
+_NUMBERS = ("WITH RECURSIVE n(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM n WHERE n < 3000) SELECT n FROM n")
