@@ -53,9 +53,13 @@ _DOCTOR_COLUMNS = (_DOCTORS.c.id, _DOCTORS.c.user_id, _DOCTORS.c.fee, _DOCTORS.c
 
 
 def _linked_names(linked: Table, link: Table, column: Any) -> list_of:
-    """The names of the labels a doctor is linked to, in id order (as the copy of their ids)."""
-    return list_of(select(linked.c.name).join(link, column == linked.c.id).where(link.c.doctor_id == _DOCTORS.c.id)
-                   .order_by(linked.c.id))
+    """The names of the labels a doctor is linked to, in id order (as the copy of their ids): each
+    looked up by its primary key from the doctor's links, so the cost stays that of the doctor's own
+    labels however many the catalogue holds. A join lets PostgreSQL hash the links and scan the
+    whole label table (its plan is chosen by row estimates, and a catalogue grows between ANALYZEs):
+    thousands of rows read at every doctor write, in the turn its writers queue for."""
+    name = select(linked.c.name).where(linked.c.id == column).scalar_subquery()
+    return list_of(select(name).where(link.c.doctor_id == _DOCTORS.c.id).order_by(column))
 
 
 # The record to change with what its view shows besides it (the user's names, its labels' names), so
@@ -138,7 +142,8 @@ class SqlAlchemyDoctorRepository(EntityTable[Doctor]):
     def view_loaded(self, doctor: Doctor) -> DoctorReadModel | None:
         names = self._names.get(doctor.id) if doctor.id is not None else None
         if names is None or len(names.designation) != len(names.designation_ids) or len(
-                names.specialisation) != len(names.specialisation_ids):
+                names.specialisation) != len(names.specialisation_ids) or None in names.designation or (
+                None in names.specialisation):
             return None  # a label deleted between the copy and the names: cannot be, but read the view then
         return names.view_of(doctor)
 
