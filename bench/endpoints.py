@@ -16,6 +16,7 @@ patient): their write path is the one their PATCHes measure. Alone, on a fresh S
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import struct
@@ -287,6 +288,41 @@ def _load(url: str, endpoint: Endpoint, token: str | None, directory: Path, revi
     return run.wrk(url, seconds=SECONDS, connections=connections, script=script)
 
 
+def _audit_settled(url: str, *, quiet: float = 0.5, limit: float = 60.0) -> None:
+    """Returns once the service's audit log has stopped growing (or after ``limit`` seconds).
+
+    Read events are batched: a figure's events are written after its requests, for seconds after
+    them when it read faster than the log writes (bench/findings.md, sqlitewrites), and the next
+    figure would pay for them (POST /contacts/ measured 0.05 so). Each figure starts on a settled log."""
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        def count() -> int:
+            with contextlib.closing(sqlite3.connect(url.split("///", 1)[1])) as connection:
+                return connection.execute("SELECT count(*) FROM audit_events").fetchone()[0]
+    else:
+        import asyncio
+
+        import asyncpg
+
+        async def fetch() -> int:
+            connection = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"), timeout=5)
+            try:
+                return await connection.fetchval("SELECT count(*) FROM audit_events")
+            finally:
+                await connection.close()
+
+        def count() -> int:
+            return asyncio.run(fetch())
+    deadline, last = time.monotonic() + limit, -1
+    while time.monotonic() < deadline:
+        now = count()
+        if now == last:
+            return
+        last = now
+        time.sleep(quiet)
+
+
 def _capture(base: str, endpoint: Endpoint, token: str | None, reviewers: tuple[list[str], list[int]]) -> str:
     body = endpoint.body
     if endpoint.who == "reviewers":  # the first reviewer's review of the first free doctor
@@ -310,7 +346,10 @@ def measure(backend: str, env: dict[str, str], directory: Path) -> list[run.Figu
         captured = {e.name: _capture(base, e, tokens.get(e.who or ""), reviewers) for e in chosen}
         captured["ready"] = run.request(f"{base}/doctors/?limits=10").decode()  # the bare app's warm-up
         run.wrk(f"{base}/doctors/?limits=10", seconds=1)
-        real = {e.name: _load(base + e.path, e, tokens.get(e.who or ""), directory, reviewers) for e in chosen}
+        real = {}
+        for e in chosen:
+            _audit_settled(env["HOSPITAL_DATABASE_URL"])
+            real[e.name] = _load(base + e.path, e, tokens.get(e.who or ""), directory, reviewers)
         argon2_bound = _argon2_bound(base, directory) if not ONLY or "argon2" in ONLY else []
     responses, structs = directory / "endpoint-responses.json", directory / "endpoint-structs.json"
     responses.write_text(json.dumps(captured))

@@ -7,6 +7,10 @@ Modes (``HOSPITAL_AUDIT_READS``):
   ``interval`` seconds (100 ms), at once when ``batch_size`` (500) events wait, and at ``close``
   (shutdown). **The crash window**: a process killed without its shutdown loses what is queued, at
   most the events of the last interval (and of a write under way), and never a change's event.
+  When events come faster than the store writes them, the queue would grow, and the window with it:
+  beyond ``backlog`` (2,000) queued events, ``record`` waits for the write under way to end before it
+  returns, so callers are slowed to the log's pace and a crash loses at most about ``backlog`` plus
+  one batch. A write that fails ends that wait too: while the store refuses batches, callers go on.
   A batch that cannot be written (the database is down) goes back to the queue and is tried
   again at the next interval; beyond ``max_queued`` events the oldest are dropped, and a log line
   says how many.
@@ -34,6 +38,7 @@ READS = frozenset({AuditAction.READ, AuditAction.SEARCH})
 INTERVAL_SECONDS = 0.1
 BATCH_SIZE = 500
 MAX_QUEUED = 100_000
+BACKLOG = 2_000
 
 
 def is_plain_read(entry: AuditEntry) -> bool:
@@ -42,11 +47,15 @@ def is_plain_read(entry: AuditEntry) -> bool:
 
 class BufferedAuditLog:
     def __init__(self, uow: Callable[[], Any], mode: str = "batched", *, interval: float = INTERVAL_SECONDS,
-                 batch_size: int = BATCH_SIZE, max_queued: int = MAX_QUEUED) -> None:
+                 batch_size: int = BATCH_SIZE, max_queued: int = MAX_QUEUED, backlog: int = BACKLOG) -> None:
         if mode not in {"batched", "sync", "off"}:
             raise ValueError(f"audit reads mode must be batched, sync or off, not {mode!r}")
         self._uow, self.mode = uow, mode
         self._interval, self._batch_size, self._max_queued = interval, batch_size, max_queued
+        self._backlog = backlog
+        # Set when a batch's write has ended (stored or failed), then replaced by a fresh one: what a
+        # caller beyond the backlog waits for.
+        self._written = asyncio.Event()
         self._queue: list[AuditEntry] = []
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
@@ -67,6 +76,8 @@ class BufferedAuditLog:
         if len(self._queue) >= self._batch_size:
             self._wake.set()
         self._ensure_writer()
+        if len(self._queue) >= self._backlog:
+            await self._written.wait()  # the writer is behind: wait for its write under way
 
     def _ensure_writer(self) -> None:
         if self._writer is None or self._writer.done():
@@ -94,6 +105,9 @@ class BufferedAuditLog:
                 except BaseException:
                     self._queue[:0] = batch
                     raise
+                finally:
+                    written, self._written = self._written, asyncio.Event()
+                    written.set()
 
     @rerun_on_concurrent_change  # a connection lost before the COMMIT: written again at once
     async def _write(self, entries: list[AuditEntry]) -> None:
