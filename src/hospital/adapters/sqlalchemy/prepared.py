@@ -168,7 +168,8 @@ class PreparedQuery:
         given = parameters or {}
         values = [given[name] if name in given else compiled.defaults[name] for name in compiled.names]
         if dialect.name == "sqlite":
-            values = [_sqlite_value(v) for v in values]
+            # Most values are the driver's already (a row's write binds a dozen): no call for those.
+            values = [v if type(v) in _SQLITE_AS_IS else _sqlite_value(v) for v in values]
         return compiled.sql, values
 
 
@@ -204,6 +205,8 @@ def _with_numbers(statement: Executable, numbers: Mapping[str, int]) -> Executab
 
 _UNION_ALL = _CompoundSelectKeyword.UNION_ALL
 _SQLITE_INSTANT = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's storage format of DateTime on SQLite
+# Exactly these types (not subclasses: an IntEnum or a str subclass goes through _sqlite_value) bind as they are.
+_SQLITE_AS_IS = frozenset({str, int, float, bool, bytes, type(None)})
 
 
 def _sqlite_value(value: Any) -> Any:
