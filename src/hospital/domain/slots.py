@@ -57,8 +57,8 @@ class BusyInterval:
 def window_instants(on: date, window: LocalWindow, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """The UTC instants a local window of ``on`` spans (the module's docstring says how DST is read)."""
     start = datetime.combine(on, window.start, zone).astimezone(UTC)
-    end = max(datetime.combine(on, window.end, zone).astimezone(UTC),
-              datetime.combine(on, window.end, zone).replace(fold=1).astimezone(UTC))
+    local_end = datetime.combine(on, window.end, zone)
+    end = max(local_end.astimezone(UTC), local_end.replace(fold=1).astimezone(UTC))
     return start, end
 
 
@@ -82,10 +82,10 @@ def _day_windows(on: date, schedule: DoctorSchedule, windows: Mapping[int, Local
 
 def _runs(schedule: DoctorSchedule, windows: Mapping[int, LocalWindow | None],
           exceptions: Iterable[ScheduleException], first: date, last: date,
-          now: datetime) -> list[tuple[datetime, int, int | None]]:
+          now: datetime, zone: ZoneInfo) -> list[tuple[datetime, int, int | None]]:
     """The windows of local dates ``first`` to ``last`` as runs of slots (first start, how many, time),
-    within notice and horizon, ordered by first start (a tie keeps date, then rule order)."""
-    zone = schedule.zone
+    within notice and horizon, ordered by first start (a tie keeps date, then rule order). ``zone``
+    is the schedule's."""
     length = timedelta(minutes=schedule.slot_minutes)
     earliest = now + timedelta(minutes=schedule.min_notice_minutes)
     last = min(last, local_today(now, zone) + timedelta(days=schedule.horizon_days))
@@ -116,7 +116,7 @@ def expand_slots(schedule: DoctorSchedule, windows: Mapping[int, LocalWindow | N
     there, or has none, yield nothing: a time unlinked or cleared since the schedule was set).
     """
     length = timedelta(minutes=schedule.slot_minutes)
-    runs = _runs(schedule, windows, exceptions, first, last, now)
+    runs = _runs(schedule, windows, exceptions, first, last, now, schedule.zone)
     starts, ends = _merged(busy)
     free, taken = SlotStatus.FREE, SlotStatus.BUSY
     slots: list[Slot] = []
@@ -177,9 +177,10 @@ def free_slot_at(schedule: DoctorSchedule, windows: Mapping[int, LocalWindow | N
     before it, and that end moves to the run's end. The walk needs the runs, not their slots."""
     length = timedelta(minutes=schedule.slot_minutes)
     start = start.astimezone(UTC)  # answered as the listing answers it, whatever offset it was given in
-    first, last = local_dates_around(start, schedule.zone)
+    zone = schedule.zone
+    first, last = local_dates_around(start, zone)
     kept_until: datetime | None = None  # the end of the last slot kept so far
-    for run_start, count, time_id in _runs(schedule, windows, exceptions, first, last, now):
+    for run_start, count, time_id in _runs(schedule, windows, exceptions, first, last, now, zone):
         run_end = run_start + count * length
         offset = start - run_start
         if run_start <= start < run_end and offset % length == timedelta(0):
