@@ -181,6 +181,30 @@ async def test_a_caller_cancelled_while_waiting_for_the_turn_leaves_the_others_a
     assert faults.overlaps == []
 
 
+async def test_a_caller_waiting_for_the_turn_too_long_is_told_busy_and_leaves_the_others_alone(
+        sql_container, people, faults, database_file, unit):
+    """Past the writer's busy time a waiting caller gets SQLite's own "database is locked" (a 503),
+    and leaves the line: the holder and the caller after it go on, and nothing of it is stored."""
+    writer = sql_container.sqlite_writer()
+    proceed = asyncio.Event()
+    first = asyncio.create_task(holding_the_turn(sql_container, booking(people, 0), proceed))
+    await asyncio.sleep(0.02)
+    busy_seconds, writer.busy_seconds = writer.busy_seconds, 0.05
+    try:
+        timed_out = await settled(asyncio.create_task(unit(sql_container, booking(people, 1))))
+    finally:
+        writer.busy_seconds = busy_seconds
+    assert isinstance(timed_out, ServiceUnavailableError), timed_out
+    last = asyncio.create_task(unit(sql_container, booking(people, 2)))
+    await asyncio.sleep(0.02)
+    proceed.set()
+    outcomes = [await settled(first), await settled(last)]
+    assert all(isinstance(outcome, int) for outcome in outcomes), outcomes
+    assert stored_ids(database_file) == set(outcomes)
+    assert writer.machine.holder is None and not writer.machine.line
+    assert faults.overlaps == []
+
+
 async def test_nobody_takes_the_turn_while_a_cancelled_callers_commit_runs(
         sql_container, people, faults, database_file, unit):
     """A commit outside the units of work (an engine transaction) is cancelled while its COMMIT runs

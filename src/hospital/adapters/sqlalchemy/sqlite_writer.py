@@ -116,18 +116,21 @@ class SqliteWriter:
     async def take_turn(self, caller: Hashable) -> None:
         if self.machine.ask_turn(caller):
             return
-        granted = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        granted = loop.create_future()
         self._turns[caller] = granted
+        # A timer that fails the wait, not asyncio.timeout (which cancels the task and turns the
+        # cancellation back into an error): one handle instead of a context manager, on every wait
+        # for the turn. A turn handed over before the timer fires is kept.
+        expiry = loop.call_later(self.busy_seconds, _too_long, granted)
         try:
-            async with asyncio.timeout(self.busy_seconds):
-                await granted
-        except BaseException as error:
+            await granted
+        except BaseException:
             self._turns.pop(caller, None)
             self._hand_over(self.machine.leave_line(caller))  # passed on if it reached us meanwhile
-            if isinstance(error, TimeoutError):
-                # As SQLite says it when its own busy timeout runs out; the unit of work answers 503.
-                raise sqlite3.OperationalError("database is locked") from None
             raise
+        finally:
+            expiry.cancel()
 
     def give_turn(self, caller: Hashable) -> None:
         self._hand_over(self.machine.give_turn(caller))
@@ -242,6 +245,12 @@ class SqliteWriter:
             pass
         finally:
             self.give_turn(COMMITTER)
+
+
+def _too_long(granted: asyncio.Future[None]) -> None:
+    if not granted.done():
+        # As SQLite says it when its own busy timeout runs out; the unit of work answers 503.
+        granted.set_exception(sqlite3.OperationalError("database is locked"))
 
 
 def _settle(waiting: Iterable[Hashable], error: BaseException | None) -> None:
