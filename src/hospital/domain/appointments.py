@@ -64,10 +64,14 @@ class AppointmentType(StrEnum):
     @classmethod
     def parse(cls, value: str) -> AppointmentType:
         if isinstance(value, str):
-            for member in cls:
-                if member.value.lower() == value.lower():
-                    return member
+            member = _TYPES_BY_LOWER.get(value.lower())
+            if member is not None:
+                return member
         raise _invalid_choice("appointment_type", value, [member.value for member in cls])
+
+
+# Case-insensitive, as the original's choices were (one look-up per booking, not a walk of the members).
+_TYPES_BY_LOWER = {member.value.lower(): member for member in AppointmentType}
 
 
 def _checked_symptoms(symptoms: str) -> str:
