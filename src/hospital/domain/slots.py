@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from hospital.domain.doctor_schedules import DoctorSchedule, ScheduleException
@@ -54,6 +55,10 @@ class BusyInterval:
     end: datetime
 
 
+# A pure function of its arguments (a zone's rules do not change while it lives), asked for the
+# same few dates and windows by every booking and listing of a doctor: kept, a look-up instead of
+# three local times made and converted.
+@lru_cache(maxsize=8192)
 def window_instants(on: date, window: LocalWindow, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """The UTC instants a local window of ``on`` spans (the module's docstring says how DST is read)."""
     start = datetime.combine(on, window.start, zone).astimezone(UTC)
