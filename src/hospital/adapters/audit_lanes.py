@@ -74,16 +74,11 @@ class AuditLane:
 
     def seal_many(self, entries: Sequence[AuditEntry], recorded_at: datetime) -> list[AuditEvent]:
         """``seal`` of each entry in turn, at one time (a batch's)."""
-        if len(entries) == 1:
-            return [self.seal(entries[0], recorded_at)]
-        events, seq, head = [], self.pending_seq, self.pending_head
-        for entry, new_id in zip(entries, event_ids(len(entries)), strict=True):
-            seq += 1
-            event = AuditEvent.seal(entry, event_id=new_id, recorded_at=recorded_at, chain=self.name, seq=seq,
-                                    prev_hash=head)
-            events.append(event)
-            head = event.hash
-        self.pending_seq, self.pending_head = seq, head
+        if len(entries) <= 1:
+            return [self.seal(entry, recorded_at) for entry in entries]
+        events = AuditEvent.seal_run(entries, event_ids=event_ids(len(entries)), recorded_at=recorded_at,
+                                     chain=self.name, seq=self.pending_seq + 1, prev_hash=self.pending_head)
+        self.pending_seq, self.pending_head = events[-1].seq, events[-1].hash
         return events
 
 

@@ -28,11 +28,11 @@ Pure and stdlib only: every store computes and checks the same bytes.
 from __future__ import annotations
 
 import functools
-import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from hashlib import sha256
 from json.encoder import encode_basestring_ascii as _quoted
 
 from hospital.domain.actors import Actor
@@ -197,10 +197,25 @@ class AuditEvent:
     @classmethod
     def seal(cls, entry: AuditEntry, *, event_id: str, recorded_at: datetime, chain: str, seq: int,
              prev_hash: str) -> AuditEvent:
+        (event,) = cls.seal_run((entry,), event_ids=(event_id,), recorded_at=recorded_at, chain=chain, seq=seq,
+                                prev_hash=prev_hash)
+        return event
+
+    @classmethod
+    def seal_run(cls, entries: Sequence[AuditEntry], *, event_ids: Sequence[str], recorded_at: datetime,
+                 chain: str, seq: int, prev_hash: str) -> list[AuditEvent]:
+        """``seal`` of each entry in turn at one time (a batch's), numbered from ``seq``, each linked
+        to the one before: what every event of the run shares (its time's and its chain's JSON text)
+        is written once, not per event (sealing is on every audited call's path)."""
         recorded_at = _utc(recorded_at)
-        digest = hashlib.sha256(_canonical(entry, event_id, recorded_at, chain, prev_hash)).hexdigest()
-        return cls(id=event_id, recorded_at=recorded_at, chain=chain, seq=seq, prev_hash=prev_hash, hash=digest,
-                   entry=entry)
+        shared = (_quoted(chain), _quoted(_last_time_text(recorded_at)))
+        events = []
+        for entry, event_id in zip(entries, event_ids, strict=True):
+            digest = sha256(_canonical(entry, event_id, shared, prev_hash)).hexdigest()
+            events.append(cls(id=event_id, recorded_at=recorded_at, chain=chain, seq=seq, prev_hash=prev_hash,
+                              hash=digest, entry=entry))
+            seq, prev_hash = seq + 1, digest
+        return events
 
 
 def _utc(moment: datetime) -> datetime:
@@ -226,38 +241,46 @@ def canonical_content(event: AuditEvent) -> bytes:
     """The bytes an event's hash is the SHA-256 of: every field but ``seq`` and ``hash``, as JSON with
     sorted keys, no spaces, ASCII only (``json.dumps(content, sort_keys=True, separators=(",", ":"))``).
     Changing this changes every hash: it is the log's format."""
-    return _canonical(event.entry, event.id, event.recorded_at, event.chain, event.prev_hash)
+    shared = (_quoted(event.chain), _quoted(_last_time_text(event.recorded_at)))
+    return _canonical(event.entry, event.id, shared, event.prev_hash)
 
 
-def _text(value: str | None) -> str:
-    return "null" if value is None else _quoted(value)
+# The JSON text of every member of the entry's enums, written once (a member is equal to, and hashes
+# as, its value; a plain string that is no member's is written by ``_quoted`` as any text is).
+_QUOTED_MEMBERS = {member: _quoted(member.value)
+                   for kind in (AuditAction, AuditOutcome, ActorRole, ResourceType) for member in kind}
 
 
-def _number(value: int | None) -> str:
-    return "null" if value is None else int.__repr__(value)
-
-
-def _canonical(entry: AuditEntry, event_id: str, recorded_at: datetime, chain: str, prev_hash: str) -> bytes:
+def _canonical(entry: AuditEntry, event_id: str, shared: tuple[str, str], prev_hash: str) -> bytes:
     # What json.dumps writes for the dict of these fields, assembled field by field in sorted key
     # order with json's own string escaping (``encode_basestring_ascii``): sealing is on every
     # audited call's path, and json's encoder walking a dict cost several times more
-    # (tests/unit/domain/test_audit_canonical.py checks the bytes against json.dumps).
-    context = entry.context
-    filters = ",".join(f"[{_quoted(name)},{_quoted(value)}]" for name, value in entry.filters)
-    patients = ",".join(map(int.__repr__, entry.patient_ids))
+    # (tests/unit/domain/test_audit_canonical.py checks the bytes against json.dumps). ``shared``:
+    # the chain's and the time's JSON text, the same for a run of events (``seal_run``).
+    context, quoted = entry.context, _QUOTED_MEMBERS
+    chain, time = shared
+    action, role, outcome, kind = entry.action, entry.actor_role, entry.outcome, entry.resource_type
+    user, resource = entry.actor_user_id, entry.resource_id
+    address, request, agent, username = context.client_address, context.request_id, context.user_agent, entry.username
+    pairs = entry.filters
+    filters = ",".join([f"[{_quoted(name)},{_quoted(value)}]" for name, value in pairs]) if pairs else ""
     return (
-        f'{{"action":{_quoted(str(entry.action))},"actor_role":{_quoted(str(entry.actor_role))},'
-        f'"actor_user_id":{_number(entry.actor_user_id)},"chain":{_quoted(chain)},'
-        f'"client_address":{_text(context.client_address)},"filters":[{filters}],"id":{_quoted(event_id)},'
-        f'"outcome":{_quoted(str(entry.outcome))},"patient_ids":[{patients}],"prev_hash":{_quoted(prev_hash)},'
-        f'"recorded_at":{_quoted(_last_time_text(recorded_at))},"request_id":{_text(context.request_id)},'
-        f'"resource_id":{_number(entry.resource_id)},"resource_type":{_quoted(str(entry.resource_type))},'
-        f'"user_agent":{_text(context.user_agent)},"username":{_text(entry.username)}}}'
+        f'{{"action":{quoted.get(action) or _quoted(str(action))},'
+        f'"actor_role":{quoted.get(role) or _quoted(str(role))},'
+        f'"actor_user_id":{"null" if user is None else int.__repr__(user)},"chain":{chain},'
+        f'"client_address":{"null" if address is None else _quoted(address)},"filters":[{filters}],'
+        f'"id":{_quoted(event_id)},"outcome":{quoted.get(outcome) or _quoted(str(outcome))},'
+        f'"patient_ids":[{",".join(map(int.__repr__, entry.patient_ids))}],"prev_hash":{_quoted(prev_hash)},'
+        f'"recorded_at":{time},"request_id":{"null" if request is None else _quoted(request)},'
+        f'"resource_id":{"null" if resource is None else int.__repr__(resource)},'
+        f'"resource_type":{quoted.get(kind) or _quoted(str(kind))},'
+        f'"user_agent":{"null" if agent is None else _quoted(agent)},'
+        f'"username":{"null" if username is None else _quoted(username)}}}'
     ).encode("ascii")
 
 
 def content_hash(event: AuditEvent) -> str:
-    return hashlib.sha256(canonical_content(event)).hexdigest()
+    return sha256(canonical_content(event)).hexdigest()
 
 
 class ChainProblem(StrEnum):

@@ -76,3 +76,20 @@ def test_an_event_sealed_before_keeps_its_hash() -> None:
 @given(st.datetimes(datetime(2, 1, 1), datetime(9998, 12, 31), timezones=st.timezones()))
 def test_an_events_time_text_is_its_utc_time_to_the_microsecond(moment: datetime) -> None:
     assert format_time(moment) == moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@given(entries=st.lists(entries, min_size=1, max_size=5), chain=texts, seq=st.integers(1, 10**6),
+       recorded_at=st.datetimes(timezones=st.just(UTC)))
+def test_a_run_is_sealed_as_each_of_its_events_alone(entries: list[AuditEntry], chain: str, seq: int,
+                                                     recorded_at: datetime) -> None:
+    """``seal_run`` writes the chain's and the time's text once for the run: each event must still be
+    what ``seal`` makes of it alone, numbered in turn and linked to the one before."""
+    ids = [f"{n:032x}" for n in range(len(entries))]
+    run = AuditEvent.seal_run(entries, event_ids=ids, recorded_at=recorded_at, chain=chain, seq=seq,
+                              prev_hash=GENESIS)
+    previous = GENESIS
+    for number, (entry, event_id, event) in enumerate(zip(entries, ids, run, strict=True)):
+        assert event == AuditEvent.seal(entry, event_id=event_id, recorded_at=recorded_at, chain=chain,
+                                        seq=seq + number, prev_hash=previous)
+        assert canonical_content(event) == as_json_dumps_writes_it(event)
+        previous = event.hash
