@@ -68,7 +68,15 @@ from hospital.adapters.sqlalchemy.direct_reads import (
     discard,
 )
 from hospital.adapters.sqlalchemy.engine import SQLITE_BEGIN
-from hospital.adapters.sqlalchemy.lost_commits import TRANSACTION_ID, Phase, XactStatus, conclude, decide, settle
+from hospital.adapters.sqlalchemy.lost_commits import (
+    TRANSACTION_ID,
+    Phase,
+    XactStatus,
+    conclude,
+    decide,
+    settle,
+    settle_by_row,
+)
 from hospital.adapters.sqlalchemy.sqlite_writer import LoopSqliteConnection, SqliteWriter
 
 
@@ -200,8 +208,44 @@ class AsyncpgTransactions:
             return _AsyncpgTransaction(pool, connection, self.listeners, self._reader.new_connection)
         raise AssertionError("unreachable")
 
+    async def alone(self, sql: str, values: Sequence[Any], probe: str, key: object) -> list[Any]:
+        """The rows of one statement run in its own implicit transaction (no BEGIN, no COMMIT: one
+        round trip), a write that commits as it ends (booking_statement.py). Its outcome, as a
+        COMMIT's: an error PostgreSQL answered, not committed; the connection lost while it was on
+        its way, settled by ``probe`` of ``key`` (``lost_commits.settle_by_row``), whose row, the one
+        the statement wrote, stands for its answer when it committed. Run it under ``outcome_of``."""
+        pool = await self._reader.pool()
+        connection = await pool.acquire(timeout=POOL_TIMEOUT_SECONDS)
+        try:
+            if connection.is_closed():
+                discard(connection)  # nothing was sent: certainly not committed
+                conclude(decide(Phase.BEFORE_COMMIT, None))
+            backend = connection.get_server_pid()
+            for listener in self.listeners:
+                listener(sql)
+            try:
+                return await connection.fetch(sql, *values)
+            except Exception as error:
+                if not is_connection_fault(error) and _answered(error):
+                    raise  # PostgreSQL ended the statement's transaction with this error
+                discard(connection)
+                verdict, row = await settle_by_row(backend, probe, key, self._reader.new_connection)
+                conclude(verdict, error)
+                return [row]
+        finally:
+            try:
+                await pool.release(connection)
+            except Exception:
+                discard(connection)
+
     async def close(self) -> None:
         """The pool is the reader's, closed with it."""
+
+
+def _answered(error: Exception) -> bool:
+    import asyncpg
+
+    return isinstance(error, asyncpg.PostgresError)
 
 
 _BEGIN, _COMMIT, _ROLLBACK = "BEGIN", "COMMIT", "ROLLBACK"
