@@ -208,12 +208,13 @@ class AsyncpgTransactions:
             return _AsyncpgTransaction(pool, connection, self.listeners, self._reader.new_connection)
         raise AssertionError("unreachable")
 
-    async def alone(self, sql: str, values: Sequence[Any], probe: str, key: object) -> list[Any]:
+    async def alone(self, sql: str, values: Sequence[Any], probe: str, key: object) -> tuple[list[Any], bool]:
         """The rows of one statement run in its own implicit transaction (no BEGIN, no COMMIT: one
         round trip), a write that commits as it ends (booking_statement.py). Its outcome, as a
         COMMIT's: an error PostgreSQL answered, not committed; the connection lost while it was on
         its way, settled by ``probe`` of ``key`` (``lost_commits.settle_by_row``), whose row, the one
-        the statement wrote, stands for its answer when it committed. Run it under ``outcome_of``."""
+        the statement wrote, stands for its answer when it committed. Returns the rows, and whether
+        they are that settlement's. Run it under ``outcome_of``."""
         pool = await self._reader.pool()
         connection = await pool.acquire(timeout=POOL_TIMEOUT_SECONDS)
         try:
@@ -224,14 +225,14 @@ class AsyncpgTransactions:
             for listener in self.listeners:
                 listener(sql)
             try:
-                return await connection.fetch(sql, *values)
+                return await connection.fetch(sql, *values), False
             except Exception as error:
                 if not is_connection_fault(error) and _answered(error):
                     raise  # PostgreSQL ended the statement's transaction with this error
                 discard(connection)
                 verdict, row = await settle_by_row(backend, probe, key, self._reader.new_connection)
                 conclude(verdict, error)
-                return [row]
+                return [row], True
         finally:
             try:
                 await pool.release(connection)

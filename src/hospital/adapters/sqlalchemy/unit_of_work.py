@@ -41,7 +41,12 @@ from hospital.adapters.sqlalchemy.reviews import SqlAlchemyReviewRepository, Sql
 from hospital.adapters.sqlalchemy.schedules import SqlAlchemyScheduleRepository, SqlAlchemySlotSourceQueries
 from hospital.adapters.sqlalchemy.sqlite_writer import LoopSqliteConnection
 from hospital.adapters.sqlalchemy.tables import catalogue as catalogue_tables
-from hospital.application.errors import CommitOutcomeUnknownError, ConcurrentChangeError, ServiceUnavailableError
+from hospital.application.errors import (
+    CommitOutcomeUnknownError,
+    ConcurrentChangeError,
+    ConnectionLostError,
+    ServiceUnavailableError,
+)
 from hospital.application.ports.clock import Clock
 from hospital.application.ports.idempotency import pending_request
 from hospital.application.ports.unit_of_work import SessionUnavailableError
@@ -358,9 +363,15 @@ class SqlAlchemyUnitOfWork:
         transactions = self._driver_transactions
         assert isinstance(transactions, AsyncpgTransactions)
         sql, values = booking.together.bind(transactions.dialect, booking.parameters())
-        rows = await outcome_of(transactions.alone(sql, values, STORED_EVENT, booking.event_id))
+        try:
+            rows, settled = await outcome_of(transactions.alone(sql, values, STORED_EVENT, booking.event_id))
+        except ConnectionLostError:
+            self._end_audit(committed=None)  # lost on its way: its lane is retired whatever it did
+            raise
         if booking.stored(rows) is None:
             raise ConcurrentChangeError()  # the sources moved: nothing stored (book_slot's False)
+        if settled:
+            self._end_audit(committed=None)
 
     async def _commit_or_settle(self, session: AsyncSession, transaction: int | XactStatus) -> None:
         try:
