@@ -5,7 +5,9 @@ is (the session's, or a driver transaction for a booking: ``SqlAlchemyUnitOfWork
 a lane the unit holds until its transaction ends (adapters/audit_lanes.py). On a PostgreSQL driver
 transaction they are one statement run in the COMMIT's round trip (``before_commit``,
 driver_transactions.py), its one argument the events as a JSON document; on a SQLite one they are
-the driver's own SQL run on plain tuples (``run_many``), as a batch of buffered reads is.
+the driver's own SQL run on plain tuples (``run_many``), as a batch of buffered reads is. The event
+of a booking the unit holds for its commit (booking_statement.py) is opened on the lane around the
+appointment's id instead, and written by the booking's own statement.
 """
 
 from __future__ import annotations

@@ -12,7 +12,9 @@ driver's own:
   commit that returns only once the COMMIT holding it is on disk.
 - PostgreSQL: a connection of the direct reader's asyncpg pool (direct_reads.py), BEGIN, the
   statements, COMMIT, each a round trip, except what the unit hands to ``before_commit`` (its audit
-  events): that goes in the COMMIT's round trip (below).
+  events): that goes in the COMMIT's round trip (below). A unit whose one write and its event are a
+  single statement (a dated booking: booking_statement.py) runs it ``alone``, with no BEGIN or
+  COMMIT, settled by the row it writes when its connection is lost.
 
 **Statements in the COMMIT's round trip (PostgreSQL).** A change's audit event must be in the
 change's transaction, and its INSERT depends on nothing the unit reads back: sent as a statement of

@@ -21,6 +21,11 @@ during COMMIT      no answer (NULL: too old, an id it   unknown: 503, never run 
                    the id was not learned)
 =================  ===================================  ==================================
 
+A statement run alone, in an implicit transaction (a dated booking with its event:
+booking_statement.py), has no transaction id before it is sent; it is settled by a row only it
+writes (its event, by id), asked once its old backend is terminated and gone (``settle_by_row``):
+stored -> committed, not stored -> run again, no answer -> unknown.
+
 ``pg_xact_status`` answers ``in progress`` while the old backend still holds the transaction
 (it has not yet noticed that its client is gone, or is still writing the commit record), and only
 then looks at the commit log: a transaction ended by a crash or by its session's end reads
