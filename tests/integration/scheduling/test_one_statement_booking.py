@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 
 from hospital.adapters.audit_lanes import AuditLanes
 from hospital.adapters.clock import FixedClock
-from hospital.adapters.sqlalchemy import booking_statement
+from hospital.adapters.sqlalchemy import booking_statement, lost_commits
 from hospital.adapters.sqlalchemy.appointments import SqlAlchemyAppointmentRepository
 from hospital.application.dated_appointments import SlotBooking
 from hospital.application.doctor_schedules import ScheduleExceptionCommand
@@ -313,3 +313,23 @@ async def test_postgresqls_hash_is_pythons(postgres, resource_id):
                         opened.prefix, resource_id, opened.suffix)
     assert row["hash"] == opened.sealed(resource_id).hash
     assert booking_statement.STORED_EVENT.startswith("SELECT resource_id, hash")
+
+
+async def test_a_process_id_reused_by_another_backend_is_not_ended(postgres):
+    """The lost statement's backend is named by its process id and start: another backend with that
+    process id (the old one gone, its id reused) is left alone, and the question is answered."""
+    other = await asyncpg.connect(_dsn(postgres))
+    try:
+        pid = other.get_server_pid()
+        started = await other.fetchval("SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()")
+        verdict, row = await lost_commits.settle_by_row(
+            (pid, started - timedelta(seconds=1)), booking_statement.STORED_EVENT, "0" * 32,
+            lambda: asyncpg.connect(_dsn(postgres)))
+        assert (verdict, row) == (lost_commits.Verdict.RUN_AGAIN, None)
+        assert await other.fetchval("SELECT 1") == 1  # still there
+        verdict, _ = await lost_commits.settle_by_row(
+            (pid, started), booking_statement.STORED_EVENT, "0" * 32, lambda: asyncpg.connect(_dsn(postgres)))
+        assert verdict is lost_commits.Verdict.RUN_AGAIN  # the right start: ended, then asked
+        assert not await _sql(postgres, "SELECT 1 FROM pg_stat_activity WHERE pid = $1", pid)
+    finally:
+        await other.close()

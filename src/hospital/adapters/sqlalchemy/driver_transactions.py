@@ -71,6 +71,7 @@ from hospital.adapters.sqlalchemy.direct_reads import (
 )
 from hospital.adapters.sqlalchemy.engine import SQLITE_BEGIN
 from hospital.adapters.sqlalchemy.lost_commits import (
+    BACKEND_SQL,
     TRANSACTION_ID,
     Phase,
     XactStatus,
@@ -223,7 +224,7 @@ class AsyncpgTransactions:
             if connection.is_closed():
                 discard(connection)  # nothing was sent: certainly not committed
                 conclude(decide(Phase.BEFORE_COMMIT, None))
-            backend = connection.get_server_pid()
+            backend = await _backend(connection)
             for listener in self.listeners:
                 listener(sql)
             try:
@@ -243,6 +244,30 @@ class AsyncpgTransactions:
 
     async def close(self) -> None:
         """The pool is the reader's, closed with it."""
+
+
+# Each connection's backend (process id, start), by its asyncpg connection object: asked once.
+_BACKENDS: weakref.WeakKeyDictionary[Any, tuple[int, Any]] = weakref.WeakKeyDictionary()
+
+
+async def _backend(connection: Any) -> tuple[int, Any]:
+    """The connection's server process, as ``settle_by_row`` names it; asked on its first statement
+    run alone (a round trip once per connection). Lost meanwhile: nothing was sent, run again."""
+    raw = _raw(connection)
+    known = _BACKENDS.get(raw) if raw is not None else None
+    if known is not None:
+        return known
+    try:
+        row = await connection.fetchrow(BACKEND_SQL)
+    except Exception as error:
+        if is_connection_fault(error):
+            discard(connection)
+            conclude(decide(Phase.BEFORE_COMMIT, None), error)
+        raise
+    backend = (row[0], row[1])
+    if raw is not None:
+        _BACKENDS[raw] = backend
+    return backend
 
 
 def _answered(error: Exception) -> bool:

@@ -183,22 +183,23 @@ async def _ask(transaction: int, connect: Callable[[], Awaitable[Any]]) -> Verdi
 # A statement that committed on its own (an implicit transaction: booking_statement.py) has no
 # transaction id to ask about before it is sent; what it wrote is asked for instead, once the backend
 # that ran it is gone: then it has committed or rolled back for good.
-_TERMINATE_SQL = "SELECT pg_terminate_backend($1)"
-_ALIVE_SQL = "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE pid = $1)"
+# A backend is named by its process id and its start: a process id reused by a new backend (after a
+# restart of the server, say) is never taken for the old one, nor ended.
+BACKEND_SQL = "SELECT pg_backend_pid(), backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()"
+_TERMINATE_SQL = ("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                  "WHERE pid = $1 AND backend_start = $2")
+_ALIVE_SQL = "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE pid = $1 AND backend_start = $2)"
 
 
-async def settle_by_row(backend: int, probe: str, key: object,
+async def settle_by_row(backend: tuple[int, Any], probe: str, key: object,
                         connect: Callable[[], Awaitable[Any]] | None) -> tuple[Verdict, Any]:
-    """The verdict on a statement in its own implicit transaction, run by server process ``backend``,
+    """The verdict on a statement in its own implicit transaction, run by ``backend`` (its process id
+    and start, ``BACKEND_SQL``),
     whose connection was lost while it was on its way: that backend is terminated (it may still be
     running the statement, and commit after any question) and awaited until PostgreSQL no longer
     lists it; then ``probe`` (one parameter, ``key``: the row only the statement writes) says whether
     it committed, and that row is returned with the verdict. No answer within ``SETTLE_SECONDS``, or
-    the backend still there: unknown.
-
-    The backend is named by its process id: one reused by a new backend in the meantime would be
-    terminated too (its client sees a lost connection and settles or runs again as this one does);
-    within the seconds this takes a reuse needs the system to wrap around its process ids."""
+    the backend still there: unknown."""
     if connect is None:
         return Verdict.UNKNOWN, None
     try:
@@ -210,7 +211,7 @@ async def settle_by_row(backend: int, probe: str, key: object,
         return Verdict.UNKNOWN, None
 
 
-async def _ask_row(backend: int, probe: str, key: object,
+async def _ask_row(backend: tuple[int, Any], probe: str, key: object,
                    connect: Callable[[], Awaitable[Any]]) -> tuple[Verdict, Any]:
     try:
         connection = await connect()
@@ -219,8 +220,8 @@ async def _ask_row(backend: int, probe: str, key: object,
     try:
         for wait in (*WAITS_BETWEEN_ASKS, None):
             try:
-                await connection.fetchval(_TERMINATE_SQL, backend, timeout=ASK_TIMEOUT_SECONDS)
-                alive = await connection.fetchval(_ALIVE_SQL, backend, timeout=ASK_TIMEOUT_SECONDS)
+                await connection.fetchval(_TERMINATE_SQL, *backend, timeout=ASK_TIMEOUT_SECONDS)
+                alive = await connection.fetchval(_ALIVE_SQL, *backend, timeout=ASK_TIMEOUT_SECONDS)
                 if not alive:
                     stored = await connection.fetchrow(probe, key, timeout=ASK_TIMEOUT_SECONDS)
                     verdict = Verdict.COMMITTED if stored is not None else Verdict.RUN_AGAIN
