@@ -37,7 +37,8 @@ Invariants, and the test of each (tests/integration/scheduling/test_one_statemen
 - committed: the lane moves on to the event the store sealed (``AuditLane.closed``);
 - the connection lost while the statement is on its way: the outcome is asked by the event's id,
   known before sending, after the old backend is gone (``lost_commits.settle_by_row``: it is
-  terminated, and awaited, so it cannot commit after the question): stored -> the caller's
+  terminated, and awaited, so it cannot commit after the question; it is named by its process id
+  and start, so a reused process id is never ended): stored -> the caller's
   success; not stored -> ``ConnectionLostError`` (the unit runs again); cannot tell ->
   ``CommitOutcomeUnknownError`` (503). The lane is retired whatever the answer, as for a lost COMMIT;
 - a cancelled caller: the statement, once sent, runs to its end and the caller is told its outcome
