@@ -8,14 +8,15 @@ covers the new appointment's id, which only the INSERT knows, so the event is se
 PostgreSQL hashes it as it inserts both: ``sha256(prefix || id || suffix)`` in a data-modifying CTE
 that inserts the event, and its patient links, only from the appointment row the INSERT returned.
 The statement answers the id and the hash; Python seals the same event with that id and checks the
-two hashes are equal (a mismatch is a bug, and raises: the row and its event are stored, the caller
-gets a 500, and ``hospital audit verify`` would show it).
+two hashes are equal (a mismatch is a bug, and raises ``HashMismatchError``: the row and its event
+are stored, the caller gets a 500, the lane is retired, and ``hospital audit verify`` shows it).
 
 How a unit comes to it (unit_of_work.py, ``write_at_commit``): ``book_slot`` is the unit's first
 write, on a PostgreSQL driver, with no Idempotency-Key record to write. Then nothing is sent: the
 booking is held (``DeferredBooking``), ``book_slot`` answers True, the appointment's id stays None,
 and the unit's next audit entry that creates an appointment without an id is opened on the unit's
 lane (audit.py) as the event of this row. At commit the statement runs; the appointment gets its id.
+Until then the unit's reads do not see the booking (no use case reads after booking).
 
 ::
 
@@ -40,7 +41,8 @@ Invariants, and the test of each (tests/integration/scheduling/test_one_statemen
   terminated, and awaited, so it cannot commit after the question; it is named by its process id
   and start, so a reused process id is never ended): stored -> the caller's
   success; not stored -> ``ConnectionLostError`` (the unit runs again); cannot tell ->
-  ``CommitOutcomeUnknownError`` (503). The lane is retired whatever the answer, as for a lost COMMIT;
+  ``CommitOutcomeUnknownError`` (503). The lane is retired whatever the answer (stricter than a lost
+  COMMIT found aborted, which keeps its lane: one rule for every loss here);
 - a cancelled caller: the statement, once sent, runs to its end and the caller is told its outcome
   (commit_outcome.py's ``outcome_of``); cancelled before, nothing was sent.
 """
@@ -66,7 +68,7 @@ _EVENT_VALUES = ("id", "recorded_at", "chain", "seq", "prev_hash", "action", "re
                  "user_agent")
 
 
-def _statement(appointment_rows: Any) -> PreparedQuery:
+def one_statement(appointment_rows: Any) -> PreparedQuery:
     """``appointment_rows``: the booking's ``INSERT ... SELECT ... WHERE`` (appointments.py), RETURNING id."""
     booked = appointment_rows.cte("booked")
     digest = func.encode(func.sha256(
@@ -145,6 +147,3 @@ class DeferredBooking:
         self.inserted(appointment_id)
         return event
 
-
-def one_statement(appointment_rows: Any) -> PreparedQuery:
-    return _statement(appointment_rows)
