@@ -25,7 +25,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bench import request_cost, run, scheduling
+from bench import request_cost, run, scheduling, write_cost
 
 
 async def _book(client: request_cost.Client, token: str, bodies: list[bytes]) -> None:
@@ -49,6 +49,10 @@ async def _measure(args: argparse.Namespace, doctor: int, token: str, first: Any
         BufferedAuditLog.record = _nothing  # type: ignore[method-assign, assignment]
     client = request_cost.Client(request_cost._app(args.backend, args.dir))
     await client.start()
+    # The asyncpg calls that wait for the server, as bench/write_cost.py counts them (the HTTP
+    # authentication's read of the actor included).
+    trips = write_cost.RoundTrips()
+    trips.install()
     time_id = (await client.json("GET", f"/doctors/{doctor}/"))["available_time"][0]
     next_slot = [0]
 
@@ -82,13 +86,16 @@ async def _measure(args: argparse.Namespace, doctor: int, token: str, first: Any
         profiler.disable()
         calls = pstats.Stats(profiler).total_calls / (args.calls // 2)  # type: ignore[attr-defined]
         started, served = time.process_time(), request_cost._server_cpu(args.backend)
+        trips_before = trips.count
         await _book(client, token, work[args.calls // 2:])
         count = args.calls - args.calls // 2
+        round_trips = (trips.count - trips_before) / count
         cpu = (time.process_time() - started) / count * 1e6
         # PostgreSQL's own work (parsing, constraints, WAL) is CPU of its backends, on the same cores.
         database = (f", database {(request_cost._server_cpu(args.backend) - served) / count * 1e6:5.0f} us"
                     if args.backend != "sqlite" else "")
-        print(f"{kind:7} {calls:6.0f} calls, {cpu:5.0f} us CPU per booking{database}", flush=True)
+        trips_text = f", {round_trips:4.2f} round trips" if args.backend != "sqlite" else ""
+        print(f"{kind:7} {calls:6.0f} calls, {cpu:5.0f} us CPU per booking{database}{trips_text}", flush=True)
 
 
 def main() -> None:

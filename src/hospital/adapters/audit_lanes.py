@@ -30,10 +30,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from hospital.domain.audit import GENESIS, AuditEntry, AuditEvent
+from hospital.domain.audit import GENESIS, AuditEntry, AuditEvent, OpenAuditEvent
 
 MAX_EVENTS_PER_CHAIN = 10_000
 MAX_CHAIN_AGE_SECONDS = 24 * 3600
+_OPEN = "open"  # a lane's pending head while its open event's hash is not known (``AuditLane.open``)
 
 
 def event_id() -> str:
@@ -67,15 +68,34 @@ class AuditLane:
     leased: bool = field(default=False)
 
     def seal(self, entry: AuditEntry, recorded_at: datetime) -> AuditEvent:
+        if self.pending_head == _OPEN:
+            raise AssertionError("an open event's hash is not known yet: nothing can link to it")
         event = AuditEvent.seal(entry, event_id=event_id(), recorded_at=recorded_at, chain=self.name,
                                 seq=self.pending_seq + 1, prev_hash=self.pending_head)
         self.pending_seq, self.pending_head = event.seq, event.hash
         return event
 
+    def open(self, entry: AuditEntry, recorded_at: datetime) -> OpenAuditEvent:
+        """``seal`` of an entry whose resource id the store fills in (domain/audit.py's
+        ``OpenAuditEvent``): its hash, the lane's pending head, is known only once the store answers
+        (``closed``); until then nothing more is sealed on the lane."""
+        event = OpenAuditEvent.open(entry, event_id=event_id(), recorded_at=recorded_at, chain=self.name,
+                                    seq=self.pending_seq + 1, prev_hash=self.pending_head)
+        self.pending_seq, self.pending_head = event.seq, _OPEN
+        return event
+
+    def closed(self, event: AuditEvent) -> None:
+        """The open event at the lane's head, as the store sealed it."""
+        if self.pending_head != _OPEN or self.pending_seq != event.seq:
+            raise AssertionError("not the lane's open event")
+        self.pending_head = event.hash
+
     def seal_many(self, entries: Sequence[AuditEntry], recorded_at: datetime) -> list[AuditEvent]:
         """``seal`` of each entry in turn, at one time (a batch's)."""
         if len(entries) <= 1:
             return [self.seal(entry, recorded_at) for entry in entries]
+        if self.pending_head == _OPEN:
+            raise AssertionError("an open event's hash is not known yet: nothing can link to it")
         events = AuditEvent.seal_run(entries, event_ids=event_ids(len(entries)), recorded_at=recorded_at,
                                      chain=self.name, seq=self.pending_seq + 1, prev_hash=self.pending_head)
         self.pending_seq, self.pending_head = events[-1].seq, events[-1].hash
@@ -112,6 +132,8 @@ class AuditLanes:
         if committed is None:
             return  # retired: never written again
         if committed:
+            if lane.pending_head == _OPEN:
+                raise AssertionError("committed with its open event's hash unknown")
             lane.seq, lane.head = lane.pending_seq, lane.pending_head
         else:
             lane.pending_seq, lane.pending_head = lane.seq, lane.head

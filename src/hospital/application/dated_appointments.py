@@ -158,7 +158,13 @@ class BookSlot(DatedUseCase):
             appointment = await self._booked(uow, booking.doctor, booking.start, appointment_of)
             await uow.audit.append(entry(actor, AuditAction.CREATE, ResourceType.APPOINTMENT,
                                          resource_id=appointment.id, patient_ids=[patient_id]))
-            await uow.commit()
+            try:
+                await uow.commit()
+            except ConcurrentChangeError:
+                # A store may check the sources' version only as it commits (book_slot's port): the
+                # run again reads them afresh, as a refused book_slot would have.
+                self._kept.pop(booking.doctor, None)
+                raise
         return AppointmentRow.of(appointment)
 
 

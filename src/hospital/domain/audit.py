@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from hashlib import sha256
@@ -216,6 +216,47 @@ class AuditEvent:
                               hash=digest, entry=entry))
             seq, prev_hash = seq + 1, digest
         return events
+
+
+@dataclass(frozen=True, slots=True)
+class OpenAuditEvent:
+    """An event sealed but for its resource id, which only the store's INSERT of the resource knows
+    (a booking written in one statement with its event, adapters/sqlalchemy/booking_statement.py):
+    its canonical content is ``prefix``, then the id as a JSON number, then ``suffix``, so the store
+    hashes it as it inserts both. ``sealed`` is the event once the id is known, hashed here: the
+    store's hash must equal it."""
+
+    id: str
+    recorded_at: datetime
+    chain: str
+    seq: int
+    prev_hash: str
+    entry: AuditEntry  # its resource_id None: the gap
+    prefix: bytes
+    suffix: bytes
+
+    @classmethod
+    def open(cls, entry: AuditEntry, *, event_id: str, recorded_at: datetime, chain: str, seq: int,
+             prev_hash: str) -> OpenAuditEvent:
+        if entry.resource_id is not None:
+            raise ValueError("an open event's resource id is the gap the store fills")
+        recorded_at = _utc(recorded_at)
+        content = _canonical(entry, event_id, (_quoted(chain), _quoted(_last_time_text(recorded_at))), prev_hash)
+        # JSON escapes every quote inside a value, so the key and its null occur once, unescaped.
+        prefix, gap, rest = content.partition(_RESOURCE_ID_GAP)
+        if not gap:
+            raise AssertionError("the canonical content lost its resource_id field")
+        return cls(id=event_id, recorded_at=recorded_at, chain=chain, seq=seq, prev_hash=prev_hash, entry=entry,
+                   prefix=prefix + b'"resource_id":', suffix=b"," + rest)
+
+    def sealed(self, resource_id: int) -> AuditEvent:
+        """The event naming ``resource_id``, with the hash of its canonical content."""
+        return AuditEvent.seal(replace(self.entry, resource_id=resource_id), event_id=self.id,
+                               recorded_at=self.recorded_at, chain=self.chain, seq=self.seq,
+                               prev_hash=self.prev_hash)
+
+
+_RESOURCE_ID_GAP = b'"resource_id":null,'
 
 
 def _utc(moment: datetime) -> datetime:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -15,6 +16,7 @@ from hospital.domain.audit import (
     AuditAction,
     AuditEntry,
     AuditEvent,
+    OpenAuditEvent,
     RequestContext,
     ResourceType,
     canonical_content,
@@ -93,3 +95,14 @@ def test_a_run_is_sealed_as_each_of_its_events_alone(entries: list[AuditEntry], 
                                         seq=seq + number, prev_hash=previous)
         assert canonical_content(event) == as_json_dumps_writes_it(event)
         previous = event.hash
+
+
+@pytest.mark.parametrize("resource_id", [0, 7, 10, 2**63 - 1, -5])
+def test_an_open_events_content_is_its_sealed_content_around_the_id(resource_id):
+    entry = AuditEntry(action=AuditAction.CREATE, resource_type=ResourceType.APPOINTMENT, patient_ids=(2,),
+                       username='"resource_id":null,', context=RequestContext(user_agent='"resource_id":null, \u00e9'))
+    opened = OpenAuditEvent.open(entry, event_id="e1", recorded_at=datetime(2027, 1, 1, tzinfo=UTC),
+                                 chain="c.1", seq=1, prev_hash=GENESIS)
+    sealed = opened.sealed(resource_id)
+    assert opened.prefix + str(resource_id).encode() + opened.suffix == canonical_content(sealed)
+    assert sealed.entry.resource_id == resource_id

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, String, bindparam, cast, exists, false, func, insert, or_, select
 
+from hospital.adapters.sqlalchemy.booking_statement import DeferredBooking, one_statement
 from hospital.adapters.sqlalchemy.database_errors import breaks_a_foreign_key
 from hospital.adapters.sqlalchemy.direct_reads import ReadRunner
 from hospital.adapters.sqlalchemy.entity_table import VERSION, EntityTable, TransactionOwner
@@ -56,11 +57,12 @@ _INSERT_IF_OFFERED = PreparedQuery(
 _SOURCES_AT = (func.coalesce(select(slot_source_versions.c.version)
                              .where(slot_source_versions.c.doctor_id == bindparam("doctor_id"))
                              .scalar_subquery(), 0) == cast(bindparam("sources_version"), BigInteger))
+_ROW_IF_SOURCES_AT = insert(a).from_select(
+    _INSERTED, select(*(cast(bindparam(name), _cast_type(name)) for name in _INSERTED)).where(_SOURCES_AT))
 _INSERT_IF_SOURCES_AT = PreparedQuery(
-    insert(a).from_select(_INSERTED, select(*(cast(bindparam(name), _cast_type(name)) for name in _INSERTED))
-                          .where(_SOURCES_AT))
-    .returning(a.c.id, current_transaction_id().label(TRANSACTION_ID))
-)
+    _ROW_IF_SOURCES_AT.returning(a.c.id, current_transaction_id().label(TRANSACTION_ID)))
+# PostgreSQL, the unit's one write: the same INSERT and its audit event, one statement at commit.
+_BOOKED_WITH_EVENT = one_statement(_ROW_IF_SOURCES_AT.returning(a.c.id))
 _BETWEEN = PreparedQuery(select(exists().where(a.c.patient_id == bindparam("patient_id"),
                                                a.c.doctor_id == bindparam("doctor_id"))))
 
@@ -95,11 +97,19 @@ class SqlAlchemyAppointmentRepository(EntityTable[Appointment]):
         if not (storable(appointment.doctor_id) and isinstance(sources_version, int)):
             return False
         values = {**_inserted_values(appointment, self._uow.dialect.name), "sources_version": sources_version}
+
+        def inserted(appointment_id: int) -> None:
+            appointment.id = appointment_id
+            setattr(appointment, VERSION, 1)  # the column's default: a save in this unit checks it
+
+        # The unit's first write on PostgreSQL: held, and sent at commit with its event as one
+        # statement (booking_statement.py); a refusal is then told by the commit.
+        if self._uow.write_at_commit(DeferredBooking(_INSERT_IF_SOURCES_AT, values, _BOOKED_WITH_EVENT, inserted)):
+            return True
         rows = await self._written(_INSERT_IF_SOURCES_AT, values)
         if not rows:
             return False
-        appointment.id = rows[0][0]
-        setattr(appointment, VERSION, 1)  # the column's default: a save in this unit checks it
+        inserted(rows[0][0])
         return True
 
     async def book(self, appointment: Appointment) -> BookingOutcome:

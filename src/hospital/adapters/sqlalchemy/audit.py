@@ -5,7 +5,9 @@ is (the session's, or a driver transaction for a booking: ``SqlAlchemyUnitOfWork
 a lane the unit holds until its transaction ends (adapters/audit_lanes.py). On a PostgreSQL driver
 transaction they are one statement run in the COMMIT's round trip (``before_commit``,
 driver_transactions.py), its one argument the events as a JSON document; on a SQLite one they are
-the driver's own SQL run on plain tuples (``run_many``), as a batch of buffered reads is.
+the driver's own SQL run on plain tuples (``run_many``), as a batch of buffered reads is. The event
+of a booking the unit holds for its commit (booking_statement.py) is opened on the lane around the
+appointment's id instead, and written by the booking's own statement.
 """
 
 from __future__ import annotations
@@ -128,13 +130,13 @@ def event_row(event: AuditEvent, dialect_name: str) -> dict[str, Any]:
         "seq": event.seq, "prev_hash": event.prev_hash, "hash": event.hash, "action": str(entry.action),
         "resource_type": str(entry.resource_type), "resource_id": entry.resource_id,
         "outcome": str(entry.outcome), "actor_user_id": entry.actor_user_id, "actor_role": str(entry.actor_role),
-        "username": entry.username, "filters": _filters_text(entry.filters),
+        "username": entry.username, "filters": filters_text(entry.filters),
         "client_address": context.client_address, "request_id": context.request_id,
         "user_agent": context.user_agent,
     }
 
 
-def _filters_text(filters: tuple[tuple[str, str], ...]) -> str:
+def filters_text(filters: tuple[tuple[str, str], ...]) -> str:
     return json.dumps([list(pair) for pair in filters]) if filters else "[]"
 
 
@@ -158,7 +160,7 @@ def _sqlite_rows(events: Sequence[AuditEvent]) -> list[tuple[Any, ...]]:
         entry, context = event.entry, event.entry.context
         rows.append((event.id, _sqlite_time(event.recorded_at), event.chain, event.seq, event.prev_hash,
                      event.hash, str(entry.action), str(entry.resource_type), entry.resource_id, str(entry.outcome),
-                     entry.actor_user_id, str(entry.actor_role), entry.username, _filters_text(entry.filters),
+                     entry.actor_user_id, str(entry.actor_role), entry.username, filters_text(entry.filters),
                      context.client_address, context.request_id, context.user_agent))
     return rows
 
@@ -172,7 +174,7 @@ def _pg_row(event: AuditEvent) -> tuple[Any, ...]:
     entry, context = event.entry, event.entry.context
     return (event.id, event.seq, event.prev_hash, event.hash, str(entry.action), str(entry.resource_type),
             entry.resource_id, str(entry.outcome), entry.actor_user_id, str(entry.actor_role), entry.username,
-            _filters_text(entry.filters), context.client_address, context.request_id, context.user_agent,
+            filters_text(entry.filters), context.client_address, context.request_id, context.user_agent,
             entry.patient_ids)
 
 
@@ -219,7 +221,12 @@ class TransactionOwner(Protocol):
     @property
     def dialect_name(self) -> str: ...
 
+    @property
+    def held_booking(self) -> Any: ...
+
     async def write(self, query: PreparedQuery, parameters: Mapping[str, Any]) -> list[Any]: ...
+
+    async def send_held(self) -> None: ...
 
 
 class SqlAlchemyAuditTrail:
@@ -239,6 +246,11 @@ class SqlAlchemyAuditTrail:
         return event
 
     async def append_many(self, entries: Sequence[AuditEntry]) -> list[AuditEvent]:
+        booking = self._uow.held_booking
+        if booking is not None:
+            if len(entries) == 1 and booking.names(entries[0]):
+                return [self._opened(booking, entries[0])]
+            await self._uow.send_held()  # an event of something else: the booking goes first, alone
         events = self._sealed(entries)
         driver = self._uow.current_driver_transaction
         if driver is not None and driver.dialect.name == "postgresql":
@@ -275,6 +287,17 @@ class SqlAlchemyAuditTrail:
         if links:
             await connection.exec_driver_sql(_SQLITE_BATCH_LINKS, links)
         return events
+
+    def _opened(self, booking: Any, entry: AuditEntry) -> AuditEvent:
+        """The held booking's event (booking_statement.py), opened on the unit's lane around the id
+        its INSERT will give: the statement hashes it at commit. Returned as it will be sealed but
+        for the id and hash, which only the commit learns (empty until then)."""
+        if self._lane is None:
+            self._lane = self._lanes.lease()
+        opened = self._lane.open(entry, self._clock.now())
+        booking.opened = (self._lane, opened)
+        return AuditEvent(id=opened.id, recorded_at=opened.recorded_at, chain=opened.chain, seq=opened.seq,
+                          prev_hash=opened.prev_hash, hash="", entry=entry)
 
     async def _write_one(self, event: AuditEvent) -> None:
         dialect = (await self._uow.session.connection()).dialect.name  # the session's transaction

@@ -12,7 +12,9 @@ driver's own:
   commit that returns only once the COMMIT holding it is on disk.
 - PostgreSQL: a connection of the direct reader's asyncpg pool (direct_reads.py), BEGIN, the
   statements, COMMIT, each a round trip, except what the unit hands to ``before_commit`` (its audit
-  events): that goes in the COMMIT's round trip (below).
+  events): that goes in the COMMIT's round trip (below). A unit whose one write and its event are a
+  single statement (a dated booking: booking_statement.py) runs it ``alone``, with no BEGIN or
+  COMMIT, settled by the row it writes when its connection is lost.
 
 **Statements in the COMMIT's round trip (PostgreSQL).** A change's audit event must be in the
 change's transaction, and its INSERT depends on nothing the unit reads back: sent as a statement of
@@ -68,7 +70,16 @@ from hospital.adapters.sqlalchemy.direct_reads import (
     discard,
 )
 from hospital.adapters.sqlalchemy.engine import SQLITE_BEGIN
-from hospital.adapters.sqlalchemy.lost_commits import TRANSACTION_ID, Phase, XactStatus, conclude, decide, settle
+from hospital.adapters.sqlalchemy.lost_commits import (
+    BACKEND_SQL,
+    TRANSACTION_ID,
+    Phase,
+    XactStatus,
+    conclude,
+    decide,
+    settle,
+    settle_by_row,
+)
 from hospital.adapters.sqlalchemy.sqlite_writer import LoopSqliteConnection, SqliteWriter
 
 
@@ -200,8 +211,69 @@ class AsyncpgTransactions:
             return _AsyncpgTransaction(pool, connection, self.listeners, self._reader.new_connection)
         raise AssertionError("unreachable")
 
+    async def alone(self, sql: str, values: Sequence[Any], probe: str, key: object) -> tuple[list[Any], bool]:
+        """The rows of one statement run in its own implicit transaction (no BEGIN, no COMMIT: one
+        round trip), a write that commits as it ends (booking_statement.py). Its outcome, as a
+        COMMIT's: an error PostgreSQL answered, not committed; the connection lost while it was on
+        its way, settled by ``probe`` of ``key`` (``lost_commits.settle_by_row``), whose row, the one
+        the statement wrote, stands for its answer when it committed. Returns the rows, and whether
+        they are that settlement's. Run it under ``outcome_of``."""
+        pool = await self._reader.pool()
+        connection = await pool.acquire(timeout=POOL_TIMEOUT_SECONDS)
+        try:
+            if connection.is_closed():
+                discard(connection)  # nothing was sent: certainly not committed
+                conclude(decide(Phase.BEFORE_COMMIT, None))
+            backend = await _backend(connection)
+            for listener in self.listeners:
+                listener(sql)
+            try:
+                return await connection.fetch(sql, *values), False
+            except Exception as error:
+                if not is_connection_fault(error) and _answered(error):
+                    raise  # PostgreSQL ended the statement's transaction with this error
+                discard(connection)
+                verdict, row = await settle_by_row(backend, probe, key, self._reader.new_connection)
+                conclude(verdict, error)
+                return [row], True
+        finally:
+            try:
+                await pool.release(connection)
+            except Exception:
+                discard(connection)
+
     async def close(self) -> None:
         """The pool is the reader's, closed with it."""
+
+
+# Each connection's backend (process id, start), by its asyncpg connection object: asked once.
+_BACKENDS: weakref.WeakKeyDictionary[Any, tuple[int, Any]] = weakref.WeakKeyDictionary()
+
+
+async def _backend(connection: Any) -> tuple[int, Any]:
+    """The connection's server process, as ``settle_by_row`` names it; asked on its first statement
+    run alone (a round trip once per connection). Lost meanwhile: nothing was sent, run again."""
+    raw = _raw(connection)
+    known = _BACKENDS.get(raw) if raw is not None else None
+    if known is not None:
+        return known
+    try:
+        row = await connection.fetchrow(BACKEND_SQL)
+    except Exception as error:
+        if is_connection_fault(error):
+            discard(connection)
+            conclude(decide(Phase.BEFORE_COMMIT, None), error)
+        raise
+    backend = (row[0], row[1])
+    if raw is not None:
+        _BACKENDS[raw] = backend
+    return backend
+
+
+def _answered(error: Exception) -> bool:
+    import asyncpg
+
+    return isinstance(error, asyncpg.PostgresError)
 
 
 _BEGIN, _COMMIT, _ROLLBACK = "BEGIN", "COMMIT", "ROLLBACK"

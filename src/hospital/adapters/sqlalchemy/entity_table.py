@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import fields
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import Column, Table, bindparam, delete, select, update
 from sqlalchemy import insert as insert_into
@@ -45,6 +45,9 @@ from hospital.adapters.sqlalchemy.integers import storable, storable_only
 from hospital.adapters.sqlalchemy.lost_commits import TRANSACTION_ID, current_transaction_id
 from hospital.adapters.sqlalchemy.prepared import PreparedQuery, id_in
 from hospital.application.errors import ConcurrentChangeError
+
+if TYPE_CHECKING:
+    from hospital.adapters.sqlalchemy.booking_statement import DeferredBooking
 
 E = TypeVar("E")
 
@@ -59,6 +62,11 @@ class TransactionOwner(Protocol):
     def dialect(self) -> Dialect: ...
 
     async def write(self, query: PreparedQuery, parameters: Mapping[str, Any]) -> list[Any]: ...
+
+    def write_at_commit(self, booking: DeferredBooking) -> bool:
+        """Hold ``booking`` to send at commit with its event as one statement (True), when the
+        unit can (booking_statement.py); else False, and the caller writes it now."""
+        ...
 
 
 class _Codec:

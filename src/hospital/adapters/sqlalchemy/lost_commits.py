@@ -21,6 +21,11 @@ during COMMIT      no answer (NULL: too old, an id it   unknown: 503, never run 
                    the id was not learned)
 =================  ===================================  ==================================
 
+A statement run alone, in an implicit transaction (a dated booking with its event:
+booking_statement.py), has no transaction id before it is sent; it is settled by a row only it
+writes (its event, by id), asked once its old backend is terminated and gone (``settle_by_row``):
+stored -> committed, not stored -> run again, no answer -> unknown.
+
 ``pg_xact_status`` answers ``in progress`` while the old backend still holds the transaction
 (it has not yet noticed that its client is gone, or is still writing the commit record), and only
 then looks at the commit log: a transaction ended by a crash or by its session's end reads
@@ -173,3 +178,62 @@ async def _ask(transaction: int, connect: Callable[[], Awaitable[Any]]) -> Verdi
     finally:
         with contextlib.suppress(Exception):
             connection.terminate()  # its own connection: closed at once, no round trip to wait for
+
+
+# A statement that committed on its own (an implicit transaction: booking_statement.py) has no
+# transaction id to ask about before it is sent; what it wrote is asked for instead, once the backend
+# that ran it is gone: then it has committed or rolled back for good.
+# A backend is named by its process id and its start: a process id reused by a new backend (after a
+# restart of the server, say) is never taken for the old one, nor ended.
+BACKEND_SQL = "SELECT pg_backend_pid(), backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()"
+_TERMINATE_SQL = ("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                  "WHERE pid = $1 AND backend_start = $2")
+_ALIVE_SQL = "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE pid = $1 AND backend_start = $2)"
+
+
+async def settle_by_row(backend: tuple[int, Any], probe: str, key: object,
+                        connect: Callable[[], Awaitable[Any]] | None) -> tuple[Verdict, Any]:
+    """The verdict on a statement in its own implicit transaction, run by ``backend`` (its process id
+    and start, ``BACKEND_SQL``),
+    whose connection was lost while it was on its way: that backend is terminated (it may still be
+    running the statement, and commit after any question) and awaited until PostgreSQL no longer
+    lists it; then ``probe`` (one parameter, ``key``: the row only the statement writes) says whether
+    it committed, and that row is returned with the verdict. No answer within ``SETTLE_SECONDS``, or
+    the backend still there: unknown."""
+    if connect is None:
+        return Verdict.UNKNOWN, None
+    try:
+        async with asyncio.timeout(SETTLE_SECONDS):
+            return await _ask_row(backend, probe, key, connect)
+    except TimeoutError:
+        log.warning("A statement lost on its way: no answer about backend %s in %s s, so %s", backend,
+                    SETTLE_SECONDS, Verdict.UNKNOWN.value)
+        return Verdict.UNKNOWN, None
+
+
+async def _ask_row(backend: tuple[int, Any], probe: str, key: object,
+                   connect: Callable[[], Awaitable[Any]]) -> tuple[Verdict, Any]:
+    try:
+        connection = await connect()
+    except Exception:
+        return Verdict.UNKNOWN, None
+    try:
+        for wait in (*WAITS_BETWEEN_ASKS, None):
+            try:
+                await connection.fetchval(_TERMINATE_SQL, *backend, timeout=ASK_TIMEOUT_SECONDS)
+                alive = await connection.fetchval(_ALIVE_SQL, *backend, timeout=ASK_TIMEOUT_SECONDS)
+                if not alive:
+                    stored = await connection.fetchrow(probe, key, timeout=ASK_TIMEOUT_SECONDS)
+                    verdict = Verdict.COMMITTED if stored is not None else Verdict.RUN_AGAIN
+                    log.warning("A statement lost on its way: its row %s is %s, so %s", key,
+                                "not stored" if stored is None else "stored", verdict.value)
+                    return verdict, stored
+            except Exception:
+                return Verdict.UNKNOWN, None  # not allowed to end it, or this connection failed too
+            if wait is not None:
+                await asyncio.sleep(wait)
+        log.warning("A statement lost on its way: backend %s is still there, so %s", backend, Verdict.UNKNOWN.value)
+        return Verdict.UNKNOWN, None
+    finally:
+        with contextlib.suppress(Exception):
+            connection.terminate()

@@ -21,6 +21,7 @@ from hospital.adapters.sqlalchemy.accounts import (
 )
 from hospital.adapters.sqlalchemy.appointments import SqlAlchemyAppointmentRepository
 from hospital.adapters.sqlalchemy.audit import SqlAlchemyAuditTrail
+from hospital.adapters.sqlalchemy.booking_statement import STORED_EVENT, DeferredBooking, HashMismatchError
 from hospital.adapters.sqlalchemy.catalogue import (
     SqlAlchemyAvailableTimeRepository,
     SqlAlchemyDoctorRepository,
@@ -32,7 +33,7 @@ from hospital.adapters.sqlalchemy.contacts import SqlAlchemyContactRepository
 from hospital.adapters.sqlalchemy.database_errors import is_connection_fault, is_unavailable, raise_as_domain_error
 from hospital.adapters.sqlalchemy.direct_reads import AsyncpgDirectReader, DirectReader, Reads
 from hospital.adapters.sqlalchemy.doctor_reads import SqlAlchemyDoctorReadQueries
-from hospital.adapters.sqlalchemy.driver_transactions import DriverTransaction, DriverTransactions
+from hospital.adapters.sqlalchemy.driver_transactions import AsyncpgTransactions, DriverTransaction, DriverTransactions
 from hospital.adapters.sqlalchemy.idempotency import SqlAlchemyIdempotencyRecords
 from hospital.adapters.sqlalchemy.lost_commits import TRANSACTION_ID_SQL, Phase, XactStatus, conclude, decide, settle
 from hospital.adapters.sqlalchemy.prepared import PreparedQuery
@@ -40,7 +41,12 @@ from hospital.adapters.sqlalchemy.reviews import SqlAlchemyReviewRepository, Sql
 from hospital.adapters.sqlalchemy.schedules import SqlAlchemyScheduleRepository, SqlAlchemySlotSourceQueries
 from hospital.adapters.sqlalchemy.sqlite_writer import LoopSqliteConnection
 from hospital.adapters.sqlalchemy.tables import catalogue as catalogue_tables
-from hospital.application.errors import CommitOutcomeUnknownError, ServiceUnavailableError
+from hospital.application.errors import (
+    CommitOutcomeUnknownError,
+    ConcurrentChangeError,
+    ConnectionLostError,
+    ServiceUnavailableError,
+)
 from hospital.application.ports.clock import Clock
 from hospital.application.ports.idempotency import pending_request
 from hospital.application.ports.unit_of_work import SessionUnavailableError
@@ -67,6 +73,11 @@ class SqlAlchemyUnitOfWork:
     first write is a prepared statement that can run on the driver (``write``; a booking's insert):
     then the unit's reads run in that transaction too, and the ORM is not available until it ends
     (``SessionUnavailableError``): two transactions could not commit as one.
+
+    On PostgreSQL a dated booking that is the unit's first write is held instead, and sent at commit
+    with its audit event as one statement (``write_at_commit``, booking_statement.py). Until then
+    the unit's reads do not see it; a write (or an audit event not about it) sends it first, alone,
+    in a driver transaction, and the ORM is not available either.
     """
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession],
@@ -80,6 +91,7 @@ class SqlAlchemyUnitOfWork:
         self._driver_transactions = driver_transactions
         self._session: AsyncSession | None = None
         self._driver: DriverTransaction | None = None
+        self._held: DeferredBooking | None = None
 
     @property
     def current_session(self) -> AsyncSession | None:
@@ -90,8 +102,13 @@ class SqlAlchemyUnitOfWork:
         return self._driver
 
     @property
+    def held_booking(self) -> DeferredBooking | None:
+        """The booking held to go with its event as one statement at commit (``write_at_commit``)."""
+        return self._held
+
+    @property
     def session(self) -> AsyncSession:
-        if self._driver is not None:
+        if self._driver is not None or self._held is not None:
             raise SessionUnavailableError(
                 "This unit of work's transaction runs on the driver (it began with a driver write); "
                 "commit or roll it back before using the ORM."
@@ -100,10 +117,36 @@ class SqlAlchemyUnitOfWork:
             self._session = self._session_factory()
         return self._session
 
+    def write_at_commit(self, booking: DeferredBooking) -> bool:
+        """Hold ``booking`` to send at commit, with its event, as one statement (booking_statement.py):
+        only as the first write of a unit on PostgreSQL's driver with no Idempotency-Key record to
+        write at commit (that record is a write of its own, in the same transaction)."""
+        if not (isinstance(self._driver_transactions, AsyncpgTransactions) and self._driver is None
+                and self._session is None and self._held is None and pending_request.get() is None):
+            return False
+        self._held = booking
+        return True
+
+    async def send_held(self) -> None:
+        """The held booking sent now, alone, as the first statement of a driver transaction: the unit
+        writes something else before its commit. ``ConcurrentChangeError`` if the store refused it
+        (its ``book_slot`` answered True already; the unit runs again)."""
+        booking, self._held = self._held, None
+        if booking is None:
+            return
+        if booking.opened is not None:
+            raise AssertionError("a booking whose event is sealed around its id goes only with that event")
+        rows = await self.write(booking.plain, booking.values)
+        if not rows:
+            raise ConcurrentChangeError()
+        booking.inserted(rows[0][0])
+
     async def write(self, query: PreparedQuery, parameters: Mapping[str, Any]) -> list[Any]:
         """The rows of a statement run in this unit's transaction: a write, or the read of a row the
         unit is about to change (entity_table.py). The session's transaction if the unit has one,
         else a driver transaction, begun by the first such statement."""
+        if self._held is not None:
+            await self.send_held()
         driver = self._driver
         if driver is None:
             # The driver only for a unit that has not touched the ORM: a repository made before holds
@@ -228,6 +271,7 @@ class SqlAlchemyUnitOfWork:
             raise_as_domain_error(exc)
 
     async def _end_uncommitted(self) -> None:
+        self._held = None
         self._end_audit(committed=False)
         driver, self._driver = self._driver, None
         if driver is not None:
@@ -249,7 +293,8 @@ class SqlAlchemyUnitOfWork:
             await self._commit()
         except Exception as error:
             # The audit lane moves on only with a commit known to have happened (audit_lanes.py).
-            self._end_audit(committed=None if isinstance(error, CommitOutcomeUnknownError) else False)
+            self._end_audit(committed=None if isinstance(error, CommitOutcomeUnknownError | HashMismatchError)
+                            else False)
             raise_as_domain_error(error)
             raise
         except BaseException:
@@ -274,6 +319,14 @@ class SqlAlchemyUnitOfWork:
         return True
 
     async def _commit(self) -> None:
+        booking, self._held = self._held, None
+        if booking is not None:
+            if booking.opened is None:  # no event came: the booking alone, in a driver transaction
+                self._held = booking
+                await self.send_held()
+            else:
+                await self._commit_with_event(booking)
+                return
         driver, self._driver = self._driver, None
         if driver is not None:
             await driver.commit()
@@ -305,6 +358,21 @@ class SqlAlchemyUnitOfWork:
             transaction = XactStatus.NOTHING_WRITTEN if transaction_id is None else transaction_id
         await outcome_of(self._commit_or_settle(session, transaction))
 
+    async def _commit_with_event(self, booking: DeferredBooking) -> None:
+        """The held booking and its event, one statement in its own implicit transaction."""
+        transactions = self._driver_transactions
+        assert isinstance(transactions, AsyncpgTransactions)
+        sql, values = booking.together.bind(transactions.dialect, booking.parameters())
+        try:
+            rows, settled = await outcome_of(transactions.alone(sql, values, STORED_EVENT, booking.event_id))
+        except ConnectionLostError:
+            self._end_audit(committed=None)  # lost on its way: its lane is retired whatever it did
+            raise
+        if booking.stored(rows) is None:
+            raise ConcurrentChangeError()  # the sources moved: nothing stored (book_slot's False)
+        if settled:
+            self._end_audit(committed=None)
+
     async def _commit_or_settle(self, session: AsyncSession, transaction: int | XactStatus) -> None:
         try:
             await session.commit()
@@ -316,6 +384,7 @@ class SqlAlchemyUnitOfWork:
                                   else None), error)
 
     async def rollback(self) -> None:
+        self._held = None
         self._end_audit(committed=False)
         driver, self._driver = self._driver, None
         if driver is not None:

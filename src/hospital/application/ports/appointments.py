@@ -30,7 +30,13 @@ class AppointmentRepository(Protocol):
         nothing (False): the schedule changed since the slot was checked against it. One statement:
         no change to the schedule falls between the check and the insert. An overlap with another
         occupying appointment of its doctor or patient is refused by the store as it runs
-        (ClashError, 409)."""
+        (ClashError, 409).
+
+        A store may hold the statement until the unit commits, when it is the unit's only write
+        (PostgreSQL, with its audit event: one round trip): True then means "held", the id is given
+        at commit, and the commit tells what the statement would have: ``ConcurrentChangeError`` for
+        sources no longer at ``sources_version`` (the unit runs again), ClashError for an overlap.
+        The unit's audit entry of its creation, appended with no resource id, names it."""
         ...
 
     async def book(self, appointment: Appointment) -> BookingOutcome:

@@ -35,7 +35,10 @@ class AuditTrail(Protocol):
 
     async def append(self, entry: AuditEntry) -> AuditEvent:
         """Seal ``entry`` and write it in this unit of work's transaction; it is stored if and only
-        if the unit commits. Raises (and the unit must not commit) when it cannot be written."""
+        if the unit commits. Raises (and the unit must not commit) when it cannot be written. The
+        creation of a record whose id the store gives only as the unit commits (a held booking:
+        ``AppointmentRepository.book_slot``) is appended with no resource id; the store seals it with
+        the id at commit, and the event returned here has no hash yet."""
         ...
 
     async def append_many(self, entries: Sequence[AuditEntry]) -> list[AuditEvent]:
