@@ -67,7 +67,7 @@ async def _calls(client: Client, targets: list[str], count: int) -> None:
 
 async def _measure(args: argparse.Namespace) -> None:
     os.environ.update(_env(args.backend, args.dir))
-    sys.stderr = open(args.dir / "server.log", "a")  # noqa: SIM115 - the worker's stderr for its life
+    sys.stderr = open(args.dir / "server.log", "a")  # noqa: SIM115, ASYNC230 - the worker's stderr, once
     from hospital.entrypoints.http.asgi import create_app
 
     client = Client(create_app())
