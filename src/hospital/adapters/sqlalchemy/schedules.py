@@ -169,10 +169,13 @@ def _as_json(query: Any, *columns: Any) -> Any:
 def _sqlite_all_three() -> Any:
     """SQLite: the three queries as one statement answering three texts, so a listing whose sources
     are unchanged compares three values, with no Python object made per row (the busy intervals as
-    ``start,end;...`` in SQLite's stored UTC text, by start)."""
+    ``start,end;...`` in SQLite's stored UTC text). The intervals come in the order of the index on
+    (doctor_id, ends_at, starts_at) the query is served by, which for a doctor's occupying
+    appointments (never overlapping: the database refuses an overlap) is their order by start; no sort,
+    which would cost as much as the rest of the statement. Any order expands to the same slots."""
     schedule = _SCHEDULE.statement.subquery()
     exceptions = _EXCEPTIONS.statement.subquery()
-    busy = _SQLITE_BUSY.statement.order_by(a.c.starts_at).subquery()
+    busy = _SQLITE_BUSY.statement.subquery()
     interval = busy.c.starts_at.op("||")(text("','")).op("||")(busy.c.ends_at)
     return select(
         _as_json(schedule, *schedule.c),
