@@ -1,8 +1,9 @@
 """SQLAlchemy schedules: the repository (Core statements on the unit's session), and the read port
 slot listing runs on: three prepared queries (the schedule with its rules and the doctor's windows,
 the date exceptions, the busy intervals), whatever the number of days or slots, run as one statement
-answering one value per query (PostgreSQL: arrays of rows and the busy intervals as bytes; SQLite:
-texts), so that a listing whose sources are unchanged compares three values and decodes nothing."""
+answering one value per query (the rows of the first two as JSON texts, the busy intervals as bytes
+on PostgreSQL and text on SQLite), so that a listing whose sources are unchanged compares three
+values and decodes nothing."""
 
 from __future__ import annotations
 
@@ -160,10 +161,17 @@ def _busy_of_bytes(value: bytes | None) -> list[tuple[datetime, datetime]]:
             for start, end in struct.iter_unpack(">qq", value)]
 
 
-def _as_json(query: Any, *columns: Any) -> Any:
-    """SQLite: the query's rows as one JSON text, an array of arrays of the named columns in the
-    query's order ('[]' for no row); JSON keeps SQLite's own values (integers, text, null)."""
-    return select(func.json_group_array(func.json_array(*columns))).select_from(query).scalar_subquery()
+def _as_json(query: Any, postgres: bool, *order: str) -> Any:
+    """The query's rows as one JSON text, an array of arrays of its columns (NULL on PostgreSQL and
+    '[]' on SQLite for no row; ordered by the named columns on PostgreSQL, in the query's order on
+    SQLite). asyncpg hands the text over as it is: no Python object per value, which decoding rows
+    of records (times, texts, integers) would make on every listing, unchanged or not."""
+    rows = query.subquery()
+    if not postgres:
+        return select(func.json_group_array(func.json_array(*rows.c))).select_from(rows).scalar_subquery()
+    row = func.json_build_array(*rows.c)
+    ordered = aggregate_order_by(row, *(rows.c[name] for name in order)) if order else row
+    return select(func.json_agg(ordered)).select_from(rows).scalar_subquery()
 
 
 def _sqlite_all_three() -> Any:
@@ -173,13 +181,11 @@ def _sqlite_all_three() -> Any:
     (doctor_id, ends_at, starts_at) the query is served by, which for a doctor's occupying
     appointments (never overlapping: the database refuses an overlap) is their order by start; no sort,
     which would cost as much as the rest of the statement. Any order expands to the same slots."""
-    schedule = _SCHEDULE.statement.subquery()
-    exceptions = _EXCEPTIONS.statement.subquery()
     busy = _SQLITE_BUSY.statement.subquery()
     interval = busy.c.starts_at.op("||")(text("','")).op("||")(busy.c.ends_at)
     return select(
-        _as_json(schedule, *schedule.c),
-        _as_json(exceptions, *exceptions.c),
+        _as_json(_SCHEDULE.statement, False),
+        _as_json(_EXCEPTIONS.statement, False),
         select(func.group_concat(interval, text("';'"))).select_from(busy).scalar_subquery(),
     )
 
@@ -194,8 +200,8 @@ def _busy_of_sqlite_text(value: str | None) -> list[tuple[datetime, datetime]]:
 # PostgreSQL: the three queries in one statement, so one round trip (asyncpg's work per statement on
 # the event loop, and the database's per value, is what a listing costs there).
 _ALL_THREE = PreparedQuery(select(
-    _as_array(_SCHEDULE.statement),
-    _as_array(_EXCEPTIONS.statement, "date"),
+    _as_json(_SCHEDULE.statement, True),
+    _as_json(_EXCEPTIONS.statement, True, "date"),
     _busy_as_bytes(),
 ))
 _SQLITE_ALL_THREE = PreparedQuery(_sqlite_all_three())
@@ -237,8 +243,8 @@ class SqlAlchemySlotSourceQueries:
             return None
         values = {"doctor_id": doctor_id, "first": self._date(first), "last": self._date(last),
                   "since": stored_instant(self._dialect, since), "until": stored_instant(self._dialect, until)}
-        # One statement, three values: on PostgreSQL the schedule's and the exceptions' rows as
-        # arrays (asyncpg answers lists of tuples) and the busy intervals as bytes; on SQLite three texts.
+        # One statement, three values: the schedule's and the exceptions' rows as JSON texts, the
+        # busy intervals as bytes (PostgreSQL) or text (SQLite).
         ((schedule, exceptions, busy),) = await self._reads.rows(
             _ALL_THREE if self._dialect == "postgresql" else _SQLITE_ALL_THREE, values)
         if not schedule or schedule == "[]":
@@ -258,11 +264,9 @@ class SqlAlchemySlotSourceQueries:
             self._answers.popitem(last=False)
         return sources
 
-    def _decoded(self, doctor_id: int, schedule: Any, exceptions: Any, busy: Any) -> SlotSources:
-        if self._dialect == "postgresql":
-            return _sources(doctor_id, schedule, exceptions or [], _busy_of_bytes(busy))
-        return _sources(doctor_id, msgspec.json.decode(schedule), msgspec.json.decode(exceptions),
-                        _busy_of_sqlite_text(busy))
+    def _decoded(self, doctor_id: int, schedule: str, exceptions: str | None, busy: Any) -> SlotSources:
+        intervals = _busy_of_bytes(busy) if self._dialect == "postgresql" else _busy_of_sqlite_text(busy)
+        return _sources(doctor_id, msgspec.json.decode(schedule), msgspec.json.decode(exceptions or "[]"), intervals)
 
     async def bookable(self, doctor_id: int, *, since: date) -> BookableSources | None:
         if not storable(doctor_id):
