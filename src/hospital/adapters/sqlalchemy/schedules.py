@@ -142,13 +142,17 @@ def _as_array(query: Any, *order: str) -> Any:
 
 def _busy_as_bytes() -> Any:
     """The busy intervals as one bytea, each interval's start and end in PostgreSQL's binary form
-    (``timestamptz_send``: eight bytes, big-endian microseconds since 2000-01-01 UTC), by start (NULL
+    (``timestamptz_send``: eight bytes, big-endian microseconds since 2000-01-01 UTC), by end (NULL
     for none): one value for asyncpg to hand over and the listing to compare, made at a fraction of
-    the database's cost of formatting them as text, and read only when the listing expands anew."""
-    rows = _BUSY.statement.subquery()
+    the database's cost of formatting them as text, and read only when the listing expands anew.
+
+    Ordered by end in the subquery, which the index on (doctor_id, ends_at, starts_at) answers as it
+    is, index only (a third less work than the exclusion constraint's GiST index the planner takes
+    otherwise). A doctor's occupying appointments never overlap, so that is their order by start;
+    any order expands to the same slots."""
+    rows = _BUSY.statement.order_by(a.c.ends_at).subquery()
     interval = func.timestamptz_send(rows.c.starts_at).op("||")(func.timestamptz_send(rows.c.ends_at))
-    return (select(func.string_agg(interval, aggregate_order_by(text("''::bytea"), rows.c.starts_at)))
-            .select_from(rows).scalar_subquery())
+    return select(func.string_agg(interval, text("''::bytea"))).select_from(rows).scalar_subquery()
 
 
 _POSTGRES_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
