@@ -286,7 +286,7 @@ REUSED_SLOTS = 20_000
 class ListSlots(ScheduleReadUseCase):
     """The doctor's slots of local dates ``first``..``last`` (anyone), free or busy; never who holds them.
 
-    Three statements whatever the range: the schedule, the exceptions, the busy intervals. When the
+    Three queries whatever the range (the schedule, the exceptions, the busy intervals). When the
     read side answers the very same sources as last time for this range (their rows unchanged, see
     ``SlotSourceQueries.slot_sources``) and the clock has not passed the moment the expansion would
     change (``unchanged_until``), the last expansion is answered again; anything else expands anew,

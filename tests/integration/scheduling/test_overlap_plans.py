@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from hospital.adapters.sqlalchemy.direct_reads import SqliteDirectReader
-from hospital.adapters.sqlalchemy.schedules import _SQLITE_BUSY
+from hospital.adapters.sqlalchemy.schedules import _SQLITE_ALL_THREE, _SQLITE_BUSY
 from hospital.entrypoints.migrations import upgrade
 
 START, END = "2027-01-04 10:00:00.000000", "2027-01-04 10:30:00.000000"
@@ -47,3 +47,13 @@ def test_the_busy_intervals_are_searched_by_end(database):
     sql, values = _SQLITE_BUSY.bind(SqliteDirectReader.dialect, {"doctor_id": 1, "since": START, "until": END})
     assert _plan(database, sql, tuple(values)) == (
         "SEARCH appointments USING INDEX ix_appointments_doctor_id_ends_at (doctor_id=? AND ends_at>?)")
+
+
+def test_the_listing_statement_searches_the_busy_intervals_by_end(database):
+    """The busy intervals' query inside the listing's one statement (ordered by start for the
+    comparison) keeps that plan: the sort is of the rows found, not a reason to take another index."""
+    sql, values = _SQLITE_ALL_THREE.bind(SqliteDirectReader.dialect, {
+        "doctor_id": 1, "first": "2027-01-04", "last": "2027-01-04", "since": START, "until": END})
+    plan = _plan(database, sql, tuple(values))
+    assert "SEARCH appointments USING INDEX ix_appointments_doctor_id_ends_at (doctor_id=? AND ends_at>?)" in plan
+    assert "uq_appointments_doctor_id_starts_at" not in plan

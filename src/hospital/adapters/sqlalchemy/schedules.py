@@ -1,14 +1,18 @@
 """SQLAlchemy schedules: the repository (Core statements on the unit's session), and the read port
 slot listing runs on: three prepared queries (the schedule with its rules and the doctor's windows,
-the date exceptions, the busy intervals), whatever the number of days or slots; on PostgreSQL the
-three run as one statement, each query's rows an array."""
+the date exceptions, the busy intervals), whatever the number of days or slots, run as one statement
+answering one value per query (the rows of the first two as JSON texts, the busy intervals as bytes
+on PostgreSQL and text on SQLite), so that a listing whose sources are unchanged compares three
+values and decodes nothing."""
 
 from __future__ import annotations
 
+import struct
 from collections import OrderedDict
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+import msgspec
 from sqlalchemy import and_, bindparam, delete, func, insert, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -136,33 +140,75 @@ def _as_array(query: Any, *order: str) -> Any:
     return select(func.array_agg(ordered)).select_from(rows).scalar_subquery()
 
 
-def _busy_as_text() -> Any:
-    """The busy intervals as one text, ``start,end;...`` in UTC ISO form by start (NULL for none):
-    one value for asyncpg to hand over and the listing to compare, not two instants per row."""
-    rows = _BUSY.statement.subquery()
+def _busy_as_bytes() -> Any:
+    """The busy intervals as one bytea, each interval's start and end in PostgreSQL's binary form
+    (``timestamptz_send``: eight bytes, big-endian microseconds since 2000-01-01 UTC), by end (NULL
+    for none): one value for asyncpg to hand over and the listing to compare, made at a fraction of
+    the database's cost of formatting them as text, and read only when the listing expands anew.
 
-    def utc(column: Any) -> Any:
-        return func.to_char(func.timezone(text("'UTC'"), column), text("""'YYYY-MM-DD"T"HH24:MI:SS.US'"""))
+    Ordered by end in the subquery, which the index on (doctor_id, ends_at, starts_at) answers as it
+    is, index only (a third less work than the exclusion constraint's GiST index the planner takes
+    otherwise). A doctor's occupying appointments never overlap, so that is their order by start;
+    any order expands to the same slots."""
+    rows = _BUSY.statement.order_by(a.c.ends_at).subquery()
+    interval = func.timestamptz_send(rows.c.starts_at).op("||")(func.timestamptz_send(rows.c.ends_at))
+    return select(func.string_agg(interval, text("''::bytea"))).select_from(rows).scalar_subquery()
 
-    interval = utc(rows.c.starts_at).op("||")(text("','")).op("||")(utc(rows.c.ends_at))
-    return (select(func.string_agg(interval, aggregate_order_by(text("';'"), rows.c.starts_at)))
-            .select_from(rows).scalar_subquery())
+
+_POSTGRES_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
-def _busy_of_text(value: str | None) -> list[tuple[datetime, datetime]]:
+def _busy_of_bytes(value: bytes | None) -> list[tuple[datetime, datetime]]:
     if not value:
         return []
-    return [(datetime.fromisoformat(start).replace(tzinfo=UTC), datetime.fromisoformat(end).replace(tzinfo=UTC))
+    return [(_POSTGRES_EPOCH + timedelta(microseconds=start), _POSTGRES_EPOCH + timedelta(microseconds=end))
+            for start, end in struct.iter_unpack(">qq", value)]
+
+
+def _as_json(query: Any, postgres: bool, *order: str) -> Any:
+    """The query's rows as one JSON text, an array of arrays of its columns (NULL on PostgreSQL and
+    '[]' on SQLite for no row; ordered by the named columns on PostgreSQL, in the query's order on
+    SQLite). asyncpg hands the text over as it is: no Python object per value, which decoding rows
+    of records (times, texts, integers) would make on every listing, unchanged or not."""
+    rows = query.subquery()
+    if not postgres:
+        return select(func.json_group_array(func.json_array(*rows.c))).select_from(rows).scalar_subquery()
+    row = func.json_build_array(*rows.c)
+    ordered = aggregate_order_by(row, *(rows.c[name] for name in order)) if order else row
+    return select(func.json_agg(ordered)).select_from(rows).scalar_subquery()
+
+
+def _sqlite_all_three() -> Any:
+    """SQLite: the three queries as one statement answering three texts, so a listing whose sources
+    are unchanged compares three values, with no Python object made per row (the busy intervals as
+    ``start,end;...`` in SQLite's stored UTC text). The intervals come in the order of the index on
+    (doctor_id, ends_at, starts_at) the query is served by, which for a doctor's occupying
+    appointments (never overlapping: the database refuses an overlap) is their order by start; no sort,
+    which would cost as much as the rest of the statement. Any order expands to the same slots."""
+    busy = _SQLITE_BUSY.statement.subquery()
+    interval = busy.c.starts_at.op("||")(text("','")).op("||")(busy.c.ends_at)
+    return select(
+        _as_json(_SCHEDULE.statement, False),
+        _as_json(_EXCEPTIONS.statement, False),
+        select(func.group_concat(interval, text("';'"))).select_from(busy).scalar_subquery(),
+    )
+
+
+def _busy_of_sqlite_text(value: str | None) -> list[tuple[datetime, datetime]]:
+    if not value:
+        return []
+    return [(read_instant(start), read_instant(end))
             for start, end in (interval.split(",") for interval in value.split(";"))]
 
 
 # PostgreSQL: the three queries in one statement, so one round trip (asyncpg's work per statement on
-# the event loop, not the database, is what a listing costs there).
+# the event loop, and the database's per value, is what a listing costs there).
 _ALL_THREE = PreparedQuery(select(
-    _as_array(_SCHEDULE.statement),
-    _as_array(_EXCEPTIONS.statement, "date"),
-    _busy_as_text(),
+    _as_json(_SCHEDULE.statement, True),
+    _as_json(_EXCEPTIONS.statement, True, "date"),
+    _busy_as_bytes(),
 ))
+_SQLITE_ALL_THREE = PreparedQuery(_sqlite_all_three())
 
 # What a booking is checked against (BookableSources): the version first, then the schedule and the
 # exceptions from a date on; on PostgreSQL one statement, so one snapshot.
@@ -186,48 +232,54 @@ REUSED_ANSWERS = 64
 
 
 class SqlAlchemySlotSourceQueries:
-    """``reuse``: answer the very same ``SlotSources`` again while the three statements return the
-    same rows (the read side's; a unit of work's answers are its own). Comparing rows costs far less
-    than making the sources again, and lets ``ListSlots`` see by identity that nothing changed."""
+    """``reuse``: answer the very same ``SlotSources`` again while the statement returns the
+    same values (the read side's; a unit of work's answers are its own). Comparing them costs far less
+    than making the sources again, and lets ``ListSlots`` see by identity that nothing changed. Where
+    the database tells that nothing at all was committed since the statement last ran (SQLite's
+    ``data_version``, read before it), the statement is not run again: its answer would be the same."""
 
     def __init__(self, reads: ReadRunner, dialect: str, *, reuse: bool = False) -> None:
         self._reads, self._dialect = reads, dialect
-        self._answers: OrderedDict[tuple[int, date, date], tuple[tuple[Any, ...], SlotSources]] | None = (
+        self._answers: OrderedDict[tuple[int, date, date, datetime, datetime],
+                                   tuple[tuple[Any, ...], SlotSources, int | None]] | None = (
             OrderedDict() if reuse else None)
 
     async def slot_sources(self, doctor_id: int, first: date, last: date, *, since: datetime,
                            until: datetime) -> SlotSources | None:
         if not storable(doctor_id):
             return None
+        key = (doctor_id, first, last, since, until)  # the busy span too: what the statement covers
+        answer = self._answers.get(key) if self._answers is not None else None
+        # Read before the statement: unchanged next time, nothing was committed since it ran.
+        version = self._reads.data_version() if self._answers is not None else None
+        if answer is not None and version is not None and answer[2] == version:
+            self._answers.move_to_end(key)  # type: ignore[union-attr]
+            return answer[1]
         values = {"doctor_id": doctor_id, "first": self._date(first), "last": self._date(last),
                   "since": stored_instant(self._dialect, since), "until": stored_instant(self._dialect, until)}
-        busy_text: str | None = None
-        if self._dialect == "postgresql":
-            ((rows, exception_rows, busy_text),) = await self._reads.rows(_ALL_THREE, values)
-            rows, exception_rows, busy_rows = rows or [], exception_rows or [], None
-        else:
-            rows = await self._reads.rows(_SCHEDULE, values)
-            exception_rows = await self._reads.rows(_EXCEPTIONS, values) if rows else []
-            busy_rows = await self._reads.rows(_SQLITE_BUSY, values) if rows else []
-        if not rows:
+        # One statement, three values: the schedule's and the exceptions' rows as JSON texts, the
+        # busy intervals as bytes (PostgreSQL) or text (SQLite).
+        ((schedule, exceptions, busy),) = await self._reads.rows(
+            _ALL_THREE if self._dialect == "postgresql" else _SQLITE_ALL_THREE, values)
+        if not schedule or schedule == "[]":
             return None
         if self._answers is None:
-            busy = busy_rows if busy_rows is not None else _busy_of_text(busy_text)
-            return _sources(doctor_id, rows, exception_rows, busy)
-        # Rows as plain tuples (asyncpg's records compare as such too), with the busy span they cover.
-        busy_found = (busy_text,) if busy_rows is None else tuple(map(tuple, busy_rows))
-        found = (since, until, *map(tuple, rows), None, *map(tuple, exception_rows), None, *busy_found)
-        key = (doctor_id, first, last)
-        answer = self._answers.get(key)
+            return self._decoded(doctor_id, schedule, exceptions, busy)
+        # The values as they came: equal values, the same sources.
+        found = (schedule, exceptions, busy)
         if answer is not None and answer[0] == found:
+            sources = answer[1]
             self._answers.move_to_end(key)
-            return answer[1]
-        busy = busy_rows if busy_rows is not None else _busy_of_text(busy_text)
-        sources = _sources(doctor_id, rows, exception_rows, busy)
-        self._answers[key] = (found, sources)
+        else:
+            sources = self._decoded(doctor_id, schedule, exceptions, busy)
+        self._answers[key] = (found, sources, version)
         if len(self._answers) > REUSED_ANSWERS:
             self._answers.popitem(last=False)
         return sources
+
+    def _decoded(self, doctor_id: int, schedule: str, exceptions: str | None, busy: Any) -> SlotSources:
+        intervals = _busy_of_bytes(busy) if self._dialect == "postgresql" else _busy_of_sqlite_text(busy)
+        return _sources(doctor_id, msgspec.json.decode(schedule), msgspec.json.decode(exceptions or "[]"), intervals)
 
     async def bookable(self, doctor_id: int, *, since: date) -> BookableSources | None:
         if not storable(doctor_id):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import MediaType, Request, Response, delete, get, post, put
+from litestar import Request, delete, get, post, put
 from litestar.params import FromPath, QueryParameter
 from msgspec import UNSET
 
@@ -20,6 +20,7 @@ from hospital.domain.slots import Slot
 from hospital.entrypoints.http import openapi
 from hospital.entrypoints.http.body import read_body, to_struct
 from hospital.entrypoints.http.dependencies import CurrentActor, Services
+from hospital.entrypoints.http.json_response import JsonResponse
 from hospital.entrypoints.http.routes.appointments import ITEM as APPOINTMENT
 from hospital.entrypoints.http.routes.appointments import render
 from hospital.entrypoints.http.schemas.appointments import AppointmentOut
@@ -91,9 +92,10 @@ async def delete_schedule_exception(container: Services, actor: CurrentActor, do
 async def list_slots(request: Request, container: Services, actor: CurrentActor, doctor_id: DoctorId,
                      first: FromParam = None, last: ToParam = None) -> list[Slot]:
     listing = await container.list_slots().listing(actor, doctor_id, first, last)
-    # An unchanged listing is the same object again: its bytes are made once (response_cache.py).
+    # An unchanged listing is the same object again: its bytes are made once (response_cache.py), and
+    # sent by the app's shortest path for JSON (json_response.py), not Litestar's general one.
     encoded = request.app.state.encoded_values.encoded(listing.slots)
-    return Response(encoded, media_type=MediaType.JSON)  # type: ignore[return-value]
+    return JsonResponse(encoded)  # type: ignore[return-value]
 
 
 @post(f"{APPOINTMENT}status/", tags=TAGS, security=openapi.BEARER, status_code=200,
