@@ -74,11 +74,6 @@ class DirectReader(Protocol):
         from a statement that began after this call (shared_reads.py)."""
         ...
 
-    def data_version(self) -> int | None:
-        """A number that differs from the last one read whenever another connection has committed to
-        the database in between (SQLite's ``PRAGMA data_version``), None where there is none."""
-        ...
-
     async def close(self) -> None: ...
 
 
@@ -136,12 +131,6 @@ class SqliteDirectReader:
             return 0
         self._interrupted = True
         return 1  # SQLite stops the statement: "interrupted"
-
-    def data_version(self) -> int:
-        # The loop's connection never writes (query_only), so any commit by any connection, in any
-        # process, moves it; read before a statement on whichever connection, an unchanged value
-        # later says nothing was committed since, so that statement would answer the same rows.
-        return self.connection.execute("PRAGMA data_version").fetchone()[0]
 
     async def rows(self, query: PreparedQuery, parameters: Mapping[str, Any] | None = None) -> list[Any]:
         sql, values = query.bind(self.dialect, parameters)
@@ -238,9 +227,6 @@ class AsyncpgDirectReader:
                     await pool.expire_connections()
         raise AssertionError("unreachable")
 
-    def data_version(self) -> None:
-        return None  # PostgreSQL has no such counter a read could ask for at no cost
-
     async def pool(self) -> Any:
         """The asyncpg pool, opened on first use (driver_transactions.py writes on it too)."""
         return self._pool or await self._open()
@@ -324,9 +310,6 @@ class EngineDirectReader:
     async def shared_rows(self, query: PreparedQuery) -> list[Any]:
         return await self.rows(query)
 
-    def data_version(self) -> None:
-        return None  # the engine's connections are not this reader's to ask
-
     async def close(self) -> None:
         """The engine is disposed of by its owner."""
 
@@ -370,11 +353,6 @@ class ReadRunner:
         """``value`` of a query without parameters, whose statement concurrent callers may share."""
         return await self.value(query)
 
-    def data_version(self) -> int | None:
-        """``DirectReader.data_version`` of the committed data this runner reads; None where there is
-        none or the reads are a transaction's own."""
-        return None
-
     # Whether a first page runs as its own statement with its LIMIT in the text
     # (PreparedQuery.first_page): where the database plans a parameterised LIMIT at every execution.
     numbered_first_pages = False
@@ -416,13 +394,6 @@ class CommittedReads(ReadRunner):
     def __init__(self, direct: DirectReader) -> None:
         self._direct = direct
         self.numbered_first_pages = direct.plans_each_limit
-
-    def data_version(self) -> int | None:
-        try:
-            return self._direct.data_version()
-        except Exception as error:
-            raise_as_domain_error(error)
-            raise
 
     async def rows(self, query: PreparedQuery, parameters: Mapping[str, Any] | None = None) -> list[Any]:
         try:

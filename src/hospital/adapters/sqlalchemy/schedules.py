@@ -234,27 +234,17 @@ REUSED_ANSWERS = 64
 class SqlAlchemySlotSourceQueries:
     """``reuse``: answer the very same ``SlotSources`` again while the statement returns the
     same values (the read side's; a unit of work's answers are its own). Comparing them costs far less
-    than making the sources again, and lets ``ListSlots`` see by identity that nothing changed. Where
-    the database tells that nothing at all was committed since the statement last ran (SQLite's
-    ``data_version``, read before it), the statement is not run again: its answer would be the same."""
+    than making the sources again, and lets ``ListSlots`` see by identity that nothing changed."""
 
     def __init__(self, reads: ReadRunner, dialect: str, *, reuse: bool = False) -> None:
         self._reads, self._dialect = reads, dialect
-        self._answers: OrderedDict[tuple[int, date, date, datetime, datetime],
-                                   tuple[tuple[Any, ...], SlotSources, int | None]] | None = (
+        self._answers: OrderedDict[tuple[int, date, date], tuple[tuple[Any, ...], SlotSources]] | None = (
             OrderedDict() if reuse else None)
 
     async def slot_sources(self, doctor_id: int, first: date, last: date, *, since: datetime,
                            until: datetime) -> SlotSources | None:
         if not storable(doctor_id):
             return None
-        key = (doctor_id, first, last, since, until)  # the busy span too: what the statement covers
-        answer = self._answers.get(key) if self._answers is not None else None
-        # Read before the statement: unchanged next time, nothing was committed since it ran.
-        version = self._reads.data_version() if self._answers is not None else None
-        if answer is not None and version is not None and answer[2] == version:
-            self._answers.move_to_end(key)  # type: ignore[union-attr]
-            return answer[1]
         values = {"doctor_id": doctor_id, "first": self._date(first), "last": self._date(last),
                   "since": stored_instant(self._dialect, since), "until": stored_instant(self._dialect, until)}
         # One statement, three values: the schedule's and the exceptions' rows as JSON texts, the
@@ -265,14 +255,15 @@ class SqlAlchemySlotSourceQueries:
             return None
         if self._answers is None:
             return self._decoded(doctor_id, schedule, exceptions, busy)
-        # The values as they came: equal values, the same sources.
-        found = (schedule, exceptions, busy)
+        # The values as they came, with the busy span they cover: equal values, the same sources.
+        found = (since, until, schedule, exceptions, busy)
+        key = (doctor_id, first, last)
+        answer = self._answers.get(key)
         if answer is not None and answer[0] == found:
-            sources = answer[1]
             self._answers.move_to_end(key)
-        else:
-            sources = self._decoded(doctor_id, schedule, exceptions, busy)
-        self._answers[key] = (found, sources, version)
+            return answer[1]
+        sources = self._decoded(doctor_id, schedule, exceptions, busy)
+        self._answers[key] = (found, sources)
         if len(self._answers) > REUSED_ANSWERS:
             self._answers.popitem(last=False)
         return sources
