@@ -1,5 +1,5 @@
-"""The embedded SQLite default: WAL, foreign keys, a busy timeout, synchronous=FULL, and every
-transaction holding the write lock from its first statement."""
+"""The embedded SQLite default: WAL, foreign keys, a busy timeout, synchronous=FULL, temporary
+storage in memory, and every transaction holding the write lock from its first statement."""
 
 from __future__ import annotations
 
@@ -26,6 +26,26 @@ async def test_each_connection_is_configured_for_durable_concurrent_use(engine) 
         assert await connection.scalar(text("PRAGMA foreign_keys")) == 1
         assert await connection.scalar(text("PRAGMA busy_timeout")) == 10_000
         assert await connection.scalar(text("PRAGMA synchronous")) == 2  # FULL
+        # The savepoints' journal of a group commit stays in memory (no temp file per group).
+        assert await connection.scalar(text("PRAGMA temp_store")) == 2  # MEMORY
+
+
+async def test_a_savepoint_past_the_journals_spill_size_rolls_back_in_memory(engine) -> None:
+    """A unit of work's savepoint that changed more than 64 KiB of pages (SQLite's spill size for a
+    journal kept on disk) still rolls back exactly to where it began, and the transaction goes on."""
+    async with engine.begin() as connection:
+        await connection.execute(text("CREATE TABLE note (body TEXT)"))
+    async with engine.begin() as connection:
+        await connection.execute(text("INSERT INTO note VALUES ('kept')"))
+        await connection.execute(text("SAVEPOINT unit"))
+        for _ in range(200):  # ~200 pages: far past 64 KiB
+            await connection.execute(text("INSERT INTO note VALUES (:body)"), {"body": "x" * 4000})
+        await connection.execute(text("ROLLBACK TO unit"))
+        await connection.execute(text("RELEASE unit"))
+        await connection.execute(text("INSERT INTO note VALUES ('after')"))
+    async with engine.connect() as connection:
+        assert (await connection.execute(text("SELECT body FROM note ORDER BY rowid"))).scalars().all() \
+            == ["kept", "after"]
 
 
 async def test_a_transaction_takes_the_write_lock_before_it_writes(engine, tmp_path: Path) -> None:

@@ -22,6 +22,11 @@ SQLITE_PRAGMAS = (
     "PRAGMA busy_timeout=10000",
     # An acknowledged write must survive a power cut, not only a process crash.
     "PRAGMA synchronous=FULL",
+    # Each unit of a group commit is a SAVEPOINT, and SQLite keeps the original of every page a unit
+    # changes in a sub-journal for the whole transaction; past 64 KiB (a few audited bookings) it went
+    # to a new temporary file per group: ~12x the pwrite calls of a booking (bench/findings.md,
+    # sqlitewal). Nothing in it outlives the transaction, so memory loses no durability.
+    "PRAGMA temp_store=MEMORY",
 )
 SQLITE_BEGIN = "BEGIN IMMEDIATE"
 # How long a request waits for a PostgreSQL server that does not answer before it gets a 503.
