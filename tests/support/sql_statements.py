@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import asyncpg.connection
+import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -46,3 +48,17 @@ def counted_statements(*sources: Engine | DirectReader | DriverTransactions) -> 
             event.remove(engine, "before_cursor_execute", record)
         for reader in readers:
             reader.listeners.remove(statements.append)
+
+
+def round_trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Each query asyncpg sends and waits for (each a round trip), as it is sent."""
+    sent: list[str] = []
+    for method in ("execute", "fetch", "fetchrow", "fetchval", "executemany"):
+        real = getattr(asyncpg.connection.Connection, method)
+
+        def counted(self, query, *args, __real=real, **kwargs):
+            sent.append(query)
+            return __real(self, query, *args, **kwargs)
+
+        monkeypatch.setattr(asyncpg.connection.Connection, method, counted)
+    return sent

@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-import asyncpg.connection
 import pytest
 from asyncpg.exceptions import InvalidTextRepresentationError
 from sqlalchemy import text
@@ -35,6 +34,7 @@ from hospital.domain.audit import ActorRole, AuditAction, AuditEntry, AuditOutco
 from hospital.domain.errors import ValidationError
 from tests.support.backends import production_container
 from tests.support.clinic import Cast, booking, cast
+from tests.support.sql_statements import round_trips
 
 
 @pytest.fixture
@@ -47,21 +47,6 @@ def postgres(database_url: str) -> str:
 @pytest.fixture
 async def people(postgres, sql_container: Container) -> Cast:
     return await cast(sql_container)
-
-
-
-def round_trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Each query asyncpg sends and waits for (each a round trip), as it is sent."""
-    sent: list[str] = []
-    for method in ("execute", "fetch", "fetchrow", "fetchval", "executemany"):
-        real = getattr(asyncpg.connection.Connection, method)
-
-        def counted(self, query, *args, __real=real, **kwargs):
-            sent.append(query)
-            return __real(self, query, *args, **kwargs)
-
-        monkeypatch.setattr(asyncpg.connection.Connection, method, counted)
-    return sent
 
 
 async def test_a_booking_is_three_round_trips_its_event_with_the_commit(sql_container, people, monkeypatch):

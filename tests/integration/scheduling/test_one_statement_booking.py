@@ -38,6 +38,7 @@ from hospital.entrypoints.cli import main
 from tests.conftest import TEST_SECRET, make_settings
 from tests.support.backends import production_container
 from tests.support.scheduling import NOW, Clinic, clinic
+from tests.support.sql_statements import round_trips
 from tests.support.tcp_proxy import TcpProxy
 
 
@@ -90,19 +91,6 @@ def lanes_of(container: Container) -> AuditLanes:
 
 def lane_heads(container: Container) -> dict[str, tuple[int, str]]:
     return {lane.name: (lane.seq, lane.head) for lane in lanes_of(container)._free}
-
-
-def round_trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    sent: list[str] = []
-    for method in ("execute", "fetch", "fetchrow", "fetchval", "executemany"):
-        real = getattr(asyncpg.connection.Connection, method)
-
-        def counted(self, query, *args, __real=real, **kwargs):
-            sent.append(query)
-            return __real(self, query, *args, **kwargs)
-
-        monkeypatch.setattr(asyncpg.connection.Connection, method, counted)
-    return sent
 
 
 async def verified(url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> int:
