@@ -8,6 +8,8 @@ import asyncio
 import threading
 from contextlib import suppress
 
+from sqlalchemy.engine import make_url
+
 from tests.support.server_process import free_port
 
 
@@ -20,6 +22,16 @@ class TcpProxy:
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self._dropping: set[str] = set()
+
+    @classmethod
+    def before(cls, database_url: str) -> TcpProxy:
+        """A proxy to the server ``database_url`` names (enter it to start forwarding)."""
+        target = make_url(database_url)
+        return cls(target.host or "127.0.0.1", target.port or 5432)
+
+    def url_through(self, database_url: str) -> str:
+        """``database_url`` with its connections going through this proxy."""
+        return make_url(database_url).set(port=self.port).render_as_string(hide_password=False)
 
     def __enter__(self) -> TcpProxy:
         self._thread.start()

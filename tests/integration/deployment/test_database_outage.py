@@ -11,7 +11,6 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from hospital.entrypoints.migrations import upgrade
@@ -56,9 +55,8 @@ def _wait_for(predicate, seconds: float = 15) -> bool:
 @needs_postgres
 def test_a_server_whose_database_is_a_closed_port_answers_503_quickly(tmp_path: Path, database_url: str) -> None:
     # `hospital serve` refuses to start on a database it cannot reach, so the port closes after the start.
-    target = make_url(database_url)
-    with TcpProxy(target.host or "127.0.0.1", target.port or 5432) as proxy:
-        through_proxy = target.set(port=proxy.port).render_as_string(hide_password=False)
+    with TcpProxy.before(database_url) as proxy:
+        through_proxy = proxy.url_through(database_url)
         server = start_server(tmp_path, server_environment(tmp_path, through_proxy))
         proxy.cut()
         try:
@@ -93,9 +91,8 @@ async def _users_without_profile_or_patient(url: str) -> int:
 @needs_postgres
 def test_writes_during_a_network_cut_get_503_then_the_service_recovers_by_itself(tmp_path: Path,
                                                                                  database_url: str) -> None:
-    target = make_url(database_url)
-    with TcpProxy(target.host or "127.0.0.1", target.port or 5432) as proxy:
-        through_proxy = target.set(port=proxy.port).render_as_string(hide_password=False)
+    with TcpProxy.before(database_url) as proxy:
+        through_proxy = proxy.url_through(database_url)
         server = start_server(tmp_path, server_environment(tmp_path, through_proxy))
         try:
             assert _register(server).status_code == 201
@@ -149,9 +146,8 @@ def test_reads_after_a_network_cut_answer_at_once_on_fresh_connections(tmp_path:
     """The read queries have a pool of their own (asyncpg's, without the engine's pre-ping): a
     connection the cut broke is replaced when next lent, so no read answers 503 once the database
     is back."""
-    target = make_url(database_url)
-    with TcpProxy(target.host or "127.0.0.1", target.port or 5432) as proxy:
-        through_proxy = target.set(port=proxy.port).render_as_string(hide_password=False)
+    with TcpProxy.before(database_url) as proxy:
+        through_proxy = proxy.url_through(database_url)
         server = start_server(tmp_path, server_environment(tmp_path, through_proxy))
         try:
             assert httpx.get(f"{server.url}/doctors/").status_code == 200  # a pooled read connection now

@@ -42,15 +42,14 @@ def postgres(database_url: str) -> str:
 
 @pytest.fixture
 def proxy(postgres: str) -> Iterator[TcpProxy]:
-    target = make_url(postgres)
-    with TcpProxy(target.host or "127.0.0.1", target.port or 5432) as running:
+    with TcpProxy.before(postgres) as running:
         yield running
 
 
 @pytest.fixture
 async def proxied(tmp_path: Path, postgres: str, proxy: TcpProxy) -> AsyncIterator[Container]:
     """The production wiring, every connection of it through the proxy."""
-    url = make_url(postgres).set(port=proxy.port).render_as_string(hide_password=False)
+    url = proxy.url_through(postgres)
     container = production_container(make_settings(tmp_path, database_url=url))
     yield container
     await shutdown(container)
