@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from hashlib import sha256
@@ -198,6 +198,9 @@ _new = object.__new__
 
 
 def _slot_setters(cls: type, names: Sequence[str]) -> tuple[Callable[[object, object], None], ...]:
+    # Every field, in order: a field added to the class and not here would be left unset.
+    if tuple(names) != tuple(item.name for item in fields(cls)):
+        raise AssertionError(f"{cls.__name__}'s fields changed: its maker sets {names}")
     return tuple(cls.__dict__[name].__set__ for name in names)
 
 
