@@ -10,7 +10,10 @@ read (``time.process_time``, threads included) less that of the same loop with n
 context and the callers' turns), and the database's backends' CPU per read (PostgreSQL). Medians of
 ``BENCH_AUDIT_READ_BLOCKS`` (9).
 
-``PYTHONPATH=<checkout>/src python -m bench.audit_read_cost [--backends sqlite,postgresql]``: the code
+``--patients N`` (1): with more than one, each call is a list call's ``auditing.search`` naming N
+patients (A1's page of ten appointments: ``--patients 10``), so each event has N patient links.
+
+``PYTHONPATH=<checkout>/src python -m bench.audit_read_cost [--backends sqlite,postgresql] [--patients N]``: the code
 measured is whatever PYTHONPATH names first (unlike audit_cpu.py, which puts its own checkout's first),
 so two checkouts run back to back from one (``BENCH_POSTGRES_DATABASE`` names PostgreSQL's database).
 """
@@ -34,7 +37,7 @@ CALLS = int(os.environ.get("BENCH_AUDIT_READ_CALLS", "4000"))
 BLOCKS = int(os.environ.get("BENCH_AUDIT_READ_BLOCKS", "9"))
 
 
-async def measure(backend: str) -> None:
+async def measure(backend: str, patients: int) -> None:
     import hospital as package
     from hospital.application import auditing
     from hospital.application.request_context import calling_from
@@ -47,13 +50,16 @@ async def measure(backend: str) -> None:
     container = build_container(Settings.from_env())
     log = container.audit_log()
     actor = Actor(user_id=252, patient_id=51)
+    listed = list(range(51, 51 + patients))
 
     async def caller(calls: int, read: bool) -> None:
         for _ in range(calls):
             # A request's context: its own id, as the HTTP layer makes one per request.
             with calling_from(RequestContext("127.0.0.1", secrets.token_urlsafe(16), "wrk/4.2")):
-                if read:
+                if read and patients == 1:
                     await auditing.read(log, actor, ResourceType.PATIENT, 51, 51)
+                elif read:
+                    await auditing.search(log, actor, ResourceType.APPOINTMENT, listed, {"limits": 10})
             await asyncio.sleep(0)  # the other callers' turn, as requests interleave
 
     async def block(read: bool) -> float:
@@ -72,7 +78,8 @@ async def measure(backend: str) -> None:
             worker.append(await block(read=True))
             server.append((database_cpu(pids) - before) / CALLS * 1e6)
         where = Path(package.__file__).parents[2]
-        print(f"{where} {backend}: worker {statistics.median(worker) - statistics.median(bare):.1f} us, "
+        print(f"{where} {backend}, {patients} patient(s): "
+              f"worker {statistics.median(worker) - statistics.median(bare):.1f} us, "
               f"database {statistics.median(server):.1f} us per audited read "
               f"(worker blocks {', '.join(f'{value:.1f}' for value in sorted(worker))}; "
               f"without the read {statistics.median(bare):.1f})", flush=True)
@@ -83,6 +90,7 @@ async def measure(backend: str) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backends", default="sqlite")
+    parser.add_argument("--patients", type=int, default=1)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="hospital-audit-read-") as work:
         for backend in args.backends.split(","):
@@ -91,7 +99,7 @@ def main() -> int:
             env = _server_env({**os.environ, "BENCH_DIR": work}, database_url(backend, directory), directory)
             hospital("migrate", env=env)
             os.environ.update({**env, "HOSPITAL_LOG_LEVEL": "WARNING"})
-            asyncio.run(measure(backend))
+            asyncio.run(measure(backend, args.patients))
     return 0
 
 
