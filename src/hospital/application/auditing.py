@@ -50,14 +50,16 @@ def refusal_outcome(error: BaseException) -> AuditOutcome | None:
 async def read(log: AuditLog, actor: Actor, resource_type: ResourceType, resource_id: int | None,
                patient_id: int | None) -> None:
     """One item read: its resource and the patient whose data it is (None: nobody's)."""
-    await log.record(entry(actor, AuditAction.READ, resource_type, resource_id=resource_id,
-                           patient_ids=(patient_id,)))
+    # ``entry``'s work without its call: this is on every audited read's path.
+    await log.record(AuditEntry.by(actor, AuditAction.READ, resource_type, resource_id=resource_id,
+                                   patient_ids=(patient_id,), context=current_request_context()))
 
 
 async def search(log: AuditLog, actor: Actor, resource_type: ResourceType, patient_ids: Iterable[int | None],
                  filters: dict[str, object] | None = None) -> None:
     """One list call: every patient whose data it returned, and the filters it was given."""
-    await log.record(entry(actor, AuditAction.SEARCH, resource_type, patient_ids=patient_ids, filters=filters))
+    await log.record(AuditEntry.by(actor, AuditAction.SEARCH, resource_type, patient_ids=patient_ids,
+                                   filters=filters, context=current_request_context()))
 
 
 Listed = TypeVar("Listed")

@@ -182,3 +182,59 @@ def test_actions_map_to_fhir_codes() -> None:
     assert AuditAction.CANCEL.fhir_code == "U" and AuditAction.DELETE.fhir_code == "D"
     assert AuditAction.LOGIN.fhir_code == "E" and not AuditAction.LOGIN.changes_data
     assert AuditAction.STATUS_CHANGE.changes_data
+
+
+@given(entry=entries)
+def test_an_entry_made_by_by_is_the_dataclass_it_would_construct_and_stays_frozen(entry: AuditEntry) -> None:
+    """``AuditEntry.by`` sets the slots itself (domain/audit.py, ``_new_entry``): the same value as the
+    dataclass's constructor, and as frozen."""
+    actor = Actor(user_id=entry.actor_user_id, is_staff=entry.actor_role is ActorRole.ADMIN,
+                  patient_id=7 if entry.actor_role is ActorRole.PATIENT else None,
+                  doctor_id=8 if entry.actor_role is ActorRole.DOCTOR else None)
+    made = AuditEntry.by(actor, entry.action, entry.resource_type, outcome=entry.outcome,
+                         resource_id=entry.resource_id, patient_ids=entry.patient_ids, username=entry.username,
+                         filters=dict(entry.filters), context=entry.context)
+    expected = dataclasses.replace(entry, actor_role=ActorRole.of(actor),
+                                   filters=tuple(sorted((n, v) for n, v in dict(entry.filters).items() if v != "")))
+    assert made == expected and hash(made) == hash(expected)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.resource_id = 1  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(("given_ids", "kept"), [
+    ((None,), ()), ((4,), (4,)), ((2**63,), ()), ((-(2**63) - 1,), ()), ([4], (4,)),
+])
+def test_one_patient_is_kept_as_a_set_of_them_would_keep_it(given_ids, kept) -> None:
+    """A read's one patient takes a shorter way than a list's patients: the same answer."""
+    entry = AuditEntry.by(ANONYMOUS, AuditAction.READ, ResourceType.PATIENT, patient_ids=given_ids)
+    assert entry.patient_ids == kept and type(entry.patient_ids) is tuple
+
+
+@given(items=st.lists(entries, min_size=1, max_size=6))
+def test_a_run_sealed_at_once_is_each_event_sealed_in_turn(items: list[AuditEntry]) -> None:
+    """``seal_run`` sets its events' slots itself: the events ``seal`` makes, one after the other."""
+    run = AuditEvent.seal_run(items, event_ids=[f"e{n}" for n in range(len(items))], recorded_at=START, chain="c",
+                              seq=1, prev_hash=GENESIS)
+    assert run == chain_of_named(items)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        run[0].hash = GENESIS  # type: ignore[misc]
+
+
+def chain_of_named(items: list[AuditEntry]) -> list[AuditEvent]:
+    events, previous = [], GENESIS
+    for index, entry in enumerate(items):
+        event = AuditEvent.seal(entry, event_id=f"e{index}", recorded_at=START, chain="c", seq=index + 1,
+                                prev_hash=previous)
+        events.append(event)
+        previous = event.hash
+    return events
+
+
+def test_a_value_of_no_member_is_hashed_as_its_member_would_be() -> None:
+    """Entries read back from a store may carry plain strings: their text is the member's."""
+    member = AuditEntry(AuditAction.READ, ResourceType.PATIENT, actor_role=ActorRole.PATIENT)
+    plain = AuditEntry("read", "patient", "success", actor_role="patient")  # type: ignore[arg-type]
+    other = AuditEntry("no such action", "patient")  # type: ignore[arg-type]
+    seal = {"event_id": "e", "recorded_at": START, "chain": "c", "seq": 1, "prev_hash": GENESIS}
+    assert AuditEvent.seal(plain, **seal).hash == AuditEvent.seal(member, **seal).hash
+    assert b'"action":"no such action"' in canonical_content(AuditEvent.seal(other, **seal))

@@ -56,7 +56,7 @@ import secrets
 import sqlite3
 import weakref
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect
@@ -82,6 +82,7 @@ from hospital.adapters.sqlalchemy.lost_commits import (
 )
 from hospital.adapters.sqlalchemy.sqlite_writer import LoopSqliteConnection, SqliteWriter
 
+T = TypeVar("T")
 
 class DriverTransaction(Protocol):
     dialect: Dialect
@@ -159,6 +160,12 @@ class _SqliteTransaction:
                 for listener in self._listeners:
                     listener(sql)
         await self._connection.run(self._run_many, statements)
+
+    async def run_on_thread(self, function: Callable[..., T], *args: Any) -> T:
+        """``function(the writer's sqlite3 connection, *args)`` in this transaction, on the writer's
+        thread (``LoopSqliteConnection.run_on_thread``): a batch of buffered audit events, hundreds
+        of rows, would stall every request meanwhile on the loop's."""
+        return await self._connection.run_on_thread(function, self._connection.writer.sqlite, *args)
 
     def _run_many(self, statements: Sequence[tuple[str, Sequence[Sequence[Any]]]]) -> None:
         sqlite = self._connection.writer.sqlite

@@ -147,17 +147,23 @@ class SqlAlchemyUnitOfWork:
         else a driver transaction, begun by the first such statement."""
         if self._held is not None:
             await self.send_held()
-        driver = self._driver
+        driver = await self.driver_transaction()
         if driver is None:
-            # The driver only for a unit that has not touched the ORM: a repository made before holds
-            # the session, and would otherwise open a second transaction beside the driver's.
-            if self._driver_transactions is None or self._session is not None:
-                connection = await self.session.connection()
-                sql, values = query.bind(connection.dialect, parameters)
-                return list((await connection.exec_driver_sql(sql, tuple(values))).all())
-            driver = self._driver = await self._driver_transactions.begin()
+            connection = await self.session.connection()
+            sql, values = query.bind(connection.dialect, parameters)
+            return list((await connection.exec_driver_sql(sql, tuple(values))).all())
         sql, values = query.bind(driver.dialect, parameters)
         return await driver.rows(sql, values)
+
+    async def driver_transaction(self) -> DriverTransaction | None:
+        """The unit's driver transaction, begun now if it has none; None if its writes go through the
+        session: no driver transactions here, or a unit that has touched the ORM (a repository made
+        before holds the session, and would otherwise open a second transaction beside the driver's)."""
+        if self._driver is None:
+            if self._driver_transactions is None or self._session is not None or self._held is not None:
+                return None
+            self._driver = await self._driver_transactions.begin()
+        return self._driver
 
     @cached_property
     def _reads(self) -> Reads:
