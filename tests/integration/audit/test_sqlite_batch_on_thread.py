@@ -12,7 +12,7 @@ from contextlib import closing
 import pytest
 
 from hospital.adapters.sqlalchemy import audit
-from hospital.domain.audit import ActorRole, AuditAction, AuditEntry, ResourceType
+from hospital.domain.audit import ActorRole, AuditAction, AuditEntry, RequestContext, ResourceType
 
 ENTRIES = [AuditEntry(AuditAction.SEARCH, ResourceType.APPOINTMENT, patient_ids=(n, n + 1), actor_user_id=1,
                       actor_role=ActorRole.DOCTOR) for n in range(1, 6)]
@@ -126,3 +126,54 @@ async def test_a_unit_that_used_the_session_writes_its_batch_there(sql_container
         assert uow.current_driver_transaction is None
         await uow.commit()
     assert stored(database_file) == (5, 10)
+
+
+async def test_a_batch_is_two_statements_on_the_writer_s_thread_whatever_its_size(
+        sql_container, database_file, monkeypatch: pytest.MonkeyPatch) -> None:
+    # sqlite3 takes the GIL back after each step of a statement: an executemany per table would take
+    # it once per row, each a forced switch away from the busy loop (audit.py, _SQLITE_JSON_EVENTS).
+    statements: list[str] = []
+    original = audit._insert_batch
+
+    def traced(sqlite: sqlite3.Connection, *args) -> None:
+        sqlite.set_trace_callback(statements.append)
+        try:
+            original(sqlite, *args)
+        finally:
+            sqlite.set_trace_callback(None)
+
+    monkeypatch.setattr(audit, "_insert_batch", traced)
+    entries = [AuditEntry(AuditAction.READ, ResourceType.PATIENT, resource_id=n, patient_ids=(n, n + 1, n + 2),
+                          actor_user_id=n, actor_role=ActorRole.PATIENT) for n in range(1, 41)]
+    async with sql_container.unit_of_work() as uow:
+        await uow.audit.append_many(entries)
+        await uow.commit()
+    assert [s.split(" (")[0] for s in statements] == ["INSERT INTO audit_events",
+                                                        "INSERT INTO audit_event_patients"]
+    assert stored(database_file) == (40, 120)
+    assert (await sql_container.audit_events().verify()).valid
+
+
+async def test_a_batch_s_values_are_stored_as_sealed(sql_container, database_file) -> None:
+    """The batch travels as JSON text: quotes, backslashes, control characters, non-ASCII text,
+    NULLs and large integers come out of it as they went in (the hashes cover every one)."""
+    awkward = 'a "quoted" \\ back\\slash\nnew line\ttab \u00e9\u4e2d\U0001f600 \x01'
+    entries = [
+        AuditEntry(AuditAction.SEARCH, ResourceType.APPOINTMENT, patient_ids=(7, 2**62), actor_user_id=2**63 - 1,
+                   actor_role=ActorRole.DOCTOR, filters=(("q", awkward), ("limit", "10")),
+                   context=RequestContext(awkward, "request-1", awkward)),
+        AuditEntry(AuditAction.READ, ResourceType.PATIENT, resource_id=None, username=None,
+                   context=RequestContext(None, None, None)),
+    ]
+    async with sql_container.unit_of_work() as uow:
+        sealed = await uow.audit.append_many(entries)
+        await uow.commit()
+    stored_events = {event.id: event for event in await sql_container.audit_events().all_events()}
+    assert [stored_events[event.id].entry for event in sealed] == entries
+    assert [(stored_events[event.id].seq, stored_events[event.id].hash) for event in sealed] == \
+        [(event.seq, event.hash) for event in sealed]
+    with closing(sqlite3.connect(database_file)) as other:
+        types = other.execute("SELECT typeof(seq), typeof(actor_user_id), typeof(resource_id), typeof(username) "
+                              "FROM audit_events WHERE id = ?", (sealed[0].id,)).fetchone()
+    assert types == ("integer", "integer", "null", "null")
+    assert (await sql_container.audit_events().verify()).valid
