@@ -36,9 +36,9 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
+from bench.interleaving import Side, interleaved, median_round
 from bench.run import (
     BARE_PORT,
     PASSWORD,
@@ -65,49 +65,15 @@ SLICE_SECONDS = int(os.environ.get("BENCH_AUDIT_SLICE_SECONDS", "2"))
 PAUSE_SECONDS = 0.3  # three of the batched writer's 100 ms intervals
 
 
-@dataclass
-class Side:
-    """One server's slices of one load: requests and seconds pooled."""
-
-    requests: int = 0
-    seconds: float = 0.0
-    errors: int = 0
-
-    def add(self, load: Load, seconds: float) -> None:
-        self.requests += load.requests
-        self.seconds += load.requests / load.rps if load.rps else seconds  # as long as wrk really ran
-        self.errors += load.errors
-
-    @property
-    def rps(self) -> float:
-        return self.requests / self.seconds if self.seconds else 0.0
-
-
-def interleaved(loads: dict[str, Callable[[], Load]], rounds: int) -> list[dict[str, Side]]:
-    """Each round: the sides' slices in the order A B B A (B A A B in the next), each slice followed
-    by a pause; per round, each side's slices pooled."""
-    names = list(loads)
-    measured: list[dict[str, Side]] = []
-    for number in range(rounds):
-        first, second = names if number % 2 == 0 else names[::-1]
-        sides = {name: Side() for name in names}
-        for name in (first, second, second, first):
-            sides[name].add(loads[name](), SLICE_SECONDS)
-            time.sleep(PAUSE_SECONDS)
-        measured.append(sides)
-    return measured
-
-
 def _figure(name: str, rounds: list[dict[str, Side]], which: tuple[str, str], goal: float,
             what: tuple[str, str]) -> Figure:
     """The round whose ratio is the median (its rates are the figure's), the others' ratios noted."""
     measured, baseline = which
-    ratios = sorted(((r[measured].rps / r[baseline].rps, r) for r in rounds), key=lambda pair: pair[0])
-    ratio, middle = ratios[len(ratios) // 2]
+    ratio, middle, ratios = median_round(rounds, measured, baseline)
     errors = sum(r[side].errors for r in rounds for side in which)
     notes = [f"{errors} failed requests"] if errors else []
     if len(ratios) > 1:
-        notes.append("median of rounds " + ", ".join(f"{value:.2f}" for value, _ in ratios))
+        notes.append("median of rounds " + ", ".join(f"{value:.2f}" for value in ratios))
     return Figure(name, f"{middle[measured].rps:,.0f} req/s {what[0]}", f"{middle[baseline].rps:,.0f} req/s {what[1]}",
                   ratio, f">= {goal:.2f}", ratio >= goal and not errors, "; ".join(notes))
 
@@ -149,12 +115,14 @@ def audit_figures(env: dict[str, str], directory: Path, *, doctor_user: int, pat
         for mode in ("batched", "off"):  # the same warm-up on both: every statement prepared, caches full
             for path, token in reads.values():
                 read(mode, path, token, seconds=1)()
-        measured = {name: interleaved({mode: read(mode, path, token) for mode in ("batched", "off")}, rounds)
+        measured = {name: interleaved({mode: read(mode, path, token) for mode in ("batched", "off")}, rounds,
+                                         slice_seconds=SLICE_SECONDS, pause=PAUSE_SECONDS)
                     for name, (path, token) in reads.items()}
     with server("batched"), server("unaudited"):
         for mode in ("batched", "unaudited"):
             book(mode, seconds=1)()
-        bookings = interleaved({mode: book(mode) for mode in ("batched", "unaudited")}, rounds)
+        bookings = interleaved({mode: book(mode) for mode in ("batched", "unaudited")}, rounds,
+                               slice_seconds=SLICE_SECONDS, pause=PAUSE_SECONDS)
     return [
         _figure("A1 GET /appointments/?limits=10, reads audited (batched) vs not", measured["appointments"],
                 ("batched", "off"), READ_GOAL, ("batched", "off")),
