@@ -151,20 +151,18 @@ class _SqliteTransaction:
         finally:
             cursor.close()
 
-    async def run_many(self, statements: Sequence[tuple[str, Sequence[Sequence[Any]]]]) -> None:
-        """Each statement once per row of plain values, answering nothing (a unit's audit events):
-        the driver's own SQL and values, without a statement's parameter conversion per row."""
+    def insert_at_commit(self, statements: Sequence[tuple[str, Sequence[Sequence[Any]]]]) -> None:
+        """Each statement once per row of plain values (the driver's own SQL and values, without a
+        statement's parameter conversion per row), run with the other units' of the group just
+        before the COMMIT that holds this unit (sqlite_writer.py's ``insert_at_commit``): for rows
+        nothing reads before they are committed (a unit's audit events). The listeners are told
+        them now, as the unit's."""
+        connection = self._connection
         for sql, rows in statements:
             for _ in rows:
                 for listener in self._listeners:
                     listener(sql)
-        await self._connection.run(self._run_many, statements)
-
-    def _run_many(self, statements: Sequence[tuple[str, Sequence[Sequence[Any]]]]) -> None:
-        sqlite = self._connection.writer.sqlite
-        for sql, rows in statements:
-            if rows:
-                sqlite.executemany(sql, rows)
+            connection.insert_at_commit(sql, rows)
 
     async def commit(self) -> None:
         durable = self._connection.defer_commit()
