@@ -173,3 +173,12 @@ async def test_events_of_a_transaction_an_error_ended_are_not_inserted_by_the_ne
     assert events == {102: 1} and symptoms == {"unit 2"}
     assert faults.overlaps == []
     assert (await sql_container.audit_events().verify()).valid
+
+
+async def test_a_large_group_stores_every_units_event(sql_container, database_file):
+    """Forty units queued together: their events go as multi-row INSERTs of at most 32 rows."""
+    people = await cast(sql_container)
+    await asyncio.gather(*(unit(sql_container, booking(people, n), 100 + n) for n in range(40)))
+    events, symptoms, links = stored(database_file)
+    assert events == {100 + n: 1 for n in range(40)} and len(links) == 40
+    assert (await sql_container.audit_events().verify()).valid

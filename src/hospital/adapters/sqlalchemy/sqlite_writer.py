@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import sqlite3
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -275,10 +276,20 @@ class SqliteWriter:
 
     def _insert_and_commit(self, rows: dict[str, list[Sequence[Any]]]) -> None:
         """On the writer's thread: the group's ``insert_at_commit`` rows, then the COMMIT (not run
-        if an insert fails: ``commit`` then rolls the transaction back)."""
+        if an insert fails: ``commit`` then rolls the transaction back).
+
+        Each statement's rows go as multi-row INSERTs (``_rows_at_once``), not an ``executemany``:
+        sqlite3 lets go of the GIL around every step, and this thread must take it back after
+        each row while the loop's thread, busy with requests, holds it: up to the interpreter's
+        switch interval (5 ms) per row, the loop's thread interrupted each time."""
         sqlite = self.sqlite
         for sql, values in rows.items():
-            sqlite.executemany(sql, values)
+            start = 0
+            while start < len(values):
+                size = _chunk(len(values) - start)
+                chunk = values[start:start + size]
+                sqlite.execute(_rows_at_once(sql, size), [value for row in chunk for value in row])
+                start += size
         sqlite.commit()
 
     async def _commit_group(self) -> None:
@@ -289,6 +300,27 @@ class SqliteWriter:
             pass
         finally:
             self.give_turn(COMMITTER)
+
+
+# At most this many rows per INSERT: 32 events of 17 columns stay under SQLite's oldest limit on a
+# statement's parameters (999, before 3.32).
+_MOST_ROWS_AT_ONCE = 32
+
+
+def _chunk(remaining: int) -> int:
+    """The rows of the next INSERT: the largest power of two not above ``remaining`` (and the cap),
+    so a statement has few shapes (sqlite3 keeps each prepared: its cache holds 128)."""
+    return min(_MOST_ROWS_AT_ONCE, 1 << (remaining.bit_length() - 1))
+
+
+@functools.lru_cache(maxsize=64)
+def _rows_at_once(sql: str, rows: int) -> str:
+    """``INSERT ... VALUES (?, ...)`` for ``rows`` rows: its VALUES tuple repeated."""
+    at = sql.rfind("VALUES")
+    values = sql[at + len("VALUES"):].strip()
+    if at < 0 or not (values.startswith("(") and values.endswith(")")):
+        raise ValueError(f"not one row's INSERT ... VALUES (?, ...): {sql}")
+    return sql + f", {values}" * (rows - 1)
 
 
 def _too_long(granted: asyncio.Future[None]) -> None:
