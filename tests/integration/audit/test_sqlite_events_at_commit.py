@@ -181,4 +181,5 @@ async def test_a_large_group_stores_every_units_event(sql_container, database_fi
     await asyncio.gather(*(unit(sql_container, booking(people, n), 100 + n) for n in range(40)))
     events, symptoms, links = stored(database_file)
     assert events == {100 + n: 1 for n in range(40)} and len(links) == 40
+    assert symptoms == {f"unit {n}" for n in range(40)}
     assert (await sql_container.audit_events().verify()).valid

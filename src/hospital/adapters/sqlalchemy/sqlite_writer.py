@@ -319,7 +319,7 @@ def _rows_at_once(sql: str, rows: int) -> str:
     at = sql.rfind("VALUES")
     values = sql[at + len("VALUES"):].strip()
     if at < 0 or not (values.startswith("(") and values.endswith(")")):
-        raise ValueError(f"not one row's INSERT ... VALUES (?, ...): {sql}")
+        raise ValueError(f"not one row's INSERT ... VALUES (?, ...): {sql}")  # noqa: S608 - a message
     return sql + f", {values}" * (rows - 1)
 
 
