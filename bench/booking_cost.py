@@ -21,6 +21,7 @@ import pstats
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,10 @@ async def _measure(args: argparse.Namespace, doctor: int, token: str, first: Any
                                     "appointment_type": "Online"}).encode())
         return made
 
+    if args.interleave:
+        await _book(client, token, bodies("legacy", args.calls // 4))  # warm up
+        await _interleaved(args, client, token, bodies)
+        return
     for kind in ("legacy", "dated"):
         await _book(client, token, bodies(kind, args.calls // 4))  # warm up
         if args.profile == kind:
@@ -86,16 +91,57 @@ async def _measure(args: argparse.Namespace, doctor: int, token: str, first: Any
         profiler.disable()
         calls = pstats.Stats(profiler).total_calls / (args.calls // 2)  # type: ignore[attr-defined]
         started, served = time.process_time(), request_cost._server_cpu(args.backend)
+        loop_started, wall_started = time.thread_time(), time.perf_counter()
         trips_before = trips.count
         await _book(client, token, work[args.calls // 2:])
         count = args.calls - args.calls // 2
         round_trips = (trips.count - trips_before) / count
         cpu = (time.process_time() - started) / count * 1e6
+        # The event loop's own thread: what a single-process server's throughput is bound by when the
+        # other threads' work (the SQLite writer's COMMIT, on its thread) runs on another core.
+        loop_cpu = (time.thread_time() - loop_started) / count * 1e6
+        # Wall time: what the CPU figures do not show (a COMMIT's thread waiting for the GIL, fsync).
+        per_second = count / (time.perf_counter() - wall_started)
         # PostgreSQL's own work (parsing, constraints, WAL) is CPU of its backends, on the same cores.
         database = (f", database {(request_cost._server_cpu(args.backend) - served) / count * 1e6:5.0f} us"
                     if args.backend != "sqlite" else "")
         trips_text = f", {round_trips:4.2f} round trips" if args.backend != "sqlite" else ""
-        print(f"{kind:7} {calls:6.0f} calls, {cpu:5.0f} us CPU per booking{database}{trips_text}", flush=True)
+        print(f"{kind:7} {calls:6.0f} calls, {cpu:5.0f} us CPU per booking ({loop_cpu:3.0f} on the loop's thread)"
+              f"{database}{trips_text}, {per_second:5.0f} bookings/s", flush=True)
+
+
+async def _interleaved(args: argparse.Namespace, client: request_cost.Client, token: str,
+                       bodies: Callable[[str, int], list[bytes]]) -> None:
+    """The legacy booking audited and with every audit write taken out, in one process, in slices of
+    ``--interleave`` bookings in the order A B B A: on a machine shared with other work, the load's
+    drift then weighs on both sides alike (bench/audit.py's method, in process). The loop thread's
+    CPU of each side, and the audit's extra cost of a booking."""
+    from bench.unaudited_app import _nothing
+    from hospital.adapters.audit_log import BufferedAuditLog
+    from hospital.adapters.sqlalchemy.audit import SqlAlchemyAuditTrail
+
+    audited = (SqlAlchemyAuditTrail.append, SqlAlchemyAuditTrail.append_many, BufferedAuditLog.record)
+
+    def audit(on: bool) -> None:
+        methods = audited if on else (_nothing, _nothing, _nothing)
+        SqlAlchemyAuditTrail.append, SqlAlchemyAuditTrail.append_many, BufferedAuditLog.record = methods  # type: ignore[method-assign, assignment]
+
+    loop_cpu = {True: 0.0, False: 0.0}
+    process_cpu = {True: 0.0, False: 0.0}
+    booked = {True: 0, False: 0}
+    for index in range(max(1, args.calls // (2 * args.interleave))):
+        for on in ((True, False) if index % 2 == 0 else (False, True)):
+            audit(on)
+            loop_started, started = time.thread_time(), time.process_time()
+            await _book(client, token, bodies("legacy", args.interleave))
+            loop_cpu[on] += time.thread_time() - loop_started
+            process_cpu[on] += time.process_time() - started
+            booked[on] += args.interleave
+    audit(True)
+    per = {on: (loop_cpu[on] / booked[on] * 1e6, process_cpu[on] / booked[on] * 1e6) for on in (True, False)}
+    print(f"legacy interleaved ({booked[True]} + {booked[False]} bookings): loop's thread {per[True][0]:4.0f} us "
+          f"audited / {per[False][0]:4.0f} us unaudited = {per[True][0] / per[False][0]:.3f}; process "
+          f"{per[True][1]:4.0f} / {per[False][1]:4.0f} us = {per[True][1] / per[False][1]:.3f}", flush=True)
 
 
 def main() -> None:
@@ -105,6 +151,8 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=1600)
     parser.add_argument("--profile", default="", choices=["", "legacy", "dated"])
     parser.add_argument("--unaudited", action="store_true")
+    parser.add_argument("--interleave", type=int, default=0,
+                        help="audited and unaudited legacy bookings in alternating slices of this many")
     parser.add_argument("--sort", default="tottime")
     parser.add_argument("--lines", type=int, default=45)
     args = parser.parse_args()

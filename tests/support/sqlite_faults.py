@@ -92,6 +92,11 @@ class FaultyConnection(sqlite3.Connection):
             self._before(sql)
             return super().execute(sql, *args)
 
+    def executemany(self, sql: str, *args: Any) -> sqlite3.Cursor:  # type: ignore[override]
+        with self._alone(sql):
+            self._before(sql)
+            return super().executemany(sql, *args)
+
     def commit(self) -> None:
         with self._alone("COMMIT"):
             self._before("COMMIT")

@@ -19,12 +19,29 @@ own savepoint), reads what the units before it in the group wrote, and is acknow
 the COMMIT that holds it has returned; if that COMMIT fails, or an error ends SQLite's transaction,
 every unit in it fails. Once begun, a BEGIN or a COMMIT keeps the turn until it has returned from
 the writer's thread, whatever happens to its caller meanwhile (commit_outcome.py).
+
+**Rows inserted at the COMMIT** (``insert_at_commit``; a unit's audit events). A unit may hand over
+rows that nothing reads before they are committed, to be inserted in its transaction just before the
+COMMIT that holds the unit: once its savepoint is released they join the group's, and the COMMIT's
+turn inserts all of them (one ``executemany`` per statement) then commits, on the writer's thread.
+Inside the unit each insert cost the loop's thread its b-tree work again for every page the unit's
+savepoint had to copy into the sub-journal (an audit event and its link touch seven b-trees); at the
+COMMIT no savepoint is open, the group's rows share their pages, and sqlite3 lets go of the GIL
+while SQLite works. What this keeps:
+
+- a unit rolled back (to its savepoint, or with its transaction) leaves no row: its rows never left
+  its connection;
+- a unit never commits without its rows: they are in the same transaction, before its COMMIT; if
+  inserting them fails, the COMMIT is not run, the transaction is rolled back and every unit of the
+  group is told the error (as when the COMMIT itself fails);
+- rows of a transaction that ended without committing are dropped with it (``_drop_rows``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import sqlite3
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -72,6 +89,8 @@ class SqliteWriter:
         self._thread: ThreadPoolExecutor | None = None
         self._turns: dict[Hashable, asyncio.Future[None]] = {}  # callers waiting in line
         self._commits: set[asyncio.Task[None]] = set()  # the group's COMMIT, while it runs
+        # The released units' ``insert_at_commit`` rows, by statement, for the open transaction's COMMIT.
+        self._at_commit: dict[str, list[Sequence[Any]]] = {}
 
     @property
     def sqlite(self) -> sqlite3.Connection:
@@ -157,6 +176,7 @@ class SqliteWriter:
         machine = self.machine
         try:
             if machine.must_begin:
+                self._at_commit = {}  # a transaction's rows never outlive it (``_drop_rows``)
                 machine.begin_started(caller)
                 try:
                     await to_the_end(self._on_thread(self.sqlite.execute, begin))
@@ -180,9 +200,11 @@ class SqliteWriter:
             self._check_transaction()
             raise
 
-    def release_unit(self, caller: Hashable, waiting: asyncio.Future[None] | None) -> None:
+    def release_unit(self, caller: Hashable, waiting: asyncio.Future[None] | None,
+                     rows: dict[str, list[Sequence[Any]]] | None = None) -> None:
         """RELEASE the caller's savepoint: ``waiting`` joins the group, to be settled by its COMMIT;
-        None: the caller commits at once (``commit``). If the release fails the unit is rolled back."""
+        None: the caller commits at once (``commit``). ``rows``: the unit's ``insert_at_commit``
+        rows, which join the group's. If the release fails the unit is rolled back."""
         try:
             if self.machine.phase is LOST:
                 raise GroupCommitLostError("the transaction was rolled back by an error")
@@ -191,7 +213,18 @@ class SqliteWriter:
             self._check_transaction()
             self.roll_back_unit(caller)
             raise
+        if rows:
+            at_commit = self._at_commit
+            for sql, values in rows.items():
+                if (group := at_commit.get(sql)) is None:
+                    at_commit[sql] = values
+                else:
+                    group.extend(values)
         self.machine.unit_released(caller, waiting)
+
+    def _drop_rows(self) -> None:
+        """The open transaction ended without committing: its units' rows go with it."""
+        self._at_commit = {}
 
     def roll_back_unit(self, caller: Hashable) -> None:
         """The caller's unit ends without committing: its savepoint, or the whole transaction when
@@ -210,12 +243,14 @@ class SqliteWriter:
             raise
         finally:
             if undo is ROLL_BACK_TRANSACTION and not self.sqlite.in_transaction:
+                self._drop_rows()
                 self.machine.rolled_back(caller)
 
     def _check_transaction(self) -> None:
         """After a failed statement: some errors (a full disk, I/O) end SQLite's whole transaction,
         and with it the work of the units released into it."""
         if self.machine.transaction and self.is_open and not self.sqlite.in_transaction:
+            self._drop_rows()
             lost = self.machine.transaction_lost()
             _settle(lost, GroupCommitLostError("the transaction was rolled back by an error"))
 
@@ -226,9 +261,11 @@ class SqliteWriter:
         Runs to its end even if the caller is cancelled meanwhile, and settles those units with its
         outcome, which is also what the caller is told."""
         self.machine.commit_started(caller)
+        rows, self._at_commit = self._at_commit, {}
         failure: BaseException | None = None
         try:
-            await outcome_of(self._on_thread(self.sqlite.commit))
+            await outcome_of(self._on_thread(self._insert_and_commit, rows) if rows
+                             else self._on_thread(self.sqlite.commit))
         except BaseException as error:
             failure = error
             if self.sqlite.in_transaction:
@@ -236,6 +273,24 @@ class SqliteWriter:
             raise
         finally:
             _settle(self.machine.commit_ended(caller), failure)
+
+    def _insert_and_commit(self, rows: dict[str, list[Sequence[Any]]]) -> None:
+        """On the writer's thread: the group's ``insert_at_commit`` rows, then the COMMIT (not run
+        if an insert fails: ``commit`` then rolls the transaction back).
+
+        Each statement's rows go as multi-row INSERTs (``_rows_at_once``), not an ``executemany``:
+        sqlite3 lets go of the GIL around every step, and this thread must take it back after
+        each row while the loop's thread, busy with requests, holds it: up to the interpreter's
+        switch interval (5 ms) per row, the loop's thread interrupted each time."""
+        sqlite = self.sqlite
+        for sql, values in rows.items():
+            start = 0
+            while start < len(values):
+                size = _chunk(len(values) - start)
+                chunk = values[start:start + size]
+                sqlite.execute(_rows_at_once(sql, size), [value for row in chunk for value in row])
+                start += size
+        sqlite.commit()
 
     async def _commit_group(self) -> None:
         """The group's COMMIT, in its turn."""
@@ -245,6 +300,27 @@ class SqliteWriter:
             pass
         finally:
             self.give_turn(COMMITTER)
+
+
+# At most this many rows per INSERT: 32 events of 17 columns stay under SQLite's oldest limit on a
+# statement's parameters (999, before 3.32).
+_MOST_ROWS_AT_ONCE = 32
+
+
+def _chunk(remaining: int) -> int:
+    """The rows of the next INSERT: the largest power of two not above ``remaining`` (and the cap),
+    so a statement has few shapes (sqlite3 keeps each prepared: its cache holds 128)."""
+    return min(_MOST_ROWS_AT_ONCE, 1 << (remaining.bit_length() - 1))
+
+
+@functools.lru_cache(maxsize=64)
+def _rows_at_once(sql: str, rows: int) -> str:
+    """``INSERT ... VALUES (?, ...)`` for ``rows`` rows: its VALUES tuple repeated."""
+    at = sql.rfind("VALUES")
+    values = sql[at + len("VALUES"):].strip()
+    if at < 0 or not (values.startswith("(") and values.endswith(")")):
+        raise ValueError(f"not one row's INSERT ... VALUES (?, ...): {sql}")  # noqa: S608 - a message
+    return sql + f", {values}" * (rows - 1)
 
 
 def _too_long(granted: asyncio.Future[None]) -> None:
@@ -331,6 +407,7 @@ class LoopSqliteConnection:
         self._holding = False
         self._in_unit = False
         self._deferred: Outcome[None] | None = None
+        self._at_commit: dict[str, list[Sequence[Any]]] | None = None  # this unit's (``insert_at_commit``)
 
     async def _take_turn(self) -> None:
         await self.writer.take_turn(self)
@@ -376,6 +453,22 @@ class LoopSqliteConnection:
             writer._check_transaction()
             raise
 
+    def insert_at_commit(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """``sql`` run once per row of ``rows`` in this connection's unit's transaction, just before
+        the COMMIT that holds the unit (the module's docstring): for rows nothing reads before they
+        are committed. A rollback of the unit drops them."""
+        assert self._holding and self._in_unit, "only inside this connection's unit, in its turn"
+        if not rows:
+            return
+        if self.writer.machine.phase is LOST:
+            raise GroupCommitLostError("the transaction was rolled back by an error")
+        if self._at_commit is None:
+            self._at_commit = {}
+        if (queued := self._at_commit.get(sql)) is None:
+            self._at_commit[sql] = list(rows)
+        else:
+            queued.extend(rows)
+
     def defer_commit(self) -> Outcome[None]:
         """The next commit() only releases this unit; the future resolves once its work is durable,
         or fails with the COMMIT. A rollback instead cancels it."""
@@ -405,8 +498,9 @@ class LoopSqliteConnection:
         try:
             if self._in_unit:
                 self._in_unit = False
+                rows, self._at_commit = self._at_commit, None
                 try:
-                    writer.release_unit(self, deferred)
+                    writer.release_unit(self, deferred, rows)
                 except BaseException:
                     if deferred is not None:
                         deferred.abandon()
@@ -422,6 +516,7 @@ class LoopSqliteConnection:
         deferred, self._deferred = self._deferred, None
         if deferred is not None:
             deferred.abandon()
+        self._at_commit = None
         if not self._holding:
             return
         try:
@@ -441,6 +536,7 @@ class LoopSqliteConnection:
         if self._closed:
             return
         self._closed = True
+        self._at_commit = None
         try:
             if self._holding and self._in_unit:
                 # Closed mid-unit (an invalidated connection): its work must not join the group.
