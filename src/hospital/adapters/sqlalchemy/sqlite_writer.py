@@ -23,7 +23,7 @@ the writer's thread, whatever happens to its caller meanwhile (commit_outcome.py
 **Rows inserted at the COMMIT** (``insert_at_commit``; a unit's audit events). A unit may hand over
 rows that nothing reads before they are committed, to be inserted in its transaction just before the
 COMMIT that holds the unit: once its savepoint is released they join the group's, and the COMMIT's
-turn inserts all of them (one ``executemany`` per statement) then commits, on the writer's thread.
+turn inserts all of them (multi-row INSERTs, ``_insert_and_commit``) then commits, on the writer's thread.
 Inside the unit each insert cost the loop's thread its b-tree work again for every page the unit's
 savepoint had to copy into the sub-journal (an audit event and its link touch seven b-trees); at the
 COMMIT no savepoint is open, the group's rows share their pages, and sqlite3 lets go of the GIL
