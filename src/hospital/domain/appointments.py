@@ -10,6 +10,7 @@ from enum import StrEnum
 from hospital.domain.actors import Actor
 from hospital.domain.appointment_lifecycle import MOVES, FhirStatus, check_move
 from hospital.domain.cancellation import BY_PATIENT, BY_PROVIDER, OTHER, checked_note, checked_reason
+from hospital.domain.doctor_schedules import LONGEST_APPOINTMENT
 from hospital.domain.errors import (
     NON_FIELD_ERRORS,
     ErrorCollector,
@@ -147,6 +148,8 @@ class Appointment:
     def book_dated(cls, patient_id: int, doctor_id: int, *, start: datetime, end: datetime, time_id: int | None,
                    appointment_type: AppointmentType | str, symptoms: str, replaces: int | None = None) -> Appointment:
         """A booking of one of the doctor's slots (the caller found it among the listed slots)."""
+        if not start < end <= start + LONGEST_APPOINTMENT:
+            raise ValueError(f"not a slot's span: {start} to {end}")  # the listings rely on it (LONGEST_APPOINTMENT)
         errors = ErrorCollector()
         kind = errors.collect(lambda: AppointmentType.parse(appointment_type))
         symptoms = errors.collect(lambda: _checked_symptoms(symptoms))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -14,6 +14,9 @@ from hospital.domain.errors import ConflictError, ErrorCollector, ValidationErro
 from hospital.domain.time_windows import LocalWindow
 
 SLOT_MINUTES = (5, 480)
+# A dated appointment is one slot, so none lasts longer than the longest slot a schedule may have:
+# what lets a listing look only at the appointments ending before its span's end plus this.
+LONGEST_APPOINTMENT = timedelta(minutes=SLOT_MINUTES[1])
 MIN_NOTICE_MINUTES = (0, 43200)
 HORIZON_DAYS = (1, 730)
 DEFAULT_SLOT_MINUTES, DEFAULT_MIN_NOTICE_MINUTES, DEFAULT_HORIZON_DAYS = 30, 0, 90

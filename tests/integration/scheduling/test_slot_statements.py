@@ -13,6 +13,7 @@ from hospital.adapters.sqlalchemy.schedules import _ALL_THREE
 from hospital.application.actor import ANONYMOUS
 from hospital.application.dated_appointments import SlotBooking
 from hospital.application.doctor_schedules import utc_span
+from hospital.domain.doctor_schedules import LONGEST_APPOINTMENT
 from tests.support.scheduling import clinic, next_monday_at
 from tests.support.sql_statements import counted_statements, engines_of
 
@@ -52,10 +53,12 @@ async def test_the_busy_intervals_are_read_through_the_index_by_end_on_postgresq
     engine = sql_container.engine()
     sql, values = _ALL_THREE.bind(engine.dialect, {
         "doctor_id": place.doctor.doctor_id, "first": monday.date(), "last": monday.date() + timedelta(days=30),
-        "since": since, "until": until})
+        "since": since, "until": until, "ends_by": until + LONGEST_APPOINTMENT})
     async with engine.connect() as connection:
         for kind in ("seqscan", "bitmapscan", "sort"):
             await connection.exec_driver_sql(f"SET enable_{kind} = off")
         await connection.exec_driver_sql("ANALYZE appointments")
         plan = " | ".join(str(row[0]) for row in await connection.exec_driver_sql(f"EXPLAIN {sql}", tuple(values)))
     assert "Index Only Scan using ix_appointments_doctor_id_ends_at on appointments" in plan, plan
+    # Bounded on both sides by end: the scan stops at the span's end plus the longest appointment.
+    assert "(ends_at > " in plan and "(ends_at <= " in plan, plan

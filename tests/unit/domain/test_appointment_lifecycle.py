@@ -10,6 +10,7 @@ import pytest
 from hospital.domain.actors import Actor
 from hospital.domain.appointment_lifecycle import MOVES, FhirStatus, check_move
 from hospital.domain.appointments import Appointment, AppointmentStatus, AppointmentType, status_of_legacy_fields
+from hospital.domain.doctor_schedules import LONGEST_APPOINTMENT
 from hospital.domain.errors import NotFoundError, PermissionDeniedError, ValidationError
 
 P, B, A, C, F, X, N, E = FhirStatus
@@ -164,3 +165,19 @@ def test_the_guides_writes_cannot_reopen_a_final_status(status):
         appointment.start(DOCTOR)
     with pytest.raises(ValidationError):
         appointment.revise(PATIENT, symptoms="changed")
+
+
+@pytest.mark.parametrize("length", [timedelta(0), timedelta(minutes=-15),
+                                    LONGEST_APPOINTMENT + timedelta(microseconds=1)])
+def test_a_dated_booking_is_one_slot_long_at_most(length):
+    """Listings read only the appointments ending by their span's end plus the longest slot
+    (adapters/sqlalchemy/schedules.py): a longer one could hide a busy time from them."""
+    with pytest.raises(ValueError, match="not a slot's span"):
+        Appointment.book_dated(10, 20, start=START, end=START + length, time_id=100,
+                               appointment_type="Online", symptoms="")
+
+
+def test_the_longest_slot_is_a_bookable_span():
+    appointment = Appointment.book_dated(10, 20, start=START, end=START + LONGEST_APPOINTMENT, time_id=100,
+                                         appointment_type="Online", symptoms="")
+    assert appointment.ends_at - appointment.starts_at == LONGEST_APPOINTMENT

@@ -32,7 +32,7 @@ from hospital.adapters.sqlalchemy.tables.scheduling import (
 )
 from hospital.adapters.sqlalchemy.tables.versions import slot_source_versions
 from hospital.application.ports.schedules import BookableSources, SlotSources
-from hospital.domain.doctor_schedules import DoctorSchedule, ScheduleException, WeeklyRule
+from hospital.domain.doctor_schedules import LONGEST_APPOINTMENT, DoctorSchedule, ScheduleException, WeeklyRule
 from hospital.domain.slots import BusyInterval
 from hospital.domain.time_windows import LocalWindow, parse_clock
 
@@ -115,18 +115,21 @@ _ALL_EXCEPTIONS = PreparedQuery(
     .order_by(schedule_exceptions.c.date)
 )
 # A range scan of the index on (doctor_id, ends_at, starts_at) WHERE occupying: the appointments
-# ending after ``since`` (the future ones), not every earlier one as (doctor_id, starts_at) would.
+# ending after ``since``, not every earlier one as (doctor_id, starts_at) would, and by ``ends_by``
+# (``until`` plus the longest appointment, domain/doctor_schedules.py), not every later one either.
 _BUSY = PreparedQuery(
     select(a.c.starts_at, a.c.ends_at)
     .where(a.c.doctor_id == bindparam("doctor_id"), text(OCCUPYING_SQL),
-           a.c.starts_at < bindparam("until"), a.c.ends_at > bindparam("since"))
+           a.c.starts_at < bindparam("until"), a.c.ends_at > bindparam("since"),
+           a.c.ends_at <= bindparam("ends_by"))
 )
 # SQLite's planner would take the (doctor_id, starts_at) index for its two-sided range (IS NOT NULL
 # bounds it below): ``+starts_at`` is served by no index, so the ends_at one is used (migration 0007).
 _SQLITE_BUSY = PreparedQuery(
     select(a.c.starts_at, a.c.ends_at)
     .where(a.c.doctor_id == bindparam("doctor_id"), text(OCCUPYING_SQL),
-           text("+appointments.starts_at < :until"), a.c.ends_at > bindparam("since"))
+           text("+appointments.starts_at < :until"), a.c.ends_at > bindparam("since"),
+           a.c.ends_at <= bindparam("ends_by"))
 )
 
 
@@ -246,7 +249,8 @@ class SqlAlchemySlotSourceQueries:
         if not storable(doctor_id):
             return None
         values = {"doctor_id": doctor_id, "first": self._date(first), "last": self._date(last),
-                  "since": stored_instant(self._dialect, since), "until": stored_instant(self._dialect, until)}
+                  "since": stored_instant(self._dialect, since), "until": stored_instant(self._dialect, until),
+                  "ends_by": stored_instant(self._dialect, until + LONGEST_APPOINTMENT)}
         # One statement, three values: the schedule's and the exceptions' rows as JSON texts, the
         # busy intervals as bytes (PostgreSQL) or text (SQLite).
         ((schedule, exceptions, busy),) = await self._reads.rows(
