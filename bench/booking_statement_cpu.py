@@ -20,29 +20,16 @@ import asyncio
 import os
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
 
 from bench import run
+from bench.request_cost import backends_cpu
 from hospital.adapters.sqlalchemy.appointments import _BOOKED_WITH_EVENT
 
 CONNECTIONS = 2
 WARM_UP = 200  # per connection: past the five custom plans PostgreSQL makes before a generic one
-
-
-def backends_cpu(database: str) -> float:
-    """CPU seconds of the server processes serving ``database`` (request_cost.py's way)."""
-    ticks, title = 0, f" postgres {database} ".encode()
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            if title in Path(f"/proc/{pid}/cmdline").read_bytes():
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                ticks += int(fields[11]) + int(fields[12])  # utime, stime
-        except OSError:
-            continue
-    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 async def measure(database: str, statements: int, settings: dict[str, str], baseline: bool) -> None:

@@ -239,9 +239,12 @@ async def _measure(args: argparse.Namespace) -> None:
 
 def _server_cpu(backend: str) -> float:
     """CPU seconds of the PostgreSQL backends serving this database (a local server: /proc)."""
-    if backend == "sqlite":
-        return 0.0
-    ticks, title = 0, f" postgres {run.POSTGRES_DATABASE} ".encode()
+    return 0.0 if backend == "sqlite" else backends_cpu(run.POSTGRES_DATABASE)
+
+
+def backends_cpu(database: str) -> float:
+    """CPU seconds of the PostgreSQL server processes serving ``database`` (utime + stime from /proc)."""
+    ticks, title = 0, f" postgres {database} ".encode()
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             if title in Path(f"/proc/{pid}/cmdline").read_bytes():

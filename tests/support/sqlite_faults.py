@@ -131,3 +131,13 @@ class _FaultyCursor(sqlite3.Cursor):
 
 def faulty_connection_class(faults: Faults) -> type[FaultyConnection]:
     return type("FaultyConnectionForTest", (FaultyConnection,), {"faults": faults})
+
+
+def faulty_writer(container: Any) -> Faults:
+    r"""The container's SQLite writer, not opened yet, made to open ``FaultyConnection``\ s: the
+    ``Faults`` that drive them."""
+    faults = Faults()
+    writer = container.sqlite_writer()
+    assert writer is not None and not writer.is_open
+    writer.connection_class = faulty_connection_class(faults)
+    return faults

@@ -22,7 +22,7 @@ from hospital.bootstrap import Container
 from hospital.domain.appointments import Appointment
 from hospital.domain.audit import ActorRole, AuditAction, AuditEntry, ResourceType
 from tests.support.clinic import Cast, booking, cast
-from tests.support.sqlite_faults import Faults, faulty_connection_class
+from tests.support.sqlite_faults import Faults, faulty_writer
 
 REFUSED_ID = 424242
 APPOINTMENT_EVENTS = "SELECT {} FROM audit_events WHERE resource_type = 'appointment'"
@@ -143,11 +143,7 @@ async def test_an_event_refused_at_the_commit_takes_its_whole_group_back(sql_con
 
 @pytest.fixture
 def faults(sql_container: Container, database_file: str) -> Faults:
-    faults = Faults()
-    writer = sql_container.sqlite_writer()
-    assert writer is not None and not writer.is_open
-    writer.connection_class = faulty_connection_class(faults)
-    return faults
+    return faulty_writer(sql_container)
 
 
 async def test_events_of_a_transaction_an_error_ended_are_not_inserted_by_the_next(

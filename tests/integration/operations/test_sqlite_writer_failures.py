@@ -27,7 +27,7 @@ from hospital.bootstrap import Container, shutdown
 from hospital.domain.appointments import Appointment
 from hospital.domain.errors import NotFoundError
 from tests.support.clinic import Cast, booking, cast
-from tests.support.sqlite_faults import Faults, faulty_connection_class
+from tests.support.sqlite_faults import Faults, faulty_writer
 
 
 @pytest.fixture
@@ -39,11 +39,7 @@ def database_file(database_url: str) -> str:
 
 @pytest.fixture
 def faults(sql_container: Container, database_file: str) -> Faults:
-    faults = Faults()
-    writer = sql_container.sqlite_writer()
-    assert writer is not None and not writer.is_open
-    writer.connection_class = faulty_connection_class(faults)
-    return faults
+    return faulty_writer(sql_container)
 
 
 @pytest.fixture
