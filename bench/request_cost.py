@@ -30,6 +30,7 @@ import pstats
 import statistics
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -255,31 +256,41 @@ def backends_cpu(database: str) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["prepare", "measure", "profile", "calls"])
+def cost_arguments(description: str, commands: list[str]) -> argparse.ArgumentParser:
+    """The options every in-process cost tool takes (this one, slots_cost.py); a tool adds its own."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("command", choices=commands)
     parser.add_argument("--backend", default="sqlite", choices=["sqlite", "postgresql"])
     parser.add_argument("--dir", type=Path, required=True)
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--endpoints", default="", help="comma-separated names (profile: the first)")
     parser.add_argument("--responses", default="")
     parser.add_argument("--sort", default="tottime")
     parser.add_argument("--lines", type=int, default=45)
+    return parser
+
+
+def measure_then_exit(measure: Callable[[argparse.Namespace], Awaitable[None]], args: argparse.Namespace) -> None:
+    """``measure(args)`` on uvloop, then out at once: cancelling the app's lifespan task at the
+    loop's close can spin in anyio for minutes."""
+    import uvloop
+
+    async def finished() -> None:
+        await measure(args)
+        sys.stdout.flush()
+        os._exit(0)
+
+    uvloop.run(finished())
+
+
+def main() -> None:
+    parser = cost_arguments(__doc__.splitlines()[0], ["prepare", "measure", "profile", "calls"])
+    parser.add_argument("--endpoints", default="", help="comma-separated names (profile: the first)")
     args = parser.parse_args()
     if args.command == "prepare":
         prepare(args.backend, args.dir)
         return
-    import uvloop
-
-    uvloop.run(_finished(args))
-
-
-async def _finished(args: argparse.Namespace) -> None:
-    await _measure(args)
-    # Out at once: cancelling the app's lifespan task at the loop's close can spin in anyio for minutes.
-    sys.stdout.flush()
-    os._exit(0)
+    measure_then_exit(_measure, args)
 
 
 if __name__ == "__main__":

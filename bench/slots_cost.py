@@ -30,7 +30,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from bench import run
-from bench.request_cost import CONCURRENCY, Client, _env, _server_cpu
+from bench.request_cost import CONCURRENCY, Client, _env, _server_cpu, cost_arguments, measure_then_exit
 from bench.scheduling import DAYS, _prepare
 
 
@@ -123,29 +123,13 @@ def _forget(client: Client) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["prepare", "measure", "profile"])
-    parser.add_argument("--backend", default="sqlite", choices=["sqlite", "postgresql"])
-    parser.add_argument("--dir", type=Path, required=True)
-    parser.add_argument("--calls", type=int, default=2000)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser = cost_arguments(__doc__.splitlines()[0], ["prepare", "measure", "profile"])
     parser.add_argument("--fresh", type=int, default=0, help="list this many ranges, nothing reused")
-    parser.add_argument("--responses", default="")
-    parser.add_argument("--sort", default="tottime")
-    parser.add_argument("--lines", type=int, default=45)
     args = parser.parse_args()
     if args.command == "prepare":
         prepare(args.backend, args.dir)
         return
-    import uvloop
-
-    uvloop.run(_finished(args))
-
-
-async def _finished(args: argparse.Namespace) -> None:
-    await _measure(args)
-    sys.stdout.flush()
-    os._exit(0)
+    measure_then_exit(_measure, args)
 
 
 if __name__ == "__main__":
