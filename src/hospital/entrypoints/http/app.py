@@ -23,7 +23,7 @@ from hospital.entrypoints.http.auth import provide_actor
 from hospital.entrypoints.http.client_address import ClientAddressResolver
 from hospital.entrypoints.http.errors import EXCEPTION_HANDLERS
 from hospital.entrypoints.http.json_response import JsonResponse
-from hospital.entrypoints.http.middleware import RateLimitMiddleware, SecurityHeadersMiddleware
+from hospital.entrypoints.http.middleware import RateLimitMiddleware, SecurityHeaders
 from hospital.entrypoints.http.outage_log import OutageLog
 from hospital.entrypoints.http.request_context import RequestContextMiddleware
 from hospital.entrypoints.http.response_cache import EncodedValues, ResponseCache
@@ -88,9 +88,9 @@ def create_app(container: Container | None = None) -> Litestar:
     app.state.client_address = client_address
     serve_container(app, container)
     # Outside Litestar's per-route middleware, so that every response (404s and CORS preflights
-    # included) carries its request id and is logged.
+    # included) carries its request id and the security headers, and is logged.
     app.asgi_handler = RequestContextMiddleware(
-        SecurityHeadersMiddleware(app.asgi_handler, _allowed_methods(app)), client_address,
+        app.asgi_handler, client_address, SecurityHeaders(_allowed_methods(app)),
     )
     logging.getLogger("hospital").setLevel(settings.log_level)
     return app

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import msgspec
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.middleware._internal.exceptions import ExceptionHandlerMiddleware
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from hospital.application.errors import AuthenticationError
 from hospital.application.ports.rate_limit import RateLimiter
@@ -31,7 +32,7 @@ class RateLimitMiddleware:
 
     def __init__(self, app: ASGIApp, *, client_address: ClientAddressResolver, auth: RateLimit,
                  anon: RateLimit, user: RateLimit) -> None:
-        self.app = app
+        self.app = _without_exception_layer(app)
         self._client_address = client_address
         self._auth, self._anon, self._user = auth, anon, user
 
@@ -82,63 +83,68 @@ class RateLimitMiddleware:
         await send({"type": "http.response.body", "body": body})
 
 
-_NOT_FOUND = msgspec.json.encode({"detail": "Not found."})
+def _without_exception_layer(app: ASGIApp) -> ASGIApp:
+    """The route's handler without the exception middleware Litestar puts between it and any route
+    middleware. Litestar adds that layer so that a middleware wrapping ``send`` sees error responses;
+    this one does not wrap ``send``, so an exception raised by the handler is answered the same by the
+    app's own exception middleware, one layer up (with the route's exception handlers, which the
+    router has put in the scope's state before calling the route): one layer less per request."""
+    if type(app) is ExceptionHandlerMiddleware and app.exception_handlers is None:
+        return app.app
+    return app
 
 
-class SecurityHeadersMiddleware:
+NOT_FOUND = msgspec.json.encode({"detail": "Not found."})
+_NOT_FOUND_LENGTH = str(len(NOT_FOUND)).encode()
+
+
+class SecurityHeaders:
     """nosniff everywhere; API data is never cached by browsers or proxies; no error is an HTML page.
 
     Litestar answers unknown /schema/* paths (/schema/redoc, ...) with an HTML 404 page of its own,
     outside the exception handlers; DESIGN.md §2 says never HTML, so an HTML error is answered as
     the API's JSON ``{"detail": "Not found."}`` instead.
 
-    Wraps the whole application (not a per-route middleware), so 404s for unknown paths, 405s and
-    errors raised before routing carry the headers too. It also corrects ``Allow`` on automatic
-    OPTIONS answers: Litestar builds that handler from the first handler registered on a path and
-    misses methods added by later handlers on the same path; ``allowed_methods`` (path template ->
-    methods, from the app's merged routes) is the whole truth.
+    Applied by ``RequestContextMiddleware`` (request_context.py), which wraps the whole application
+    (not a per-route middleware), so 404s for unknown paths, 405s and errors raised before routing
+    carry the headers too; it adds them in the same wrapper of ``send`` that adds the request id (one
+    layer, one copy of the headers per response). It also corrects ``Allow`` on automatic OPTIONS
+    answers: Litestar builds that handler from the first handler registered on a path and misses
+    methods added by later handlers on the same path; ``allowed_methods`` (path template -> methods,
+    from the app's merged routes) is the whole truth.
     """
 
-    def __init__(self, app: ASGIApp, allowed_methods: Mapping[str, str] | None = None) -> None:
-        self.app = app
+    def __init__(self, allowed_methods: Mapping[str, str] | None = None) -> None:
         self._allowed = dict(allowed_methods or {})
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        is_media = scope["path"].startswith("/media/")
-        is_options = scope.get("method") == "OPTIONS"
-        html_error = False
-
-        async def send_with_headers(message: Message) -> None:
-            nonlocal html_error
-            if html_error:  # the page's body: replaced by the JSON one, sent with the start
-                if not message.get("more_body", False):
-                    await send({"type": "http.response.body", "body": _NOT_FOUND})
-                return
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                names = {name.lower() for name, _ in headers}
-                if message["status"] == 404 and any(name.lower() == b"content-type" and value.startswith(b"text/html")
-                                                    for name, value in headers):
-                    html_error = True
-                    headers = [(b"content-type", b"application/json"),
-                               (b"content-length", str(len(_NOT_FOUND)).encode())]
-                    names = {b"content-type", b"content-length"}
-                if b"x-content-type-options" not in names:
-                    headers.append((b"x-content-type-options", b"nosniff"))
-                if b"x-frame-options" not in names:
-                    headers.append((b"x-frame-options", b"DENY"))
-                if b"referrer-policy" not in names:
-                    headers.append((b"referrer-policy", b"same-origin"))
-                if not is_media and b"cache-control" not in names:
-                    headers.append((b"cache-control", b"no-store"))
-                allowed = self._allowed.get(scope.get("path_template", ""))
-                if is_options and allowed and b"allow" in names:
-                    headers = [(n, v) for n, v in headers if n.lower() != b"allow"]
-                    headers.append((b"allow", allowed.encode("latin-1")))
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+    def headers(self, scope: Scope, status: int, sent: Iterable[tuple[bytes, bytes]], *, is_media: bool,
+                is_options: bool, dropped: bytes) -> tuple[list[tuple[bytes, bytes]], bool]:
+        """The headers of a response start (``sent``) with the security headers added, and without
+        any named ``dropped`` (lower case), which the caller sets itself; and whether the response is
+        an HTML 404 page, whose headers are then the JSON one's and whose body ``NOT_FOUND`` replaces.
+        ``is_media``, ``is_options``: of the request as received, before routing rewrote its scope."""
+        headers: list[tuple[bytes, bytes]] = []
+        names: set[bytes] = set()
+        for name, value in sent:
+            lowered = name.lower()
+            if lowered == dropped:
+                continue
+            names.add(lowered)
+            headers.append((name, value))
+        html_error = status == 404 and any(name.lower() == b"content-type" and value.startswith(b"text/html")
+                                           for name, value in headers)
+        if html_error:
+            headers = [(b"content-type", b"application/json"), (b"content-length", _NOT_FOUND_LENGTH)]
+            names = {b"content-type", b"content-length"}
+        if b"x-content-type-options" not in names:
+            headers.append((b"x-content-type-options", b"nosniff"))
+        if b"x-frame-options" not in names:
+            headers.append((b"x-frame-options", b"DENY"))
+        if b"referrer-policy" not in names:
+            headers.append((b"referrer-policy", b"same-origin"))
+        if not is_media and b"cache-control" not in names:
+            headers.append((b"cache-control", b"no-store"))
+        if is_options and b"allow" in names and (allowed := self._allowed.get(scope.get("path_template", ""))):
+            headers = [(n, v) for n, v in headers if n.lower() != b"allow"]
+            headers.append((b"allow", allowed.encode("latin-1")))
+        return headers, html_error

@@ -1,6 +1,7 @@
 """Every request gets an id (the caller's X-Request-ID when it is sane, else a new one), which
 every response carries back and every log line written while serving it names; one access log
-line per request. Wraps the whole application, so 404s, 429s and errors are covered too.
+line per request; the security headers (middleware.py's ``SecurityHeaders``), in the same
+wrapper of ``send``. Wraps the whole application, so 404s, 429s and errors are covered too.
 
 The use cases called while serving it are audited as coming from its client address, with its id
 and user agent (application/request_context.py).
@@ -19,6 +20,7 @@ from hospital.application.request_context import calling_from
 from hospital.domain.audit import RequestContext
 from hospital.entrypoints.http.auth import presented_authorization
 from hospital.entrypoints.http.client_address import ClientAddressResolver
+from hospital.entrypoints.http.middleware import NOT_FOUND, SecurityHeaders
 from hospital.entrypoints.logging_config import InfoLine, request_id
 
 HEADER = b"x-request-id"
@@ -59,8 +61,10 @@ def _read_headers(scope: Scope) -> tuple[str | None, str | None, bytes | None]:
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, client_address: ClientAddressResolver) -> None:
+    def __init__(self, app: ASGIApp, client_address: ClientAddressResolver,
+                 security_headers: SecurityHeaders | None = None) -> None:
         self.app, self._client_address = app, client_address
+        self._security = security_headers or SecurityHeaders()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -74,13 +78,23 @@ class RequestContextMiddleware:
         client = self._client_address(scope)
         started = time.perf_counter()
         status = 500  # what the server answers if the app dies before starting a response
+        is_media = path.startswith("/media/")
+        is_options = method == "OPTIONS"
+        html_error = False
+        security = self._security
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, html_error
+            if html_error:  # an HTML 404 page's body: replaced by the JSON one, sent with the start
+                if not message.get("more_body", False):
+                    await send({"type": "http.response.body", "body": NOT_FOUND})
+                return
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = [(n, v) for n, v in message.get("headers", []) if n.lower() != HEADER]
-                message = {**message, "headers": [*headers, (HEADER, current.encode("ascii"))]}
+                headers, html_error = security.headers(scope, status, message.get("headers", ()), is_media=is_media,
+                                                       is_options=is_options, dropped=HEADER)
+                headers.append((HEADER, current.encode("ascii")))
+                message = {**message, "headers": headers}
             await send(message)
 
         try:
