@@ -58,6 +58,11 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     return text
 
 
+# The keys every line has before a record's own attributes (``request_id`` aside).
+_OWN_KEYS = frozenset({"time", "level", "logger", "pid", "message"})
+_LEFT_OUT, _MASKED, _CLEANED = 0, 1, 2
+
+
 class _Timestamps:
     """ISO 8601 UTC with milliseconds, as ``datetime.isoformat(timespec="milliseconds")`` writes it;
     the seconds part is formatted once per second, not once per line."""
@@ -78,18 +83,24 @@ class JsonFormatter(logging.Formatter):
         super().__init__()
         self._secrets = tuple(s for s in secrets if s)
         self._timestamp = _Timestamps()
-        self._secret_names: dict[str, bool] = {}
+        self._kinds: dict[str, int] = {}
         self._encoder = msgspec.json.Encoder(enc_hook=str)
 
-    def _is_secret_name(self, name: str) -> bool:
-        known = self._secret_names.get(name)
-        if known is None:
-            known = self._secret_names[name] = _SECRET_NAME.search(name) is not None
-        return known
+    def _kind(self, name: str) -> int:
+        """What a record's attribute ``name`` becomes in the line, decided once per name: left out
+        (a standard attribute, a private one, or one of the line's own keys), masked (its name says
+        secret), or cleaned (``_clean``). ``request_id`` is left to the caller: it is the line's own
+        only when a request is being served."""
+        kind = self._kinds.get(name)
+        if kind is None:
+            if name in _STANDARD_ATTRIBUTES or name in _OWN_KEYS or name.startswith("_"):
+                kind = _LEFT_OUT
+            else:
+                kind = _MASKED if _SECRET_NAME.search(name) is not None else _CLEANED
+            self._kinds[name] = kind
+        return kind
 
-    def _clean(self, name: str, value: Any) -> Any:
-        if self._is_secret_name(name):
-            return MASK
+    def _clean(self, value: Any) -> Any:
         if isinstance(value, str):
             return redact(value, self._secrets)
         if isinstance(value, int | float | bool) or value is None:
@@ -116,14 +127,38 @@ class JsonFormatter(logging.Formatter):
             "level": level,
             "logger": logger,
             "pid": pid,  # which worker, when several serve
-            "message": redact(message, self._secrets),
+            "message": message,  # redacted below
         }
         current = request_id.get()
         if current is not None:
             entry["request_id"] = current
+        kinds, secrets = self._kinds, self._secrets
+        # The text values, which redact() returns unchanged if no secret and no pattern's trigger
+        # appears in any of them: one search for all of them, the message included (a value joined
+        # to the next may match where neither does, which only costs the slow way).
+        plain: list[str] = [message]
+        names: list[str] = ["message"]
         for name, value in attributes.items():
-            if name not in _STANDARD_ATTRIBUTES and name not in entry and not name.startswith("_"):
-                entry[name] = self._clean(name, value)
+            kind = kinds.get(name)
+            if kind is None:
+                kind = self._kind(name)
+            if kind == _LEFT_OUT or (current is not None and name == "request_id"):
+                continue
+            if kind == _MASKED:
+                entry[name] = MASK
+            elif type(value) is str:
+                entry[name] = value
+                plain.append(value)
+                names.append(name)
+            else:
+                entry[name] = self._clean(value)
+        joined = "\n".join(plain)
+        suspect = _MAYBE_SECRET.search(joined) is not None
+        for secret in secrets:
+            suspect = suspect or secret in joined
+        if suspect:
+            for name, value in zip(names, plain, strict=True):
+                entry[name] = redact(value, secrets)
         return entry
 
 

@@ -186,3 +186,40 @@ def test_an_info_line_is_not_written_below_the_loggers_level_or_the_handlers() -
     finally:
         logger.removeHandler(loud)
     assert stream.getvalue() == ""
+
+
+_PIECES = st.sampled_from(["GET", "/doctors/", "eyJ", "abc.def", "bear", "er ", "pass", "word=x", "://u:p@h", "DETAIL:",
+                           "the-signing-key", "-of-this-service", "\n", " ", "tok", "en: y", "127.0.0.1"])
+_TEXTS = st.lists(_PIECES, max_size=6).map("".join)
+
+
+@given(st.dictionaries(st.sampled_from(["method", "path", "client", "note", "refresh", "request_id", "_private",
+                                        "msg", "time"]),
+                       st.one_of(_TEXTS, st.integers(), st.floats(allow_nan=False), st.none(), st.booleans(),
+                                 st.tuples(_TEXTS)), max_size=6),
+       _TEXTS, st.one_of(st.none(), st.just("req-1")))
+def test_a_lines_fields_are_redacted_one_by_one(fields: dict, message: str, current: str | None) -> None:
+    """The line's one search over all its text values gives what redacting each value gives."""
+    secrets = ["the-signing-key-of-this-service"]
+    formatter = JsonFormatter(secrets=secrets)
+    token = request_id.set(current)
+    try:
+        entry = formatter._entry(0.0, "INFO", "hospital.access", 1, message, fields)
+    finally:
+        request_id.reset(token)
+    expected = {"time": entry["time"], "level": "INFO", "logger": "hospital.access", "pid": 1,
+                "message": redact(message, secrets)}
+    if current is not None:
+        expected["request_id"] = current
+    for name, value in fields.items():
+        if name in ("msg", "time", "_private") or name in expected:
+            continue
+        if name == "refresh":
+            expected[name] = MASK
+        elif isinstance(value, str):
+            expected[name] = redact(value, secrets)
+        elif value is None or isinstance(value, int | float | bool):
+            expected[name] = value
+        else:
+            expected[name] = redact(repr(value), secrets)
+    assert list(entry.items()) == list(expected.items())
