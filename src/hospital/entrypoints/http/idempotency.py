@@ -161,8 +161,10 @@ def _wrapped(function: Callable[..., Awaitable[Any]], status: int,
         key = arguments.pop(KEY_PARAMETER)
         request: Request = arguments["request"] if "request" in taken else arguments.pop("request")
         container: Container = arguments["container"] if "container" in taken else arguments.pop("container")
+        if key is None:  # what idempotently() does without a key, without building its arguments
+            return await function(**arguments)
         actor = arguments.get("actor")
-        if actor is None and key is not None:
+        if actor is None:
             try:
                 actor = await provide_actor(container)
             except DomainError:
