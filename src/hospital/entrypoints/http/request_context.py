@@ -14,6 +14,8 @@ import re
 import secrets
 import time
 
+from litestar.exceptions import LitestarException
+from litestar.middleware._internal.exceptions import ExceptionHandlerMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from hospital.application.request_context import calling_from
@@ -61,10 +63,19 @@ def _read_headers(scope: Scope) -> tuple[str | None, str | None, bytes | None]:
 
 
 class RequestContextMiddleware:
+    """``app``: the Litestar app's ``asgi_handler``. When that is Litestar's exception middleware
+    around the router (no CORS configured), this middleware takes its place for HTTP requests: it
+    calls the router itself and, on an exception, has that middleware answer it as it would have
+    (``_answer_error``), through the same ``send``. One layer less, and one wrapper of ``send``."""
+
     def __init__(self, app: ASGIApp, client_address: ClientAddressResolver,
                  security_headers: SecurityHeaders | None = None) -> None:
         self.app, self._client_address = app, client_address
         self._security = security_headers or SecurityHeaders()
+        self._errors: ExceptionHandlerMiddleware | None = None
+        self._inner = app
+        if type(app) is ExceptionHandlerMiddleware and app.exception_handlers is None:
+            self._errors, self._inner = app, app.app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -80,16 +91,17 @@ class RequestContextMiddleware:
         status = 500  # what the server answers if the app dies before starting a response
         is_media = path.startswith("/media/")
         is_options = method == "OPTIONS"
-        html_error = False
+        html_error = responded = False
         security = self._security
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status, html_error
+            nonlocal status, html_error, responded
             if html_error:  # an HTML 404 page's body: replaced by the JSON one, sent with the start
                 if not message.get("more_body", False):
                     await send({"type": "http.response.body", "body": NOT_FOUND})
                 return
             if message["type"] == "http.response.start":
+                responded = True
                 status = message["status"]
                 headers, html_error = security.headers(scope, status, message.get("headers", ()), is_media=is_media,
                                                        is_options=is_options, dropped=HEADER)
@@ -99,7 +111,13 @@ class RequestContextMiddleware:
 
         try:
             with calling_from(RequestContext(client_address=client, request_id=current, user_agent=agent)):
-                await self.app(scope, receive, send_with_id)
+                if self._errors is None:
+                    await self.app(scope, receive, send_with_id)
+                else:
+                    try:
+                        await self._inner(scope, receive, send_with_id)
+                    except Exception as error:
+                        await self._answer_error(self._errors, error, responded, scope, receive, send_with_id)
         finally:
             # The path only: query strings may carry search terms a patient typed.
             _access_line({
@@ -109,3 +127,20 @@ class RequestContextMiddleware:
             })
             presented_authorization.reset(presented)
             request_id.reset(token)
+
+    @staticmethod
+    async def _answer_error(errors: ExceptionHandlerMiddleware, error: Exception, responded: bool, scope: Scope,
+                            receive: Receive, send: Send) -> None:
+        """What Litestar's ``ExceptionHandlerMiddleware.__call__`` does with an exception of an HTTP
+        request (litestar/middleware/_internal/exceptions/middleware.py, Litestar 2)."""
+        if responded:
+            raise LitestarException("Exception caught after response started") from error
+        litestar_app = scope["litestar_app"]
+        if litestar_app.logging_config and (logger := litestar_app.logger):
+            errors.handle_exception_logging(logger=logger, logging_config=litestar_app.logging_config, scope=scope)
+        for hook in litestar_app.after_exception:
+            await hook(error, scope)
+        if litestar_app.pdb_on_exception:
+            litestar_app.debugger_module.post_mortem()
+        await errors.handle_request_exception(litestar_app=litestar_app, scope=scope, receive=receive, send=send,
+                                              exc=error)
