@@ -35,6 +35,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from hospital.adapters.sqlalchemy import pool_lease
 from hospital.adapters.sqlalchemy.database_errors import is_connection_fault, raise_as_domain_error
 from hospital.adapters.sqlalchemy.prepared import PreparedQuery
 from hospital.adapters.sqlalchemy.search import SQLITE_UNICODE_LOWER, python_lower
@@ -56,7 +57,7 @@ SLOW_READ_NICENESS = 10
 SLOW_MEMORY_SECONDS = 10.0
 SLOW_MEMORY_ENTRIES = 256
 CONNECT_TIMEOUT_SECONDS = 5
-POOL_TIMEOUT_SECONDS = 5
+POOL_TIMEOUT_SECONDS = pool_lease.POOL_TIMEOUT_SECONDS
 
 StatementListener = Callable[[str], None]
 
@@ -204,7 +205,7 @@ class AsyncpgDirectReader:
                 # start-up costs a 503 on that read (as through the engine), not a failed start.
                 self._pool = await asyncpg.create_pool(
                     **self._connect_arguments, min_size=0, max_size=self._max_size,
-                    timeout=CONNECT_TIMEOUT_SECONDS, reset=_nothing_to_reset,
+                    timeout=CONNECT_TIMEOUT_SECONDS, reset=pool_lease.nothing_to_reset,
                 )
         return self._pool
 
@@ -214,17 +215,20 @@ class AsyncpgDirectReader:
             listener(sql)
         pool = await self.pool()
         for retry in (False, True):
-            async with pool.acquire(timeout=POOL_TIMEOUT_SECONDS) as connection:
-                try:
-                    return await connection.fetch(sql, *values)
-                except Exception as error:
-                    if retry or not is_connection_fault(error):
-                        raise
-                    # The server ended this connection in the pool (a restart, a failover,
-                    # pg_terminate_backend), and probably its siblings: the pool replaces them
-                    # all, and a read may run again.
-                    discard(connection)
-                    await pool.expire_connections()
+            # pool_lease.py: the pool's timeout and release guarantees, without asyncpg's two tasks.
+            connection = await pool_lease.acquire(pool)
+            try:
+                return await connection.fetch(sql, *values)
+            except Exception as error:
+                if retry or not is_connection_fault(error):
+                    raise
+                # The server ended this connection in the pool (a restart, a failover,
+                # pg_terminate_backend), and probably its siblings: the pool replaces them
+                # all, and a read may run again.
+                discard(connection)
+                await pool.expire_connections()
+            finally:
+                await pool_lease.release(pool, connection)
         raise AssertionError("unreachable")
 
     async def pool(self) -> Any:
@@ -257,12 +261,6 @@ def discard(connection: Any) -> None:
 
     with contextlib.suppress(asyncpg.exceptions.InterfaceError):
         connection.terminate()
-
-
-async def _nothing_to_reset(_connection: Any) -> None:
-    """The pool's default reset is a round trip per release (RESET ALL, UNLISTEN *, CLOSE ALL,
-    advisory unlocks) for state these single read statements in autocommit never create; asyncpg
-    still ends any open transaction itself before calling this."""
 
 
 # How long a statement on these connections waits for a row lock (driver transactions take them:

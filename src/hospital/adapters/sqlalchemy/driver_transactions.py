@@ -61,10 +61,10 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect
 
+from hospital.adapters.sqlalchemy import pool_lease
 from hospital.adapters.sqlalchemy.commit_outcome import outcome_of, rolled_back_for_sure
 from hospital.adapters.sqlalchemy.database_errors import is_connection_fault
 from hospital.adapters.sqlalchemy.direct_reads import (
-    POOL_TIMEOUT_SECONDS,
     AsyncpgDirectReader,
     StatementListener,
     discard,
@@ -198,7 +198,7 @@ class AsyncpgTransactions:
     async def begin(self) -> DriverTransaction:
         pool = await self._reader.pool()
         for retry in (False, True):
-            connection = await pool.acquire(timeout=POOL_TIMEOUT_SECONDS)
+            connection = await pool_lease.acquire(pool)
             try:
                 # Not asyncpg's Transaction: its COMMIT is sent by this module, with the statements
                 # that ride in its round trip.
@@ -210,7 +210,7 @@ class AsyncpgTransactions:
                     # pool replaces them all, and BEGIN runs again on a new one.
                     discard(connection)
                     await pool.expire_connections()
-                await pool.release(connection)
+                await pool_lease.release(pool, connection)
                 if fault and not retry:
                     continue  # nothing began
                 raise
@@ -225,7 +225,7 @@ class AsyncpgTransactions:
         the statement wrote, stands for its answer when it committed. Returns the rows, and whether
         they are that settlement's. Run it under ``outcome_of``."""
         pool = await self._reader.pool()
-        connection = await pool.acquire(timeout=POOL_TIMEOUT_SECONDS)
+        connection = await pool_lease.acquire(pool)
         try:
             if connection.is_closed():
                 discard(connection)  # nothing was sent: certainly not committed
@@ -244,7 +244,7 @@ class AsyncpgTransactions:
                 return [row], True
         finally:
             try:
-                await pool.release(connection)
+                await pool_lease.release(pool, connection)
             except Exception:
                 discard(connection)
 
@@ -386,7 +386,7 @@ class _AsyncpgTransaction:
         changes nothing of its outcome, and must not be taken for a failed unit, which would run
         again and do its work twice. asyncpg has closed such a connection; the pool opens another."""
         try:
-            await self._pool.release(self._connection)
+            await pool_lease.release(self._pool, self._connection)
         except Exception:
             discard(self._connection)
 
