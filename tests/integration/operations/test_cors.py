@@ -40,3 +40,23 @@ async def test_an_unlisted_origin_gets_no_cors_headers(sql_container) -> None:
 async def test_cors_is_closed_when_no_origin_is_configured(client) -> None:
     actual = await client.get("/health/live", headers={"Origin": ALLOWED})
     assert "access-control-allow-origin" not in actual.headers
+
+
+async def test_errors_are_answered_alike_with_and_without_cors(sql_container) -> None:
+    """Without CORS, RequestContextMiddleware stands in for Litestar's exception layer; with CORS,
+    that layer answers under the CORS middleware: the same error responses either way."""
+
+    async def errors() -> list[tuple[int, bytes, dict[str, str]]]:
+        async with AsyncTestClient(create_app(sql_container)) as client:
+            bad_json = await client.post("/appointments/", content=b"{not json",
+                                         headers={"Content-Type": "application/json"})
+            answers = [await client.get("/doctors/999999/"), await client.get("/appointments/"), bad_json,
+                       await client.get("/doctors/abc/")]
+        return [(a.status_code, a.content, {k: v for k, v in a.headers.items() if k not in {"x-request-id", "date"}})
+                for a in answers]
+
+    without = await errors()
+    sql_container.settings.override(replace(sql_container.settings(), cors_origins=(ALLOWED,)))
+    with_cors = await errors()
+    assert [status for status, _, _ in without] == [404, 401, 400, 404]
+    assert with_cors == without

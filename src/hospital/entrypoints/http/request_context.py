@@ -69,9 +69,9 @@ class RequestContextMiddleware:
     (``_answer_error``), through the same ``send``. One layer less, and one wrapper of ``send``."""
 
     def __init__(self, app: ASGIApp, client_address: ClientAddressResolver,
-                 security_headers: SecurityHeaders | None = None) -> None:
+                 security_headers: SecurityHeaders) -> None:
         self.app, self._client_address = app, client_address
-        self._security = security_headers or SecurityHeaders()
+        self._security = security_headers
         self._errors: ExceptionHandlerMiddleware | None = None
         self._inner = app
         if type(app) is ExceptionHandlerMiddleware and app.exception_handlers is None:
