@@ -18,7 +18,7 @@ from litestar.static_files import create_static_files_router
 from hospital import __version__
 from hospital.application.actor import Actor
 from hospital.bootstrap import Container, build_container, shutdown
-from hospital.entrypoints.http import docs_assets, openapi
+from hospital.entrypoints.http import docs_assets, openapi, route_calls
 from hospital.entrypoints.http.auth import provide_actor
 from hospital.entrypoints.http.client_address import ClientAddressResolver
 from hospital.entrypoints.http.errors import EXCEPTION_HANDLERS
@@ -68,7 +68,8 @@ def create_app(container: Container | None = None) -> Litestar:
         signature_namespace={"Actor": Actor},
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         response_class=JsonResponse,
-        middleware=[rate_limit],
+        # The rate limiter outermost; route_calls.planned right above the route (it calls its handlers).
+        middleware=[rate_limit, route_calls.planned],
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None,
         openapi_config=OpenAPIConfig(
             title="Hospital Management API",

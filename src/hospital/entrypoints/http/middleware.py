@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 import msgspec
-from litestar.middleware._internal.exceptions import ExceptionHandlerMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from hospital.application.errors import AuthenticationError
@@ -13,6 +12,7 @@ from hospital.application.ports.rate_limit import RateLimiter
 from hospital.application.ports.security import TokenService, TokenType
 from hospital.entrypoints.http.auth import presented_authorization
 from hospital.entrypoints.http.client_address import ClientAddressResolver
+from hospital.entrypoints.http.route_calls import without_exception_layer
 from hospital.settings import RateLimit
 
 # Endpoints limited per client address whoever calls them: the ones that guess passwords,
@@ -32,7 +32,7 @@ class RateLimitMiddleware:
 
     def __init__(self, app: ASGIApp, *, client_address: ClientAddressResolver, auth: RateLimit,
                  anon: RateLimit, user: RateLimit) -> None:
-        self.app = _without_exception_layer(app)
+        self.app = without_exception_layer(app)
         self._client_address = client_address
         self._auth, self._anon, self._user = auth, anon, user
 
@@ -81,17 +81,6 @@ class RateLimitMiddleware:
             ],
         })
         await send({"type": "http.response.body", "body": body})
-
-
-def _without_exception_layer(app: ASGIApp) -> ASGIApp:
-    """The route's handler without the exception middleware Litestar puts between it and any route
-    middleware. Litestar adds that layer so that a middleware wrapping ``send`` sees error responses;
-    this one does not wrap ``send``, so an exception raised by the handler is answered the same by the
-    app's own exception middleware, one layer up (with the route's exception handlers, which the
-    router has put in the scope's state before calling the route): one layer less per request."""
-    if type(app) is ExceptionHandlerMiddleware and app.exception_handlers is None:
-        return app.app
-    return app
 
 
 NOT_FOUND = msgspec.json.encode({"detail": "Not found."})
