@@ -80,6 +80,8 @@ async def _measure(args: argparse.Namespace, doctor: int, token: str, first: Any
             profiler.enable()
             await _book(client, token, bodies(kind, args.calls))
             profiler.disable()
+            if args.dump:
+                profiler.dump_stats(args.dump)
             out = io.StringIO()
             pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(args.lines)
             print(out.getvalue())
@@ -155,6 +157,7 @@ def main() -> None:
                         help="audited and unaudited legacy bookings in alternating slices of this many")
     parser.add_argument("--sort", default="tottime")
     parser.add_argument("--lines", type=int, default=45)
+    parser.add_argument("--dump", type=Path, help="also write the profile's stats to this file (pstats)")
     args = parser.parse_args()
     shutil.rmtree(args.dir, ignore_errors=True)
     args.dir.mkdir(parents=True)

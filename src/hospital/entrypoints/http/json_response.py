@@ -11,13 +11,15 @@ object. Whatever is not that usual answer goes Litestar's own way, unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from litestar import MediaType, Response
 from litestar.background_tasks import BackgroundTask, BackgroundTasks
 from litestar.connection import Request
 from litestar.datastructures import Cookie
+from litestar.handlers import HTTPRouteHandler
+from litestar.handlers.http_handlers._utils import normalize_headers
 from litestar.serialization import get_serializer
 from litestar.types import Receive, Scope, Send, TypeEncodersMap
 from litestar.utils.helpers import get_enum_string_value
@@ -76,3 +78,27 @@ class JsonResponse(Response[Any]):
                 headers=headers, is_head_response=is_head_response, media_type=media_type,
                 status_code=status_code, type_encoders=type_encoders)
         return EncodedJson(status, self.render(self.content, _JSON, get_serializer(self.response_type_encoders)))
+
+
+def usual_answer(handler: HTTPRouteHandler) -> Callable[[Any], EncodedJson] | None:
+    """What ``handler.to_response`` makes of any value the handler returns that is neither a
+    ``Response`` nor awaitable, when that is always the usual answer: the handler and its layers
+    set no headers, cookies, background task, ``after_request`` hook or return DTO, and answer JSON
+    with a status that has a body. Then ``JsonResponse`` would always take its short way, so the
+    answer is made at once (route_calls.py), with the same status, serializer and ``render``. None
+    when some answer of the handler could be another."""
+    if (handler.resolve_return_dto() is not None or handler.background is not None
+            or any(layer.after_request for layer in handler.ownership_layers)
+            or handler.resolve_response_class() is not JsonResponse
+            or normalize_headers(handler.resolve_response_headers()) or handler.resolve_response_cookies()):
+        return None
+    status = handler.status_code
+    if get_enum_string_value(handler.media_type or MediaType.JSON) != _JSON or status < 200 or status in _NO_BODY:
+        return None
+    serializer = get_serializer({**(JsonResponse.type_encoders or {}), **(handler.resolve_type_encoders() or {})})
+    render = JsonResponse(None).render
+
+    def answer(data: Any) -> EncodedJson:
+        return EncodedJson(status, render(data, _JSON, serializer))
+
+    return answer

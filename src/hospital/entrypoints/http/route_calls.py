@@ -24,8 +24,9 @@ every request is answered exactly as Litestar would answer it, and the plan is o
 to the same kwargs (tests/unit/entrypoints/test_route_calls.py holds the two side by side).
 
 What stays Litestar's: routing and path conversion (before this middleware), the ``Request``
-object, the handler's ``to_response`` (our ``JsonResponse``), the exception handlers (an exception
-goes up unchanged, as from ``HTTPRoute.handle``), the form cleanup after the response.
+object, the exception handlers (an exception goes up unchanged, as from ``HTTPRoute.handle``), the
+form cleanup after the response, and the handler's ``to_response`` (our ``JsonResponse``) except
+where it can only make the usual JSON answer (json_response.py's ``usual_answer``: made at once).
 
 It relies on Litestar 2 internals (``HTTPRoute.route_handler_map``, ``KwargsModel``'s fields, the
 route-level ``ExceptionHandlerMiddleware``); ``planned`` checks the types it reads and leaves any
@@ -35,8 +36,10 @@ route it does not recognise to Litestar.
 from __future__ import annotations
 
 from collections.abc import Callable
+from inspect import isawaitable
 from typing import Any
 
+from litestar import Response
 from litestar._kwargs.extractors import create_query_default_dict
 from litestar._parsers import parse_query_string
 from litestar.datastructures import FormMultiDict
@@ -45,6 +48,8 @@ from litestar.middleware._internal.exceptions import ExceptionHandlerMiddleware
 from litestar.routes import HTTPRoute
 from litestar.types import ASGIApp, Empty, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
+
+from hospital.entrypoints.http.json_response import usual_answer
 
 # A parameter definition's fields that make Litestar's validation able to refuse a value.
 _CONSTRAINTS = ("const", "gt", "ge", "lt", "le", "multiple_of", "min_items", "max_items", "min_length",
@@ -96,6 +101,7 @@ class HandlerPlan:
     """How one handler's arguments are found, in the order Litestar finds them, and its call."""
 
     __slots__ = (
+        "_answer",
         "_checked",
         "_defaults",
         "_fn",
@@ -114,7 +120,7 @@ class HandlerPlan:
                  checked: list[tuple[str, str, Any]], checked_query: list[str], checked_headers: list[bytes],
                  providers: list[tuple[str, Callable[..., Any], bool, tuple[str, ...]]],
                  unused: tuple[str, ...]) -> None:
-        self._handler, self._fn = handler, handler.fn
+        self._handler, self._fn, self._answer = handler, handler.fn, usual_answer(handler)
         self._request_class = handler.resolve_request_class()
         self._takes_request, self._path, self._query, self._headers = takes_request, path, query, headers
         self._checked = (tuple(checked_query), tuple(checked_headers))
@@ -217,8 +223,11 @@ class HandlerPlan:
             for key in self._unused:
                 del arguments[key]
             data = await self._fn(**arguments)
-            response = await self._handler.to_response(app=scope["litestar_app"], data=data, request=request)  # type: ignore[typeddict-item]
-            await response(scope, receive, send)
+            if self._answer is not None and not isinstance(data, Response) and not isawaitable(data):
+                await self._answer(data)(scope, receive, send)
+            else:
+                response = await self._handler.to_response(app=scope["litestar_app"], data=data, request=request)  # type: ignore[typeddict-item]
+                await response(scope, receive, send)
         finally:
             if (form := ScopeState.from_scope(scope).form) is not Empty:
                 await FormMultiDict.from_form_data(form).close()
