@@ -188,7 +188,7 @@ class HandlerPlan:
     def leaves_to_litestar(self, scope: Scope) -> bool:
         """Whether the request carries a checked parameter: then Litestar validates it, as always."""
         query, headers = self._checked
-        if query and scope["query_string"] and any(name in self._parsed_query(scope) for name in query):  # type: ignore[typeddict-item]
+        if query and scope.get("query_string") and any(name in self._parsed_query(scope) for name in query):  # type: ignore[typeddict-item]
             return True
         return bool(headers) and any(name.lower() in headers for name, _ in scope["headers"])  # type: ignore[typeddict-item]
 
@@ -210,7 +210,7 @@ class HandlerPlan:
                 for name in self._path:
                     arguments[name] = given[name]
             if self._query:
-                values = self._parsed_query(scope) if scope["query_string"] else {}  # type: ignore[typeddict-item]
+                values = self._parsed_query(scope) if scope.get("query_string") else {}  # type: ignore[typeddict-item]
                 for name, alias, default in self._query:
                     arguments[name] = values.get(alias, default)
             if self._headers:
