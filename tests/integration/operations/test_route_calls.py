@@ -69,7 +69,10 @@ def test_a_handler_litestar_must_check_is_not_planned(shared_app: Litestar) -> N
         object.__setattr__(constrained, "kwarg_definition", original)
 
 
-async def _answers(settings: Settings, tokens: dict[str, str], people: Any) -> list[tuple[int, bytes, dict[str, str]]]:
+async def _answers(settings: Settings, tokens: dict[str, str], people: Any,
+                   keys: str) -> list[tuple[int, bytes, dict[str, str]]]:
+    """The answers to 33 requests; ``keys``: this run's Idempotency-Keys' prefix (a key used by the
+    other run would be answered with its replay)."""
     admin, patient = bearer(tokens["admin"]), bearer(tokens["patient"])
     doctor = people.doctor.doctor_id
     start = next_monday_at(9).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -93,6 +96,7 @@ async def _answers(settings: Settings, tokens: dict[str, str], people: Any) -> l
             await client.get("/appointments/?status=booked&doctor_id=x", headers=admin),
             await client.get("/reviews/?reviwer=1&search=a"),
             await client.get("/reviews/?search=" + "a" * 1001),  # checked (max_length): Litestar's 400
+            await client.get("/reviews/?search=" + "a" * 1000),  # checked and valid: the plan's
             await client.get("/audit-events/?since=yesterday&page=99999", headers=admin),
             await client.get("/audit-events/?action=read", headers=patient),
             await client.get("/designations/", headers=admin),
@@ -110,6 +114,11 @@ async def _answers(settings: Settings, tokens: dict[str, str], people: Any) -> l
             await client.patch("/appointments/999999/", json={"symptoms": "x"}, headers=patient),
             await client.delete("/appointments/999999/", headers=admin),
             await client.put(f"/doctors/{doctor}/schedule/", json={"timezone": "Mars/Olympus"}, headers=admin),
+            # A valid key is the plan's: a refused body, and a clash (recorded under this run's key).
+            await client.post("/appointments/", json={"doctor": doctor, "start": start},
+                              headers={**patient, "Idempotency-Key": f"{keys}-refused"}),
+            await client.post("/appointments/", json={"doctor": doctor, "start": taken, "appointment_type": "Online"},
+                              headers={**patient, "Idempotency-Key": f"{keys}-clash"}),
             await client.get("/appointments/", headers=patient),  # the one booking, made by the first app
         ]
     return [(answer.status_code, answer.content,
@@ -123,16 +132,41 @@ async def test_plans_answer_as_litestar_does(sql_settings: Settings, monkeypatch
         issue = container.tokens().issue
         tokens = {name: issue(user_id=getattr(people, name).user_id, token_type=TokenType.ACCESS).token
                   for name in ("admin", "patient")}
-    planned = await _answers(sql_settings, tokens, people)
+    planned = await _answers(sql_settings, tokens, people, "planned")
     # Every handler called Litestar's way (each request answered by an app of its own, apps on one database).
     monkeypatch.setattr(route_calls.HandlerPlan, "of", classmethod(lambda cls, *_: None))
     async with side_container(sql_settings) as container:
         assert not any(isinstance(inner, PlannedRoute) for _, _, inner in _route_apps(create_app(container)))
-    litestars_answers = await _answers(sql_settings, tokens, people)
+    litestars_answers = await _answers(sql_settings, tokens, people, "litestars")
     statuses = [status for status, _, _ in planned]
-    assert statuses == [200, 200, 404, 400, 200, 404, 404, 200, 400, 200, 404, 401, 401, 401, 400, 200, 400, 404, 403,
-                        200, 201, 409, 400, 400, 400, 400, 404, 404, 400, 200]
-    assert planned[:20] == litestars_answers[:20]
+    assert statuses == [200, 200, 404, 400, 200, 404, 404, 200, 400, 200, 404, 401, 401, 401, 400, 200, 400, 200, 404,
+                        403, 200, 201, 409, 400, 400, 400, 400, 404, 404, 400, 400, 409, 200]
+    assert planned[:21] == litestars_answers[:21]
     # The booking: the first app's took the slot; the second app's is refused like the first's second.
-    assert litestars_answers[20][0] == 409 and litestars_answers[20] == planned[21]
-    assert planned[21:] == litestars_answers[21:]
+    assert litestars_answers[21][0] == 409 and litestars_answers[21] == planned[22]
+    assert planned[22:] == litestars_answers[22:]
+
+
+def _plan(app: Litestar, path: str, method: str) -> HandlerPlan:
+    route = next(route for route in app.routes if isinstance(route, HTTPRoute) and route.path == path)
+    plan = HandlerPlan.of(route, *route.route_handler_map[method])
+    assert plan is not None
+    return plan
+
+
+def _scope(query: bytes = b"", headers: tuple[tuple[bytes, bytes], ...] = ()) -> Any:
+    return {"type": "http", "query_string": query, "headers": list(headers), "state": {}}
+
+
+def test_a_checked_parameter_is_the_plans_only_when_its_validation_accepts_it(shared_app: Litestar) -> None:
+    booking = _plan(shared_app, "/appointments", "POST")
+    assert booking.checked_arguments(_scope()) == {"idempotency_key": None}
+    key = (b"idempotency-key", b"k-1")
+    assert booking.checked_arguments(_scope(headers=((b"host", b"x"), key, (b"idempotency-key", b"k-2")))) == {
+        "idempotency_key": "k-1"}  # of a header sent twice, the first, as Litestar's Headers gives it
+    for refused in (b"with space", b"k" * 256, b""):
+        assert booking.checked_arguments(_scope(headers=((b"idempotency-key", refused),))) is None
+    reviews = _plan(shared_app, "/reviews", "GET")
+    assert reviews.checked_arguments(_scope(b"search=" + b"a" * 1000)) == {"search": "a" * 1000, "rating": None}
+    assert reviews.checked_arguments(_scope(b"search=" + b"a" * 1001)) is None
+    assert reviews.checked_arguments(_scope(b"page=2")) == {"search": None, "rating": None}

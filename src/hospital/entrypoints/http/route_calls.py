@@ -16,12 +16,14 @@ Litestar's own extractors do and skips the validation only where it cannot refus
   only other dependencies, called in Litestar's batch order.
 
 A parameter that may be refused (``Idempotency-Key``'s pattern, ``search``'s length) is "checked":
-while the request does not carry it the plan gives its default, which nothing can refuse; a
-request that carries one goes Litestar's own way, all of it. A handler with anything else (a
-guard, ``before_request``, ``after_response``, a response cache, ``data``, cookies, a sync
+while the request does not carry it the plan gives its default, which nothing can refuse; when it
+does, its text is converted by msgspec with the handler's signature model's own annotation for it,
+as Litestar's validation converts it, and if that refuses it (or the parameter is not text) the
+request goes Litestar's own way, all of it, to be refused as always. A handler with anything else
+(a guard, ``before_request``, ``after_response``, a response cache, ``data``, cookies, a sync
 function, any other reserved kwarg) is not planned: every request to it goes Litestar's way. So
 every request is answered exactly as Litestar would answer it, and the plan is only a shorter road
-to the same kwargs (tests/unit/entrypoints/test_route_calls.py holds the two side by side).
+to the same kwargs (tests/integration/operations/test_route_calls.py holds the two side by side).
 
 What stays Litestar's: routing and path conversion (before this middleware), the ``Request``
 object, the exception handlers (an exception goes up unchanged, as from ``HTTPRoute.handle``), the
@@ -39,10 +41,11 @@ from collections.abc import Callable
 from inspect import isawaitable
 from typing import Any
 
+import msgspec
 from litestar import Response
 from litestar._kwargs.extractors import create_query_default_dict
 from litestar._parsers import parse_query_string
-from litestar.datastructures import FormMultiDict
+from litestar.datastructures import FormMultiDict, Headers
 from litestar.enums import ParamType
 from litestar.middleware._internal.exceptions import ExceptionHandlerMiddleware
 from litestar.routes import HTTPRoute
@@ -91,10 +94,10 @@ class PlannedRoute:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         plan = self._plans.get(scope["method"])  # type: ignore[typeddict-item]
-        if plan is None or plan.leaves_to_litestar(scope):
-            await self._handle(scope, receive, send)  # type: ignore[arg-type]
+        if plan is not None and (checked := plan.checked_arguments(scope)) is not None:
+            await plan(scope, receive, send, checked)
             return
-        await plan(scope, receive, send)
+        await self._handle(scope, receive, send)  # type: ignore[arg-type]
 
 
 class HandlerPlan:
@@ -102,7 +105,9 @@ class HandlerPlan:
 
     __slots__ = (
         "_answer",
-        "_checked",
+        "_checked_header_names",
+        "_checked_headers",
+        "_checked_query",
         "_defaults",
         "_fn",
         "_handler",
@@ -117,15 +122,16 @@ class HandlerPlan:
 
     def __init__(self, handler: Any, *, takes_request: bool, path: list[str],
                  query: list[tuple[str, str, Any]], headers: list[tuple[str, str, Any]],
-                 checked: list[tuple[str, str, Any]], checked_query: list[str], checked_headers: list[bytes],
+                 checked_query: list[tuple[str, str, Any, Any]], checked_headers: list[tuple[str, str, Any, Any]],
                  providers: list[tuple[str, Callable[..., Any], bool, tuple[str, ...]]],
                  unused: tuple[str, ...]) -> None:
         self._handler, self._fn, self._answer = handler, handler.fn, usual_answer(handler)
         self._request_class = handler.resolve_request_class()
         self._takes_request, self._path, self._query, self._headers = takes_request, path, query, headers
-        self._checked = (tuple(checked_query), tuple(checked_headers))
-        # A checked parameter's default, all a planned request gets (it does not carry the parameter).
-        self._defaults = {name: default for name, _, default in checked}
+        self._checked_query, self._checked_headers = checked_query, checked_headers
+        self._checked_header_names = frozenset(alias.encode("latin-1") for _, alias, _, _ in checked_headers)
+        # What a request that carries no checked parameter gets for them.
+        self._defaults = {name: default for name, _, default, _ in (*checked_query, *checked_headers)}
         self._providers, self._unused = providers, unused
 
     @classmethod
@@ -146,8 +152,9 @@ class HandlerPlan:
                     or field.annotation is not converted.type or _constrained(field)):
                 return None
             path.append(parameter.field_name)
-        query, checked_query = cls._texts(fields, model.expected_query_params, ParamType.QUERY)
-        headers, checked_headers = cls._texts(fields, model.expected_header_params, ParamType.HEADER)
+        annotations = handler.signature_model.__annotations__
+        query, checked_query = cls._texts(fields, annotations, model.expected_query_params, ParamType.QUERY)
+        headers, checked_headers = cls._texts(fields, annotations, model.expected_header_params, ParamType.HEADER)
         if query is None or headers is None:
             return None
         providers = []
@@ -165,32 +172,46 @@ class HandlerPlan:
         # Dependencies only other dependencies take are not the handler's arguments.
         unused = tuple(key for key, *_ in providers if key not in fields)
         return cls(handler, takes_request="request" in model.expected_reserved_kwargs, path=path,
-                   query=query, headers=headers, checked=[*checked_query, *checked_headers],
-                   checked_query=[alias for _, alias, _ in checked_query],
-                   checked_headers=[alias.encode("latin-1") for _, alias, _ in checked_headers],
+                   query=query, headers=headers, checked_query=checked_query, checked_headers=checked_headers,
                    providers=providers, unused=unused)
 
     @staticmethod
-    def _texts(fields: Any, parameters: Any, kind: ParamType) -> tuple[Any, Any]:
-        """The free text parameters and the checked ones, each as (name, alias, default); None if one
-        is neither (it is required, or its default is not None)."""
+    def _texts(fields: Any, annotations: dict[str, Any], parameters: Any, kind: ParamType) -> tuple[Any, Any]:
+        """The free text parameters as (name, alias, default), and the checked ones as (name, alias,
+        default, the signature model's annotation if the value is text, else None); None if one is
+        neither (it is required, or its default is not None)."""
         free: list[tuple[str, str, Any]] = []
-        checked: list[tuple[str, str, Any]] = []
+        checked: list[tuple[str, str, Any, Any]] = []
         for parameter in parameters:
-            field = fields.get(parameter.field_name)
+            name, field = parameter.field_name, fields.get(parameter.field_name)
             alias = parameter.field_alias.lower() if kind is ParamType.HEADER else parameter.field_alias
             if field is None or parameter.is_required or parameter.default is not None:
                 return None, []
-            (free if field.annotation in _TEXT and not _constrained(field) else checked).append(
-                (parameter.field_name, alias, parameter.default))
+            if field.annotation in _TEXT and not _constrained(field):
+                free.append((name, alias, parameter.default))
+            else:
+                annotation = annotations.get(name) if field.annotation in _TEXT else None
+                checked.append((name, alias, parameter.default, annotation))
         return free, checked
 
-    def leaves_to_litestar(self, scope: Scope) -> bool:
-        """Whether the request carries a checked parameter: then Litestar validates it, as always."""
-        query, headers = self._checked
-        if query and scope.get("query_string") and any(name in self._parsed_query(scope) for name in query):  # type: ignore[typeddict-item]
-            return True
-        return bool(headers) and any(name.lower() in headers for name, _ in scope["headers"])  # type: ignore[typeddict-item]
+    def checked_arguments(self, scope: Scope) -> dict[str, Any] | None:
+        """The checked parameters' arguments: a parameter's default when the request does not carry
+        it, and when it does, what the handler's signature model makes of its text (the validation
+        Litestar runs, with the same annotation); None when that refuses one, or when a carried
+        parameter is not text: then Litestar answers the request, all of it, as always."""
+        arguments = dict(self._defaults)
+        if self._checked_query and scope.get("query_string"):
+            values = self._parsed_query(scope)
+            for name, alias, _, annotation in self._checked_query:
+                if alias in values and not _validated(arguments, name, values[alias], annotation):
+                    return None
+        names = self._checked_header_names
+        if names and any(raw.lower() in names for raw, _ in scope["headers"]):  # type: ignore[typeddict-item]
+            sent = Headers.from_scope(scope)  # the object Litestar's extractor reads (kept in the scope)
+            for name, alias, _, annotation in self._checked_headers:
+                if alias in sent and not _validated(arguments, name, sent[alias], annotation):
+                    return None
+        return arguments
 
     @staticmethod
     def _parsed_query(scope: Scope) -> Any:
@@ -199,10 +220,10 @@ class HandlerPlan:
         ScopeState.from_scope(scope).parsed_query = parsed
         return create_query_default_dict(parsed_query=parsed, sequence_query_parameter_names=())
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send, arguments: dict[str, Any]) -> None:
+        """The handler called with ``arguments`` (``checked_arguments``') and the rest of its own."""
         request = self._request_class(scope=scope, receive=receive, send=send)
         try:
-            arguments: dict[str, Any] = {**self._defaults}
             if self._takes_request:
                 arguments["request"] = request
             if self._path:
@@ -231,6 +252,18 @@ class HandlerPlan:
         finally:
             if (form := ScopeState.from_scope(scope).form) is not Empty:
                 await FormMultiDict.from_form_data(form).close()
+
+
+def _validated(arguments: dict[str, Any], name: str, value: Any, annotation: Any) -> bool:
+    """``arguments[name]`` set to ``value`` as the signature model's ``annotation`` converts it (as
+    Litestar's ``parse_values_from_connection_kwargs`` does: not strict); False if it refuses it."""
+    if annotation is None:
+        return False
+    try:
+        arguments[name] = msgspec.convert(value, annotation, strict=False)
+    except msgspec.ValidationError:
+        return False
+    return True
 
 
 def _constrained(field: Any) -> bool:
