@@ -21,22 +21,23 @@ from tests.support.http import bearer
 from tests.support.scheduling import clinic, next_monday_at
 
 # What Litestar calls itself: its own OPTIONS answers, the schema and its assets, the media files
-# (a static files router, not an HTTPRoute), and the one sync handler.
+# (a static files handler), and the one sync handler.
 LITESTARS = {"/health/live", "/schema", "/schema/swagger", "/schema/openapi.json", "/schema/oauth2-redirect.html",
              "/schema/static/{name:str}", "/schema/{path:str}", "/media/{file_path:path}"}
 
 
 def _route_apps(app: Litestar) -> Iterator[tuple[str, str, Any]]:
     """(method, path, what the route middleware calls) for every route and method."""
-    routes = {route.path: route for route in app.routes if isinstance(route, HTTPRoute)}
+    routes = [route for route in app.routes if isinstance(route, HTTPRoute)]
     nodes = [app.asgi_router.root_route_map_node]
     while nodes:
         node = nodes.pop()
         nodes.extend(node.children.values())
         for method, (stack, handler) in node.asgi_handlers.items():
             inner = stack.app if isinstance(stack, RateLimitMiddleware) else stack
-            path = next((path for path in routes if handler in routes[path].route_handlers), None)
-            yield method, path or "/media/{file_path:path}", inner
+            paths = [route.path for route in routes if handler in route.route_handlers]
+            assert paths, f"{method} {handler.paths}: no route holds it"
+            yield method, paths[0], inner
 
 
 def test_every_api_handler_is_called_by_its_plan(shared_app: Litestar) -> None:
